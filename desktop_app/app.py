@@ -1,0 +1,1 @@
+"""Composition root: builds the objects and wires their signals; nothing else lives here."""

@@ -1,0 +1,1 @@
+"""Qt-free export package."""

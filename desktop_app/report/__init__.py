@@ -1,0 +1,1 @@
+"""Qt-free report domain: rows, statuses, parsing, queries, diffs."""
