@@ -3,23 +3,98 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import os
 import sys
+from collections.abc import Iterator
+from typing import TextIO
 
 from desktop_app import APP_NAME, app_version
+from desktop_app.cli.export_command import add_export_parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 1000000")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="backup-status", description=APP_NAME)
     parser.add_argument("--version", action="version", version=f"%(prog)s {app_version()}")
+    parser.add_argument(
+        "--debug", action="store_true", help="log details (and tracebacks of errors) to stderr"
+    )
+    gui = parser.add_argument_group("desktop app")
+    gui.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against the built-in demo API on 127.0.0.1 (no account needed)",
+    )
+    gui.add_argument(
+        "--demo-rows",
+        type=_positive_int,
+        default=2000,
+        metavar="N",
+        help="backup sets in the demo report (default 2000, up to 1000000)",
+    )
+    gui.add_argument("--minimized", action="store_true", help="start hidden (in the tray)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_export_parser(subparsers)
     return parser
 
 
+@contextlib.contextmanager
+def _debug_logging(enabled: bool, stream: TextIO) -> Iterator[None]:
+    """Send the app's log to ``stream`` for this call only (no global logging setup)."""
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("desktop_app")
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    """The composition root of the headless export: real keyring, environment and streams."""
+    from desktop_app.cli.export_command import run_export
+    from desktop_app.storage.credentials import CredentialStore
+
+    return run_export(
+        args,
+        credential_store=CredentialStore(),
+        environ=os.environ,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+    )
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    """No subcommand: the desktop app. Qt is imported only here, so ``export`` stays Qt-free."""
+    from desktop_app.app import AppOptions, run
+
+    return run(AppOptions(demo=args.demo, demo_rows=args.demo_rows, minimized=args.minimized))
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
-    parser.parse_args(args)
-    parser.print_help()
-    return 0
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    with _debug_logging(args.debug, sys.stderr):
+        if args.command == "export":
+            return _run_export(args)
+        return _run_gui(args)
 
 
 if __name__ == "__main__":

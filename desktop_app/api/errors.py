@@ -12,11 +12,16 @@ class ApiError(Exception):
 
     exit_code = 4
     title = "Could not fetch the report"
+    cancelled = False  # True only for FetchCancelled: lets callers tell "stopped" from "failed"
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        # Seconds the server asked us to wait (Retry-After) when we gave up; a scheduler may use it.
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         return self.message
@@ -71,3 +76,15 @@ class InvalidResponseError(ApiError):
 
     exit_code = 5
     title = "Unreadable response"
+
+
+class FetchCancelled(ApiError):
+    """The caller cancelled the fetch (its ``threading.Event`` was set); not a failure to report.
+
+    A subclass of ApiError so one ``except ApiError`` covers every way a fetch ends without a
+    report; callers that show errors check for this type first and stay quiet.
+    """
+
+    exit_code = 130  # the conventional exit status after an interrupt
+    title = "Cancelled"
+    cancelled = True

@@ -1,0 +1,369 @@
+"""``backup-status export``: fetch the Backup Status Report once and write it as CSV or JSON.
+
+For schedulers and scripts: no Qt, no prompts, one clear error line on stderr and a documented
+exit code. The status filter is sent to the server *and* applied again here, and the ordering is
+applied here, so the output is right even from a server that ignores those parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, Protocol, TextIO
+
+from desktop_app.api.errors import ApiError, AuthenticationError
+from desktop_app.api.regions import Endpoint, Region, custom_endpoint, endpoint_for_region
+from desktop_app.export.atomic import ExportError, os_error_reason, write_atomically
+from desktop_app.export.csv_writer import resolve_delimiter
+from desktop_app.export.report_csv import write_report_csv
+from desktop_app.report.errors import ParseError
+from desktop_app.report.query import OrderBy, OrderDir, ReportQuery
+from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.status import status_severity
+from desktop_app.storage.credentials import CredentialStore, CredentialStoreError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_NETWORK = 4
+EXIT_INVALID_RESPONSE = 5
+EXIT_CANNOT_WRITE = 6
+
+ENV_USERNAME = "BACKUP_STATUS_USERNAME"
+ENV_TOKEN = "BACKUP_STATUS_TOKEN"
+ENV_CLIENT_ID = "BACKUP_STATUS_CLIENT_ID"
+ENV_CLIENT_SECRET = "BACKUP_STATUS_CLIENT_SECRET"
+
+REGIONS: dict[str, Region] = {"na": Region.NORTH_AMERICA, "emea": Region.EMEA}
+ORDER_FIELDS = ("username", "computer_name", "backupset_name", "local_end", "condition_status")
+
+EPILOG = f"""\
+credentials (the first one found is used):
+  1. {ENV_TOKEN}: a fixed access token
+  2. {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}: client credentials
+  3. the OS keyring entry "USERNAME@API_HOST" saved by the app
+  The partner username comes from --username or {ENV_USERNAME}.
+
+output:
+  CSV is UTF-8 with a byte order mark (for Excel) unless --no-bom; '-' writes to standard
+  output, without a BOM when that is a terminal. Text cells starting with = + - @ tab or CR
+  get a leading ' so spreadsheets do not run them as formulas; numbers are never changed.
+  A file is replaced only once the export is complete.
+  --order-by condition_status sorts worst first (FAILURE, WARNING, RUNNING, COMPLETED);
+  rows without an end time always come last.
+
+exit codes:
+  0  success
+  1  unexpected internal error (run with --debug and report it)
+  2  usage: bad option, unknown status, missing username or incomplete credentials
+  3  authentication or permission refused, or no stored credentials
+  4  network, server, not found or rate limit
+  5  the server's answer was not a readable report
+  6  the output could not be written (folder missing, permission denied, disk full)
+"""
+
+
+class ReportFetcher(Protocol):
+    """What the export needs of ``api.client.ReportClient`` (closing is optional)."""
+
+    def fetch_report(self, query: ReportQuery) -> Report: ...
+
+
+ClientFactory = Callable[..., ReportFetcher]
+"""``api.client.build_client``-compatible: (endpoint, username, *, access_token=, client_id=,
+client_secret=, response_format=) -> a client with ``fetch_report(query)``."""
+
+
+class UsageError(Exception):
+    """A problem with the command line or the environment the user can fix (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    access_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+    def __repr__(self) -> str:  # never show the secret or token
+        return f"Credentials(client_id={self.client_id!r}, secret/token=***)"
+
+
+def add_export_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``export`` on ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "export",
+        help="fetch the report once and write it as CSV or JSON (no window)",
+        description="Fetch the Backup Status Report once and write it as CSV or JSON.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-o", "--output", required=True, metavar="FILE|-", help="'-' is stdout")
+    parser.add_argument("--format", choices=("csv", "json"), default="csv")
+    parser.add_argument(
+        "--status",
+        metavar="LIST",
+        help="comma-separated condition statuses: FAILURE,WARNING,RUNNING,COMPLETED",
+    )
+    parser.add_argument("--order-by", choices=ORDER_FIELDS)
+    parser.add_argument("--order-dir", choices=("asc", "desc"))
+    parser.add_argument("--username", help=f"partner username (default: ${ENV_USERNAME})")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--region", choices=tuple(REGIONS), help="data centre (default: na)")
+    where.add_argument("--base-url", metavar="URL", help="a custom API address")
+    parser.add_argument(
+        "--auth-url",
+        metavar="URL",
+        help="token server (default: the region's, or the --base-url origin)",
+    )
+    parser.add_argument("--response-format", choices=("json", "xml"), default="json")
+    parser.add_argument(
+        "--delimiter",
+        choices=(",", ";", "tab"),
+        default=",",
+        metavar="CHAR",
+        help="CSV delimiter: ',' (default), ';' or 'tab'",
+    )
+    parser.add_argument("--no-bom", action="store_true", help="CSV without a byte order mark")
+    # SUPPRESS: the top-level --debug must not be reset to False by this sub-parser's default.
+    parser.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="log details and tracebacks"
+    )
+    return parser
+
+
+def run_export(
+    args: argparse.Namespace,
+    *,
+    credential_store: CredentialStore,
+    environ: Mapping[str, str],
+    stdout: IO[str],
+    stderr: TextIO,
+    client_factory: ClientFactory | None = None,
+) -> int:
+    """Run the export for parsed ``args``; return the exit code. Never raises for expected errors.
+
+    Collaborators come in as parameters so tests can hand in a keyring backend, an environment
+    and streams; ``main`` passes the real ones.
+    """
+    try:
+        return _export(args, credential_store, environ, stdout, stderr, client_factory)
+    except UsageError as exc:
+        return _fail(stderr, str(exc), EXIT_USAGE)
+    except ApiError as exc:
+        return _fail(stderr, f"{exc.title}: {exc.message}", exc.exit_code)
+    except ParseError as exc:
+        return _fail(stderr, f"Unreadable response: {exc}", EXIT_INVALID_RESPONSE)
+    except CredentialStoreError as exc:
+        return _fail(stderr, f"{exc} (or set {ENV_CLIENT_ID}/{ENV_CLIENT_SECRET})", EXIT_AUTH)
+    except ExportError as exc:
+        return _fail(stderr, exc.message, EXIT_CANNOT_WRITE)
+    except KeyboardInterrupt:
+        return _fail(stderr, "interrupted", 130)
+    except Exception as exc:
+        return _fail(
+            stderr,
+            f"unexpected {type(exc).__name__}; run with --debug for details",
+            EXIT_INTERNAL,
+        )
+
+
+def _fail(stderr: TextIO, message: str, code: int) -> int:
+    # The traceback goes to the log, which only --debug shows; users get one line.
+    log.debug("export failed (exit %d)", code, exc_info=True)
+    stderr.write(f"backup-status: error: {message}\n")
+    stderr.flush()
+    return code
+
+
+def _export(
+    args: argparse.Namespace,
+    store: CredentialStore,
+    environ: Mapping[str, str],
+    stdout: IO[str],
+    stderr: TextIO,
+    client_factory: ClientFactory | None,
+) -> int:
+    query = _query(args)
+    endpoint = _endpoint(args)
+    username = (args.username or environ.get(ENV_USERNAME, "")).strip()
+    if not username:
+        raise UsageError(f"no partner username: use --username or set {ENV_USERNAME}")
+    delimiter = resolve_delimiter(args.delimiter)
+    credentials = _credentials(environ, store, username, endpoint)
+    if client_factory is None:
+        from desktop_app.api.client import build_client
+
+        client_factory = build_client
+
+    started = time.perf_counter()
+    client = client_factory(
+        endpoint,
+        username,
+        access_token=credentials.access_token,
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        response_format=args.response_format,
+    )
+    try:
+        report = client.fetch_report(query)
+    finally:
+        close = getattr(client, "close", None)
+        if close is not None:
+            close()
+    log.debug("fetched %d rows in %.2f s", len(report.rows), time.perf_counter() - started)
+    rows = order_rows(filter_rows(report.rows, query), args.order_by, args.order_dir or "asc")
+
+    to_stdout = args.output == "-"
+    if args.format == "json":
+        written = _write_json(args.output, report, rows, stdout)
+    elif to_stdout:
+        written = _write_csv_to_stdout(stdout, rows, delimiter, not args.no_bom)
+    else:
+        written = write_report_csv(args.output, rows, delimiter=delimiter, bom=not args.no_bom)
+    if not to_stdout:
+        elapsed = time.perf_counter() - started
+        stderr.write(f"backup-status: {written} rows written to {args.output} in {elapsed:.2f} s\n")
+    return EXIT_OK
+
+
+def _query(args: argparse.Namespace) -> ReportQuery:
+    if args.order_dir is not None and args.order_by is None:
+        raise UsageError("--order-dir needs --order-by")
+    # Only USERNAME ordering is documented server-side; everything is re-sorted here anyway.
+    order_by = OrderBy.USERNAME if args.order_by == "username" else None
+    order_dir = OrderDir(args.order_dir.upper()) if order_by and args.order_dir else None
+    names = args.status.split(",") if args.status else []
+    try:
+        return ReportQuery.for_statuses(names, order_by=order_by, order_dir=order_dir)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _endpoint(args: argparse.Namespace) -> Endpoint:
+    try:
+        if args.base_url:
+            return custom_endpoint(args.base_url, args.auth_url)
+        region_endpoint = endpoint_for_region(REGIONS[args.region or "na"])
+        if args.auth_url:
+            return Endpoint(region_endpoint.api_base, args.auth_url)
+        return region_endpoint
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _credentials(
+    environ: Mapping[str, str], store: CredentialStore, username: str, endpoint: Endpoint
+) -> Credentials:
+    token = environ.get(ENV_TOKEN, "").strip()
+    if token:
+        return Credentials(access_token=token)
+    client_id = environ.get(ENV_CLIENT_ID, "").strip()
+    client_secret = environ.get(ENV_CLIENT_SECRET, "").strip()
+    if client_id and client_secret:
+        return Credentials(client_id=client_id, client_secret=client_secret)
+    if client_id or client_secret:
+        missing = ENV_CLIENT_SECRET if client_id else ENV_CLIENT_ID
+        raise UsageError(f"{missing} is not set (client credentials need both)")
+    stored = store.load(username, endpoint.api_host)
+    if stored is None:
+        raise AuthenticationError(
+            f"no credentials for {username}@{endpoint.api_host}: set {ENV_CLIENT_ID} and "
+            f"{ENV_CLIENT_SECRET} (or {ENV_TOKEN}), or save them in the app"
+        )
+    if stored.has_client_credentials:
+        return Credentials(client_id=stored.client_id, client_secret=stored.client_secret)
+    return Credentials(access_token=stored.access_token)
+
+
+def filter_rows(rows: Sequence[BackupStatusRow], query: ReportQuery) -> Sequence[BackupStatusRow]:
+    """Keep only the queried statuses (all rows when none were asked for)."""
+    if not query.statuses:
+        return rows
+    wanted = {str(s) for s in query.statuses}
+    return [row for row in rows if row.condition_status in wanted]
+
+
+def _text_key(value: str) -> tuple[str, str]:
+    return (value.casefold(), value)
+
+
+_SORT_KEYS: dict[str, Callable[[BackupStatusRow], Any]] = {
+    "username": lambda r: _text_key(r.username),
+    "computer_name": lambda r: _text_key(r.computer_name),
+    "backupset_name": lambda r: _text_key(r.backupset_name),
+    "condition_status": lambda r: (status_severity(r.condition_status), r.condition_status),
+    # Instants, so different offsets compare correctly; None never reaches here (order_rows).
+    "local_end": lambda r: r.local_end.timestamp() if r.local_end is not None else 0.0,
+}
+
+
+def order_rows(
+    rows: Sequence[BackupStatusRow], order_by: str | None, order_dir: str = "asc"
+) -> Sequence[BackupStatusRow]:
+    """Stable sort by ``order_by``; rows without an end time last in either direction."""
+    if order_by is None:
+        return rows
+    key = _SORT_KEYS[order_by]
+    reverse = order_dir == "desc"
+    if order_by == "local_end":
+        ended = [r for r in rows if r.local_end is not None]
+        running = [r for r in rows if r.local_end is None]
+        return sorted(ended, key=key, reverse=reverse) + running
+    return sorted(rows, key=key, reverse=reverse)  # reverse=True keeps ties in input order
+
+
+def _write_csv_to_stdout(
+    stdout: IO[str], rows: Sequence[BackupStatusRow], delimiter: str, bom: bool
+) -> int:
+    """Write through stdout's binary buffer so ``\\r\\n`` is not translated to ``\\r\\r\\n``."""
+    stdout.flush()
+    binary = getattr(stdout, "buffer", None)
+    if binary is None:
+        return write_report_csv(stdout, rows, delimiter=delimiter, bom=bom)
+    text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+    try:
+        return write_report_csv(text, rows, delimiter=delimiter, bom=bom)
+    finally:
+        try:
+            text.detach()  # flushes; leaves stdout itself open
+        except OSError as exc:
+            raise ExportError(
+                f"Could not write to standard output: {os_error_reason(exc)}."
+            ) from exc
+
+
+def _write_json(
+    output: str, report: Report, rows: Sequence[BackupStatusRow], stdout: IO[str]
+) -> int:
+    from desktop_app.report.serialize import rows_to_json_bytes
+
+    same = len(rows) == len(report.rows)
+    data = rows_to_json_bytes(
+        rows,
+        page=report.page,
+        page_size=len(rows) if not same or not report.page_size else report.page_size,
+        count=len(rows) if not same or not report.count else report.count,
+        links=report.links,
+    )
+    if output != "-":
+        write_atomically(output, lambda handle: handle.write(data))
+        return len(rows)
+    stdout.flush()
+    binary = getattr(stdout, "buffer", None)
+    try:
+        if binary is None:
+            stdout.write(data.decode("utf-8"))
+            stdout.flush()
+        else:
+            binary.write(data)
+            binary.flush()
+    except OSError as exc:
+        raise ExportError(f"Could not write to standard output: {os_error_reason(exc)}.") from exc
+    return len(rows)

@@ -1,0 +1,651 @@
+"""A local stand-in of the Intronis API over real HTTP on 127.0.0.1, for the demo and for tests.
+
+It behaves like the documented API where that matters to a client: ``POST /oauth2/token`` with
+form fields, ``Authorization: OAuth <token>``, tokens that expire, 401/403/404/405/406/400 with
+a JSON error object, ``Accept`` choosing JSON or XML, gzip when asked, the ``condition_status``
+filter and username ordering. Its data can evolve on every report request so refresh and
+change notifications can be seen working, and ``faults`` scripts misbehaviour from Python.
+
+Content negotiation: ``application/json`` and ``application/xml`` (``text/xml`` too) are served;
+a missing ``Accept``, ``*/*`` or ``application/*`` gets JSON; an ``Accept`` naming only other
+types gets 406.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hmac
+import json
+import logging
+import re
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from operator import attrgetter
+from types import TracebackType
+from typing import Any, NamedTuple, cast
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+from desktop_app.demo.data import DemoData
+from desktop_app.demo.faults import Fault, FaultKind, FaultPlan, Target
+from desktop_app.report.rows import BackupStatusRow, Link
+from desktop_app.report.serialize import rows_to_json_bytes, rows_to_xml_bytes
+from desktop_app.report.status import ConditionStatus
+
+__all__ = ["DemoServer", "LoggedRequest"]
+
+logger = logging.getLogger(__name__)
+
+REPORT_SCOPE = "partners_read"
+_REPORT_PATH = re.compile(r"^/v1/partners/([^/]+)/reports/backup_status/?$")
+_TOKEN_PATH = "/oauth2/token"
+_MAX_FORM_BYTES = 64 * 1024
+_CONTENT_TYPES = {
+    "json": "application/json; charset=utf-8",
+    "xml": "application/xml; charset=utf-8",
+}
+_ACCEPTED: dict[str, tuple[str, int]] = {  # media type -> (format, specificity)
+    "application/json": ("json", 1),
+    "application/xml": ("xml", 1),
+    "text/xml": ("xml", 1),
+    "application/*": ("json", 0),
+    "*/*": ("json", 0),
+}
+_BODY_FAULTS = frozenset(
+    {FaultKind.MALFORMED, FaultKind.TRUNCATED, FaultKind.OVERSIZED, FaultKind.WRONG_CONTENT_TYPE}
+)
+_EARLY_FAULTS = frozenset({FaultKind.LATENCY, FaultKind.STATUS, FaultKind.HTML_ERROR})
+_MALFORMED = {
+    "json": b'{"page": 1, "page_size": 2, "count": 2, "links": [], "list": [{"username": }',
+    "xml": b'<?xml version="1.0"?><list page="1"><backup_status><username>x</backup_status>',
+}
+
+
+class LoggedRequest(NamedTuple):
+    """One request as the server saw it. The Authorization value is never kept, only its scheme:
+    ``headers["Authorization"]`` reads e.g. ``"OAuth [redacted]"``."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    auth_scheme: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    issued_at: float
+    scopes: frozenset[str]
+
+
+@dataclass(slots=True)
+class _Response:
+    status: int
+    body: bytes = b""
+    content_type: str | None = "application/json; charset=utf-8"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    declared_length: int | None = None  # a Content-Length other than len(body): truncation
+    stream: Callable[[], Iterator[bytes]] | None = None  # a large body written in chunks
+    close: bool = False
+
+
+class DemoServer:
+    """The demo Intronis API on a background thread. Use as a context manager or start()/stop().
+
+    ``data`` defaults to ``DemoData(rows, seed=seed)``; ``rows`` and ``seed`` are ignored when
+    ``data`` is given. ``port=0`` picks a free port; read it back from ``base_url``.
+
+    ``clock`` (``time.monotonic`` by default) times token lifetimes, so tests can expire tokens
+    without sleeping. With ``evolve`` each successful report request first advances ``data``
+    one tick. Serialized reports are cached per (tick, format, query, encoding).
+    """
+
+    def __init__(
+        self,
+        data: DemoData | None = None,
+        *,
+        rows: int = 500,
+        seed: int = 7,
+        username: str = "demo-partner",
+        client_id: str = "demo-client",
+        client_secret: str = "demo-secret",
+        token_lifetime: int = 3600,
+        evolve: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        faults: FaultPlan | None = None,
+    ) -> None:
+        self.data = data if data is not None else DemoData(rows, seed=seed)
+        self.faults = faults if faults is not None else FaultPlan()
+        self.evolve = evolve
+        self.token_lifetime = token_lifetime
+        self._username = username
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._host = host
+        self._port = port
+        self._clock = clock
+        self._tokens: dict[str, _Token] = {}
+        self._tokens_lock = threading.Lock()
+        self._data_lock = threading.Lock()
+        self._cache: dict[tuple[object, ...], bytes] = {}
+        self._cache_tick = -1
+        self._log: list[LoggedRequest] = []
+        self._log_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> DemoServer:
+        if self._httpd is not None:
+            return self
+        self._stopping.clear()
+        httpd = _HTTPServer((self._host, self._port), _Handler, self)
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-server"
+        )
+        self._thread.daemon = True
+        self._thread.start()
+        logger.info("Demo server listening on %s", self.base_url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, end open connections and close the listening socket. Idempotent."""
+        httpd, thread = self._httpd, self._thread
+        if httpd is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        if thread is not None:
+            thread.join()
+        httpd.close_connections()
+        httpd.server_close()
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> DemoServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.base_url if self._httpd is not None else "stopped"
+        return f"DemoServer({where}, username={self._username!r}, tick={self.data.tick})"
+
+    # -- facts for clients and tests -------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the demo server is not running")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def auth_url(self) -> str:
+        return self.base_url
+
+    @property
+    def report_url(self) -> str:
+        return f"{self.base_url}/v1/partners/{quote(self._username, safe='')}/reports/backup_status"
+
+    @property
+    def username(self) -> str:
+        return self._username
+
+    @property
+    def client_id(self) -> str:
+        return self._client_id
+
+    @property
+    def client_secret(self) -> str:
+        """The demo's own made-up secret: shown to the user so they can try the app."""
+        return self._client_secret
+
+    @property
+    def request_log(self) -> list[LoggedRequest]:
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_request_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    def issue_token(self, scopes: tuple[str, ...] = (REPORT_SCOPE,)) -> str:
+        """A valid access token straight from Python, as if obtained from /oauth2/token."""
+        token = secrets.token_urlsafe(32)
+        with self._tokens_lock:
+            self._tokens[token] = _Token(self._clock(), frozenset(scopes))
+        return token
+
+    def revoke_tokens(self) -> None:
+        """Forget every issued token: the next report request gets 401, as after expiry."""
+        with self._tokens_lock:
+            self._tokens.clear()
+
+    # -- request handling (called on handler threads) ------------------------------------
+
+    def _record(self, method: str, path: str, headers: Mapping[str, str]) -> None:
+        kept: dict[str, str] = {}
+        scheme: str | None = None
+        for name, value in headers.items():
+            if name.lower() == "authorization":
+                scheme = value.strip().split(" ", 1)[0] if value.strip() else ""
+                kept[name] = f"{scheme} [redacted]"
+            else:
+                kept[name] = value
+        with self._log_lock:
+            self._log.append(LoggedRequest(method, path, kept, scheme))
+
+    def handle_request(
+        self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes
+    ) -> _Response:
+        """Route one request; the HTTP handler writes the result. Runs on a handler thread."""
+        self._record(method, raw_path, headers)
+        split = urlsplit(raw_path)
+        if split.path == _TOKEN_PATH:
+            if method != "POST":
+                return _error(405, "method_not_allowed", "Use POST", [("Allow", "POST")])
+            return self._with_faults(Target.TOKEN, headers, lambda: self._token(body))
+        match = _REPORT_PATH.match(split.path)
+        if match is None:
+            return _error(404, "not_found", f"No such resource: {split.path}")
+        if method != "GET":
+            return _error(405, "method_not_allowed", "Use GET", [("Allow", "GET")])
+        partner = unquote(match.group(1))
+        return self._with_faults(
+            Target.REPORT, headers, lambda: self._report(partner, split.path, split.query, headers)
+        )
+
+    def _with_faults(
+        self, target: Target, headers: Mapping[str, str], respond: Callable[[], _Response]
+    ) -> _Response:
+        fault = self.faults.take(target, _EARLY_FAULTS)
+        if fault is not None:
+            if fault.kind is FaultKind.LATENCY:
+                self._stopping.wait(fault.seconds)
+            else:
+                return _early_fault(fault)
+        response = respond()
+        if response.status == 200:
+            fault = self.faults.take(target, _BODY_FAULTS)
+            if fault is not None:
+                return _body_fault(fault, response)
+        return response
+
+    def _token(self, body: bytes) -> _Response:
+        form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        missing = [
+            f for f in ("client_id", "client_secret", "grant_type", "scope") if not form.get(f)
+        ]
+        if missing:
+            return _error(400, "invalid_request", f"Missing form field(s): {', '.join(missing)}")
+        if form["grant_type"] != "none":
+            return _error(400, "unsupported_grant_type", "grant_type must be 'none'")
+        id_ok = hmac.compare_digest(form["client_id"].encode(), self._client_id.encode())
+        secret_ok = hmac.compare_digest(
+            form["client_secret"].encode(), self._client_secret.encode()
+        )
+        if not (id_ok and secret_ok):
+            return _error(401, "invalid_client", "Unknown client_id or wrong client_secret")
+        scopes = tuple(s for s in re.split(r"[+\s,]+", form["scope"]) if s)
+        if not scopes or not all(re.fullmatch(r"[a-z_]+", s) for s in scopes):
+            return _error(400, "invalid_scope", "scope must list scope names joined by '+'")
+        token = self.issue_token(scopes)
+        payload = {"access_token": token, "expires_in": str(self.token_lifetime)}
+        return _Response(200, json.dumps(payload).encode(), headers=[("Cache-Control", "no-store")])
+
+    def _authorize(self, headers: Mapping[str, str]) -> _Response | _Token:
+        value = headers.get("Authorization", "").strip()
+        challenge = [("WWW-Authenticate", 'OAuth realm="intronis-demo"')]
+        if not value:
+            return _error(401, "unauthorized", "Missing Authorization header", challenge)
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "oauth" or not token.strip():
+            return _error(401, "unauthorized", "Use 'Authorization: OAuth <token>'", challenge)
+        token = token.strip()
+        with self._tokens_lock:
+            info = self._tokens.get(token)
+            if info is not None and self._clock() - info.issued_at >= self.token_lifetime:
+                del self._tokens[token]
+                return _error(401, "invalid_token", "The access token has expired", challenge)
+        if info is None:
+            return _error(401, "invalid_token", "The access token is not valid", challenge)
+        return info
+
+    def _report(self, partner: str, path: str, query: str, headers: Mapping[str, str]) -> _Response:
+        auth = self._authorize(headers)
+        if isinstance(auth, _Response):
+            return auth
+        if partner != self._username:
+            return _error(403, "forbidden", "This token may not read another partner's report")
+        if REPORT_SCOPE not in auth.scopes:
+            return _error(403, "insufficient_scope", f"The token lacks the {REPORT_SCOPE} scope")
+        fmt = _negotiate(headers.get("Accept"))
+        if fmt is None:
+            return _error(406, "not_acceptable", "Accept application/json or application/xml")
+        params = _report_params(parse_qs(query, keep_blank_values=True))
+        if isinstance(params, _Response):
+            return params
+        statuses, order_dir = params
+        use_gzip = _accepts_gzip(headers.get("Accept-Encoding", ""))
+        with self._data_lock:
+            if self.evolve:
+                self.data.advance()
+            body = self._serialized(path, fmt, statuses, order_dir, use_gzip)
+        extra = [("Cache-Control", "no-store"), ("Vary", "Accept, Accept-Encoding")]
+        if use_gzip:
+            extra.append(("Content-Encoding", "gzip"))
+        return _Response(200, body, _CONTENT_TYPES[fmt], extra)
+
+    def _serialized(
+        self,
+        path: str,
+        fmt: str,
+        statuses: tuple[str, ...],
+        order_dir: str | None,
+        use_gzip: bool,
+    ) -> bytes:
+        """The report body for the current tick; called with the data lock held."""
+        tick = self.data.tick
+        if tick != self._cache_tick:
+            self._cache.clear()
+            self._cache_tick = tick
+        key = (fmt, statuses, order_dir, use_gzip)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        plain = self._cache.get((fmt, statuses, order_dir, False))
+        if plain is None:
+            rows: tuple[BackupStatusRow, ...] | list[BackupStatusRow] = self.data.rows()
+            if statuses:
+                wanted = frozenset(statuses)
+                rows = [r for r in rows if r.condition_status in wanted]
+            if order_dir is not None:
+                rows = sorted(rows, key=attrgetter("username"), reverse=order_dir == "DESC")
+            params: dict[str, str] = {}
+            if statuses:
+                params["condition_status"] = ",".join(statuses)
+            if order_dir is not None:
+                params.update(order_by="USERNAME", order_dir=order_dir)
+            href = self.base_url + path + (f"?{urlencode(params)}" if params else "")
+            write = rows_to_json_bytes if fmt == "json" else rows_to_xml_bytes
+            plain = write(
+                rows, page=1, page_size=len(rows), count=len(rows), links=[Link("self", href)]
+            )
+            self._cache[(fmt, statuses, order_dir, False)] = plain
+        if not use_gzip:
+            return plain
+        packed = gzip.compress(plain, compresslevel=1, mtime=0)
+        self._cache[key] = packed
+        return packed
+
+
+# -- HTTP plumbing ---------------------------------------------------------------------------
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """Daemon handler threads, plus a way to end kept-alive connections at stop()."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], app: DemoServer
+    ) -> None:
+        self.app = app
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake handler threads blocked on idle keep-alive connections; they then close them."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-response is normal here (faults, stop()); stay quiet.
+        logger.debug("Demo server connection error from %s", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "IntronisDemo/1.0"
+    sys_version = ""
+    timeout = 30  # idle keep-alive connections end eventually
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("demo %s " + format, self.address_string(), *args)
+
+    def _dispatch(self) -> None:
+        app = cast(_HTTPServer, self.server).app
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._write(_error(400, "invalid_request", "Bad Content-Length"), close=True)
+            return
+        if length > _MAX_FORM_BYTES:
+            self._write(_error(413, "payload_too_large", "Request body too large"), close=True)
+            return
+        body = self.rfile.read(length) if length > 0 else b""
+        headers = dict(self.headers.items())
+        try:
+            response = app.handle_request(self.command, self.path, headers, body)
+        except Exception:
+            logger.exception("Demo server failed on %s %s", self.command, urlsplit(self.path).path)
+            response = _error(500, "server_error", "The demo server failed")
+        self._write(response)
+
+    def _write(self, response: _Response, *, close: bool = False) -> None:
+        self.send_response(response.status)
+        if response.content_type is not None:
+            self.send_header("Content-Type", response.content_type)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        length = response.declared_length
+        if length is None:
+            length = len(response.body)
+        self.send_header("Content-Length", str(length))
+        if close or response.close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if response.stream is not None:
+            for chunk in response.stream():
+                self.wfile.write(chunk)
+        else:
+            self.wfile.write(response.body)
+        self.wfile.flush()
+
+
+# -- responses -------------------------------------------------------------------------------
+
+
+def _error(
+    status: int, error: str, message: str, headers: list[tuple[str, str]] | None = None
+) -> _Response:
+    body = json.dumps({"error": error, "message": message}).encode()
+    return _Response(status, body, headers=list(headers or ()))
+
+
+def _early_fault(fault: Fault) -> _Response:
+    if fault.kind is FaultKind.HTML_ERROR:
+        phrase = _phrase(fault.status_code)
+        page = (
+            f"<html><head><title>{fault.status_code} {phrase}</title></head><body>"
+            f"<center><h1>{fault.status_code} {phrase}</h1></center><hr><center>nginx</center>"
+            "</body></html>\n"
+        )
+        return _Response(fault.status_code, page.encode(), "text/html; charset=utf-8")
+    headers = [] if fault.retry_after is None else [("Retry-After", str(fault.retry_after))]
+    phrase = _phrase(fault.status_code)
+    return _error(fault.status_code, phrase.lower().replace(" ", "_"), phrase, headers)
+
+
+def _body_fault(fault: Fault, response: _Response) -> _Response:
+    body = response.body
+    if ("Content-Encoding", "gzip") in response.headers:
+        body = gzip.decompress(body)
+    plain_headers = [h for h in response.headers if h[0] != "Content-Encoding"]
+    if fault.kind is FaultKind.WRONG_CONTENT_TYPE:
+        return _Response(200, body, fault.content_type, plain_headers)
+    if fault.kind is FaultKind.MALFORMED:
+        malformed = _MALFORMED["xml" if response.content_type == _CONTENT_TYPES["xml"] else "json"]
+        return _Response(200, malformed, response.content_type, plain_headers)
+    if fault.kind is FaultKind.TRUNCATED:
+        cut = body[: int(len(body) * fault.keep)]
+        declared = None if fault.honest_length else len(body)
+        return _Response(200, cut, response.content_type, plain_headers, declared, close=True)
+    is_xml = response.content_type == _CONTENT_TYPES["xml"]
+    size = fault.size
+    head = (
+        b'<?xml version="1.0"?><list page="1" page_size="0" count="0"><!--'
+        if is_xml
+        else (b'{"page": 1, "page_size": 0, "count": 0, "links": [], "list": [], "padding": "')
+    )
+    tail = b"--></list>" if is_xml else b'"}'
+    pad = max(0, size - len(head) - len(tail))
+
+    def chunks() -> Iterator[bytes]:
+        yield head
+        block = b"x" * (1 << 20)
+        left = pad
+        while left > 0:
+            yield block[: min(left, len(block))]
+            left -= len(block)
+        yield tail
+
+    return _Response(
+        200,
+        b"",
+        response.content_type,
+        plain_headers,
+        declared_length=len(head) + pad + len(tail),
+        stream=chunks,
+    )
+
+
+def _phrase(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Error"
+
+
+# -- request parsing -------------------------------------------------------------------------
+
+
+def _negotiate(accept: str | None) -> str | None:
+    """Pick "json" or "xml" from an Accept header; None when neither is acceptable (406)."""
+    if accept is None or not accept.strip():
+        return "json"
+    best: tuple[float, int] = (0.0, -1)
+    chosen: str | None = None
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        hit = _ACCEPTED.get(media.lower())
+        if hit is None or q <= 0:
+            continue
+        if (q, hit[1]) > best:
+            best, chosen = (q, hit[1]), hit[0]
+    return chosen
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for part in accept_encoding.split(","):
+        coding, _, params = part.partition(";")
+        if coding.strip().lower() in ("gzip", "x-gzip"):
+            q = params.strip().lower()
+            return not (q.startswith("q=") and _float(q[2:]) <= 0)
+    return False
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def _report_params(query: dict[str, list[str]]) -> tuple[tuple[str, ...], str | None] | _Response:
+    """Validated (statuses, order direction or None); an error response when invalid."""
+    statuses: list[str] = []
+    for value in query.get("condition_status", []):
+        for raw in value.split(","):
+            name = raw.strip().upper()
+            if not name:
+                continue
+            if name not in ConditionStatus.__members__:
+                allowed = ", ".join(s.value for s in ConditionStatus)
+                return _error(
+                    400, "invalid_parameter", f"Unknown condition_status '{raw}' (use {allowed})"
+                )
+            if name not in statuses:
+                statuses.append(name)
+    order_by = query.get("order_by", [""])[-1].strip().upper()
+    order_dir = query.get("order_dir", [""])[-1].strip().upper()
+    if order_by not in ("", "USERNAME"):
+        return _error(400, "invalid_parameter", "order_by supports only USERNAME")
+    if order_dir not in ("", "ASC", "DESC"):
+        return _error(400, "invalid_parameter", "order_dir must be ASC or DESC")
+    direction = None if not (order_by or order_dir) else (order_dir or "ASC")
+    return tuple(sorted(statuses)), direction

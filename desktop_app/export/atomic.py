@@ -1,0 +1,121 @@
+"""All-or-nothing file writing: the target is either the complete new file or left untouched.
+
+The data goes to a temporary file in the target's folder (same file system, so the final rename
+is atomic), is flushed and fsynced, then ``os.replace``-d onto the target. Any failure, a cancel
+included, removes the temporary file. A half-written export that looks complete is worse than
+none: someone would send it on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TypeVar
+
+T = TypeVar("T")
+
+NEW_FILE_MODE = 0o644
+"""New exports are readable by others like any saved document (mkstemp's 0600 is too private)."""
+
+
+class ExportError(Exception):
+    """The export could not be written. ``message`` is a complete sentence for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ExportCancelled(ExportError):
+    """The caller asked to stop; nothing was written to the target."""
+
+    def __init__(self, message: str = "Export cancelled; the file was not written.") -> None:
+        super().__init__(message)
+
+
+def write_atomically(target: str | os.PathLike[str], write: Callable[[IO[bytes]], T]) -> T:
+    """Call ``write(binary_file)`` on a temporary file, then move it onto ``target``.
+
+    Returns what ``write`` returns. OSError (from ``write`` too) becomes ``ExportError`` with a
+    user-readable reason; other exceptions propagate unchanged after the cleanup.
+    """
+    path = Path(target)
+    folder = path.parent
+    tmp_name: str | None = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with open(fd, "wb") as handle:
+            result = write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, _mode_for(path))
+        os.replace(tmp_name, path)
+        tmp_name = None
+        _fsync_folder(folder)
+        return result
+    except OSError as exc:
+        raise ExportError(f"Could not write {path}: {os_error_reason(exc)}.") from exc
+    finally:
+        if tmp_name is not None:
+            _remove_quietly(tmp_name)
+
+
+def _mode_for(target: Path) -> int:
+    """An existing file keeps its permissions; a new one gets ``NEW_FILE_MODE``."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return NEW_FILE_MODE
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable on POSIX; Windows cannot open folders, so skip there."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_quietly(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+_REASON_BY_NAME = {
+    "ENOSPC": "the disk is full",
+    "EDQUOT": "the disk quota is exceeded",
+    "EACCES": "permission denied",
+    "EPERM": "permission denied",
+    "EROFS": "the file system is read-only",
+    "ENOENT": "the folder does not exist",
+    "ENOTDIR": "a part of the path is not a folder",
+    "EISDIR": "the target is a folder",
+    "EPIPE": "the output was closed",
+}
+# Looked up by name: not every platform defines every errno constant.
+_REASONS: dict[int, str] = {
+    getattr(errno, name): text for name, text in _REASON_BY_NAME.items() if hasattr(errno, name)
+}
+
+
+def os_error_reason(exc: OSError) -> str:
+    """Plain words for the common causes; the system's own text otherwise."""
+    if exc.errno in _REASONS:
+        return _REASONS[exc.errno]
+    return exc.strerror or type(exc).__name__

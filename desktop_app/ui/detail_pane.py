@@ -1,0 +1,437 @@
+"""The detail pane: every field of the selected backup set, readable, selectable and copyable.
+
+``detail_fields`` is the single source of the pane's wording: the widget shows it and
+``details_text`` (the "Copy details" text) joins it, so what is copied is what is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QGuiApplication,
+    QKeySequence,
+    QPalette,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.report.rows import BackupStatusRow
+from desktop_app.report.status import ConditionType, explain_condition_type
+from desktop_app.ui.icons import IconProvider
+from desktop_app.ui.time_format import (
+    format_admin_time,
+    format_age,
+    format_computer_time,
+    format_run_duration,
+)
+
+EMPTY_TEXT = "Select a backup set to see its details"
+NARROW_WIDTH = 320
+"""Below this width the pane puts each label above its value instead of beside it."""
+STATUS_TEXT: dict[str, str] = {
+    "FAILURE": "Failure",
+    "WARNING": "Warning",
+    "RUNNING": "Running",
+    "COMPLETED": "Completed",
+}
+
+# Badge colours are fixed (not palette roles) and chosen to keep at least 4.5:1 contrast with
+# their own text, so they read the same on light and dark window backgrounds.
+_RED = ("#B3261E", "#FFFFFF")
+_AMBER = ("#F2B01E", "#1F1F1F")
+_BLUE = ("#1A62C7", "#FFFFFF")
+_GREEN = ("#1E7B34", "#FFFFFF")
+_GREY = ("#5F6368", "#FFFFFF")
+BADGE_COLORS: dict[str, tuple[str, str]] = {
+    ConditionType.ERRORS: _RED,
+    ConditionType.EXCEPTION: _RED,
+    ConditionType.MISSED: _RED,
+    ConditionType.WARNINGS: _AMBER,
+    ConditionType.CANCELED: _AMBER,
+    ConditionType.NO_DATA_RESTORED: _AMBER,
+    ConditionType.NO_DATA_DELETED: _AMBER,
+    ConditionType.NO_FILE_DATA_BACKED_UP: _AMBER,
+    ConditionType.NO_EXCHANGE_OR_SQL_DATA_BACKED_UP: _AMBER,
+    ConditionType.RUNNING: _BLUE,
+    ConditionType.COMPLETED: _GREEN,
+}
+
+
+def status_text(status: str) -> str:
+    """Plain words for a documented status; an undocumented one verbatim."""
+    return STATUS_TEXT.get(status, status)
+
+
+def badge_colors(condition_type: str) -> tuple[str, str]:
+    """(background, text) colours of a condition badge; grey for undocumented types."""
+    return BADGE_COLORS.get(condition_type, _GREY)
+
+
+@dataclass(frozen=True, slots=True)
+class DetailField:
+    """One line of the pane: ``key`` names its widget, ``admin`` is the time in the admin's zone."""
+
+    key: str
+    label: str
+    value: str
+    admin: str | None = None
+
+
+def detail_fields(
+    row: BackupStatusRow, now: datetime, local_tz: tzinfo | None = None
+) -> list[DetailField]:
+    """Every field of ``row`` as display text, in display order."""
+    conditions = "; ".join(f"{explain_condition_type(t)} ({t})" for t in row.condition_types)
+
+    def admin(value: datetime | None) -> str | None:
+        return None if value is None else format_admin_time(value, local_tz)
+
+    ended = format_computer_time(row.local_end) if row.local_end else "Not yet (still running)"
+    return [
+        DetailField("customer", "Customer", row.username),
+        DetailField("computer", "Computer", f"{row.computer_name} (ID {row.computer_id})"),
+        DetailField("backupSet", "Backup set", row.backupset_name),
+        DetailField("status", "Status", status_text(row.condition_status)),
+        DetailField("conditions", "Conditions", conditions or "None reported"),
+        DetailField(
+            "started", "Started", format_computer_time(row.local_start), admin(row.local_start)
+        ),
+        DetailField("ended", "Ended", ended, admin(row.local_end)),
+        DetailField(
+            "duration", "Duration", format_run_duration(row.local_start, row.local_end, now)
+        ),
+        DetailField("age", "Age", format_age(row.local_end, now)),
+        DetailField("errors", "Errors", str(row.errors)),
+        DetailField("warnings", "Warnings", str(row.warnings)),
+        DetailField("reportDate", "Report date", format_computer_time(row.report_date)),
+    ]
+
+
+def details_text(row: BackupStatusRow, now: datetime, local_tz: tzinfo | None = None) -> str:
+    """A plain-text summary of every field, one per line (what "Copy details" copies)."""
+    lines = []
+    for field in detail_fields(row, now, local_tz):
+        line = f"{field.label}: {field.value}"
+        if field.admin is not None:
+            line += f" (your time: {field.admin})"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _value_label(name: str, accessible: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setAccessibleName(accessible)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse
+        | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    )
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    return label
+
+
+class DetailPane(QWidget):
+    """Shows one ``BackupStatusRow`` (or an empty state) and copies it as plain text.
+
+    ``now`` returns an aware UTC datetime (for the age and a running duration); ``local_tz`` is
+    the admin's zone, ``None`` for the system's. Call ``refresh()`` to bring ages up to date.
+
+    Signals:
+        detailsCopied(str): the text just put on the clipboard.
+    """
+
+    detailsCopied = Signal(str)
+
+    def __init__(
+        self,
+        icons: IconProvider,
+        now: Callable[[], datetime],
+        local_tz: tzinfo | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._icons = icons
+        self._now = now
+        self._local_tz = local_tz
+        self._row: BackupStatusRow | None = None
+        self._values: dict[str, QLabel] = {}
+        self._admin: dict[str, QLabel] = {}
+        self._field_labels: list[QLabel] = []
+        self.setObjectName("detailPane")
+        self.setAccessibleName("Backup set details")
+
+        self.copy_action = QAction("Copy details", self)
+        self.copy_action.setObjectName("copyDetailsAction")
+        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copy_action.setToolTip("Copy every field of this backup set as plain text")
+        self.copy_action.triggered.connect(self.copy_details)
+        self.addAction(self.copy_action)
+
+        self._stack = QStackedWidget()
+        self._empty = QLabel(EMPTY_TEXT)
+        self._empty.setObjectName("emptyState")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setWordWrap(True)
+        self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._stack.addWidget(self._empty)
+        self._stack.addWidget(self._build_details())
+
+        self._copy_button = QPushButton("Copy details")
+        self._copy_button.setObjectName("copyDetailsButton")
+        self._copy_button.setAccessibleName("Copy details")
+        self._copy_button.setToolTip(self.copy_action.toolTip())
+        self._copy_button.clicked.connect(self.copy_action.trigger)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(12, 4, 12, 10)
+        buttons.addStretch(1)
+        buttons.addWidget(self._copy_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._stack, 1)
+        layout.addLayout(buttons)
+        self.set_row(None)
+
+    def _build_details(self) -> QScrollArea:
+        content = QWidget()
+        content.setObjectName("detailContent")
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(12, 10, 12, 10)
+        outer.setSpacing(10)
+
+        self._title = _value_label("titleLabel", "Backup set name")
+        font = QFont(self._title.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self._title.setFont(font)
+        outer.addWidget(self._title)
+
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(8)
+        self._form = form
+        outer.addLayout(form)
+        outer.addStretch(1)
+
+        self._add_row("customer", "Customer")
+        self._add_row("computer", "Computer")
+        self._add_row("backupSet", "Backup set")
+
+        self._status_icon = QLabel()
+        self._status_icon.setObjectName("statusIcon")
+        status_row = QHBoxLayout()
+        status_row.setContentsMargins(0, 0, 0, 0)
+        status_row.setSpacing(6)
+        status_row.addWidget(self._status_icon, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._values["status"] = _value_label("statusValue", "Status")
+        status_row.addWidget(self._values["status"], 1)
+        form.addRow(self._field_label("Status"), status_row)
+
+        self._badges = QWidget()
+        self._badges.setObjectName("conditionBadges")
+        self._badges.setAccessibleName("Conditions")
+        self._badge_layout = QVBoxLayout(self._badges)
+        self._badge_layout.setContentsMargins(0, 0, 0, 0)
+        self._badge_layout.setSpacing(4)
+        form.addRow(self._field_label("Conditions"), self._badges)
+
+        self._add_row("started", "Started", with_admin=True)
+        self._add_row("ended", "Ended", with_admin=True)
+        for key, label in (
+            ("duration", "Duration"),
+            ("age", "Age"),
+            ("errors", "Errors"),
+            ("warnings", "Warnings"),
+            ("reportDate", "Report date"),
+        ):
+            self._add_row(key, label)
+
+        # Word-wrapping labels report their minimum height at their narrowest width, which would
+        # make the scroll area keep a needless scroll bar; the content's height-for-width at the
+        # actual width is what counts, so the minimum height is pinned low (the width minimum
+        # still comes from the layout).
+        content.setMinimumHeight(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("detailScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setWidget(content)
+        return scroll
+
+    def _field_label(self, text: str) -> QLabel:
+        label = QLabel(text + ":")
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._field_labels.append(label)
+        return label
+
+    def _add_row(self, key: str, label: str, *, with_admin: bool = False) -> None:
+        value = _value_label(f"{key}Value", label)
+        self._values[key] = value
+        field_label = self._field_label(label)
+        field_label.setBuddy(value)
+        if not with_admin:
+            self._form.addRow(field_label, value)
+            return
+        admin = _value_label(f"{key}AdminValue", f"{label}, your time")
+        admin.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._admin[key] = admin
+        box = QVBoxLayout()
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(1)
+        box.addWidget(value)
+        box.addWidget(admin)
+        self._form.addRow(field_label, box)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # Decided here rather than by WrapLongRows, which ignores word-wrapping fields' minimums.
+        policy = (
+            QFormLayout.RowWrapPolicy.WrapAllRows
+            if event.size().width() < NARROW_WIDTH
+            else QFormLayout.RowWrapPolicy.DontWrapRows
+        )
+        if self._form.rowWrapPolicy() != policy:
+            narrow = policy == QFormLayout.RowWrapPolicy.WrapAllRows
+            # Stacked pairs: tight below each label, a gap above it, so pairs stay visible.
+            self._form.setVerticalSpacing(2 if narrow else 8)
+            for label in self._field_labels:
+                label.setContentsMargins(0, 8 if narrow else 0, 0, 0)
+            self._form.setRowWrapPolicy(policy)
+        super().resizeEvent(event)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def row(self) -> BackupStatusRow | None:
+        return self._row
+
+    def set_row(self, row: BackupStatusRow | None) -> None:
+        """Show ``row``; ``None`` shows the empty state."""
+        self._row = row
+        self.copy_action.setEnabled(row is not None)
+        self._copy_button.setVisible(row is not None)
+        if row is None:
+            self._stack.setCurrentIndex(0)
+            return
+        self._render(row)
+        self._stack.setCurrentIndex(1)
+
+    def refresh(self) -> None:
+        """Re-render with the current time (ages and running durations move on)."""
+        if self._row is not None:
+            self._render(self._row)
+
+    def details_text(self) -> str:
+        """The shown row as plain text; empty when nothing is shown."""
+        if self._row is None:
+            return ""
+        return details_text(self._row, self._now(), self._local_tz)
+
+    def copy_details(self) -> None:
+        text = self.details_text()
+        if not text:
+            return
+        QGuiApplication.clipboard().setText(text)
+        self.detailsCopied.emit(text)
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def _render(self, row: BackupStatusRow) -> None:
+        self._title.setText(row.backupset_name)
+        for field in detail_fields(row, self._now(), self._local_tz):
+            if field.key in self._values and field.key != "conditions":
+                self._values[field.key].setText(field.value)
+            if field.key in self._admin:
+                admin = self._admin[field.key]
+                admin.setText(f"Your time: {field.admin}" if field.admin else "")
+                admin.setVisible(field.admin is not None)
+        icon = self._icons.status_icon(row.condition_status)
+        self._status_icon.setPixmap(icon.pixmap(QSize(20, 20), self.devicePixelRatioF()))
+        self._status_icon.setAccessibleName(f"Status icon: {status_text(row.condition_status)}")
+        self._set_badges(row.condition_types)
+
+    def _set_badges(self, condition_types: tuple[str, ...]) -> None:
+        while (item := self._badge_layout.takeAt(0)) is not None:
+            widget = item.widget()
+            if widget is not None:
+                widget.setParent(None)  # gone from findChildren now, not at the next loop turn
+                widget.deleteLater()
+        if not condition_types:
+            none = _value_label("conditionNone", "No conditions")
+            none.setText("None reported")
+            self._badge_layout.addWidget(none)
+            return
+        for condition_type in condition_types:
+            self._badge_layout.addWidget(self._badge(condition_type))
+
+    def _badge(self, condition_type: str) -> QWidget:
+        """A rounded badge on its own line; the stretch keeps it as wide as its text."""
+        badge = ConditionBadge(condition_type)
+        holder = QWidget()
+        line = QHBoxLayout(holder)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(badge)
+        line.addStretch(1)
+        return holder
+
+
+class ConditionBadge(QLabel):
+    """A condition type as a small rounded label: plain words shown, the raw code as tooltip.
+
+    Its size hint is the single-line text width, so it looks like a badge in a wide pane and
+    wraps onto more lines (height for width) in a narrow one.
+    """
+
+    def __init__(self, condition_type: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        explanation = explain_condition_type(condition_type)
+        self.condition_type = condition_type
+        self.setObjectName("conditionBadge")
+        self.setText(explanation)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAccessibleName(explanation)
+        self.setAccessibleDescription(f"Report code {condition_type}")
+        self.setToolTip(f"Report code: {condition_type}")
+        self.setContentsMargins(8, 2, 8, 2)
+        background, text = badge_colors(condition_type)
+        self.setStyleSheet(
+            f"QLabel {{ background-color: {background}; color: {text}; border-radius: 9px; }}"
+        )
+
+    def _width_for(self, text: str) -> int:
+        margins = self.contentsMargins()
+        return self.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right() + 2
+
+    def sizeHint(self) -> QSize:
+        width = self._width_for(self.text())
+        return QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:
+        """Never narrower than the longest word, so a long code is scrolled to, not clipped."""
+        width = max(self._width_for(word) for word in self.text().split() or [""])
+        return QSize(width, self.heightForWidth(width))

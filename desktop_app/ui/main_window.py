@@ -1,0 +1,435 @@
+"""The main window: toolbar with filters and search, the report table, the detail pane.
+
+The window only displays and forwards intent: fetching belongs to the ``RefreshController`` and
+exporting to the ``ExportController``; widgets never call HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app import APP_NAME
+from desktop_app.report.rows import Report, RowKey
+from desktop_app.ui.banner import Banner
+from desktop_app.ui.columns import Column
+from desktop_app.ui.detail_pane import DetailPane
+from desktop_app.ui.icons import IconProvider
+from desktop_app.ui.status_filter_bar import StatusFilterBar
+from desktop_app.ui.table_model import ReportTableModel
+
+# Initial widths in average characters: sized from typical content, not by measuring 100k rows.
+_INITIAL_WIDTH_CHARS = {
+    Column.STATUS: 12,
+    Column.CUSTOMER: 22,
+    Column.COMPUTER: 18,
+    Column.BACKUP_SET: 22,
+    Column.STARTED: 17,
+    Column.ENDED: 17,
+    Column.DURATION: 10,
+    Column.AGE: 9,
+    Column.ERRORS: 7,
+    Column.WARNINGS: 9,
+    Column.CONDITION_TYPES: 30,
+}
+
+
+class MainWindow(QMainWindow):
+    """The report window.
+
+    Signals:
+        refresh_requested(): F5 / Ctrl+R / the Refresh button / Retry.
+        cancel_requested(): the Cancel button while fetching.
+        export_requested(bool): Ctrl+E; True exports only the selected rows.
+    """
+
+    refresh_requested = Signal()
+    cancel_requested = Signal()
+    export_requested = Signal(bool)
+
+    def __init__(
+        self,
+        model: ReportTableModel,
+        icons: IconProvider,
+        detail_pane: DetailPane,
+        settings: QSettings,
+        now: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(icons.app_icon())
+        self._model = model
+        self._icons = icons
+        self._settings = settings
+        self._now = now
+        self._report: Report | None = None
+
+        self.table = QTableView(self)
+        self.table.setObjectName("reportTable")
+        self.table.setAccessibleName("Backup sets")
+        self.table.setModel(model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._show_header_menu)
+        header.setSortIndicator(Column.STATUS, Qt.SortOrder.AscendingOrder)
+
+        self.detail_pane = detail_pane
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(detail_pane)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+
+        self.banner = Banner(self)
+        self.banner.retry_requested.connect(self.refresh_requested)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self._build_toolbar()
+        self._build_status_bar()
+
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.table.doubleClicked.connect(self._on_current_changed)
+        model.counts_changed.connect(self._update_counts)
+        model.view_changed.connect(self._update_shown)
+        model.modelReset.connect(self._update_shown)
+
+        self._apply_initial_widths()
+        self._restore_state()
+        self._update_counts()
+        self._update_shown()
+
+    # --- construction -------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.refresh_action = QAction(self._icons.action_icon("refresh"), "&Refresh", self)
+        self.refresh_action.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.Refresh), QKeySequence("Ctrl+R")]
+        )
+        self.refresh_action.setToolTip("Fetch the report again (F5)")
+        self.refresh_action.triggered.connect(self.refresh_requested)
+
+        self.cancel_action = QAction(self._icons.action_icon("cancel"), "Cancel", self)
+        self.cancel_action.setToolTip("Stop the running fetch")
+        self.cancel_action.setEnabled(False)
+        self.cancel_action.triggered.connect(self.cancel_requested)
+
+        self.export_action = QAction(self._icons.action_icon("export"), "&Export CSV…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setToolTip("Export the rows shown to CSV (Ctrl+E)")
+        self.export_action.triggered.connect(lambda: self.export_requested.emit(False))
+
+        self.export_selection_action = QAction("Export &selected rows…", self)
+        self.export_selection_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.export_selection_action.triggered.connect(lambda: self.export_requested.emit(True))
+
+        self.copy_action = QAction("&Copy rows", self)
+        self.copy_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copy_action.triggered.connect(self.copy_selection)
+        self.table.addAction(self.copy_action)
+
+        self.find_action = QAction("&Find", self)
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        self.find_action.triggered.connect(self._focus_search)
+
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.refresh_action)
+        file_menu.addAction(self.cancel_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.export_selection_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.copy_action)
+        edit_menu.addAction(self.find_action)
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.help_menu = self.menuBar().addMenu("&Help")
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.refresh_action)
+        toolbar.addAction(self.cancel_action)
+        toolbar.addAction(self.export_action)
+        toolbar.addSeparator()
+        self.filter_bar = StatusFilterBar(self._icons.status_icon, toolbar)
+        self.filter_bar.filter_changed.connect(self._model.set_status_filter)
+        toolbar.addWidget(self.filter_bar)
+        toolbar.addSeparator()
+        self.search = QLineEdit(toolbar)
+        self.search.setObjectName("search")
+        self.search.setAccessibleName("Search customers, computers and backup sets")
+        self.search.setPlaceholderText("Search customer, computer, backup set…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(260)
+        self.search.addAction(
+            self._icons.action_icon("search"), QLineEdit.ActionPosition.LeadingPosition
+        )
+        self.search.textChanged.connect(self._model.set_search_text)
+        self.search.returnPressed.connect(self.table.setFocus)
+        toolbar.addWidget(self.search)
+        self.addToolBar(toolbar)
+        self.view_menu.addAction(toolbar.toggleViewAction())
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.shown_label = QLabel(self)
+        self.shown_label.setObjectName("shownLabel")
+        self.report_label = QLabel(self)
+        self.report_label.setObjectName("reportLabel")
+        self.stale_label = QLabel(self)
+        self.stale_label.setObjectName("staleLabel")
+        self.stale_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.stale_label.hide()
+        self.busy = QProgressBar(self)
+        self.busy.setObjectName("busyIndicator")
+        self.busy.setAccessibleName("Fetching the report")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumHeight(14)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        bar.addWidget(self.shown_label)
+        bar.addWidget(self.stale_label)
+        bar.addPermanentWidget(self.busy)
+        bar.addPermanentWidget(self.report_label)
+
+    def _apply_initial_widths(self) -> None:
+        char = self.table.fontMetrics().averageCharWidth()
+        for column, chars in _INITIAL_WIDTH_CHARS.items():
+            self.table.setColumnWidth(column, chars * char + 24)
+
+    # --- state in and out ---------------------------------------------------------------------
+    def show_report(self, report: Report) -> None:
+        """Load a fresh report; selection, current row and scroll position follow their keys."""
+        selected = self.selected_keys()
+        current = self._current_key()
+        top_key = self._key_at_view_row(self.table.rowAt(0))
+        self._report = report
+        self._model.set_rows(report.rows, now=self._now())
+        self._restore_selection(selected, current, top_key)
+        self._update_report_label()
+        self.set_stale(None)
+        self.banner.hide()
+
+    def show_failure(self, title: str, message: str) -> None:
+        """A failed refresh: the last good report stays, marked stale, with the reason."""
+        self.banner.show_problem(title, message)
+        if self._report is not None:
+            self.set_stale(f"{title}: {message}")
+
+    def set_stale(self, reason: str | None) -> None:
+        if reason is None:
+            self.stale_label.hide()
+            self.stale_label.setToolTip("")
+        else:
+            self.stale_label.setText("Stale: showing the last good report")
+            self.stale_label.setToolTip(reason)
+            self.stale_label.show()
+
+    def is_stale(self) -> bool:
+        return not self.stale_label.isHidden()
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.cancel_action.setEnabled(busy)
+        self.statusBar().showMessage("Fetching the report…" if busy else "", 0)
+
+    def selected_keys(self) -> list[RowKey]:
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [self._model.row_at(r).key for r in rows]
+
+    def selected_view_rows(self) -> list[int]:
+        return sorted(i.row() for i in self.table.selectionModel().selectedRows())
+
+    def visible_columns(self) -> list[Column]:
+        """Visible columns in their on-screen order: what an export of the view must contain."""
+        header = self.table.horizontalHeader()
+        logical = [header.logicalIndex(v) for v in range(header.count())]
+        return [Column(c) for c in logical if not header.isSectionHidden(c)]
+
+    def select_key(self, key: RowKey) -> bool:
+        row = self._model.view_row_of_key(key)
+        if row is None:
+            return False
+        index = self._model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        return True
+
+    def copy_selection(self) -> None:
+        """Selected rows as tab-separated text, visible columns in view order, with a header."""
+        rows = self.selected_view_rows()
+        if not rows:
+            return
+        columns = self.visible_columns()
+        lines = ["\t".join(self._model.headerData(c, Qt.Orientation.Horizontal) for c in columns)]
+        for r in rows:
+            cells = (self._model.cell_text(r, c).replace("\t", " ") for c in columns)
+            lines.append("\t".join(cells))
+        QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+        self.statusBar().showMessage(f"Copied {len(rows):,} rows", 3000)
+
+    # --- persistence --------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self._settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 760)
+        header_state = self._settings.value("window/header")
+        if header_state is not None:
+            self.table.horizontalHeader().restoreState(header_state)
+        splitter_state = self._settings.value("window/splitter")
+        if splitter_state is not None:
+            self.splitter.restoreState(splitter_state)
+        else:
+            self.splitter.setSizes([900, 360])
+        sort_column = self.table.horizontalHeader().sortIndicatorSection()
+        sort_order = self.table.horizontalHeader().sortIndicatorOrder()
+        self._model.sort(sort_column, sort_order)
+
+    def save_state(self) -> None:
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.setValue("window/header", self.table.horizontalHeader().saveState())
+        self._settings.setValue("window/splitter", self.splitter.saveState())
+        self._settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        super().closeEvent(event)
+
+    # --- slots --------------------------------------------------------------------------------
+    def _show_header_menu(self, pos: object) -> None:
+        header = self.table.horizontalHeader()
+        menu = QMenu(self)
+        visible = len(self.visible_columns())
+        for column in Column:
+            action = menu.addAction(self._model.headerData(column, Qt.Orientation.Horizontal))
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            # Never let the last visible column be hidden: the table would become unusable.
+            action.setEnabled(header.isSectionHidden(column) or visible > 1)
+            action.toggled.connect(
+                lambda checked, c=column: header.setSectionHidden(c, not checked)
+            )
+        menu.exec(header.mapToGlobal(pos))  # type: ignore[arg-type]
+
+    def _on_current_changed(self, current: QModelIndex, _previous: object = None) -> None:
+        row = self._model.row_at(current.row()) if current.isValid() else None
+        self.detail_pane.set_row(row)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _update_counts(self) -> None:
+        self.filter_bar.set_counts(self._model.status_counts())
+
+    def _update_shown(self) -> None:
+        shown, total = self._model.rows_shown(), self._model.total_rows()
+        self.shown_label.setText(f"Showing {shown:,} of {total:,} backup sets")
+        current = self.table.currentIndex()
+        if not current.isValid():
+            self.detail_pane.set_row(None)
+
+    def _update_report_label(self) -> None:
+        report = self._report
+        if report is None:
+            self.report_label.setText("")
+            return
+        parts = []
+        if report.rows:
+            parts.append(f"Report date {report.rows[0].report_date:%Y-%m-%d %H:%M}")
+        if report.fetched_at is not None:
+            local = report.fetched_at.astimezone()
+            parts.append(f"fetched {local:%H:%M:%S}")
+        if report.fetch_seconds is not None:
+            parts.append(f"in {report.fetch_seconds:.1f} s")
+        self.report_label.setText(", ".join(parts))
+
+    def _current_key(self) -> RowKey | None:
+        current = self.table.currentIndex()
+        return self._model.row_at(current.row()).key if current.isValid() else None
+
+    def _key_at_view_row(self, row: int) -> RowKey | None:
+        if row < 0 or row >= self._model.rowCount():
+            return None
+        return self._model.row_at(row).key
+
+    def _restore_selection(
+        self, selected: list[RowKey], current: RowKey | None, top_key: RowKey | None
+    ) -> None:
+        selection_model = self.table.selectionModel()
+        selection_model.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for key in selected:
+            row = self._model.view_row_of_key(key)
+            if row is not None:
+                selection_model.select(self._model.index(row, 0), flags)
+        if current is not None:
+            row = self._model.view_row_of_key(current)
+            if row is not None:
+                selection_model.setCurrentIndex(
+                    self._model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+                )
+                self._on_current_changed(self._model.index(row, 0))
+        if top_key is not None:
+            row = self._model.view_row_of_key(top_key)
+            if row is not None:
+                # After the reset the view needs a turn of the event loop to lay out rows.
+                index = self._model.index(row, 0)
+                QTimer.singleShot(
+                    0,
+                    lambda: self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop),
+                )

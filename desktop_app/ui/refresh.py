@@ -1,0 +1,63 @@
+"""The refresh controller: asks the fetcher for reports and keeps the last good one.
+
+It owns the "what is on screen and how fresh is it" state, so the window and (later) the tray
+read one truth: the last good report, whether it is stale, and why.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.report.rows import Report
+from desktop_app.ui.fetcher import FetchFailure, ReportFetcher
+
+
+class RefreshController(QObject):
+    """Turns fetch outcomes into report/stale state.
+
+    Signals:
+        report_ready(object): a new good ``Report``.
+        refresh_failed(object): a ``FetchFailure``; the last good report stays and is now stale.
+        busy_changed(bool): a fetch started or everything finished.
+    """
+
+    report_ready = Signal(object)
+    refresh_failed = Signal(object)
+    busy_changed = Signal(bool)
+
+    def __init__(self, fetcher: ReportFetcher, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fetcher = fetcher
+        self.last_report: Report | None = None
+        self.last_failure: FetchFailure | None = None
+        fetcher.started.connect(lambda: self.busy_changed.emit(True))
+        fetcher.idle.connect(lambda: self.busy_changed.emit(False))
+        fetcher.succeeded.connect(self._on_succeeded)
+        fetcher.failed.connect(self._on_failed)
+
+    @property
+    def is_stale(self) -> bool:
+        return self.last_report is not None and self.last_failure is not None
+
+    def refresh(self) -> None:
+        self._fetcher.request()
+
+    def cancel(self) -> None:
+        self._fetcher.cancel()
+
+    def shutdown(self) -> None:
+        self._fetcher.shutdown()
+
+    def _on_succeeded(self, result: object, seconds: float) -> None:
+        if not isinstance(result, Report):
+            self._on_failed(
+                FetchFailure("Unexpected problem", "The fetch returned no report. See the log.")
+            )
+            return
+        self.last_report = result
+        self.last_failure = None
+        self.report_ready.emit(result)
+
+    def _on_failed(self, failure: FetchFailure) -> None:
+        self.last_failure = failure
+        self.refresh_failed.emit(failure)

@@ -1,0 +1,105 @@
+"""Toolbar toggles for the status filter, each with its live count."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
+
+from desktop_app.report.status import ConditionStatus, status_severity
+
+_LABELS = {
+    ConditionStatus.FAILURE: "Failure",
+    ConditionStatus.WARNING: "Warning",
+    ConditionStatus.RUNNING: "Running",
+    ConditionStatus.COMPLETED: "Completed",
+}
+
+
+class StatusFilterBar(QWidget):
+    """One checkable button per status plus "All". None checked means everything is shown.
+
+    Signals:
+        filter_changed(object): the frozenset of statuses to show, or None for all.
+    """
+
+    filter_changed = Signal(object)
+
+    def __init__(
+        self, icon_for_status: Callable[[str], QIcon] | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._icon_for_status = icon_for_status
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(2)
+        self._all = QToolButton(self)
+        self._all.setObjectName("filterAll")
+        self._all.setCheckable(True)
+        self._all.setChecked(True)
+        self._all.setAccessibleName("Show all statuses")
+        self._all.setToolTip("Show every status")
+        self._all.clicked.connect(self.reset)
+        self._layout.addWidget(self._all)
+        self._buttons: dict[str, QToolButton] = {}
+        self._counts: dict[str, int] = {}
+        for status in ConditionStatus:
+            self._add_button(status)
+        self._update_all_text()
+
+    def _add_button(self, status: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setObjectName(f"filter{status.title()}")
+        button.setCheckable(True)
+        button.setAccessibleName(f"Show {_LABELS.get(status, status).lower()} backup sets")
+        if self._icon_for_status is not None:
+            button.setIcon(self._icon_for_status(status))
+        button.setToolButtonStyle(button.toolButtonStyle().ToolButtonTextBesideIcon)
+        button.toggled.connect(self._on_toggled)
+        self._buttons[status] = button
+        ordered = sorted(self._buttons, key=lambda s: (status_severity(s), s))
+        self._layout.insertWidget(1 + ordered.index(status), button)
+        self._set_text(status)
+        return button
+
+    def _set_text(self, status: str) -> None:
+        count = self._counts.get(status, 0)
+        self._buttons[status].setText(f"{_LABELS.get(status, status.title())} {count:,}")
+
+    def _update_all_text(self) -> None:
+        self._all.setText(f"All {sum(self._counts.values()):,}")
+
+    def set_counts(self, counts: Mapping[str, int]) -> None:
+        """Refresh the numbers; an unknown status that appears gets its own toggle."""
+        self._counts = dict(counts)
+        for status in counts:
+            if status not in self._buttons:
+                self._add_button(status)
+        for status in self._buttons:
+            self._set_text(status)
+        self._update_all_text()
+
+    def selected(self) -> frozenset[str] | None:
+        chosen = frozenset(s for s, b in self._buttons.items() if b.isChecked())
+        return chosen or None
+
+    def set_selected(self, statuses: frozenset[str] | None) -> None:
+        for status, button in self._buttons.items():
+            button.blockSignals(True)
+            button.setChecked(statuses is not None and status in statuses)
+            button.blockSignals(False)
+        self._all.setChecked(statuses is None)
+        self.filter_changed.emit(self.selected())
+
+    def reset(self) -> None:
+        self.set_selected(None)
+
+    def button(self, status: str) -> QToolButton:
+        return self._buttons[status]
+
+    def _on_toggled(self, _checked: bool) -> None:
+        selected = self.selected()
+        self._all.setChecked(selected is None)
+        self.filter_changed.emit(selected)

@@ -1,0 +1,102 @@
+"""Shared GUI-test fixtures: deterministic report rows built directly, no parsing involved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from desktop_app.report.rows import BackupStatusRow
+from desktop_app.report.status import ConditionStatus, ConditionType
+
+REPORT_DATE = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+_OFFSETS = (
+    timezone(timedelta(hours=1)),
+    timezone(timedelta(hours=-5)),
+    timezone(timedelta(hours=10)),
+)
+_USERS = ("alice", "Bob", "carol", "dave", "Eve")
+_COMPUTERS = ("PC-3", "pc-1", "Laptop", "PC-2")
+_SETS = ("Files", "sql", "Exchange")
+_STATUSES = (
+    ConditionStatus.COMPLETED,
+    ConditionStatus.FAILURE,
+    ConditionStatus.WARNING,
+    ConditionStatus.RUNNING,
+    ConditionStatus.COMPLETED,
+)
+_TYPES: dict[ConditionStatus, tuple[str, ...]] = {
+    ConditionStatus.COMPLETED: (ConditionType.COMPLETED,),
+    ConditionStatus.FAILURE: (ConditionType.ERRORS, ConditionType.MISSED),
+    ConditionStatus.WARNING: (ConditionType.WARNINGS,),
+    ConditionStatus.RUNNING: (ConditionType.RUNNING,),
+}
+
+
+def make_row(
+    username: str = "alice",
+    computer_name: str = "PC-1",
+    backupset_name: str = "Files",
+    *,
+    computer_id: int = 1,
+    status: str = ConditionStatus.COMPLETED,
+    start: datetime | None = REPORT_DATE - timedelta(hours=2),
+    end: datetime | None = REPORT_DATE - timedelta(hours=1),
+    condition_types: tuple[str, ...] = (ConditionType.COMPLETED,),
+    errors: int = 0,
+    warnings: int = 0,
+) -> BackupStatusRow:
+    return BackupStatusRow(
+        REPORT_DATE,
+        username,
+        computer_id,
+        computer_name,
+        backupset_name,
+        start,
+        end,
+        status,
+        condition_types,
+        errors,
+        warnings,
+    )
+
+
+def make_rows(n: int, unknown_every: int = 0) -> list[BackupStatusRow]:
+    """``n`` varied rows with many ties; running rows have no end; every ``unknown_every``-th
+    row has the undocumented status "PAUSED". Offsets differ so local clocks disagree with UTC."""
+    rows = []
+    for i in range(n):
+        status: str = _STATUSES[i % len(_STATUSES)]
+        types: tuple[str, ...] = _TYPES[ConditionStatus(status)]
+        if unknown_every and i % unknown_every == unknown_every - 1:
+            status, types = "PAUSED", ("PAUSED_BY_USER",)
+        start = (REPORT_DATE - timedelta(minutes=(i * 37) % 5000)).astimezone(_OFFSETS[i % 3])
+        end = (
+            None if status == ConditionStatus.RUNNING else start + timedelta(minutes=(i * 13) % 300)
+        )
+        rows.append(
+            make_row(
+                _USERS[(i // 3) % len(_USERS)],
+                _COMPUTERS[i % len(_COMPUTERS)],
+                _SETS[i % len(_SETS)],
+                computer_id=i,
+                status=status,
+                start=start,
+                end=end,
+                condition_types=types,
+                errors=(i * 7) % 4,
+                warnings=(i * 5) % 3,
+            )
+        )
+    return rows
+
+
+@pytest.fixture
+def row_factory() -> Callable[..., BackupStatusRow]:
+    return make_row
+
+
+@pytest.fixture
+def rows_factory() -> Callable[..., list[BackupStatusRow]]:
+    return make_rows
