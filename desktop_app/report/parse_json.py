@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from desktop_app.report.errors import ParseError
-from desktop_app.report.parse_fields import RowBuilder, envelope_number
+from desktop_app.report.parse_fields import RowBuilder, envelope_number, gc_paused
 from desktop_app.report.rows import BackupStatusRow, Link, Report
 
 _ROW_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
@@ -19,6 +19,11 @@ _ROW_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 
 def parse_json(body: bytes) -> Report:
     """Parse a JSON report body. Raises ``ParseError`` (only) for anything unreadable."""
+    with gc_paused():
+        return _parse(body)
+
+
+def _parse(body: bytes) -> Report:
     try:
         document = json.loads(body)
     except json.JSONDecodeError as exc:
@@ -89,7 +94,9 @@ def _rows(items: list[object]) -> tuple[BackupStatusRow, ...]:
             computer_id = d["computer_id"]  # type: ignore[index]
             computer_name = d["computer_name"]  # type: ignore[index]
             start = fromiso(d["local_start"])  # type: ignore[index]
-            end = fromiso(d["local_end"])  # type: ignore[index]
+            end = d["local_end"]  # type: ignore[index]
+            if end is not None:
+                end = fromiso(end)
             types = d["condition_types"]  # type: ignore[index]
             errors = d["errors"]  # type: ignore[index]
             warnings = d["warnings"]  # type: ignore[index]
@@ -102,7 +109,7 @@ def _rows(items: list[object]) -> tuple[BackupStatusRow, ...]:
                 or errors < 0
                 or warnings < 0
                 or start.tzinfo is None
-                or end.tzinfo is None
+                or (end is not None and end.tzinfo is None)
             ):
                 raise TypeError
             append(
@@ -126,4 +133,3 @@ def _rows(items: list[object]) -> tuple[BackupStatusRow, ...]:
         except _ROW_ERRORS:
             append(builder.checked_row(d, len(rows) + 1))
     return tuple(rows)
-

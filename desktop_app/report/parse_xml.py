@@ -1,30 +1,70 @@
 """Read the XML form of the Backup Status Report into an immutable ``Report``.
 
-Safety first: the parser never resolves entities, never loads a DTD and never touches the network,
-and a document that declares entities is refused outright (billion laughs, XXE). Speed second:
-one pass over each ``<backup_status>``'s children with tag dispatch, no XPath per row.
+Every document goes through lxml with entities unresolved, no DTD loading and no network; a
+document that declares entities is refused (billion laughs, XXE), and a malformed one is a
+``ParseError`` carrying lxml's line and message.
+
+Reading 1.2M child elements back through lxml proxies costs more than the parse itself, so a
+plainly written document (UTF-8, no comments, CDATA, processing instructions or DOCTYPE, rows in
+the documented layout) is checked by lxml without building a tree, and its row values are read
+by one regular expression over the text. That shortcut is taken only when it provably sees the
+elements lxml saw: every ``<backup_status`` in the text is matched, only whitespace lies between
+rows, and the rest of the document (the envelope, parsed by lxml) holds them as root children.
+Anything else is read from the lxml tree, more slowly, with the same field rules.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from lxml import etree
 
 from desktop_app.report.errors import ParseError
-from desktop_app.report.parse_fields import RowBuilder, envelope_number
-from desktop_app.report.rows import BackupStatusRow, Link, Report
+from desktop_app.report.parse_fields import RowBuilder, TextCounts, envelope_number, gc_paused
+from desktop_app.report.rows import FIELD_NAMES, BackupStatusRow, Link, Report
 
-_ROW_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+_ROW_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 _ROW_TAG = "backup_status"
 _TYPES_TAG = "condition_types"
 _TYPE_TAG = "condition_type"
-# Above this size libxml2's default safety limits may reject a legitimate report.
-_HUGE_BYTES = 200_000_000
+# libxml2's default limits guard against hostile input; a genuine 1M-row report (~460 MB) can
+# exceed them, so only bodies this large are parsed with huge_tree (entities stay unresolved).
+_HUGE_BYTES = 100_000_000
+_TEXT_ENCODINGS = frozenset({"UTF-8", "UTF8", "US-ASCII", "ASCII"})
+
+_WS = "[ \t\r\n]*"
 
 
-def _parser(huge: bool) -> etree.XMLParser:
+def _leaf(name: str) -> str:
+    return f"{_WS}(?:<{name}>([^<]*)</{name}>|<{name}/>)"
+
+
+_TYPE = f"{_WS}<{_TYPE_TAG}>[^<]*</{_TYPE_TAG}>"
+# Groups: the 8 fields before condition types, wrapped types, direct types, errors, warnings.
+_ROW_PATTERN = re.compile(
+    f"<{_ROW_TAG}>"
+    + "".join(_leaf(name) for name in FIELD_NAMES[:8])
+    + f"{_WS}(?:<{_TYPES_TAG}>((?:{_TYPE})*){_WS}</{_TYPES_TAG}>|<{_TYPES_TAG}/>|((?:{_TYPE})*))"
+    + _leaf("errors")
+    + _leaf("warnings")
+    + f"{_WS}</{_ROW_TAG}>"
+)
+_STRIDE = _ROW_PATTERN.groups + 1  # re.split yields the groups, then the text up to the next row
+_DECLARATION = re.compile(r"\A\ufeff?<\?xml[ \t\r\n][^?]*\?>")
+_ENCODING = re.compile(r"encoding[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)[\"']")
+_TYPE_TEXT = re.compile(f"<{_TYPE_TAG}>([^<]*)</{_TYPE_TAG}>")
+_REFERENCE = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+_Match = tuple[Any, ...]  # re.split groups: str, or None for a group that did not match
+
+
+def _parser(huge: bool, target: object = None) -> etree.XMLParser:
     return etree.XMLParser(
+        target=target,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -37,122 +77,266 @@ def _parser(huge: bool) -> etree.XMLParser:
 
 def parse_xml(body: bytes) -> Report:
     """Parse an XML report body. Raises ``ParseError`` (only) for anything unreadable."""
-    try:
-        root = etree.fromstring(body, _parser(len(body) > _HUGE_BYTES))
-    except etree.XMLSyntaxError as exc:
-        line = f" at line {exc.lineno}" if exc.lineno else ""
-        raise ParseError(f"malformed XML{line}: {exc.msg}") from None
-    except (etree.LxmlError, ValueError) as exc:
-        raise ParseError(f"unreadable XML: {exc}") from None
-    _refuse_entities(root)
-    if root.tag != "list":
-        raise ParseError(f"expected a <list> root element, got <{root.tag}>")
+    with gc_paused():
+        return _parse(body)
+
+
+def _parse(body: bytes) -> Report:
+    shortcut = _text_path(body)
+    if shortcut is not None:
+        root, rows = shortcut
+    else:
+        root = _tree(body)
+        rows = _rows_from_tree(root)
     attrib = {key.strip(): value for key, value in root.attrib.items()}
-    links, elements = [], []
-    for child in root:
-        tag = child.tag
-        if tag == _ROW_TAG:
-            elements.append(child)
-        elif tag == "link":
-            links.append(_link(child))
-        elif tag == "links":
-            links.extend(_link(item) for item in child if item.tag == "link")
-    rows = _rows(elements)
     return Report(
         rows=rows,
         page=envelope_number(attrib.get("page"), "page", 1),
         page_size=envelope_number(attrib.get("page_size"), "page_size", len(rows)),
         count=envelope_number(attrib.get("count"), "count", len(rows)),
-        links=tuple(links),
+        links=_links(root),
         source="xml",
     )
 
 
-def _refuse_entities(root: etree._Element) -> None:
+def _syntax_error(exc: etree.XMLSyntaxError) -> ParseError:
+    line = f" at line {exc.lineno}" if exc.lineno else ""
+    return ParseError(f"malformed XML{line}: {exc.msg}")
+
+
+def _tree(body: bytes) -> etree._Element:
+    try:
+        root = etree.fromstring(body, _parser(len(body) > _HUGE_BYTES))
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(exc) from None
+    except (etree.LxmlError, ValueError, TypeError) as exc:
+        raise ParseError(f"unreadable XML: {exc}") from None
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise ParseError("XML documents that declare entities are not accepted")
+    if _local(root.tag) != "list":
+        raise ParseError(f"expected a <list> root element, got <{_local(root.tag)}>")
+    return root
 
 
-def _link(element: etree._Element) -> Link:
-    attrib = {key.strip(): value for key, value in element.attrib.items()}
-    rel, href = attrib.get("rel"), attrib.get("href")
-    if rel is None or href is None:
-        raise ParseError(f"a <link> needs 'rel' and 'href' (line {element.sourceline})")
-    return Link(rel=rel, href=href)
+def _local(tag: object) -> str:
+    """The tag without a namespace; '' for comments and other non-elements."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2] if tag.startswith("{") else tag
 
 
-def _fields(element: etree._Element) -> dict[str, object]:
-    """A row's children as {tag: text}; condition types as a list, direct or wrapped."""
-    fields: dict[str, object] = {}
-    types: list[str | None] = []
-    for child in element:
-        tag = child.tag
-        if tag == _TYPE_TAG:
-            types.append(child.text)
-        elif tag == _TYPES_TAG:
-            types.extend(item.text for item in child)
-        else:
-            fields[tag] = child.text
-    fields["condition_types"] = types
-    return fields
+def _links(root: etree._Element) -> tuple[Link, ...]:
+    links = []
+    for child in root.iterchildren("{*}link", "{*}links"):
+        items = [child] if _local(child.tag) == "link" else child.iterchildren("{*}link")
+        for item in items:
+            attrib = {key.strip(): value for key, value in item.attrib.items()}
+            rel, href = attrib.get("rel"), attrib.get("href")
+            if rel is None or href is None:
+                raise ParseError(f"a <link> needs 'rel' and 'href' (line {item.sourceline})")
+            links.append(Link(rel=rel, href=href))
+    return tuple(links)
 
 
-def _rows(elements: list[etree._Element]) -> tuple[BackupStatusRow, ...]:
+# -- the text shortcut -------------------------------------------------------------------------
+
+
+def _text_path(body: bytes) -> tuple[etree._Element, tuple[BackupStatusRow, ...]] | None:
+    """The envelope's tree and the rows, or None when the shortcut cannot be proven equivalent.
+
+    Raises ``ParseError`` for a malformed document, exactly as the tree path would.
+    """
+    text = _shortcut_text(body)
+    if text is None:
+        return None
+    # Well-formedness without building a tree: a parser target that receives no events.
+    try:
+        etree.fromstring(body, _parser(len(body) > _HUGE_BYTES, target=_NoEvents()))
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(exc) from None
+    except (etree.LxmlError, ValueError, TypeError):
+        return None
+    pieces = _ROW_PATTERN.split(text)
+    rows = (len(pieces) - 1) // _STRIDE
+    # Every <backup_status in the text was matched, and only whitespace lies between rows.
+    if rows == 0 or text.count(f"<{_ROW_TAG}") != rows:
+        return None
+    if "".join(pieces[_STRIDE : _STRIDE * rows : _STRIDE]).strip(" \t\r\n"):
+        return None
+    root = _envelope(pieces[0], pieces[-1])
+    if root is None:
+        return None
+    del text
+    matches = zip(*[iter(pieces[1:])] * _STRIDE, strict=False)
+    return root, _rows_from_text(matches)
+
+
+class _NoEvents:
+    """A parser target without event methods: libxml2 checks the document, Python sees nothing."""
+
+    def close(self) -> None:
+        return None
+
+
+def _shortcut_text(body: bytes) -> str | None:
+    """The body as text when it is UTF-8 and has no comments, CDATA, DOCTYPE or PIs."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    declaration = _DECLARATION.match(text)
+    if declaration is not None:
+        encoding = _ENCODING.search(declaration.group())
+        if encoding is not None and encoding.group(1).upper() not in _TEXT_ENCODINGS:
+            return None
+    if "<!" in text or text.find("<?", declaration.end() if declaration else 0) != -1:
+        return None
+    return text
+
+
+def _envelope(head: str, tail: str) -> etree._Element | None:
+    """The document without its rows, with one marker row: proves rows are the root's children."""
+    try:
+        root = _tree(f"{head}<{_ROW_TAG}/>{tail}".encode())
+    except ParseError:
+        return None
+    direct = root.xpath(f"count(*[local-name()='{_ROW_TAG}'])")
+    anywhere = root.xpath(f"count(//*[local-name()='{_ROW_TAG}'])")
+    return root if direct == anywhere == 1 else None
+
+
+def _rows_from_text(matches: Iterable[_Match]) -> tuple[BackupStatusRow, ...]:
     builder = RowBuilder()
     report_dates = builder.report_dates
     usernames = builder.usernames
     backupset_names = builder.backupset_names
     statuses = builder.statuses
-    condition_types = builder.condition_types
+    types = _TypeTexts(builder)
+    counts = TextCounts()
     intern_string = builder.strings.setdefault
     intern_id = builder.computer_ids.setdefault
-    counts = builder.xml_counts
     fromiso = datetime.fromisoformat
     new = tuple.__new__
     row_type = BackupStatusRow
     rows: list[BackupStatusRow] = []
     append = rows.append
-    for element in elements:
-        fields = _fields(element)
+    for m in matches:
         try:
-            start = fromiso(fields["local_start"])  # type: ignore[arg-type]
-            end = fromiso(fields["local_end"])  # type: ignore[arg-type]
-            if start.tzinfo is None or end.tzinfo is None:
-                raise TypeError
-            name = fields["computer_name"]
-            computer_id = int(fields["computer_id"])  # type: ignore[arg-type]
+            start = fromiso(m[5])
+            end = fromiso(m[6]) if m[6] else None
+            name = m[3] or ""
+            if (
+                start.tzinfo is None
+                or (end is not None and end.tzinfo is None)
+                or "&" in name
+                or "\r" in name
+            ):
+                raise ValueError
+            computer_id = int(m[2])
             append(
                 new(
                     row_type,
                     (
-                        report_dates[fields["report_date"]],  # type: ignore[index]
-                        usernames[fields["username"]],  # type: ignore[index]
+                        report_dates[m[0]],
+                        usernames[m[1]],
                         intern_id(computer_id, computer_id),
-                        "" if name is None else intern_string(name, name),  # type: ignore[arg-type]
-                        backupset_names[fields["backupset_name"]],  # type: ignore[index]
+                        intern_string(name, name),
+                        backupset_names[m[4]],
                         start,
                         end,
-                        statuses[fields["condition_status"]],  # type: ignore[index]
-                        condition_types[tuple(fields["condition_types"])],  # type: ignore[arg-type]
-                        counts[fields["errors"]],  # type: ignore[index]
-                        counts[fields["warnings"]],  # type: ignore[index]
+                        statuses[m[7]],
+                        types[m[8] or m[9] or ""],
+                        counts[m[10]],
+                        counts[m[11]],
                     ),
                 )
             )
         except _ROW_ERRORS:
-            row = builder.checked_row(fields, len(rows) + 1)
+            row = builder.checked_row(_match_fields(m), len(rows) + 1)
             append(row)
-            _remember_numbers(builder, fields, row)
+            _learn(builder, m, row)
+            types[m[8] or m[9] or ""] = row.condition_types
+            counts[m[10]] = row.errors
+            counts[m[11]] = row.warnings
     return tuple(rows)
 
 
-def _remember_numbers(builder: RowBuilder, fields: dict[str, object], row: BackupStatusRow) -> None:
-    """Cache the checked text of this row's numbers so later rows take the fast path."""
-    for key, value, cache in (
-        ("errors", row.errors, builder.xml_counts),
-        ("warnings", row.warnings, builder.xml_counts),
-    ):
-        text = fields.get(key)
-        if isinstance(text, str):
-            cache[text] = value
+class _TypeTexts(dict[str, tuple[str, ...]]):
+    """The raw inside of a row's condition types (``<condition_type>X</condition_type>...``)
+    -> the shared tuple; text needing decoding goes the careful way."""
+
+    def __init__(self, builder: RowBuilder) -> None:
+        super().__init__()
+        self._builder = builder
+
+    def __missing__(self, key: str) -> tuple[str, ...]:
+        if "&" in key or "\r" in key:
+            raise ValueError(key)
+        self[key] = types = self._builder.condition_types[tuple(_TYPE_TEXT.findall(key))]
+        return types
+
+
+def _match_fields(m: _Match) -> dict[str, object]:
+    fields: dict[str, object] = {name: _decode_text(m[i]) for i, name in enumerate(FIELD_NAMES[:8])}
+    fields["condition_types"] = [_decode_text(t) for t in _TYPE_TEXT.findall(m[8] or m[9] or "")]
+    fields["errors"] = _decode_text(m[10])
+    fields["warnings"] = _decode_text(m[11])
+    return fields
+
+
+def _learn(builder: RowBuilder, m: _Match, row: BackupStatusRow) -> None:
+    """Remember what this row's raw texts turned out to mean, so later rows stay fast."""
+    builder.report_dates[m[0]] = row.report_date
+    builder.usernames[m[1]] = row.username
+    builder.backupset_names[m[4]] = row.backupset_name
+    builder.statuses[m[7]] = row.condition_status
+
+
+def _decode_text(raw: str | None) -> str:
+    """Element text as an XML parser reports it: line ends normalised, references replaced."""
+    if not raw:
+        return ""  # an empty element, or a group that did not take part in the match
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in raw:
+        raw = _REFERENCE.sub(_replace_reference, raw)
+    return raw
+
+
+def _replace_reference(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name.startswith("#x"):
+        return chr(int(name[2:], 16))
+    if name.startswith("#"):
+        return chr(int(name[1:]))
+    return _NAMED[name]
+
+
+# -- the tree path -----------------------------------------------------------------------------
+
+
+def _rows_from_tree(root: etree._Element) -> tuple[BackupStatusRow, ...]:
+    builder = RowBuilder()
+    checked_row: Callable[[object, int], BackupStatusRow] = builder.checked_row
+    rows: list[BackupStatusRow] = []
+    for element in root:
+        if _local(element.tag) == _ROW_TAG:
+            rows.append(checked_row(_element_fields(element), len(rows) + 1))
+    return tuple(rows)
+
+
+def _element_fields(element: etree._Element) -> dict[str, object]:
+    """A row's children as {tag: text}; condition types as a list, direct or wrapped."""
+    fields: dict[str, object] = {}
+    types: list[str | None] = []
+    for child in element:
+        tag = _local(child.tag)
+        if tag == _TYPE_TAG:
+            types.append(child.text)
+        elif tag == _TYPES_TAG:
+            types.extend(item.text for item in child if _local(item.tag) == _TYPE_TAG)
+        elif tag:
+            fields.setdefault(tag, child.text)
+    fields["condition_types"] = types
+    return fields

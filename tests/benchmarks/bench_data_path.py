@@ -178,7 +178,8 @@ class ParseFigures:
         return (
             f"{self.fmt:4} {self.rows:>9,} rows {self.megabytes:7.1f} MB  "
             f"bare {self.bare_seconds:7.3f}s  to rows {self.parse_seconds:7.3f}s  "
-            f"ratio {self.ratio:4.2f} ({verdict})  retained {self.bytes_per_row:5.0f} B/row ({memory})"
+            f"ratio {self.ratio:4.2f} ({verdict})  "
+            f"retained {self.bytes_per_row:5.0f} B/row ({memory})"
         )
 
 

@@ -1,0 +1,277 @@
+"""The XML report parser: documented examples, both reading paths, hostile documents."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from desktop_app.report.errors import ParseError
+from desktop_app.report.parse import parse_json, parse_xml
+from desktop_app.report.rows import Link, Report
+from desktop_app.report.status import ConditionStatus, ConditionType
+from tests.unit.fixtures.generated import expected_values, sample_rows, to_json, to_xml
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXED = (FIXTURES / "fixed_example.xml").read_bytes()
+DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def with_comment(body: bytes) -> bytes:
+    """The same document with a comment in it: the parser must then read it from the tree."""
+    head, sep, rest = body.partition(b"<list")
+    return head + b"<!-- forces the tree path -->" + sep + rest
+
+
+def parse_both(body: bytes) -> Report:
+    """Parse by the text shortcut and by the tree; both must agree exactly."""
+    quick, tree = parse_xml(body), parse_xml(with_comment(body))
+    assert quick == tree
+    return quick
+
+
+def row_xml(**fields: str | None) -> str:
+    values: dict[str, str | None] = {
+        "report_date": "2024-05-02T00:00:00+01:00",
+        "username": "globex",
+        "computer_id": "2002",
+        "computer_name": "GLOBEX-SQL",
+        "backupset_name": "SQL Server",
+        "local_start": "2024-05-02T01:30:00+01:00",
+        "local_end": "2024-05-02T01:52:09+01:00",
+        "condition_status": "FAILURE",
+        "condition_types": "<condition_type>ERRORS</condition_type>",
+        "errors": "3",
+        "warnings": "1",
+    }
+    values.update(fields)
+    parts = []
+    for name, value in values.items():
+        if value is None:
+            continue  # absent element
+        if name == "condition_types":
+            parts.append(f"<condition_types>{value}</condition_types>")
+        else:
+            parts.append(f"<{name}>{value}</{name}>" if value else f"<{name}/>")
+    return "<backup_status>" + "".join(parts) + "</backup_status>"
+
+
+def document(*rows: str) -> bytes:
+    return DECLARATION + f'<list page="1">{"".join(rows)}</list>'.encode()
+
+
+def test_published_example_with_mismatched_tags_is_rejected_with_line() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_xml((FIXTURES / "published_example.xml").read_bytes())
+    message = str(caught.value)
+    assert "line 14" in message
+    assert "condition_types" in message and "mismatch" in message
+
+
+def test_fixed_example_equals_the_fixed_json_example() -> None:
+    report = parse_both(FIXED)
+    from_json = parse_json((FIXTURES / "fixed_example.json").read_bytes())
+
+    assert report.rows == from_json.rows
+    assert (report.page, report.page_size, report.count) == (1, 2, 2)
+    assert report.links == from_json.links
+    assert report.links[0] == Link(rel="self", href=from_json.links[0].href)
+    assert report.source == "xml"
+    acme = report.rows[0]
+    assert acme.local_start is not None and acme.local_start.utcoffset() == timedelta(hours=-5)
+    assert acme.condition_status is ConditionStatus.COMPLETED
+
+
+def test_condition_types_directly_under_the_row_or_wrapped_are_the_same() -> None:
+    types = "<condition_type>ERRORS</condition_type><condition_type>MISSED</condition_type>"
+    wrapped = row_xml(condition_types=types)
+    direct = wrapped.replace(f"<condition_types>{types}</condition_types>", types)
+    assert direct != wrapped
+    expected = (ConditionType.ERRORS, ConditionType.MISSED)
+    assert parse_both(document(wrapped)).rows[0].condition_types == expected
+    assert parse_both(document(direct)).rows[0].condition_types == expected
+    assert parse_both(document(row_xml(condition_types=""))).rows[0].condition_types == ()
+
+
+def test_undocumented_values_are_kept_verbatim() -> None:
+    body = document(
+        row_xml(condition_status="PAUSED", condition_types="<condition_type>NEW</condition_type>")
+    )
+    row = parse_both(body).rows[0]
+    assert row.condition_status == "PAUSED" and not isinstance(
+        row.condition_status, ConditionStatus
+    )
+    assert row.condition_types == ("NEW",)
+
+
+def test_missing_field_names_row_and_field_on_both_paths() -> None:
+    body = document(row_xml(), row_xml(), row_xml(username=None))
+    for variant in (body, with_comment(body)):
+        with pytest.raises(ParseError) as caught:
+            parse_xml(variant)
+        assert (caught.value.row, caught.value.field) == (3, "username")
+        assert str(caught.value) == "missing field 'username' (row 3, field 'username')"
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("computer_id", "abc"),
+        ("computer_id", "12.5"),
+        ("errors", "abc"),
+        ("errors", "-2"),
+        ("warnings", "true"),
+        ("local_start", "yesterday"),
+        ("local_end", "2024-05-02T01:52:09"),
+        ("report_date", "2024-13-45"),
+        ("backupset_name", ""),
+        ("condition_status", ""),
+    ],
+)
+def test_wrong_values_name_row_and_field(field: str, text: str) -> None:
+    body = document(row_xml(), row_xml(**{field: text}))
+    for variant in (body, with_comment(body)):
+        with pytest.raises(ParseError) as caught:
+            parse_xml(variant)
+        assert (caught.value.row, caught.value.field) == (2, field)
+
+
+def test_numbers_with_whitespace_and_empty_optional_elements() -> None:
+    body = document(
+        row_xml(computer_id=" 2002 ", errors="\n3\n", local_end="", computer_name=""),
+        row_xml(errors="", warnings=""),
+    )
+    first, second = parse_both(body).rows
+    assert (first.computer_id, first.errors, first.local_end, first.computer_name) == (
+        2002,
+        3,
+        None,
+        "",
+    )
+    assert (second.errors, second.warnings) == (0, 0)
+
+
+def test_escaped_text_line_ends_and_character_references_are_decoded() -> None:
+    body = document(
+        row_xml(
+            username="smith &amp; sons",
+            computer_name="caf&#233; &lt;1&gt; &#x263A;",
+            backupset_name="a&#13;b\r\nc",
+        )
+    )
+    row = parse_both(body).rows[0]
+    assert row.username == "smith & sons"
+    assert row.computer_name == "café <1> ☺"
+    assert row.backupset_name == "a\rb\nc"
+
+
+def test_other_encodings_namespaces_and_attributes_are_read_from_the_tree() -> None:
+    latin = (
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><list>'
+        + row_xml(computer_name="caf\xe9").encode("latin-1")
+        + b"</list>"
+    )
+    assert parse_xml(latin).rows[0].computer_name == "café"
+    namespaced = document(row_xml()).replace(b"<list ", b'<list xmlns="urn:x" ')
+    assert parse_both(namespaced).rows == parse_xml(document(row_xml())).rows
+    attributes = document(row_xml().replace("<backup_status>", '<backup_status id="1">'))
+    assert parse_xml(attributes).rows == parse_xml(document(row_xml())).rows
+
+
+def test_rows_must_be_children_of_the_root() -> None:
+    nested = DECLARATION + f"<list><group>{row_xml()}</group></list>".encode()
+    assert parse_xml(nested).rows == ()
+    assert parse_xml(with_comment(nested)).rows == ()
+
+
+def test_empty_list_and_envelope_defaults() -> None:
+    empty = parse_xml(b'<list page="1" page_size="0" count="0"/>')
+    assert (empty.rows, empty.page, empty.page_size, empty.count, empty.links) == ((), 1, 0, 0, ())
+    report = parse_both(document(row_xml(), row_xml()))
+    assert (report.page, report.page_size, report.count) == (1, 2, 2)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not xml",
+        b"<report/>",
+        b'<list page="first"/>',
+        b"<list><link rel='self'/></list>",
+        b"<list>&undefined;</list>",
+        b"\xff\xfe<\x00l\x00",
+    ],
+)
+def test_unusable_documents_raise_parse_error(body: bytes) -> None:
+    with pytest.raises(ParseError):
+        parse_xml(body)
+
+
+def test_truncated_documents_raise_parse_error_with_line() -> None:
+    for body in (FIXED, to_xml(sample_rows(50))):
+        with pytest.raises(ParseError, match=r"malformed XML at line \d+"):
+            parse_xml(body[: len(body) // 2])
+
+
+def test_external_entities_are_never_expanded(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-MARKER")
+    for target in (secret.as_uri(), "file:///etc/passwd"):
+        body = (
+            '<?xml version="1.0"?>\n'
+            f'<!DOCTYPE list [<!ENTITY xxe SYSTEM "{target}">]>\n'
+            f"<list>{row_xml(username='&xxe;')}</list>"
+        ).encode()
+        try:
+            report = parse_xml(body)
+        except ParseError as exc:
+            assert "TOP-SECRET-MARKER" not in str(exc) and "root:" not in str(exc)
+        else:
+            values = repr(report)
+            assert "TOP-SECRET-MARKER" not in values and "root:" not in values
+
+
+def test_billion_laughs_is_not_expanded() -> None:
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    ]
+    body = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE list [{"".join(entities)}]>\n'
+        f"<list>{row_xml(username='&lol9;')}</list>"
+    ).encode()
+    started = time.perf_counter()
+    try:
+        report = parse_xml(body)
+    except ParseError as exc:
+        assert "lollol" not in str(exc)
+    else:
+        assert "lollol" not in repr(report)
+    assert time.perf_counter() - started < 2
+
+
+def test_ten_thousand_generated_rows_match_json_on_every_path() -> None:
+    rows = sample_rows(10_000)
+    expected = [expected_values(r) for r in rows]
+    from_json = parse_json(to_json(rows)).rows
+    assert [tuple(row) for row in from_json] == expected
+    for body in (
+        to_xml(rows),
+        to_xml(rows, pretty=True),
+        to_xml(rows, wrapper=False),
+        with_comment(to_xml(rows)),
+    ):
+        assert parse_xml(body).rows == from_json
+    assert len({id(row.condition_types) for row in parse_xml(to_xml(rows)).rows}) == 5
+
+
+def test_plain_documents_take_the_text_shortcut() -> None:
+    from desktop_app.report.parse_xml import _text_path
+
+    rows = sample_rows(30)
+    for body in (FIXED, to_xml(rows), to_xml(rows, pretty=True), to_xml(rows, wrapper=False)):
+        assert _text_path(body) is not None
+    assert _text_path(with_comment(FIXED)) is None
+    assert _text_path(FIXED.replace(b"<errors>3", b"<errors kind='n'>3")) is None
