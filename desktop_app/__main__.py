@@ -30,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="log details (and tracebacks of errors) to stderr"
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation headlessly (samples, keyring, Qt plugins) and exit",
+    )
     gui = parser.add_argument_group("desktop app")
     gui.add_argument(
         "--demo",
@@ -92,6 +97,10 @@ def _run_gui(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     with _debug_logging(args.debug, sys.stderr):
+        if args.self_test:
+            from desktop_app.self_test import run_self_test
+
+            return run_self_test(sys.stdout)
         if args.command == "export":
             return _run_export(args)
         return _run_gui(args)
