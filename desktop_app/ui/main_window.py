@@ -6,19 +6,22 @@ exporting to the ``ExportController``; widgets never call HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
     QProgressBar,
+    QPushButton,
     QSplitter,
     QTableView,
     QToolBar,
@@ -81,6 +84,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._now = now
         self._report: Report | None = None
+        self._close_handler: Callable[[], bool] | None = None
 
         self.table = QTableView(self)
         self.table.setObjectName("reportTable")
@@ -120,6 +124,8 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 6, 6, 0)
         layout.setSpacing(6)
         layout.addWidget(self.banner)
+        self._build_key_filter_notice()
+        layout.addWidget(self.key_filter_notice)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
@@ -239,6 +245,9 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.stale_label)
         bar.addPermanentWidget(self.busy)
         bar.addPermanentWidget(self.report_label)
+        self.auto_refresh_label = QLabel(self)
+        self.auto_refresh_label.setObjectName("autoRefreshLabel")
+        bar.addPermanentWidget(self.auto_refresh_label)
 
     def _apply_initial_widths(self) -> None:
         char = self.table.fontMetrics().averageCharWidth()
@@ -294,6 +303,51 @@ class MainWindow(QMainWindow):
         logical = [header.logicalIndex(v) for v in range(header.count())]
         return [Column(c) for c in logical if not header.isSectionHidden(c)]
 
+    def set_auto_refresh_text(self, text: str) -> None:
+        self.auto_refresh_label.setText(text)
+
+    def _build_key_filter_notice(self) -> None:
+        self.key_filter_notice = QFrame(self)
+        self.key_filter_notice.setObjectName("keyFilterNotice")
+        self.key_filter_notice.setFrameShape(QFrame.Shape.StyledPanel)
+        self.key_filter_label = QLabel(self.key_filter_notice)
+        self.key_filter_label.setObjectName("keyFilterLabel")
+        self.show_all_button = QPushButton("Show all", self.key_filter_notice)
+        self.show_all_button.setObjectName("showAllButton")
+        self.show_all_button.setAccessibleName("Show all backup sets again")
+        self.show_all_button.clicked.connect(self.clear_key_filter)
+        notice_layout = QHBoxLayout(self.key_filter_notice)
+        notice_layout.setContentsMargins(10, 4, 6, 4)
+        notice_layout.addWidget(self.key_filter_label, 1)
+        notice_layout.addWidget(self.show_all_button)
+        self.key_filter_notice.hide()
+
+    def clear_filters(self) -> None:
+        """Search, status toggles and key filter all off: every row is shown."""
+        self.search.clear()
+        self.filter_bar.reset()
+        self.clear_key_filter()
+
+    def show_key_filter(self, keys: Iterable[RowKey], description: str) -> None:
+        """Show only these sets (e.g. a notification's), with a visible "Show all" way back."""
+        self.clear_filters()
+        wanted = list(keys)
+        self._model.filter_by_keys(wanted)
+        self.key_filter_label.setText(f"{description} ({len(wanted):,} backup sets)")
+        self.key_filter_notice.show()
+        if self._model.rows_shown():
+            self.select_key(self._model.row_at(0).key)
+
+    def clear_key_filter(self) -> None:
+        self._model.filter_by_keys(None)
+        self.key_filter_notice.hide()
+
+    def reveal_key(self, key: RowKey) -> bool:
+        """Select one set, lifting filters that hide it."""
+        if self._model.view_row_of_key(key) is None:
+            self.clear_filters()
+        return self.select_key(key)
+
     def select_key(self, key: RowKey) -> bool:
         row = self._model.view_row_of_key(key)
         if row is None:
@@ -345,8 +399,16 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/splitter", self.splitter.saveState())
         self._settings.sync()
 
+    def set_close_handler(self, handler: Callable[[], bool] | None) -> None:
+        """``handler()`` returning True means "closing only hides the window" (the tray)."""
+        self._close_handler = handler
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        if self._close_handler is not None and self._close_handler():
+            event.ignore()
+            self.hide()
+            return
         super().closeEvent(event)
 
     # --- slots --------------------------------------------------------------------------------

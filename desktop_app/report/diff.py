@@ -1,0 +1,307 @@
+"""What changed between two reports, in the terms an admin cares about, and how to say it.
+
+The tray tells the admin what *changed*, never what they already know. The rules, each decided
+once, here (rows are matched by ``RowKey``; a set absent from the previous report counts as
+"not known before"):
+
+* New failure: FAILURE now, not FAILURE before.
+* New warning: WARNING now, neither WARNING nor FAILURE before (FAILURE -> WARNING is a recovery).
+* Recovered: a problem before (FAILURE, or stale), now COMPLETED or WARNING and not stale.
+  A RUNNING set has not recovered yet: its outcome is still open.
+* Newly stale: stale now, not stale before, and not failing (a failing set going quiet is
+  already known as failing). Stale means the last activity (the run's end, or its start while
+  it runs) is older than the threshold; each report is judged at its own clock reading.
+
+Each set lands in at most one bucket. Nothing here imports Qt, so all of it is unit-tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from desktop_app.report.rows import BackupStatusRow, Report, RowKey
+from desktop_app.report.status import ConditionStatus, status_severity
+
+__all__ = [
+    "DEFAULT_NOTIFY_KINDS",
+    "DEFAULT_STALE_THRESHOLD",
+    "ChangeKind",
+    "ChangeNotification",
+    "FetchOutageTracker",
+    "ReportChanges",
+    "StatusSummary",
+    "build_notification",
+    "diff_reports",
+    "is_stale",
+    "row_label",
+    "summarize_report",
+]
+
+DEFAULT_STALE_THRESHOLD = timedelta(hours=26)
+"""A daily backup plus two hours of slack: one missed night is already worth a word."""
+
+_FAILURE: str = ConditionStatus.FAILURE
+_WARNING: str = ConditionStatus.WARNING
+_RUNNING: str = ConditionStatus.RUNNING
+_COMPLETED: str = ConditionStatus.COMPLETED
+_RECOVERED_STATUSES = frozenset({_COMPLETED, _WARNING})
+
+
+class ChangeKind(StrEnum):
+    """The kinds of change a notification can mention (the settings store these values)."""
+
+    NEW_FAILURE = "new_failure"
+    NEW_WARNING = "new_warning"
+    RECOVERED = "recovered"
+    NEWLY_STALE = "newly_stale"
+    FETCH_FAILED = "fetch_failed"
+
+
+DEFAULT_NOTIFY_KINDS: frozenset[ChangeKind] = frozenset(
+    {ChangeKind.NEW_FAILURE, ChangeKind.RECOVERED, ChangeKind.NEWLY_STALE, ChangeKind.FETCH_FAILED}
+)
+"""Warnings are common and noisy, so their notification is opt-in."""
+
+
+def _last_activity(row: BackupStatusRow) -> datetime | None:
+    return row.local_end if row.local_end is not None else row.local_start
+
+
+def is_stale(row: BackupStatusRow, now: datetime, threshold: timedelta) -> bool:
+    """True when the set's last activity is more than ``threshold`` before ``now`` (aware)."""
+    activity = _last_activity(row)
+    return activity is not None and now - activity > threshold
+
+
+@dataclass(frozen=True, slots=True)
+class ReportChanges:
+    """The rows (as they are *now*) in each bucket, in report order."""
+
+    new_failures: tuple[BackupStatusRow, ...] = ()
+    new_warnings: tuple[BackupStatusRow, ...] = ()
+    recovered: tuple[BackupStatusRow, ...] = ()
+    newly_stale: tuple[BackupStatusRow, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.new_failures or self.new_warnings or self.recovered or self.newly_stale)
+
+    def rows_of(self, kind: ChangeKind) -> tuple[BackupStatusRow, ...]:
+        return {
+            ChangeKind.NEW_FAILURE: self.new_failures,
+            ChangeKind.NEW_WARNING: self.new_warnings,
+            ChangeKind.RECOVERED: self.recovered,
+            ChangeKind.NEWLY_STALE: self.newly_stale,
+        }.get(kind, ())
+
+
+def diff_reports(
+    previous: Report | Iterable[BackupStatusRow],
+    current: Report | Iterable[BackupStatusRow],
+    now: datetime,
+    *,
+    previous_now: datetime | None = None,
+    stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
+) -> ReportChanges:
+    """Compare two reports by backup-set key (see the module docstring for every rule).
+
+    ``now`` is when ``current`` is judged for staleness; ``previous_now`` is when ``previous``
+    was (default: its ``fetched_at``, else ``now``), so a set that simply aged past the
+    threshold between two refreshes counts as newly stale.
+    """
+    if previous_now is None:
+        fetched = previous.fetched_at if isinstance(previous, Report) else None
+        previous_now = fetched if fetched is not None else now
+    prev_rows = previous.rows if isinstance(previous, Report) else previous
+    cur_rows = current.rows if isinstance(current, Report) else current
+    # Hot loop (100k rows per refresh, on the GUI thread): tuple indexes instead of attribute
+    # names, and one cutoff comparison instead of a subtraction per row.
+    prev_cutoff = previous_now - stale_after
+    cutoff = now - stale_after
+    failure, warning = _FAILURE, _WARNING
+    before: dict[RowKey, tuple[str, bool]] = {}
+    for row in prev_rows:
+        activity = row[6] if row[6] is not None else row[5]
+        before[(row[1], row[2], row[4])] = (
+            row[7],
+            activity is not None and activity < prev_cutoff,
+        )
+    unknown = ("", False)
+    failures: list[BackupStatusRow] = []
+    warnings: list[BackupStatusRow] = []
+    recovered: list[BackupStatusRow] = []
+    stale: list[BackupStatusRow] = []
+    for row in cur_rows:
+        status = row[7]
+        old_status, was_stale = before.get((row[1], row[2], row[4]), unknown)
+        if status == failure:  # decided without the clock: failing outranks stale
+            if old_status != failure:
+                failures.append(row)
+            continue
+        if status == old_status and not was_stale:
+            # Unchanged and was fresh: only "newly stale" is possible.
+            activity = row[6] if row[6] is not None else row[5]
+            if activity is not None and activity < cutoff:
+                stale.append(row)
+            continue
+        activity = row[6] if row[6] is not None else row[5]
+        stale_now = activity is not None and activity < cutoff
+        if (old_status == failure or was_stale) and status in _RECOVERED_STATUSES:
+            if not stale_now:
+                recovered.append(row)
+            elif old_status == failure:
+                stale.append(row)  # it stopped failing but has not run for too long
+        elif status == warning and old_status not in (warning, failure):
+            warnings.append(row)
+        elif stale_now and not was_stale:
+            stale.append(row)
+    return ReportChanges(tuple(failures), tuple(warnings), tuple(recovered), tuple(stale))
+
+
+def row_label(row: BackupStatusRow) -> str:
+    """How one set is named in a notification: customer / computer / backup set."""
+    return f"{row.username} / {row.computer_name} / {row.backupset_name}"
+
+
+_PHRASES: dict[ChangeKind, tuple[str, str]] = {
+    ChangeKind.NEW_FAILURE: ("new failure", "new failures"),
+    ChangeKind.NEWLY_STALE: ("newly stale", "newly stale"),
+    ChangeKind.NEW_WARNING: ("new warning", "new warnings"),
+    ChangeKind.RECOVERED: ("recovered", "recovered"),
+}
+_ORDER = (
+    ChangeKind.NEW_FAILURE,
+    ChangeKind.NEWLY_STALE,
+    ChangeKind.NEW_WARNING,
+    ChangeKind.RECOVERED,
+)
+
+
+def _count_phrase(kind: ChangeKind, count: int) -> str:
+    singular, plural = _PHRASES[kind]
+    return f"{count:,} {singular if count == 1 else plural}"
+
+
+def _line(kind: ChangeKind, rows: Sequence[BackupStatusRow], limit: int) -> str:
+    names = [row_label(r) for r in rows[:limit]]
+    if len(rows) > limit:
+        names.append("…")
+    return f"{_count_phrase(kind, len(rows))}: {', '.join(names)}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeNotification:
+    """One summarised notification: a title, one line per kind, and the sets it is about."""
+
+    title: str
+    message: str
+    keys: tuple[RowKey, ...]
+    kinds: tuple[ChangeKind, ...]
+    is_problem: bool  # anything worse than a recovery: shown with a warning icon
+
+
+def build_notification(
+    changes: ReportChanges,
+    kinds: Collection[ChangeKind] = DEFAULT_NOTIFY_KINDS,
+    *,
+    limit: int = 3,
+) -> ChangeNotification | None:
+    """The summary of the wanted kinds of change, or ``None`` when there is nothing to say.
+
+    Example message line: ``3 new failures: acme / MAIL01 / Exchange, bob / PC-1 / Files, …``.
+    The title counts the most serious kind present, e.g. ``3 new failures`` or
+    ``3 new failures, 1 recovered``.
+    """
+    present = [k for k in _ORDER if k in kinds and changes.rows_of(k)]
+    if not present:
+        return None
+    lines = [_line(k, changes.rows_of(k), limit) for k in present]
+    title = ", ".join(_count_phrase(k, len(changes.rows_of(k))) for k in present[:2])
+    if len(present) > 2:
+        title += ", …"
+    keys = tuple(r.key for k in present for r in changes.rows_of(k))
+    problem = any(k is not ChangeKind.RECOVERED for k in present)
+    return ChangeNotification(title, "\n".join(lines), keys, tuple(present), problem)
+
+
+class FetchOutageTracker:
+    """Says "cannot fetch any more" once per outage, not on every retry.
+
+    An outage is announced only after a fetch succeeded earlier in this session: a failing
+    very first fetch (say, at login before the network is up) is shown by the tray icon, not
+    announced.
+    """
+
+    def __init__(self) -> None:
+        self._ever_succeeded = False
+        self._in_outage = False
+        self.failures = 0
+
+    @property
+    def in_outage(self) -> bool:
+        return self._in_outage
+
+    def record_failure(self) -> bool:
+        """Count a failed fetch; True exactly when this failure should be announced."""
+        self.failures += 1
+        if self._in_outage:
+            return False
+        self._in_outage = True
+        return self._ever_succeeded
+
+    def record_success(self) -> bool:
+        """Count a good fetch; True when it ends an outage."""
+        ended = self._in_outage
+        self._in_outage = False
+        self._ever_succeeded = True
+        self.failures = 0
+        return ended
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSummary:
+    """Counts for the tray: per status (unknown ones verbatim), stale, and the worst state."""
+
+    counts: dict[str, int]
+    stale: int
+    failures: tuple[BackupStatusRow, ...]
+    worst_state: str  # FAILURE, WARNING, STALE, COMPLETED (also for an empty report)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def summarize_report(
+    rows: Iterable[BackupStatusRow],
+    now: datetime,
+    stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
+) -> StatusSummary:
+    """Counts and the worst state: FAILURE > WARNING (or an unknown status) > STALE > all good.
+
+    A stale set counts as stale only when it is not failing (failure is the stronger word).
+    """
+    counts: dict[str, int] = dict.fromkeys((_FAILURE, _WARNING, _RUNNING, _COMPLETED), 0)
+    failures: list[BackupStatusRow] = []
+    stale = 0
+    cutoff = now - stale_after
+    for row in rows:
+        status = row.condition_status
+        counts[status] = counts.get(status, 0) + 1
+        if status == _FAILURE:
+            failures.append(row)
+            continue
+        activity = _last_activity(row)
+        if activity is not None and activity < cutoff:
+            stale += 1
+    if failures:
+        worst = _FAILURE
+    elif any(n and status_severity(s) <= 1 for s, n in counts.items()):
+        worst = _WARNING
+    elif stale:
+        worst = "STALE"
+    else:
+        worst = _COMPLETED
+    return StatusSummary(counts, stale, tuple(failures), worst)

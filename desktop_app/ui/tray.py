@@ -1,0 +1,408 @@
+"""The system tray icon: worst state at a glance, a menu, and notifications of changes only.
+
+The tray knows nothing about the window: it emits what the user asked for and the app wires
+it. It owns the "what did the admin already hear" memory (the previous report and whether a
+fetch outage was announced), because that memory exists only for the notifications.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QObject, QPointF, QRectF, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QImage, QPainter, QPainterPath, QPixmap
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from desktop_app import APP_NAME
+from desktop_app.report.diff import (
+    DEFAULT_NOTIFY_KINDS,
+    DEFAULT_STALE_THRESHOLD,
+    ChangeKind,
+    ChangeNotification,
+    FetchOutageTracker,
+    StatusSummary,
+    build_notification,
+    diff_reports,
+    row_label,
+    summarize_report,
+)
+from desktop_app.report.rows import Report, RowKey
+from desktop_app.report.status import ConditionStatus
+from desktop_app.ui.fetcher import FetchFailure
+from desktop_app.ui.icons import TRAY_SIZES, IconProvider, badge_text
+
+CANNOT_FETCH = "UNKNOWN"
+"""The tray state while fetching fails: the status icon of "unknown"."""
+FAILURE_MENU_LIMIT = 8
+MESSAGE_MS = 15_000
+CLOSE_HINT_KEY = "tray/close_hint_shown"
+
+
+class TrayController(QObject):
+    """Owns the ``QSystemTrayIcon``: icon, tooltip, menu, and change notifications.
+
+    Signals:
+        open_requested(): show the window.
+        refresh_requested(): fetch now.
+        pause_toggled(bool): the user paused (True) or resumed auto-refresh.
+        export_requested(): export the view to CSV.
+        settings_requested(): open the settings.
+        quit_requested(): quit the app.
+        row_chosen(object): a ``RowKey`` picked from the Failures menu.
+        all_failures_chosen(): "Show all failures" in the Failures menu.
+        notification_clicked(object): the tuple of ``RowKey`` the clicked notification was about.
+        notified(object): a ``ChangeNotification`` was shown (also for the log and tests).
+    """
+
+    open_requested = Signal()
+    refresh_requested = Signal()
+    pause_toggled = Signal(bool)
+    export_requested = Signal()
+    settings_requested = Signal()
+    quit_requested = Signal()
+    row_chosen = Signal(object)
+    all_failures_chosen = Signal()
+    notification_clicked = Signal(object)
+    notified = Signal(object)
+
+    def __init__(
+        self,
+        icons: IconProvider,
+        *,
+        now: Callable[[], datetime],
+        settings: QSettings | None = None,
+        stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
+        notify_kinds: Collection[ChangeKind] = DEFAULT_NOTIFY_KINDS,
+        monochrome: bool | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._icons = icons
+        self._now = now
+        self._settings = settings
+        self.stale_after = stale_after
+        self.notify_kinds = frozenset(notify_kinds)
+        self.monochrome = sys.platform == "darwin" if monochrome is None else monochrome
+        self._previous: Report | None = None
+        self._previous_at: datetime | None = None
+        self._summary: StatusSummary | None = None
+        self._outage = FetchOutageTracker()
+        self._failure: FetchFailure | None = None
+        self._last_refresh: datetime | None = None
+        self._auto_text = ""
+        self._message_keys: tuple[RowKey, ...] = ()
+        self._mono_cache: dict[tuple[str, int], QIcon] = {}
+        self._paused = False
+
+        self.tray = QSystemTrayIcon(self)
+        self.menu = QMenu()
+        self._build_menu()
+        self.tray.setContextMenu(self.menu)
+        self.tray.activated.connect(self._on_activated)
+        self.tray.messageClicked.connect(self._on_message_clicked)
+        self._update_icon()
+        self._update_tooltip()
+
+    # --- construction -------------------------------------------------------------------------
+    def _build_menu(self) -> None:
+        menu = self.menu
+        self.open_action = menu.addAction("Open")
+        self.open_action.triggered.connect(self.open_requested)
+        font = self.open_action.font()
+        font.setBold(True)
+        self.open_action.setFont(font)
+        self.refresh_action = menu.addAction("Refresh now")
+        self.refresh_action.triggered.connect(self.refresh_requested)
+        self.pause_action = menu.addAction("Pause auto-refresh")
+        self.pause_action.triggered.connect(self._on_pause_triggered)
+        menu.addSeparator()
+        self.failures_menu = menu.addMenu("Failures")
+        self.failures_menu.setObjectName("trayFailuresMenu")
+        menu.addSeparator()
+        self.export_action = menu.addAction("Export CSV…")
+        self.export_action.triggered.connect(self.export_requested)
+        self.settings_action = menu.addAction("Settings…")
+        self.settings_action.triggered.connect(self.settings_requested)
+        menu.addSeparator()
+        self.quit_action = menu.addAction("Quit")
+        self.quit_action.triggered.connect(self.quit_requested)
+        self._fill_failures_menu()
+
+    def show(self) -> None:
+        self.tray.show()
+
+    def hide(self) -> None:
+        self.tray.hide()
+
+    # --- inputs -------------------------------------------------------------------------------
+    def show_report(self, report: Report) -> ChangeNotification | None:
+        """A new good report: icon, tooltip, Failures menu; notify what changed since the last.
+
+        The first report of a session is the baseline: nothing is announced for it.
+        """
+        now = report.fetched_at or self._now()
+        self._summary = summarize_report(report.rows, now, self.stale_after)
+        self._last_refresh = now
+        self._failure = None
+        self._outage.record_success()
+        note: ChangeNotification | None = None
+        if self._previous is not None:
+            changes = diff_reports(
+                self._previous,
+                report,
+                now,
+                previous_now=self._previous_at,
+                stale_after=self.stale_after,
+            )
+            note = build_notification(changes, self.notify_kinds)
+        self._previous, self._previous_at = report, now
+        self._fill_failures_menu()
+        self._update_icon()
+        self._update_tooltip()
+        if note is not None:
+            self._notify(note)
+        return note
+
+    def show_fetch_failure(self, failure: FetchFailure) -> ChangeNotification | None:
+        """A failed fetch: "cannot fetch" state; announced once per outage, never per retry."""
+        self._failure = failure
+        announce = self._outage.record_failure()
+        self._update_icon()
+        self._update_tooltip()
+        if not announce or ChangeKind.FETCH_FAILED not in self.notify_kinds:
+            return None
+        note = ChangeNotification(
+            title="Cannot fetch the backup report",
+            message=f"{failure.title}: {failure.message}\nShowing the last good report; "
+            "retrying automatically.",
+            keys=(),
+            kinds=(ChangeKind.FETCH_FAILED,),
+            is_problem=True,
+        )
+        self._notify(note)
+        return note
+
+    def set_paused(self, paused: bool) -> None:
+        """Reflect the pause state (from the window or settings) without re-emitting it."""
+        self._paused = paused
+        self._update_pause_text()
+
+    def set_auto_refresh_text(self, text: str) -> None:
+        self._auto_text = text
+        self._update_tooltip()
+
+    def close_hides_window(self) -> bool:
+        """The window's close handler: it hides to the tray; the first time, say so once."""
+        if self._settings is None or not self._settings.value(CLOSE_HINT_KEY, False, type=bool):
+            self.tray.showMessage(
+                APP_NAME,
+                "Still running in the system tray. Use Quit in the tray menu to exit.",
+                self._app_icon(),
+                MESSAGE_MS,
+            )
+            self._message_keys = ()
+            if self._settings is not None:
+                self._settings.setValue(CLOSE_HINT_KEY, True)
+        return True
+
+    # --- state --------------------------------------------------------------------------------
+    def worst_state(self) -> str:
+        """FAILURE, WARNING, STALE, COMPLETED, or UNKNOWN while fetching fails."""
+        if self._failure is not None:
+            return CANNOT_FETCH
+        if self._summary is None:
+            return CANNOT_FETCH if self._outage.in_outage else ConditionStatus.COMPLETED
+        return self._summary.worst_state
+
+    def failure_count(self) -> int:
+        return len(self._summary.failures) if self._summary is not None else 0
+
+    def tooltip(self) -> str:
+        return self.tray.toolTip()
+
+    def current_icon(self) -> QIcon:
+        return self.tray.icon()
+
+    # --- output -------------------------------------------------------------------------------
+    def _notify(self, note: ChangeNotification) -> None:
+        self._message_keys = note.keys
+        icon = (
+            QSystemTrayIcon.MessageIcon.Warning
+            if note.is_problem
+            else QSystemTrayIcon.MessageIcon.Information
+        )
+        self.tray.showMessage(note.title, note.message, icon, MESSAGE_MS)
+        self.notified.emit(note)
+
+    def _app_icon(self) -> QIcon:
+        return self._icons.app_icon()
+
+    def icon_for(self, state: str, failures: int) -> QIcon:
+        """The tray icon for a state and failure count (monochrome on macOS)."""
+        if not self.monochrome:
+            return self._icons.tray_icon(state, failures)
+        key = (state, min(max(failures, 0), 100))
+        icon = self._mono_cache.get(key)
+        if icon is None:
+            icon = monochrome_tray_icon(self._icons.status_icon(state), failures)
+            self._mono_cache[key] = icon
+        return icon
+
+    def _update_icon(self) -> None:
+        self.tray.setIcon(self.icon_for(self.worst_state(), self.failure_count()))
+
+    def _update_tooltip(self) -> None:
+        lines = [APP_NAME]
+        summary = self._summary
+        if summary is not None:
+            counts = summary.counts
+            parts = [
+                f"{counts.get(ConditionStatus.FAILURE, 0):,} failed",
+                f"{counts.get(ConditionStatus.WARNING, 0):,} warnings",
+                f"{summary.stale:,} stale",
+                f"{counts.get(ConditionStatus.COMPLETED, 0):,} OK",
+            ]
+            running = counts.get(ConditionStatus.RUNNING, 0)
+            if running:
+                parts.append(f"{running:,} running")
+            lines.append(" · ".join(parts))
+        if self._last_refresh is not None:
+            lines.append(f"Last refresh {self._last_refresh.astimezone():%H:%M}")
+        else:
+            lines.append("Not refreshed yet")
+        if self._failure is not None:
+            lines.append(f"Cannot fetch: {self._failure.title}")
+        if self._auto_text:
+            lines.append(self._auto_text)
+        self.tray.setToolTip("\n".join(lines))
+
+    def _fill_failures_menu(self) -> None:
+        menu = self.failures_menu
+        menu.clear()
+        failures = self._summary.failures if self._summary is not None else ()
+        menu.setTitle(f"Failures ({len(failures):,})" if failures else "Failures")
+        if not failures:
+            empty = menu.addAction("No failures")
+            empty.setEnabled(False)
+            return
+        ordered = sorted(
+            failures,
+            key=lambda r: (r.username.casefold(), r.computer_name.casefold(), r.backupset_name),
+        )
+        for row in ordered[:FAILURE_MENU_LIMIT]:
+            # "&" would turn into a keyboard mnemonic in a menu: "&&" shows one "&".
+            action = menu.addAction(_elide(row_label(row), 60).replace("&", "&&"))
+            action.setData(row.key)
+            action.triggered.connect(lambda _=False, key=row.key: self.row_chosen.emit(key))
+        menu.addSeparator()
+        more = menu.addAction(f"Show all {len(failures):,} failures")
+        more.triggered.connect(self.all_failures_chosen)
+
+    def failure_actions(self) -> list[QAction]:
+        """The Failures submenu's row entries (for tests and accessibility checks)."""
+        return [a for a in self.failures_menu.actions() if a.data() is not None]
+
+    def _update_pause_text(self) -> None:
+        self.pause_action.setText("Resume auto-refresh" if self._paused else "Pause auto-refresh")
+
+    # --- slots --------------------------------------------------------------------------------
+    def _on_pause_triggered(self) -> None:
+        self.set_paused(not self._paused)
+        self.pause_toggled.emit(self._paused)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        # A left click (Trigger) or double click opens the window; the context menu is the rest.
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.open_requested.emit()
+
+    def _on_message_clicked(self) -> None:
+        if self._message_keys:
+            self.notification_clicked.emit(self._message_keys)
+        else:
+            self.open_requested.emit()
+
+
+def _elide(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- the monochrome (macOS menu bar template) variant ---------------------------------------------
+def _knock_out_glyph(pixmap: QPixmap) -> QImage:
+    """Black where the icon's main colour is, transparent where its glyph is.
+
+    The status icons are a coloured shape with a contrasting glyph; a template image may only
+    use alpha, so the shape becomes opaque black and the glyph is cut out of it.
+    """
+    image = pixmap.toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    width, height = image.width(), image.height()
+    histogram: dict[int, int] = {}
+    for y in range(height):
+        for x in range(width):
+            argb = image.pixel(x, y)
+            if (argb >> 24) & 0xFF == 0xFF:
+                histogram[argb & 0xFFFFFF] = histogram.get(argb & 0xFFFFFF, 0) + 1
+    fill = max(histogram, key=histogram.__getitem__) if histogram else 0
+    fr, fg, fb = (fill >> 16) & 0xFF, (fill >> 8) & 0xFF, fill & 0xFF
+    out = QImage(width, height, QImage.Format.Format_ARGB32)
+    out.fill(0)
+    for y in range(height):
+        for x in range(width):
+            argb = image.pixel(x, y)
+            alpha = (argb >> 24) & 0xFF
+            if not alpha:
+                continue
+            distance = max(
+                abs(((argb >> 16) & 0xFF) - fr),
+                abs(((argb >> 8) & 0xFF) - fg),
+                abs((argb & 0xFF) - fb),
+            )
+            keep = max(0.0, 1.0 - distance / 96.0)
+            out.setPixel(x, y, (round(alpha * keep) << 24))
+    return out
+
+
+def _mono_badge(image: QImage, count: int) -> QImage:
+    """Cut a ring, draw a black pill, cut the digits out of it: a badge made of alpha only."""
+    if count <= 0:
+        return image
+    size = image.width()
+    text = badge_text(count, size)
+    height = max(9.0, size * (0.62 if size < 32 else 0.5))
+    width = height if len(text) == 1 else height * (0.55 + 0.32 * len(text))
+    rect = QRectF(size - width, size - height, width, height)
+    ring = max(1.0, size / 22)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    outer = QPainterPath()
+    outer.addRoundedRect(rect.adjusted(-ring, -ring, 0, 0), height / 2 + ring, height / 2 + ring)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+    painter.fillPath(outer, QColor("black"))
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+    pill = QPainterPath()
+    pill.addRoundedRect(rect, height / 2, height / 2)
+    painter.fillPath(pill, QColor("black"))
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(7, round(height * (0.78 if len(text) == 1 else 0.62))))
+    painter.setFont(font)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+    painter.drawText(rect.translated(QPointF(0, 0.5)), Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return image
+
+
+def monochrome_tray_icon(status_icon: QIcon, failure_count: int) -> QIcon:
+    """Black-on-transparent tray icon with a cut-out glyph and badge, marked as a mask (macOS
+    then draws it as a menu-bar template that follows the light or dark bar)."""
+    icon = QIcon()
+    for size in TRAY_SIZES:
+        image = _knock_out_glyph(status_icon.pixmap(QSize(size, size)))
+        icon.addPixmap(QPixmap.fromImage(_mono_badge(image, failure_count)))
+    icon.setIsMask(True)
+    return icon

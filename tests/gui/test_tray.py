@@ -1,0 +1,301 @@
+"""TrayController: icon per worst state, tooltip, menu, notifications of changes only; and the
+tray as the app wires it (close hides, notification click filters the window)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QSize
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.report.diff import ChangeKind, ChangeNotification
+from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.status import ConditionStatus as S
+from desktop_app.ui.fetcher import FetchFailure
+from desktop_app.ui.icons import IconProvider
+from desktop_app.ui.tray import CLOSE_HINT_KEY, FAILURE_MENU_LIMIT, TrayController
+
+from .conftest import REPORT_DATE, make_row
+
+REPO_ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+NOW = REPORT_DATE
+
+
+@pytest.fixture
+def icons(qapp: QApplication) -> IconProvider:
+    return IconProvider(icon_dir=REPO_ICONS)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def tray(icons: IconProvider, settings: QSettings) -> Iterator[TrayController]:
+    controller = TrayController(icons, now=lambda: NOW, settings=settings, monochrome=False)
+    yield controller
+    controller.hide()
+
+
+def report(*rows: BackupStatusRow, at: datetime = NOW) -> Report:
+    return Report(rows=tuple(rows), fetched_at=at)
+
+
+def image(icon: object, size: int = 32) -> QImage:
+    assert hasattr(icon, "pixmap")
+    return icon.pixmap(QSize(size, size)).toImage().convertToFormat(QImage.Format.Format_ARGB32)
+
+
+BASE = (
+    make_row("acme", "MAIL01", "Exchange", computer_id=1),
+    make_row("bob", "PC-1", "Files", computer_id=2),
+    make_row("carol", "SRV", "SQL", computer_id=3, status=S.WARNING),
+)
+
+
+def test_first_report_is_the_baseline_and_sets_icon_and_tooltip(
+    qtbot: QtBot, tray: TrayController, icons: IconProvider
+) -> None:
+    assert "Not refreshed yet" in tray.tooltip()
+    failing = make_row("zed", "PC-9", "Files", computer_id=9, status=S.FAILURE)
+    with qtbot.assertNotEmitted(tray.notified):
+        assert tray.show_report(report(*BASE, failing)) is None
+    assert tray.worst_state() == S.FAILURE
+    assert tray.failure_count() == 1
+    assert image(tray.current_icon()) == image(icons.tray_icon(S.FAILURE, 1))
+    assert image(tray.current_icon()) != image(icons.tray_icon(S.FAILURE, 0))
+    lines = tray.tooltip().splitlines()
+    assert lines[1] == "1 failed · 1 warnings · 0 stale · 2 OK"
+    assert lines[2] == f"Last refresh {NOW.astimezone():%H:%M}"
+
+
+def test_changes_are_notified_once_summarised_and_clickable(
+    qtbot: QtBot, tray: TrayController
+) -> None:
+    tray.show_report(report(*BASE))
+    later = NOW + timedelta(minutes=15)
+    changed = (
+        BASE[0]._replace(condition_status=S.FAILURE),
+        BASE[1]._replace(condition_status=S.FAILURE),
+        BASE[2],
+    )
+    with qtbot.waitSignal(tray.notified) as shown:
+        tray.show_report(report(*changed, at=later))
+    note: ChangeNotification = shown.args[0]
+    assert note.title == "2 new failures"
+    assert note.message == "2 new failures: acme / MAIL01 / Exchange, bob / PC-1 / Files"
+    with qtbot.waitSignal(tray.notification_clicked) as clicked:
+        tray.tray.messageClicked.emit()
+    assert set(clicked.args[0]) == {BASE[0].key, BASE[1].key}
+    # The same state again: the admin already knows, so nothing is said.
+    with qtbot.assertNotEmitted(tray.notified):
+        tray.show_report(report(*changed, at=later + timedelta(minutes=15)))
+
+
+def test_recovery_and_stale_and_warning_opt_in(qtbot: QtBot, tray: TrayController) -> None:
+    failing = make_row("acme", status=S.FAILURE)
+    old_end = NOW - timedelta(hours=25)
+    quiet = make_row("bob", computer_id=2, start=old_end - timedelta(hours=1), end=old_end)
+    tray.show_report(report(failing, quiet, BASE[1]._replace(computer_id=5)))
+    later = NOW + timedelta(hours=2)
+    fixed = failing._replace(local_end=later, local_start=later - timedelta(hours=1))
+    now_warning = BASE[1]._replace(computer_id=5, condition_status=S.WARNING)
+    with qtbot.waitSignal(tray.notified) as shown:
+        tray.show_report(
+            report(fixed._replace(condition_status=S.COMPLETED), quiet, now_warning, at=later)
+        )
+    note = shown.args[0]
+    assert note.kinds == (ChangeKind.NEWLY_STALE, ChangeKind.RECOVERED)  # warning is opt-in
+    assert note.title == "1 newly stale, 1 recovered"
+    assert tray.worst_state() == S.WARNING
+
+
+def test_cannot_fetch_is_told_once_per_outage(qtbot: QtBot, tray: TrayController) -> None:
+    problem = FetchFailure("Network problem", "Cannot reach api.intronis.com")
+    with qtbot.assertNotEmitted(tray.notified):
+        tray.show_fetch_failure(problem)  # the first fetch of the session: icon only
+    assert tray.worst_state() == "UNKNOWN"
+    tray.show_report(report(*BASE))
+    assert tray.worst_state() == S.WARNING
+    with qtbot.waitSignal(tray.notified) as shown:
+        tray.show_fetch_failure(problem)
+    assert shown.args[0].title == "Cannot fetch the backup report"
+    assert "Cannot fetch: Network problem" in tray.tooltip()
+    with qtbot.assertNotEmitted(tray.notified):
+        tray.show_fetch_failure(problem)
+        tray.show_fetch_failure(problem)
+    with qtbot.waitSignal(tray.open_requested):
+        tray.tray.messageClicked.emit()  # an outage message has no rows: it just opens
+
+
+def test_failures_menu_lists_the_first_few_and_picks_a_row(
+    qtbot: QtBot, tray: TrayController
+) -> None:
+    rows = [
+        make_row(f"cust{i:02d}", "PC", "Files", computer_id=i, status=S.FAILURE)
+        for i in range(12, 1, -1)
+    ]
+    rows.append(make_row("cust01", "PC", "Finance & HR", computer_id=1, status=S.FAILURE))
+    tray.show_report(report(*rows, *BASE))
+    actions = tray.failure_actions()
+    assert len(actions) == FAILURE_MENU_LIMIT
+    assert [a.text() for a in actions[:2]] == ["cust01 / PC / Finance && HR", "cust02 / PC / Files"]
+    assert tray.failures_menu.title() == "Failures (12)"
+    with qtbot.waitSignal(tray.row_chosen) as chosen:
+        actions[1].trigger()
+    assert chosen.args == [("cust02", 2, "Files")]
+    more = tray.failures_menu.actions()[-1]
+    assert more.text() == "Show all 12 failures"
+    with qtbot.waitSignal(tray.all_failures_chosen):
+        more.trigger()
+    tray.show_report(report(*BASE))
+    assert tray.failure_actions() == []
+    assert [a.text() for a in tray.failures_menu.actions()] == ["No failures"]
+
+
+def test_menu_entries_emit_their_intent(qtbot: QtBot, tray: TrayController) -> None:
+    texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+    assert texts == [
+        "Open",
+        "Refresh now",
+        "Pause auto-refresh",
+        "Failures",
+        "Export CSV…",
+        "Settings…",
+        "Quit",
+    ]
+    for action, signal in (
+        (tray.open_action, tray.open_requested),
+        (tray.refresh_action, tray.refresh_requested),
+        (tray.export_action, tray.export_requested),
+        (tray.settings_action, tray.settings_requested),
+        (tray.quit_action, tray.quit_requested),
+    ):
+        with qtbot.waitSignal(signal):
+            action.trigger()
+    with qtbot.waitSignal(tray.pause_toggled) as paused:
+        tray.pause_action.trigger()
+    assert paused.args == [True]
+    assert tray.pause_action.text() == "Resume auto-refresh"
+    with qtbot.waitSignal(tray.pause_toggled) as resumed:
+        tray.pause_action.trigger()
+    assert resumed.args == [False]
+    tray.set_paused(True)
+    with qtbot.assertNotEmitted(tray.pause_toggled):
+        tray.set_paused(False)  # reflecting state from elsewhere does not echo back
+    assert tray.pause_action.text() == "Pause auto-refresh"
+
+
+def test_close_hint_is_shown_once(
+    tray: TrayController, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(tray.tray, "showMessage", lambda title, text, *a: shown.append(text))
+    assert tray.close_hides_window() is True
+    assert tray.close_hides_window() is True
+    assert len(shown) == 1 and "Still running in the system tray" in shown[0]
+    assert settings.value(CLOSE_HINT_KEY, type=bool) is True
+
+
+def test_monochrome_icon_is_a_black_mask_with_the_glyph_cut_out(icons: IconProvider) -> None:
+    tray = TrayController(icons, now=lambda: NOW, monochrome=True)
+    icon = tray.icon_for(S.FAILURE, 0)
+    assert icon.isMask()
+    img = image(icon, 32)
+    colours = {img.pixelColor(x, y).rgb() & 0xFFFFFF for y in range(32) for x in range(32)}
+    assert colours == {0}  # black only; shape lives in alpha
+    assert img.pixelColor(16, 16).alpha() < 40  # the cross's centre is cut out
+    assert img.pixelColor(16, 4).alpha() > 220  # the disc around it is solid
+    badged = image(tray.icon_for(S.FAILURE, 7), 32)
+    assert badged != img
+    assert badged.pixelColor(31 - 4, 31 - 8).alpha() > 200  # the pill is solid black...
+    tray.hide()
+
+
+# --- as the app wires it ------------------------------------------------------------------------
+# The offscreen platform has no tray host and cannot raise windows; it says so, harmlessly.
+OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(
+    "systemTrayWindowChanged", "This plugin does not support raise"
+)
+
+
+@pytest.fixture
+def parts(qtbot: QtBot, tmp_path: Path) -> Iterator[AppParts]:
+    options = AppOptions(demo=True, demo_rows=60, settings_path=tmp_path / "s.ini", tray=True)
+    built = build(options)
+    qtbot.addWidget(built.window)
+    try:
+        yield built
+    finally:
+        built.close()
+        built.app.setQuitOnLastWindowClosed(True)
+
+
+@OFFSCREEN_NOISE
+def test_app_with_tray_hides_on_close_and_filters_on_notification_click(
+    qtbot: QtBot, parts: AppParts
+) -> None:
+    assert parts.tray is not None and parts.auto_refresh is not None
+    assert not parts.app.quitOnLastWindowClosed()
+    with qtbot.waitSignal(parts.refresh.report_ready, timeout=10_000) as ready:
+        pass
+    first: Report = ready.args[0]
+    assert parts.window.auto_refresh_label.text().startswith("Auto-refresh every 15 min · next")
+    assert "Auto-refresh every 15 min" in parts.tray.tooltip()
+
+    parts.window.close()
+    assert parts.window.isHidden()
+
+    completed = [r for r in first.rows if r.condition_status == S.COMPLETED][:2]
+    changed = tuple(
+        r._replace(condition_status=S.FAILURE) if r in completed else r for r in first.rows
+    )
+    with qtbot.waitSignal(parts.tray.notified):
+        parts.refresh.report_ready.emit(
+            Report(rows=changed, fetched_at=datetime.now(UTC) + timedelta(minutes=1))
+        )
+    parts.tray.tray.messageClicked.emit()
+    window = parts.window
+    assert window.isVisible()
+    assert parts.model.rows_shown() == 2
+    assert {parts.model.row_at(i).key for i in range(2)} == {r.key for r in completed}
+    assert not window.key_filter_notice.isHidden()
+    assert "2 backup sets" in window.key_filter_label.text()
+    window.show_all_button.click()
+    assert parts.model.rows_shown() == len(first.rows)
+    assert window.key_filter_notice.isHidden()
+
+
+@OFFSCREEN_NOISE
+def test_failures_menu_opens_the_window_on_that_row(qtbot: QtBot, parts: AppParts) -> None:
+    assert parts.tray is not None
+    with qtbot.waitSignal(parts.refresh.report_ready, timeout=10_000):
+        pass
+    actions = parts.tray.failure_actions()
+    assert actions, "the demo report has failures"
+    parts.window.search.setText("no such customer")
+    parts.window.hide()
+    actions[0].trigger()
+    assert parts.window.isVisible()
+    assert parts.window.search.text() == ""
+    assert parts.window.selected_keys() == [actions[0].data()]
+
+
+def test_without_a_tray_the_window_quits_on_close(qtbot: QtBot, tmp_path: Path) -> None:
+    options = AppOptions(demo=True, demo_rows=20, settings_path=tmp_path / "s.ini")
+    built = build(options)  # offscreen: no system tray
+    qtbot.addWidget(built.window)
+    try:
+        assert built.tray is None
+        assert built.app.quitOnLastWindowClosed()
+        built.window.close()
+        assert not built.window.isVisible()
+    finally:
+        built.close()

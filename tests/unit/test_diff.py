@@ -1,0 +1,229 @@
+"""report.diff: what changed between two reports, the summary text, and the outage tracker."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from desktop_app.report.diff import (
+    DEFAULT_NOTIFY_KINDS,
+    DEFAULT_STALE_THRESHOLD,
+    ChangeKind,
+    FetchOutageTracker,
+    build_notification,
+    diff_reports,
+    is_stale,
+    summarize_report,
+)
+from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.status import ConditionStatus as S
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def row(
+    user: str = "acme",
+    computer: str = "MAIL01",
+    backup_set: str = "Exchange",
+    status: str = S.COMPLETED,
+    *,
+    computer_id: int = 1,
+    ended_ago: timedelta | None = timedelta(hours=2),
+    started_ago: timedelta = timedelta(hours=3),
+) -> BackupStatusRow:
+    return BackupStatusRow(
+        NOW,
+        user,
+        computer_id,
+        computer,
+        backup_set,
+        NOW - started_ago,
+        None if ended_ago is None else NOW - ended_ago,
+        status,
+        (),
+        0,
+        0,
+    )
+
+
+def keys(rows: tuple[BackupStatusRow, ...]) -> list[tuple[str, int, str]]:
+    return [r.key for r in rows]
+
+
+def test_identical_reports_have_no_changes() -> None:
+    rows = [row(status=S.FAILURE), row("bob", status=S.WARNING), row("carol")]
+    changes = diff_reports(rows, rows, NOW)
+    assert not changes
+    assert build_notification(changes) is None
+
+
+def test_new_failure_warning_and_recovery_by_key() -> None:
+    before = [
+        row("a", status=S.COMPLETED),
+        row("b", status=S.COMPLETED),
+        row("c", status=S.FAILURE),
+        row("d", status=S.FAILURE),
+        row("e", status=S.RUNNING, ended_ago=None),
+    ]
+    after = [
+        row("a", status=S.FAILURE),
+        row("b", status=S.WARNING),
+        row("c", status=S.COMPLETED),
+        row("d", status=S.WARNING),  # failure -> warning is a recovery, not a new warning
+        row("e", status=S.FAILURE),
+    ]
+    changes = diff_reports(before, after, NOW)
+    assert [k[0] for k in keys(changes.new_failures)] == ["a", "e"]
+    assert [k[0] for k in keys(changes.new_warnings)] == ["b"]
+    assert [k[0] for k in keys(changes.recovered)] == ["c", "d"]
+    assert changes.newly_stale == ()
+
+
+def test_same_user_different_computer_id_is_a_different_set() -> None:
+    before = [row(computer_id=1, status=S.FAILURE), row(computer_id=2)]
+    after = [row(computer_id=1, status=S.FAILURE), row(computer_id=2, status=S.FAILURE)]
+    changes = diff_reports(before, after, NOW)
+    assert keys(changes.new_failures) == [("acme", 2, "Exchange")]
+
+
+def test_still_failing_or_running_after_failure_says_nothing() -> None:
+    before = [row("a", status=S.FAILURE), row("b", status=S.FAILURE)]
+    after = [row("a", status=S.FAILURE), row("b", status=S.RUNNING, ended_ago=None)]
+    assert not diff_reports(before, after, NOW)
+
+
+def test_a_set_new_to_the_report_counts_when_it_is_a_problem() -> None:
+    after = [row("new", status=S.FAILURE), row("fine")]
+    changes = diff_reports([], after, NOW)
+    assert [k[0] for k in keys(changes.new_failures)] == ["new"]
+    assert not changes.recovered
+
+
+def test_newly_stale_uses_each_reports_own_clock() -> None:
+    # Ended 25 h before NOW: not stale at NOW, stale two hours later with the same row.
+    old = row(ended_ago=timedelta(hours=25))
+    previous = Report(rows=(old,), fetched_at=NOW)
+    later = NOW + timedelta(hours=2)
+    changes = diff_reports(previous, Report(rows=(old,)), later)
+    assert keys(changes.newly_stale) == [old.key]
+    # Judged at the same clock both times, nothing would have changed: the rule matters.
+    assert not diff_reports([old], [old], later)
+
+
+def test_stale_set_that_ran_again_has_recovered() -> None:
+    stale = row(ended_ago=timedelta(hours=30), started_ago=timedelta(hours=31))
+    fresh = row(ended_ago=timedelta(minutes=5))
+    changes = diff_reports([stale], [fresh], NOW)
+    assert keys(changes.recovered) == [fresh.key]
+
+
+def test_failing_set_going_quiet_is_not_newly_stale() -> None:
+    before = [row(status=S.FAILURE, ended_ago=timedelta(hours=20))]
+    after = [row(status=S.FAILURE, ended_ago=timedelta(hours=30))]
+    assert not diff_reports(before, after, NOW)
+
+
+def test_running_set_uses_its_start_for_staleness() -> None:
+    running = row(status=S.RUNNING, ended_ago=None, started_ago=timedelta(hours=27))
+    assert is_stale(running, NOW, DEFAULT_STALE_THRESHOLD)
+    assert not is_stale(row(ended_ago=timedelta(hours=26)), NOW, DEFAULT_STALE_THRESHOLD)
+    no_times = row(ended_ago=None)._replace(local_start=None)
+    assert not is_stale(no_times, NOW, timedelta(0))
+
+
+def test_custom_threshold() -> None:
+    r = row(ended_ago=timedelta(hours=5))
+    changes = diff_reports(
+        [r], [r], NOW, previous_now=NOW - timedelta(hours=2), stale_after=timedelta(hours=4)
+    )
+    assert keys(changes.newly_stale) == [r.key]
+
+
+def test_summary_text_lists_the_first_sets_and_an_ellipsis() -> None:
+    before = [row(f"c{i}", "PC", "Files") for i in range(5)] + [row("z", status=S.FAILURE)]
+    after = [row("acme", "MAIL01", "Exchange", S.FAILURE)] + [
+        row(f"c{i}", "PC", "Files", S.FAILURE) for i in range(1, 5)
+    ]
+    after.append(row("z"))
+    note = build_notification(diff_reports(before, after, NOW))
+    assert note is not None
+    assert note.title == "5 new failures, 1 recovered"
+    lines = note.message.splitlines()
+    assert (
+        lines[0] == "5 new failures: acme / MAIL01 / Exchange, c1 / PC / Files, c2 / PC / Files, …"
+    )
+    assert lines[1] == "1 recovered: z / MAIL01 / Exchange"
+    assert len(note.keys) == 6 and note.keys[-1] == ("z", 1, "Exchange")
+    assert note.is_problem
+    assert note.kinds == (ChangeKind.NEW_FAILURE, ChangeKind.RECOVERED)
+
+
+def test_summary_singular_and_kinds_filter() -> None:
+    changes = diff_reports(
+        [row("a"), row("b", status=S.FAILURE)],
+        [row("a", status=S.WARNING), row("b")],
+        NOW,
+    )
+    # Warnings are opt-in: with the defaults only the recovery is told, and it is good news.
+    note = build_notification(changes, DEFAULT_NOTIFY_KINDS)
+    assert note is not None
+    assert note.title == "1 recovered"
+    assert not note.is_problem
+    note = build_notification(changes, {ChangeKind.NEW_WARNING})
+    assert note is not None
+    assert note.message == "1 new warning: a / MAIL01 / Exchange"
+    assert build_notification(changes, set()) is None
+
+
+def test_outage_announced_once_and_only_after_a_success() -> None:
+    tracker = FetchOutageTracker()
+    assert tracker.record_failure() is False  # the very first fetch failing: not announced
+    assert tracker.record_failure() is False
+    assert tracker.record_success() is True  # an outage ended
+    assert tracker.record_success() is False
+    assert tracker.record_failure() is True  # "cannot fetch any more": once
+    assert [tracker.record_failure() for _ in range(5)] == [False] * 5
+    assert tracker.failures == 6 and tracker.in_outage
+    tracker.record_success()
+    assert tracker.record_failure() is True  # a new outage is told again
+
+
+def test_summarize_report_worst_state_and_counts() -> None:
+    fine = row("a")
+    stale = row("b", ended_ago=timedelta(hours=40))
+    warn = row("c", status=S.WARNING)
+    fail = row("d", status=S.FAILURE, ended_ago=timedelta(hours=50))
+    odd = row("e", status="PAUSED")
+    assert summarize_report([], NOW).worst_state == S.COMPLETED
+    assert summarize_report([fine], NOW).worst_state == S.COMPLETED
+    assert summarize_report([fine, stale], NOW).worst_state == "STALE"
+    assert summarize_report([fine, stale, odd], NOW).worst_state == S.WARNING
+    assert summarize_report([stale, warn], NOW).worst_state == S.WARNING
+    summary = summarize_report([fine, stale, warn, fail, odd], NOW)
+    assert summary.worst_state == S.FAILURE
+    assert summary.failures == (fail,)
+    assert summary.stale == 1  # the failing set is counted as failing, not stale
+    assert summary.counts == {
+        S.FAILURE: 1,
+        S.WARNING: 1,
+        S.RUNNING: 0,
+        S.COMPLETED: 2,
+        "PAUSED": 1,
+    }
+    assert summary.total == 5
+
+
+@pytest.mark.parametrize("n", [1000, 100_000])
+def test_diff_is_fast_enough_for_large_reports(n: int) -> None:
+    import time
+
+    before = [row(f"u{i}", computer_id=i) for i in range(n)]
+    after = [
+        r._replace(condition_status=S.FAILURE) if i % 10 == 0 else r for i, r in enumerate(before)
+    ]
+    began = time.perf_counter()
+    changes = diff_reports(before, after, NOW)
+    elapsed = time.perf_counter() - began
+    assert len(changes.new_failures) == n // 10
+    assert elapsed < 2.0
