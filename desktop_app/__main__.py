@@ -88,14 +88,40 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    """No subcommand: the desktop app. Qt is imported only here, so ``export`` stays Qt-free."""
-    from desktop_app.app import AppOptions, run
+    """No subcommand: the desktop app. Qt is imported only here, so ``export`` stays Qt-free.
 
-    return run(AppOptions(demo=args.demo, demo_rows=args.demo_rows, minimized=args.minimized))
+    Logs go to a rotating file in the platform log folder (and to stderr with ``--debug``),
+    with secrets redacted; a log folder that cannot be created never stops the app.
+    """
+    from desktop_app.app import AppOptions, run
+    from desktop_app.logging_setup import configure_logging, default_log_dir
+    from desktop_app.storage.autostart import autostart_for_platform
+
+    stream = sys.stderr if args.debug else None
+    try:
+        handle = configure_logging(default_log_dir(), args.debug, stream=stream)
+    except OSError as exc:
+        print(f"Cannot write the log file ({exc.strerror}); logging is off.", file=sys.stderr)
+        handle = None
+    try:
+        return run(
+            AppOptions(
+                demo=args.demo,
+                demo_rows=args.demo_rows,
+                minimized=args.minimized,
+                logging=handle,
+                autostart=autostart_for_platform(),
+            )
+        )
+    finally:
+        if handle is not None:
+            handle.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if not args.self_test and args.command is None:
+        return _run_gui(args)  # sets up its own log file (and stderr with --debug)
     with _debug_logging(args.debug, sys.stderr):
         if args.self_test:
             from desktop_app.self_test import run_self_test

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -22,20 +23,37 @@ from desktop_app import APP_NAME
 from desktop_app.api.client import ReportClient, build_client
 from desktop_app.api.regions import custom_endpoint
 from desktop_app.demo.server import DemoServer
+from desktop_app.logging_setup import default_data_dir, default_log_dir
 from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD
 from desktop_app.report.rows import Report
 from desktop_app.report.schedule import DEFAULT_INTERVAL, RefreshSchedule
 from desktop_app.report.status import ConditionStatus
+from desktop_app.storage.account import Account, build_report_client
+from desktop_app.storage.acknowledgements import AcknowledgementStore
+from desktop_app.storage.autostart import Autostart
+from desktop_app.storage.credentials import CredentialStore, StoredCredentials
+from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HISTORY_FILE_NAME, HistoryStore
+from desktop_app.storage.keyring_backend import detect_keyring, probe_keyring
+from desktop_app.storage.settings import AppSettings, build_session
+from desktop_app.ui.about_dialog import AboutDialog, AboutFacts, open_folder
+from desktop_app.ui.account_controller import AccountController
 from desktop_app.ui.auto_refresh import AutoRefreshController
 from desktop_app.ui.detail_pane import DetailPane
 from desktop_app.ui.export_controller import ExportController
 from desktop_app.ui.fetcher import ReportFetcher
+from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.refresh import RefreshController
+from desktop_app.ui.settings_dialog import QSettingsStore, SettingsController
 from desktop_app.ui.single_instance import Claim, SingleInstance, instance_key
 from desktop_app.ui.table_model import ReportTableModel
 from desktop_app.ui.tray import TrayController
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+    from desktop_app.logging_setup import LoggingHandle
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +76,10 @@ class AppOptions:
     tray: bool | None = None  # None: use the system tray when the desktop has one
     refresh_interval: float = DEFAULT_INTERVAL  # seconds
     stale_after: timedelta = DEFAULT_STALE_THRESHOLD
+    keyring_backend: KeyringBackend | None = None  # None: detect the OS keyring at start
+    autostart: Autostart | None = None  # None: the "start at login" box is unavailable
+    logging: LoggingHandle | None = None  # the log file (About, Help > Open log folder)
+    data_dir: Path | None = None  # history database; None: next to settings_path, else platform
 
 
 @dataclass
@@ -74,6 +96,9 @@ class AppParts:
     closers: list[Callable[[], None]] = field(default_factory=list)
     auto_refresh: AutoRefreshController | None = None
     tray: TrayController | None = None
+    account: AccountController | None = None  # None in demo mode
+    settings_controller: SettingsController | None = None
+    history: HistoryRecorder | None = None
 
     def open_window(self) -> None:
         """Show, raise and focus the window (tray, notification, second launch)."""
@@ -158,8 +183,11 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     refresh.busy_changed.connect(window.set_busy)
     refresh.report_ready.connect(window.show_report)
     refresh.refresh_failed.connect(lambda f: window.show_failure(f.title, f.message))
+    history = _attach_history(options, refresh, detail, closers)
+    history.message.connect(lambda text: window.statusBar().showMessage(text, 30_000))
 
     parts = AppParts(app, settings, window, model, refresh, exporter, demo_server, closers)
+    parts.history = history
     schedule = RefreshSchedule(options.refresh_interval, random=random.random)
     parts.auto_refresh = AutoRefreshController(fetcher, refresh.refresh, schedule, parent=window)
     parts.auto_refresh.status_changed.connect(window.set_auto_refresh_text)
@@ -167,14 +195,50 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     use_tray = QSystemTrayIcon.isSystemTrayAvailable() if options.tray is None else options.tray
     if use_tray:
         parts.tray = _attach_tray(parts, icons, options)
+    _attach_settings_and_account(parts, options, fetcher)
     app.aboutToQuit.connect(parts.close)
-    refresh.refresh()
+    if parts.account is None:
+        refresh.refresh()
+    else:
+        parts.account.start()  # fetches once signed in; else opens the sign-in dialog
     parts.auto_refresh.start()
     if not options.minimized:
         window.show()
     elif parts.tray is None:
         window.showMinimized()  # without a tray a hidden window could never be reopened
     return parts
+
+
+def _data_dir(options: AppOptions) -> Path:
+    """Explicit, else beside an explicit settings file (tests, portable use), else platform."""
+    if options.data_dir is not None:
+        return options.data_dir
+    if options.settings_path is not None:
+        return options.settings_path.parent
+    return default_data_dir()
+
+
+def _attach_history(
+    options: AppOptions,
+    refresh: RefreshController,
+    detail: DetailPane,
+    closers: list[Callable[[], None]],
+) -> HistoryRecorder:
+    """Record every good report off the GUI thread; demo data goes to its own file."""
+    name = DEMO_HISTORY_FILE_NAME if options.demo else HISTORY_FILE_NAME
+    path = _data_dir(options) / name
+    recorder = HistoryRecorder(lambda: HistoryStore(path, clock=utc_now))
+
+    def on_ready(store: HistoryStore) -> None:
+        acks = AcknowledgementStore(store.database, clock=utc_now)
+        detail.set_history_provider(store.set_history, acks.get)
+
+    recorder.ready.connect(on_ready)
+    recorder.message.connect(lambda text: log.warning("History: %s", text))
+    refresh.report_ready.connect(recorder.record)
+    closers.append(recorder.close)
+    recorder.start()
+    return recorder
 
 
 def _attach_tray(parts: AppParts, icons: IconProvider, options: AppOptions) -> TrayController:
@@ -190,7 +254,12 @@ def _attach_tray(parts: AppParts, icons: IconProvider, options: AppOptions) -> T
     auto.paused_changed.connect(tray.set_paused)
     auto.status_changed.connect(tray.set_auto_refresh_text)
     tray.export_requested.connect(lambda: (parts.open_window(), parts.exporter.export(False)))
-    tray.settings_action.setVisible(False)  # shown once a settings dialog is wired
+    tray.settings_requested.connect(
+        lambda: (
+            parts.open_window(),
+            parts.settings_controller and parts.settings_controller.open_dialog(),
+        )
+    )
     tray.quit_requested.connect(parts.app.quit)
     tray.row_chosen.connect(lambda key: (parts.open_window(), window.reveal_key(key)))
     tray.all_failures_chosen.connect(
@@ -210,6 +279,75 @@ def _attach_tray(parts: AppParts, icons: IconProvider, options: AppOptions) -> T
     parts.closers.append(tray.hide)
     tray.show()
     return tray
+
+
+def _attach_settings_and_account(
+    parts: AppParts, options: AppOptions, fetcher: ReportFetcher
+) -> None:
+    """Settings dialog, Help menu, and (outside demo mode) the account with its keyring."""
+    window = parts.window
+    store = QSettingsStore(parts.settings)
+    settings = SettingsController(store, window, autostart=options.autostart, parent=window)
+    parts.settings_controller = settings
+    window.settings_action.triggered.connect(settings.open_dialog)
+    log_dir = options.logging.log_dir if options.logging is not None else default_log_dir()
+    window.open_log_action.triggered.connect(lambda: open_folder(log_dir))
+    window.about_action.triggered.connect(
+        lambda: AboutDialog(
+            AboutFacts.collect(log_dir, _data_dir(options), parts.settings.fileName()), window
+        ).open()
+    )
+
+    def client_factory(account: Account, credentials: StoredCredentials) -> ReportClient:
+        current = settings.settings
+        return build_report_client(
+            account,
+            credentials,
+            build_session(current),
+            connect_timeout=current.connect_timeout,
+            read_timeout=current.read_timeout,
+        )
+
+    if not options.demo:
+        if options.keyring_backend is not None:
+            backend, status = options.keyring_backend, probe_keyring(options.keyring_backend)
+        else:
+            backend, status = detect_keyring()
+        parts.account = AccountController(
+            store,
+            CredentialStore(backend) if backend is not None else None,
+            status,
+            client_factory,
+            fetcher,
+            parts.refresh,
+            window,
+            register_secret=(
+                options.logging.add_secret if options.logging is not None else lambda *s: None
+            ),
+            parent=window,
+        )
+        parts.account.fill_menu(window.account_menu)
+        parts.closers.append(parts.account.close)
+    else:
+        window.account_menu.addAction("Demo account (built-in demo server)").setEnabled(False)
+
+    def apply(new: AppSettings) -> None:
+        assert parts.auto_refresh is not None
+        parts.auto_refresh.set_interval(new.refresh_seconds)
+        if parts.tray is not None:
+            parts.tray.stale_after = new.stale_after
+            parts.tray.notify_kinds = new.notify_change_kinds
+        if parts.account is not None:
+            parts.account.reconnect()  # proxy, certificates and timeouts take effect now
+
+    settings.changed.connect(apply)
+    first = settings.settings
+    if options.refresh_interval == DEFAULT_INTERVAL and parts.auto_refresh is not None:
+        parts.auto_refresh.set_interval(first.refresh_seconds)
+    if parts.tray is not None:
+        if options.stale_after == DEFAULT_STALE_THRESHOLD:
+            parts.tray.stale_after = first.stale_after
+        parts.tray.notify_kinds = first.notify_change_kinds
 
 
 class _NotSignedInError(Exception):

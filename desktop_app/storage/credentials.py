@@ -12,6 +12,13 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from desktop_app.storage.keyring_backend import (
+    KeyringState,
+    ValueTooLongError,
+    check_value_fits,
+    classify_error,
+)
+
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
@@ -19,7 +26,16 @@ SERVICE_NAME = "Backup Status Monitor"
 
 
 class CredentialStoreError(Exception):
-    """The keyring could not be used, or holds an unreadable value. No secret in the message."""
+    """The keyring could not be used, or holds an unreadable value. No secret in the message.
+
+    ``kind`` says which: a ``KeyringState`` value ("no_backend", "locked", "denied", "failed"),
+    "too_long" (over Windows Credential Manager's limit) or "unreadable" (not our JSON). Every
+    kind but "unreadable" means the keyring cannot keep the secret: offer session-only mode.
+    """
+
+    def __init__(self, message: str, *, kind: str = "failed") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def account_name(username: str, api_host: str) -> str:
@@ -27,15 +43,18 @@ def account_name(username: str, api_host: str) -> str:
     return f"{username}@{api_host}"
 
 
-def _describe(exc: Exception) -> str:
-    """The failure's kind, never its text (a backend could echo the value it was given)."""
-    from keyring.errors import KeyringLocked, NoKeyringError
+_KIND_WORDS = {
+    KeyringState.NO_BACKEND: "no system keyring is available",
+    KeyringState.LOCKED: "the keyring is locked",
+    KeyringState.DENIED: "the keyring denied access",
+}
 
-    if isinstance(exc, NoKeyringError):
-        return "no system keyring is available"
-    if isinstance(exc, KeyringLocked):
-        return "the keyring is locked"
-    return type(exc).__name__
+
+def _failure(action: str, account: str, exc: Exception) -> CredentialStoreError:
+    """The failure's kind, never its text (a backend could echo the value it was given)."""
+    state = classify_error(exc)
+    words = _KIND_WORDS.get(state, type(exc).__name__)
+    return CredentialStoreError(f"Could not {action} for {account}: {words}", kind=state.value)
 
 
 def _mask(value: str | None) -> str:
@@ -117,26 +136,35 @@ class CredentialStore:
         try:
             text = self._keyring().get_password(SERVICE_NAME, account)
         except Exception as exc:  # keyring backends raise many kinds (D-Bus, OS, KeyringError)
-            raise CredentialStoreError(
-                f"Could not read the keyring for {account}: {_describe(exc)}"
-            ) from exc
+            raise _failure("read the keyring", account, exc) from exc
         if text is None:
             return None
         try:
             return StoredCredentials.from_json(text)
         except ValueError as exc:
             raise CredentialStoreError(
-                f"The keyring entry for {account} is unreadable ({exc}); save the credentials again"
+                f"The keyring entry for {account} is unreadable ({exc}); save the credentials "
+                "again",
+                kind="unreadable",
             ) from None
 
     def save(self, username: str, api_host: str, credentials: StoredCredentials) -> None:
         account = account_name(username, api_host)
+        value = credentials.to_json()
         try:
-            self._keyring().set_password(SERVICE_NAME, account, credentials.to_json())
-        except Exception as exc:
+            keyring = self._keyring()
+            check_value_fits(value, keyring)
+            keyring.set_password(SERVICE_NAME, account, value)
+        except ValueTooLongError as exc:
             raise CredentialStoreError(
-                f"Could not save to the keyring for {account}: {_describe(exc)}"
-            ) from None  # the backend's own text might echo the value being saved
+                f"Could not save to the keyring for {account}: {exc}", kind="too_long"
+            ) from None
+        except Exception as exc:
+            failure = _failure("save to the keyring", account, exc)
+        else:
+            return
+        # Raised outside the handler: the backend's own text might echo the value being saved.
+        raise failure
 
     def delete(self, username: str, api_host: str) -> bool:
         """Remove the entry; False when there was none."""
@@ -148,7 +176,5 @@ class CredentialStore:
         except PasswordDeleteError:
             return False
         except Exception as exc:
-            raise CredentialStoreError(
-                f"Could not delete from the keyring for {account}: {_describe(exc)}"
-            ) from exc
+            raise _failure("delete from the keyring", account, exc) from exc
         return True

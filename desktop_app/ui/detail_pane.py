@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -32,8 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.report.rows import BackupStatusRow
+from desktop_app.report.derived import Acknowledgement
+from desktop_app.report.rows import BackupStatusRow, RowKey
 from desktop_app.report.status import ConditionType, explain_condition_type
+from desktop_app.report.timeline import SetHistory
+from desktop_app.ui.history_strip import HistoryStrip
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.time_format import (
     format_admin_time,
@@ -42,7 +46,12 @@ from desktop_app.ui.time_format import (
     format_run_duration,
 )
 
+log = logging.getLogger(__name__)
+
 EMPTY_TEXT = "Select a backup set to see its details"
+HistoryProvider = Callable[[RowKey], SetHistory]
+"""Answers the history rows of the pane for one set (fast: one indexed query)."""
+AcknowledgementProvider = Callable[[RowKey], Acknowledgement | None]
 NARROW_WIDTH = 320
 """Below this width the pane puts each label above its value instead of beside it."""
 STATUS_TEXT: dict[str, str] = {
@@ -124,6 +133,45 @@ def detail_fields(
     ]
 
 
+def history_texts(
+    history: SetHistory | None,
+    ack: Acknowledgement | None,
+    now: datetime,
+    local_tz: tzinfo | None = None,
+) -> dict[str, str]:
+    """The history rows' texts (failing since, last success, runs seen, acknowledged)."""
+    texts: dict[str, str] = {}
+    if history is None:
+        texts.update(failingSince="History unavailable", lastSuccess="—", runsSeen="—")
+    else:
+        since = history.failing_since
+        texts["failingSince"] = (
+            "Not failing"
+            if since is None
+            else f"{format_admin_time(since, local_tz)} ({format_age(since, now)})"
+        )
+        last = history.last_success
+        texts["lastSuccess"] = (
+            "None recorded"
+            if last is None
+            else f"{format_admin_time(last, local_tz)} ({format_age(last, now)})"
+        )
+        seen = str(len(history.runs))
+        if history.first_seen is not None:
+            seen += f" since {format_admin_time(history.first_seen, local_tz)}"
+        texts["runsSeen"] = seen
+    if ack is None:
+        texts["acknowledged"] = ""
+    else:
+        text = f"By {ack.by}, {format_admin_time(ack.at, local_tz)}"
+        if ack.snooze_until is not None:
+            text += f"; snoozed until {format_admin_time(ack.snooze_until, local_tz)}"
+        if ack.note:
+            text += f": {ack.note}"
+        texts["acknowledged"] = text
+    return texts
+
+
 def details_text(row: BackupStatusRow, now: datetime, local_tz: tzinfo | None = None) -> str:
     """A plain-text summary of every field, one per line (what "Copy details" copies)."""
     lines = []
@@ -167,11 +215,16 @@ class DetailPane(QWidget):
         now: Callable[[], datetime],
         local_tz: tzinfo | None = None,
         parent: QWidget | None = None,
+        *,
+        history: HistoryProvider | None = None,
+        acknowledgement: AcknowledgementProvider | None = None,
     ) -> None:
         super().__init__(parent)
         self._icons = icons
         self._now = now
         self._local_tz = local_tz
+        self._history = history
+        self._acknowledgement = acknowledgement
         self._row: BackupStatusRow | None = None
         self._values: dict[str, QLabel] = {}
         self._admin: dict[str, QLabel] = {}
@@ -268,6 +321,7 @@ class DetailPane(QWidget):
             ("reportDate", "Report date"),
         ):
             self._add_row(key, label)
+        self._build_history_rows()
 
         # Word-wrapping labels report their minimum height at their narrowest width, which would
         # make the scroll area keep a needless scroll bar; the content's height-for-width at the
@@ -281,6 +335,25 @@ class DetailPane(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         scroll.setWidget(content)
         return scroll
+
+    def _build_history_rows(self) -> None:
+        """History and acknowledgement rows, shown only when a provider is set."""
+        self.history_strip = HistoryStrip()
+        strip_label = self._field_label("Last 30 days")
+        self._form.addRow(strip_label, self.history_strip)
+        self._history_rows: list[QWidget] = [self.history_strip]
+        for key, label in (
+            ("failingSince", "Failing since"),
+            ("lastSuccess", "Last successful backup"),
+            ("runsSeen", "Runs seen"),
+            ("acknowledged", "Acknowledged"),
+        ):
+            self._add_row(key, label)
+            self._history_rows.append(self._values[key])
+
+    def _set_history_visible(self, visible: bool) -> None:
+        for widget in self._history_rows:
+            self._form.setRowVisible(widget, visible)
 
     def _field_label(self, text: str) -> QLabel:
         label = QLabel(text + ":")
@@ -328,6 +401,20 @@ class DetailPane(QWidget):
     def row(self) -> BackupStatusRow | None:
         return self._row
 
+    def has_history(self) -> bool:
+        """True once a history provider is attached (the history rows are shown)."""
+        return self._history is not None
+
+    def set_history_provider(
+        self,
+        history: HistoryProvider | None,
+        acknowledgement: AcknowledgementProvider | None = None,
+    ) -> None:
+        """Attach (or detach) the history database; re-renders the shown set."""
+        self._history = history
+        self._acknowledgement = acknowledgement
+        self.refresh()
+
     def set_row(self, row: BackupStatusRow | None) -> None:
         """Show ``row``; ``None`` shows the empty state."""
         self._row = row
@@ -372,6 +459,27 @@ class DetailPane(QWidget):
         self._status_icon.setPixmap(icon.pixmap(QSize(20, 20), self.devicePixelRatioF()))
         self._status_icon.setAccessibleName(f"Status icon: {status_text(row.condition_status)}")
         self._set_badges(row.condition_types)
+        self._render_history(row)
+
+    def _render_history(self, row: BackupStatusRow) -> None:
+        if self._history is None:
+            self._set_history_visible(False)
+            return
+        self._set_history_visible(True)
+        history = self._safe_history(row.key)
+        ack = self._acknowledgement(row.key) if self._acknowledgement is not None else None
+        self.history_strip.set_days(history.days if history is not None else ())
+        for key, text in history_texts(history, ack, self._now(), self._local_tz).items():
+            self._values[key].setText(text)
+        self._form.setRowVisible(self._values["acknowledged"], ack is not None)
+
+    def _safe_history(self, key: RowKey) -> SetHistory | None:
+        assert self._history is not None
+        try:
+            return self._history(key)
+        except Exception:  # a broken database must not break the pane
+            log.exception("Could not read the history of %s", key)
+            return None
 
     def _set_badges(self, condition_types: tuple[str, ...]) -> None:
         while (item := self._badge_layout.takeAt(0)) is not None:

@@ -188,12 +188,21 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.export_selection_action)
         file_menu.addSeparator()
+        self.settings_action = QAction("Se&ttings…", self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addAction(self.copy_action)
         edit_menu.addAction(self.find_action)
         self.view_menu = self.menuBar().addMenu("&View")
+        self.account_menu = self.menuBar().addMenu("&Account")  # filled by the AccountController
         self.help_menu = self.menuBar().addMenu("&Help")
+        self.open_log_action = self.help_menu.addAction("Open &log folder")
+        self.about_action = self.help_menu.addAction("&About")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main", self)
@@ -398,6 +407,12 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/header", self.table.horizontalHeader().saveState())
         self._settings.setValue("window/splitter", self.splitter.saveState())
         self._settings.sync()
+
+    def add_notice(self, widget: QWidget) -> None:
+        """A strip shown above the table (e.g. the session-only sign-in notice)."""
+        layout = self.centralWidget().layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, widget)
 
     def set_close_handler(self, handler: Callable[[], bool] | None) -> None:
         """``handler()`` returning True means "closing only hides the window" (the tray)."""

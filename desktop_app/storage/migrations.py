@@ -1,0 +1,111 @@
+"""The history database schema, as an ordered list of migrations keyed by ``PRAGMA user_version``.
+
+Why ``user_version`` and not a version table: it lives in the database header, costs nothing to
+read, and an empty new file reads 0, so "create" is simply "migrate from version 0". Each
+migration runs in the same transaction as its ``user_version`` bump, so a crash mid-migration
+leaves the previous version intact. Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "NewerSchemaError", "migrate", "schema_version"]
+
+_V1 = """
+CREATE TABLE backup_set (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL,
+    computer_id INTEGER NOT NULL,
+    backupset_name TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    missing_since INTEGER,
+    current_state INTEGER,
+    UNIQUE (username, computer_id, backupset_name)
+);
+CREATE TABLE state (
+    set_id INTEGER NOT NULL,
+    observed_at INTEGER NOT NULL,
+    report_date NUMERIC NOT NULL,
+    computer_name TEXT NOT NULL,
+    start_ts NUMERIC,
+    start_offset INTEGER,
+    end_ts NUMERIC,
+    end_offset INTEGER,
+    condition_status TEXT NOT NULL,
+    condition_types TEXT NOT NULL,
+    errors INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    PRIMARY KEY (set_id, observed_at)
+) WITHOUT ROWID;
+CREATE TABLE refresh (
+    id INTEGER PRIMARY KEY,
+    fetched_at REAL NOT NULL,
+    row_count INTEGER NOT NULL,
+    changed INTEGER NOT NULL
+);
+"""
+"""Version 1: backup sets (``missing_since`` is NULL while a set is in the latest report;
+``current_state`` is the ``observed_at`` of its newest state), one ``state`` row per *change*
+of a set's content, clustered by set (``WITHOUT ROWID``: a set's history is one range read), and
+one ``refresh`` row per recorded report. Times are UTC POSIX seconds (whole seconds as integers,
+which SQLite stores in 1 to 6 bytes); ``*_offset`` is the computer's UTC offset in minutes, so a
+row's local times are rebuilt exactly; ``condition_types`` are joined by U+001F."""
+
+_V2 = """
+CREATE TABLE acknowledgement (
+    username TEXT NOT NULL,
+    computer_id INTEGER NOT NULL,
+    backupset_name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    note TEXT NOT NULL,
+    acknowledged_by TEXT NOT NULL,
+    acknowledged_at REAL NOT NULL,
+    snooze_until REAL,
+    PRIMARY KEY (username, computer_id, backupset_name)
+);
+"""
+"""Version 2: acknowledgements, keyed like a report row (they outlive a set's history rows)."""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+"""``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class NewerSchemaError(Exception):
+    """The database was written by a newer version of the app; it is left untouched."""
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(connection: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring the database to ``target`` one version at a time; returns the starting version.
+
+    The connection must be in autocommit mode (``isolation_level=None``): each step is an
+    explicit ``BEGIN IMMEDIATE`` ... ``COMMIT`` around its DDL and the version bump.
+    """
+    start = schema_version(connection)
+    if start > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"The history database has schema version {start}; this app knows up to "
+            f"{SCHEMA_VERSION}."
+        )
+    for version in range(start, target):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[version]):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {version + 1}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+    return start
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (``executescript`` would commit on its own)."""
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,436 @@
+"""The Settings dialog, and the adapter that lets the Qt-free schema read and write QSettings.
+
+The rules (defaults, ranges, what is valid) live in ``storage.settings``; this dialog only shows
+them: each field's problem appears in a label right under it, and OK stays disabled until the
+form is valid. The caller saves ``result_value`` and applies it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSizePolicy,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.report.diff import ChangeKind
+from desktop_app.storage.autostart import Autostart
+from desktop_app.storage.settings import BOUNDS, AppSettings, load_settings, save_settings
+
+log = logging.getLogger(__name__)
+
+SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
+
+NOTIFY_LABELS: dict[ChangeKind, str] = {
+    ChangeKind.NEW_FAILURE: "A backup set starts failing",
+    ChangeKind.NEW_WARNING: "A backup set gets warnings",
+    ChangeKind.RECOVERED: "A failing backup set recovers",
+    ChangeKind.NEWLY_STALE: "A backup set goes stale (no recent backup)",
+    ChangeKind.FETCH_FAILED: "The report cannot be fetched",
+}
+DELIMITER_LABELS = (
+    (",", "Comma ( , )"),
+    (";", "Semicolon ( ; ) — Excel in many European locales"),
+    ("tab", "Tab"),
+)
+_ERROR_STYLE = "color: #c62828;"
+
+
+class QSettingsStore(MutableMapping[str, object]):
+    """``QSettings`` as the string-keyed mapping that ``storage.settings``/``.account`` use."""
+
+    def __init__(self, settings: QSettings) -> None:
+        self.settings = settings
+
+    def __getitem__(self, key: str) -> object:
+        if not self.settings.contains(key):
+            raise KeyError(key)
+        return self.settings.value(key)
+
+    def __setitem__(self, key: str, value: object) -> None:
+        self.settings.setValue(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        if not self.settings.contains(key):
+            raise KeyError(key)
+        self.settings.remove(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.settings.allKeys())
+
+    def __len__(self) -> int:
+        return len(self.settings.allKeys())
+
+
+class SettingsDialog(QDialog):
+    """Edit ``AppSettings``; after acceptance ``result_value`` holds the new, valid settings."""
+
+    def __init__(
+        self,
+        settings: AppSettings,
+        parent: QWidget | None = None,
+        *,
+        start_at_login_available: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(520)
+        self._initial = settings
+        self.result_value: AppSettings | None = None
+        self.error_labels: dict[str, QLabel] = {}
+
+        tabs = QTabWidget(self)
+        tabs.addTab(self._general_tab(), "&General")
+        tabs.addTab(self._notify_tab(), "N&otifications")
+        tabs.addTab(self._network_tab(), "&Network")
+        self.tabs = tabs
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults,
+            self,
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
+            lambda: self.set_value(AppSettings())
+        )
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs)
+        layout.addWidget(self.buttons)
+        self.set_value(settings)
+        if not start_at_login_available:
+            self.start_at_login_check.setEnabled(False)
+            self.start_at_login_check.setToolTip("Not available in this installation.")
+
+    # --- tabs -----------------------------------------------------------------------------
+    def _general_tab(self) -> QWidget:
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        refresh = QGroupBox("Report", page)
+        form = QFormLayout(refresh)
+        self.refresh_spin = self._spin("refresh_minutes", " min", "refreshSpin", refresh)
+        self._add_row(form, "&Refresh every:", self.refresh_spin, "refresh_minutes")
+        self.stale_spin = self._spin("stale_hours", " h", "staleSpin", refresh)
+        self.stale_spin.setToolTip(
+            "A backup set whose last backup ended longer ago than this is shown as stale."
+        )
+        self._add_row(form, "&Stale after:", self.stale_spin, "stale_hours")
+        form.addRow("", _hint("Counted from the end of a backup set's last backup.", refresh))
+        self.start_at_login_check = QCheckBox("Start at &login (in the tray)", refresh)
+        self.start_at_login_check.setObjectName("startAtLoginCheck")
+        form.addRow("", self.start_at_login_check)
+        layout.addWidget(refresh)
+        layout.addWidget(self._export_box(page))
+        layout.addStretch(1)
+        return page
+
+    def _notify_tab(self) -> QWidget:
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        notify = QGroupBox("Notify me when", page)
+        notify_layout = QVBoxLayout(notify)
+        self.notify_checks: dict[ChangeKind, QCheckBox] = {}
+        for kind, text in NOTIFY_LABELS.items():
+            check = QCheckBox(text, notify)
+            check.setObjectName(f"notify_{kind.value}")
+            notify_layout.addWidget(check)
+            self.notify_checks[kind] = check
+        layout.addWidget(notify)
+        layout.addStretch(1)
+        return page
+
+    def _export_box(self, page: QWidget) -> QGroupBox:
+        box = QGroupBox("CSV export", page)
+        form = QFormLayout(box)
+        self.delimiter_combo = QComboBox(box)
+        self.delimiter_combo.setObjectName("delimiterCombo")
+        for value, text in DELIMITER_LABELS:
+            self.delimiter_combo.addItem(text, value)
+        self._add_row(form, "&Delimiter:", self.delimiter_combo, "csv_delimiter")
+        self.bom_check = QCheckBox("Start with a byte order mark (lets Excel detect UTF-8)", box)
+        self.bom_check.setObjectName("bomCheck")
+        form.addRow("", self.bom_check)
+        return box
+
+    def _network_tab(self) -> QWidget:
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+
+        proxy = QGroupBox("Proxy", page)
+        proxy_layout = QVBoxLayout(proxy)
+        self.proxy_system_radio = QRadioButton("Use the &system proxy settings", proxy)
+        self.proxy_none_radio = QRadioButton("&No proxy (connect directly)", proxy)
+        self.proxy_manual_radio = QRadioButton("&Manual proxy:", proxy)
+        self.proxy_system_radio.setObjectName("proxySystemRadio")
+        self.proxy_none_radio.setObjectName("proxyNoneRadio")
+        self.proxy_manual_radio.setObjectName("proxyManualRadio")
+        self._proxy_group = QButtonGroup(self)
+        for radio in (self.proxy_system_radio, self.proxy_none_radio, self.proxy_manual_radio):
+            self._proxy_group.addButton(radio)
+        self.proxy_url_edit = QLineEdit(proxy)
+        self.proxy_url_edit.setObjectName("proxyUrlEdit")
+        self.proxy_url_edit.setAccessibleName("Proxy address")
+        self.proxy_url_edit.setPlaceholderText("http://proxy.example.com:8080")
+        proxy_layout.addWidget(self.proxy_system_radio)
+        proxy_layout.addWidget(self.proxy_none_radio)
+        manual_row = QHBoxLayout()
+        manual_row.addWidget(self.proxy_manual_radio)
+        manual_row.addWidget(self.proxy_url_edit, 1)
+        proxy_layout.addLayout(manual_row)
+        proxy_layout.addWidget(self._error_label("proxy_url", proxy))
+        layout.addWidget(proxy)
+
+        trust = QGroupBox("Certificates", page)
+        trust_layout = QVBoxLayout(trust)
+        self.trust_system_radio = QRadioButton("Trust the &operating system's certificates", trust)
+        self.trust_custom_radio = QRadioButton("Trust only this CA &bundle:", trust)
+        self.trust_system_radio.setObjectName("trustSystemRadio")
+        self.trust_custom_radio.setObjectName("trustCustomRadio")
+        self._trust_group = QButtonGroup(self)
+        self._trust_group.addButton(self.trust_system_radio)
+        self._trust_group.addButton(self.trust_custom_radio)
+        self.ca_bundle_edit = QLineEdit(trust)
+        self.ca_bundle_edit.setObjectName("caBundleEdit")
+        self.ca_bundle_edit.setAccessibleName("CA bundle file")
+        self.ca_bundle_edit.setPlaceholderText("PEM file")
+        self.browse_button = QPushButton("Bro&wse…", trust)
+        self.browse_button.clicked.connect(self._browse_ca_bundle)
+        trust_layout.addWidget(self.trust_system_radio)
+        custom_row = QHBoxLayout()
+        custom_row.addWidget(self.trust_custom_radio)
+        custom_row.addWidget(self.ca_bundle_edit, 1)
+        custom_row.addWidget(self.browse_button)
+        trust_layout.addLayout(custom_row)
+        trust_layout.addWidget(self._error_label("ca_bundle", trust))
+        layout.addWidget(trust)
+
+        timeouts = QGroupBox("Timeouts", page)
+        form = QFormLayout(timeouts)
+        self.connect_timeout_spin = self._spin("connect_timeout", " s", "connectTimeoutSpin", page)
+        self.read_timeout_spin = self._spin("read_timeout", " s", "readTimeoutSpin", page)
+        self._add_row(form, "&Connect:", self.connect_timeout_spin, "connect_timeout")
+        self._add_row(form, "Rea&d (no data for):", self.read_timeout_spin, "read_timeout")
+        layout.addWidget(timeouts)
+        layout.addStretch(1)
+
+        for widget in (self.proxy_manual_radio, self.trust_custom_radio):
+            widget.toggled.connect(self._update_enabled)
+        for edit in (self.proxy_url_edit, self.ca_bundle_edit):
+            edit.textChanged.connect(self.validate)
+        for radio in (*self._proxy_group.buttons(), *self._trust_group.buttons()):
+            radio.toggled.connect(self.validate)
+        return page
+
+    # --- helpers --------------------------------------------------------------------------
+    def _spin(self, name: str, suffix: str, object_name: str, parent: QWidget) -> QSpinBox:
+        bounds = BOUNDS[name]
+        spin = QSpinBox(parent)
+        spin.setObjectName(object_name)
+        spin.setRange(bounds.low, bounds.high)
+        spin.setSuffix(suffix)
+        spin.setAccelerated(True)
+        spin.setMinimumWidth(110)
+        spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        if not spin.toolTip():
+            spin.setToolTip(f"{bounds.low} to {bounds.high}{suffix}")
+        spin.valueChanged.connect(self.validate)
+        return spin
+
+    def _error_label(self, name: str, parent: QWidget) -> QLabel:
+        label = QLabel(parent)
+        label.setObjectName(f"{name}Error")
+        label.setStyleSheet(_ERROR_STYLE)
+        label.setWordWrap(True)
+        label.hide()
+        self.error_labels[name] = label
+        return label
+
+    def _add_row(self, form: QFormLayout, text: str, field: QWidget, name: str) -> None:
+        parent = field.parentWidget() or self
+        label = QLabel(text, parent)
+        label.setBuddy(field)  # the mnemonic (&) focuses the field
+        column = QVBoxLayout()
+        column.setSpacing(2)
+        column.addWidget(field)
+        column.addWidget(self._error_label(name, parent))
+        form.addRow(label, column)
+
+    def _update_enabled(self) -> None:
+        self.proxy_url_edit.setEnabled(self.proxy_manual_radio.isChecked())
+        custom = self.trust_custom_radio.isChecked()
+        self.ca_bundle_edit.setEnabled(custom)
+        self.browse_button.setEnabled(custom)
+
+    def _browse_ca_bundle(self) -> None:
+        start = self.ca_bundle_edit.text().strip() or str(Path.home())
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Choose a CA bundle", start, "Certificates (*.pem *.crt *.cer);;All files (*)"
+        )
+        if path:
+            self.ca_bundle_edit.setText(path)
+
+    # --- value in and out -----------------------------------------------------------------
+    def set_value(self, settings: AppSettings) -> None:
+        self.refresh_spin.setValue(settings.refresh_minutes)
+        self.stale_spin.setValue(settings.stale_hours)
+        self.start_at_login_check.setChecked(settings.start_at_login)
+        for kind, check in self.notify_checks.items():
+            check.setChecked(kind.value in settings.notify_kinds)
+        self.delimiter_combo.setCurrentIndex(
+            max(0, self.delimiter_combo.findData(settings.csv_delimiter))
+        )
+        self.bom_check.setChecked(settings.csv_bom)
+        {
+            "system": self.proxy_system_radio,
+            "none": self.proxy_none_radio,
+            "manual": self.proxy_manual_radio,
+        }.get(settings.proxy_mode, self.proxy_system_radio).setChecked(True)
+        self.proxy_url_edit.setText(settings.proxy_url)
+        (
+            self.trust_custom_radio if settings.trust_mode == "custom" else self.trust_system_radio
+        ).setChecked(True)
+        self.ca_bundle_edit.setText(settings.ca_bundle)
+        self.connect_timeout_spin.setValue(settings.connect_timeout)
+        self.read_timeout_spin.setValue(settings.read_timeout)
+        self._update_enabled()
+        self.validate()
+
+    def value(self) -> AppSettings:
+        """The settings as the form shows them (possibly invalid: see ``errors``)."""
+        if self.proxy_manual_radio.isChecked():
+            proxy_mode = "manual"
+        elif self.proxy_none_radio.isChecked():
+            proxy_mode = "none"
+        else:
+            proxy_mode = "system"
+        return dataclasses.replace(
+            self._initial,
+            refresh_minutes=self.refresh_spin.value(),
+            stale_hours=self.stale_spin.value(),
+            start_at_login=self.start_at_login_check.isChecked(),
+            notify_kinds=frozenset(k.value for k, c in self.notify_checks.items() if c.isChecked()),
+            csv_delimiter=str(self.delimiter_combo.currentData()),
+            csv_bom=self.bom_check.isChecked(),
+            proxy_mode=proxy_mode,
+            proxy_url=self.proxy_url_edit.text().strip(),
+            trust_mode="custom" if self.trust_custom_radio.isChecked() else "system",
+            ca_bundle=self.ca_bundle_edit.text().strip(),
+            connect_timeout=self.connect_timeout_spin.value(),
+            read_timeout=self.read_timeout_spin.value(),
+        )
+
+    def validate(self) -> dict[str, str]:
+        """Show each problem next to its field; OK is enabled only when there is none."""
+        errors = self.value().errors()
+        for name, label in self.error_labels.items():
+            message = errors.get(name, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+        self.ok_button.setEnabled(not errors)
+        return errors
+
+    def accept(self) -> None:
+        if self.validate():
+            return
+        self.result_value = self.value()
+        super().accept()
+
+
+def _hint(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+class SettingsController(QObject):
+    """Loads the settings at start, opens the dialog, saves and announces accepted changes.
+
+    Start at login is applied here (through the injected ``Autostart``) because the OS entry,
+    not the stored flag, is the truth: the dialog shows whether the entry exists.
+
+    Signals:
+        changed(object): the new ``AppSettings`` after the dialog was accepted.
+    """
+
+    changed = Signal(object)
+
+    def __init__(
+        self,
+        store: MutableMapping[str, object],
+        window: QWidget,
+        *,
+        autostart: Autostart | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._window = window
+        self._autostart = autostart
+        self.settings = load_settings(store)
+        self.dialog: SettingsDialog | None = None
+
+    def open_dialog(self) -> SettingsDialog:
+        if self.dialog is not None:
+            self.dialog.raise_()
+            return self.dialog
+        current = self.settings
+        if self._autostart is not None:
+            try:
+                current = dataclasses.replace(current, start_at_login=self._autostart.is_enabled())
+            except OSError as exc:
+                log.warning("Could not read the start-at-login entry: %s", exc)
+        dialog = SettingsDialog(
+            current, self._window, start_at_login_available=self._autostart is not None
+        )
+        dialog.accepted.connect(lambda: self.apply(dialog.result_value))
+        dialog.finished.connect(self._forget_dialog)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def apply(self, settings: AppSettings | None) -> None:
+        """Save ``settings``, set start at login, and emit ``changed``."""
+        if settings is None:
+            return
+        save_settings(settings, self._store)
+        if self._autostart is not None:
+            try:
+                if settings.start_at_login:
+                    self._autostart.enable()
+                else:
+                    self._autostart.disable()
+            except OSError as exc:
+                log.warning("Could not change start at login: %s", exc)
+        self.settings = settings
+        self.changed.emit(settings)
+
+    def _forget_dialog(self, _result: int) -> None:
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None:
+            dialog.deleteLater()

@@ -1,0 +1,297 @@
+"""The whole app outside demo mode: first-run sign-in, restart, session-only, sign-out, expired
+tokens, and the proof that secrets reach no file. Real demo API on 127.0.0.1, real INI file, a
+real keyring backend kept in memory, and the real log file at DEBUG."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+from keyring.backends import fail
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop_app import app_version
+from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.demo.server import REPORT_SCOPE, DemoServer
+from desktop_app.logging_setup import LOG_FILE_NAME, LoggingHandle, configure_logging
+from desktop_app.storage.credentials import SERVICE_NAME
+from desktop_app.ui.about_dialog import AboutDialog
+from desktop_app.ui.account_controller import AccountController
+from desktop_app.ui.sign_in_dialog import SignInDialog
+from tests.unit.test_keyring_backend import MemoryKeyring
+
+CLIENT_SECRET = "cs-Zq9/+w=Very$ecret!"
+ROWS = 25
+
+
+class RecordingServer(DemoServer):
+    """The demo API, remembering every access token it issues (to look for them in files)."""
+
+    def __init__(self) -> None:
+        super().__init__(rows=ROWS, evolve=False, client_secret=CLIENT_SECRET)
+        self.issued: list[str] = []
+
+    def issue_token(self, scopes: tuple[str, ...] = (REPORT_SCOPE,)) -> str:
+        token = super().issue_token(scopes)
+        self.issued.append(token)
+        return token
+
+
+@pytest.fixture
+def server() -> Iterator[RecordingServer]:
+    with RecordingServer() as demo:
+        yield demo
+
+
+@pytest.fixture
+def log_handle(tmp_path: Path) -> Iterator[LoggingHandle]:
+    handle = configure_logging(tmp_path / "logs", debug=True)
+    yield handle
+    handle.close()
+
+
+AppFactory = Callable[..., AppParts]
+
+
+@pytest.fixture
+def start_app(qtbot: QtBot, tmp_path: Path, log_handle: LoggingHandle) -> Iterator[AppFactory]:
+    built: list[AppParts] = []
+
+    def start(backend: object) -> AppParts:
+        options = AppOptions(
+            demo=False,
+            settings_path=tmp_path / "settings.ini",
+            tray=False,
+            keyring_backend=backend,  # type: ignore[arg-type]
+            logging=log_handle,
+        )
+        parts = build(options)
+        qtbot.addWidget(parts.window)
+        built.append(parts)
+        return parts
+
+    yield start
+    for parts in built:
+        parts.close()
+
+
+def account_of(parts: AppParts) -> AccountController:
+    assert parts.account is not None
+    return parts.account
+
+
+def sign_in_dialog(parts: AppParts) -> SignInDialog:
+    dialog = account_of(parts).dialog
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+def fill_custom(dialog: SignInDialog, server: DemoServer, *, token: str | None = None) -> None:
+    dialog.region_combo.setCurrentIndex(dialog.region_combo.findData("custom"))
+    dialog.api_url_edit.setText(server.base_url)
+    dialog.username_edit.setText(server.username)
+    if token is None:
+        dialog.client_id_edit.setText(server.client_id)
+        dialog.client_secret_edit.setText(server.client_secret)
+    else:
+        dialog.token_radio.setChecked(True)
+        dialog.token_edit.setText(token)
+
+
+def sign_in(qtbot: QtBot, parts: AppParts, server: DemoServer, token: str | None = None) -> None:
+    dialog = sign_in_dialog(parts)
+    fill_custom(dialog, server, token=token)
+    with qtbot.waitSignal(parts.refresh.report_ready, timeout=10_000):
+        dialog.sign_in_button.click()
+
+
+def files_under(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_first_run_signs_in_and_no_secret_reaches_any_file(
+    qtbot: QtBot,
+    tmp_path: Path,
+    server: RecordingServer,
+    start_app: AppFactory,
+    log_handle: LoggingHandle,
+) -> None:
+    backend = MemoryKeyring()
+    parts = start_app(backend)
+    assert parts.model.total_rows() == 0
+    sign_in(qtbot, parts, server)
+    assert parts.model.total_rows() == ROWS
+    account = account_of(parts)
+    assert account.signed_in and not account.session_only
+    assert account.status_action.text().startswith(f"Signed in: {server.username}")
+    assert list(backend.values) == [(SERVICE_NAME, f"{server.username}@{server.base_url[7:]}")]
+    parts.close()  # writes the window state and flushes the settings
+
+    assert server.issued, "the app obtained at least one token"
+    log_text = (tmp_path / "logs" / LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "DEBUG" in log_text and "POST" in log_text  # the log really recorded the sign-in
+    secrets = [CLIENT_SECRET, *server.issued]
+    forms = {f for s in secrets for f in (s, quote_plus(s), quote(s, safe=""))}
+    checked = files_under(tmp_path)
+    assert tmp_path / "settings.ini" in checked and log_handle.log_file in checked
+    for path in checked:
+        data = path.read_bytes()
+        for form in forms:
+            assert form.encode() not in data, f"a secret was written to {path.name}"
+    ini = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    assert ini.value("account/username") == server.username
+
+
+def test_restart_uses_the_saved_account_without_asking(
+    qtbot: QtBot, server: DemoServer, start_app: AppFactory
+) -> None:
+    backend = MemoryKeyring()
+    first = start_app(backend)
+    sign_in(qtbot, first, server)
+    first.close()
+
+    second = start_app(backend)  # same settings file, same keyring
+    assert account_of(second).dialog is None
+    with qtbot.waitSignal(second.refresh.report_ready, timeout=10_000):
+        pass
+    assert second.model.total_rows() == ROWS
+
+
+def test_saved_account_without_its_secret_asks_with_the_form_filled(
+    qtbot: QtBot, server: DemoServer, start_app: AppFactory
+) -> None:
+    backend = MemoryKeyring()
+    first = start_app(backend)
+    sign_in(qtbot, first, server)
+    first.close()
+    backend.values.clear()  # the entry was removed outside the app
+
+    second = start_app(backend)
+    dialog = sign_in_dialog(second)
+    assert dialog.username_edit.text() == server.username
+    assert dialog.api_url_edit.text() == server.base_url
+    assert dialog.client_secret_edit.text() == ""
+
+
+def test_no_keyring_means_session_only_with_a_banner_and_asking_again(
+    qtbot: QtBot, server: DemoServer, start_app: AppFactory
+) -> None:
+    parts = start_app(fail.Keyring())
+    dialog = sign_in_dialog(parts)
+    assert dialog.keyring_notice.isVisible()
+    sign_in(qtbot, parts, server)
+    account = account_of(parts)
+    assert account.session_only and account.banner.isVisible()
+    assert "asked for it again at the next start" in account.banner.label.text()
+    assert "(session only)" in account.status_action.text()
+    parts.close()
+
+    again = start_app(fail.Keyring())
+    dialog = sign_in_dialog(again)
+    assert dialog.username_edit.text() == server.username  # the account (no secret) was kept
+    assert dialog.client_secret_edit.text() == ""
+
+
+def test_sign_out_deletes_the_secret_and_clears_the_table(
+    qtbot: QtBot,
+    server: DemoServer,
+    start_app: AppFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backend = MemoryKeyring()
+    parts = start_app(backend)
+    sign_in(qtbot, parts, server)
+    account = account_of(parts)
+    assert account.sign_out_action.isEnabled()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(account.account_changed) as changed:
+        account.sign_out_action.trigger()
+    assert changed.args == [None]
+    assert backend.values == {}
+    assert parts.model.total_rows() == 0 and parts.refresh.last_report is None
+    assert account.status_action.text() == "Not signed in"
+    assert not account.sign_out_action.isEnabled()
+    assert account.edit_action.text() == "&Sign in…"
+    parts.settings.sync()
+    ini = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    assert ini.value("account/username") is None
+
+
+def test_expired_pasted_token_asks_for_a_new_one_and_keeps_the_report(
+    qtbot: QtBot, server: DemoServer, start_app: AppFactory
+) -> None:
+    parts = start_app(MemoryKeyring())
+    sign_in(qtbot, parts, server, token=server.issue_token())
+    assert parts.model.total_rows() == ROWS
+    server.revoke_tokens()  # the hour is over
+    with qtbot.waitSignal(parts.refresh.refresh_failed, timeout=10_000) as failed:
+        parts.refresh.refresh()
+    assert failed.args[0].status == 401  # type: ignore[index]
+    dialog = sign_in_dialog(parts)
+    assert dialog.windowTitle() == "Access token expired"
+    assert parts.model.total_rows() == ROWS and parts.window.is_stale()
+
+    dialog.token_edit.setText(server.issue_token())
+    with qtbot.waitSignal(parts.refresh.report_ready, timeout=10_000):
+        dialog.sign_in_button.click()
+    assert not parts.window.is_stale()
+    assert account_of(parts).dialog is None
+
+
+def test_client_credentials_renew_silently(
+    qtbot: QtBot, server: RecordingServer, start_app: AppFactory
+) -> None:
+    parts = start_app(MemoryKeyring())
+    sign_in(qtbot, parts, server)
+    issued = len(server.issued)
+    server.revoke_tokens()
+    with qtbot.waitSignal(parts.refresh.report_ready, timeout=10_000):
+        parts.refresh.refresh()
+    assert len(server.issued) == issued + 1 and account_of(parts).dialog is None
+
+
+def test_menus_settings_shortcut_and_about(
+    qtbot: QtBot, start_app: AppFactory, log_handle: LoggingHandle
+) -> None:
+    parts = start_app(MemoryKeyring())
+    window = parts.window
+    account_of(parts).dialog.reject()  # type: ignore[union-attr]
+    assert window.settings_action.shortcut() == QKeySequence("Ctrl+,")
+    texts = [a.text() for a in window.account_menu.actions() if not a.isSeparator()]
+    assert texts == ["Not signed in", "&Sign in…", "Sign &out"]
+    help_texts = [a.text() for a in window.help_menu.actions()]
+    assert "Open &log folder" in help_texts and "&About" in help_texts
+
+    window.settings_action.trigger()
+    assert parts.settings_controller is not None
+    settings_dialog = parts.settings_controller.dialog
+    assert settings_dialog is not None and settings_dialog.isVisible()
+    settings_dialog.refresh_spin.setValue(3)
+    settings_dialog.accept()
+    assert parts.auto_refresh is not None and parts.auto_refresh.schedule.interval == 180
+
+    window.about_action.trigger()
+    about = window.findChild(AboutDialog)
+    assert about is not None and about.isVisible()
+    assert about.values["versionValue"].text() == app_version()
+    assert about.values["logDirValue"].text() == str(log_handle.log_dir)
+    about.reject()
+
+
+def test_debug_log_records_the_flow(
+    qtbot: QtBot, server: DemoServer, start_app: AppFactory, log_handle: LoggingHandle
+) -> None:
+    parts = start_app(MemoryKeyring())
+    sign_in(qtbot, parts, server)
+    for handler in log_handle.handlers:
+        handler.flush()
+    text = log_handle.log_file.read_text(encoding="utf-8")
+    assert "Keyring:" in text and "GET http://127.0.0.1" in text
+    assert logging.getLogger().level == logging.DEBUG

@@ -1,0 +1,85 @@
+"""HistoryRecorder on its worker thread, and the app recording its reports into a tmp folder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from desktop_app.app import AppOptions, build
+from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HistoryStore, RecordResult
+from desktop_app.ui.history_recorder import HistoryRecorder
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def report(errors: int, at: datetime) -> Report:
+    row = BackupStatusRow(NOW, "acme", 1, "PC", "Files", NOW, NOW, "FAILURE", (), errors, 0)
+    return Report(rows=(row,), fetched_at=at)
+
+
+def test_records_on_the_worker_and_reports_back(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    recorder = HistoryRecorder(lambda: HistoryStore(path, clock=lambda: NOW))
+    try:
+        with qtbot.waitSignal(recorder.ready) as ready:
+            recorder.start()
+        assert isinstance(ready.args[0], HistoryStore)
+        with qtbot.waitSignal(recorder.recorded) as done:
+            recorder.record(report(1, NOW))
+        result = done.args[0]
+        assert isinstance(result, RecordResult) and result.new == 1
+        recorder.record("not a report")  # ignored
+        recorder.record(report(2, NOW + timedelta(minutes=1)))
+        assert recorder.wait_idle(5)
+        store = recorder.store
+        assert store is not None
+        assert [s.row.errors for s in store.states(("acme", 1, "Files"))] == [1, 2]
+    finally:
+        recorder.close()
+    assert not recorder.store.available if recorder.store else True
+
+
+def test_damaged_database_message_reaches_the_gui(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"not sqlite" * 100)
+    recorder = HistoryRecorder(lambda: HistoryStore(path, clock=lambda: NOW))
+    try:
+        messages: list[str] = []
+        recorder.message.connect(messages.append)
+        with qtbot.waitSignal(recorder.ready):
+            recorder.start()
+        # Emitted on the worker before ``ready``: queued, so delivered first.
+        assert len(messages) == 1 and messages[0].startswith("The history database was damaged")
+    finally:
+        recorder.close()
+    assert list(tmp_path.glob("history-corrupt-*.sqlite3"))
+
+
+def test_app_records_demo_reports_into_its_data_dir(qtbot: QtBot, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    options = AppOptions(
+        demo=True, demo_rows=30, settings_path=tmp_path / "s.ini", data_dir=data, tray=False
+    )
+    built = build(options)
+    qtbot.addWidget(built.window)
+    try:
+        recorder = built.history
+        assert recorder is not None
+        qtbot.waitUntil(lambda: recorder.store is not None, timeout=10_000)
+        assert recorder.store is not None
+        qtbot.waitUntil(lambda: recorder.store.last_refresh() is not None, timeout=10_000)
+        assert built.window.detail_pane.has_history()
+        qtbot.waitUntil(lambda: built.model.total_rows() > 0, timeout=10_000)
+        key = built.model.row_at(0).key
+    finally:
+        built.close()
+    store = HistoryStore(data / DEMO_HISTORY_FILE_NAME)
+    try:
+        assert store.last_refresh() is not None
+        assert len(store.states(key)) == 1
+    finally:
+        store.close()
+    assert not (data / "history.sqlite3").exists()  # demo data never mixes with real history

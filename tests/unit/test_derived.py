@@ -1,0 +1,132 @@
+"""Derived states at their boundaries: stale, missing, problem precedence, acknowledgements."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from desktop_app.report.derived import (
+    DEFAULT_STALE_AFTER,
+    MISSING,
+    STALE,
+    Acknowledgement,
+    StaleRule,
+    derive,
+    missing_keys,
+    problem_state,
+)
+from desktop_app.report.rows import BackupStatusRow
+from desktop_app.report.status import ConditionStatus
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+TOKYO = timezone(timedelta(hours=9))
+S = ConditionStatus
+
+
+def row(
+    user: str = "acme",
+    cid: int = 1,
+    *,
+    status: str = S.COMPLETED,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> BackupStatusRow:
+    return BackupStatusRow(NOW, user, cid, "PC", "Files", start, end, status, (), 0, 0)
+
+
+def test_stale_boundary_exactly_at_threshold_is_not_stale() -> None:
+    rule = StaleRule(timedelta(hours=48))
+    at = row(cid=1, end=(NOW - timedelta(hours=48)).astimezone(TOKYO))
+    past = row(cid=2, end=NOW - timedelta(hours=48, seconds=1))
+    assert not rule.is_stale(at, NOW)
+    assert rule.is_stale(past, NOW)
+    assert rule.stale_keys([at, past], NOW) == {past.key}
+
+
+def test_completed_status_does_not_prevent_stale() -> None:
+    old = row(status=S.COMPLETED, end=NOW - DEFAULT_STALE_AFTER - timedelta(minutes=1))
+    assert StaleRule().is_stale(old, NOW)
+
+
+def test_running_rows_age_from_their_start() -> None:
+    rule = StaleRule(timedelta(hours=10))
+    hung = row(status=S.RUNNING, start=NOW - timedelta(hours=11))
+    fresh = row(cid=2, status=S.RUNNING, start=NOW - timedelta(hours=1))
+    assert rule.stale_keys([hung, fresh], NOW) == {hung.key}
+    assert rule.is_stale(hung, NOW) and not rule.is_stale(fresh, NOW)
+
+
+def test_row_without_times_is_never_stale() -> None:
+    assert StaleRule(timedelta(0)).stale_keys([row()], NOW) == set()
+
+
+def test_per_customer_override() -> None:
+    rule = StaleRule(timedelta(hours=24), {"weekly": timedelta(days=8)})
+    three_days = NOW - timedelta(days=3)
+    daily, weekly = row("daily", end=three_days), row("weekly", end=three_days)
+    assert rule.stale_keys([daily, weekly], NOW) == {daily.key}
+    assert rule.threshold_for("weekly") == timedelta(days=8)
+    assert rule.is_stale(row("weekly", end=NOW - timedelta(days=8, seconds=1)), NOW)
+
+
+def test_missing_keys() -> None:
+    a, b, c = ("u", 1, "s"), ("u", 2, "s"), ("v", 1, "s")
+    assert missing_keys([a, b, c], [a, c]) == {b}
+    assert missing_keys([], [a]) == set()
+
+
+def test_problem_precedence() -> None:
+    assert problem_state(S.FAILURE, stale=True, missing=True) == MISSING
+    assert problem_state(S.FAILURE, stale=True, missing=False) == S.FAILURE
+    assert problem_state(S.COMPLETED, stale=True, missing=False) == STALE
+    assert problem_state(S.WARNING, stale=False, missing=False) is None
+    assert problem_state(None, stale=False, missing=False) is None
+
+
+def ack(key: tuple[str, int, str], state: str, snooze: datetime | None = None) -> Acknowledgement:
+    return Acknowledgement(key, state, "on it", "admin", NOW - timedelta(hours=1), snooze)
+
+
+def test_acknowledgement_holds_until_state_changes_or_snooze_ends() -> None:
+    key = ("acme", 1, "Files")
+    plain = ack(key, S.FAILURE)
+    assert plain.holds(S.FAILURE, NOW)
+    assert not plain.holds(STALE, NOW)
+    assert not plain.holds(None, NOW)
+    snoozed = ack(key, S.FAILURE, NOW + timedelta(days=1))
+    assert snoozed.holds(S.FAILURE, NOW + timedelta(hours=23))
+    assert not snoozed.holds(S.FAILURE, NOW + timedelta(days=1))  # the snooze end is exclusive
+
+
+def test_derive_collects_everything() -> None:
+    failing = row("a", 1, status=S.FAILURE, end=NOW - timedelta(hours=1))
+    stale = row("a", 2, end=NOW - timedelta(days=5))
+    warning = row("b", 3, status=S.WARNING, end=NOW - timedelta(hours=1))
+    gone = ("b", 4, "Files")
+    acks = {
+        failing.key: ack(failing.key, S.FAILURE),
+        stale.key: ack(stale.key, S.FAILURE),  # acknowledged as failing: now stale, so void
+        warning.key: ack(warning.key, STALE),  # no problem any more: void
+    }
+    derived = derive([failing, stale, warning], NOW, StaleRule(), [gone], acks)
+    assert derived.stale == {stale.key}
+    assert derived.missing == {gone}
+    assert derived.problems == {failing.key: S.FAILURE, stale.key: STALE, gone: MISSING}
+    assert set(derived.acknowledged) == {failing.key}
+    assert derived.voided == {stale.key, warning.key}
+    assert derived.needs_attention == {stale.key, gone}
+    assert derived.counts() == {STALE: 1, MISSING: 1, "ACKNOWLEDGED": 1, "NEEDS_ATTENTION": 2}
+    assert derived.flag(gone) == "Missing"
+    assert derived.flag(stale.key) == "Stale"
+    assert derived.flag(failing.key) == ""
+
+
+def test_recovered_then_failing_again_alerts_again() -> None:
+    """Once void an acknowledgement is deleted (the caller clears ``voided``), so it cannot
+    silently come back when the same problem returns."""
+    r = row(status=S.FAILURE, end=NOW)
+    acks = {r.key: ack(r.key, S.FAILURE)}
+    recovered = derive([row(end=NOW)], NOW, StaleRule(), (), acks)
+    assert recovered.voided == {r.key}
+    remaining = {k: a for k, a in acks.items() if k not in recovered.voided}
+    again = derive([r], NOW, StaleRule(), (), remaining)
+    assert again.needs_attention == {r.key}

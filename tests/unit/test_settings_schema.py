@@ -1,0 +1,178 @@
+"""The settings schema: defaults, round trips through a plain dict, validation, and fallbacks."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import ssl
+from pathlib import Path
+
+import pytest
+
+from desktop_app.report.diff import DEFAULT_NOTIFY_KINDS, ChangeKind
+from desktop_app.storage.settings import (
+    SCHEMA,
+    AppSettings,
+    build_session,
+    ca_bundle_problem,
+    load_settings,
+    proxy_url_problem,
+    save_settings,
+)
+
+
+def test_defaults_match_the_issue() -> None:
+    settings = load_settings({})
+    assert settings == AppSettings()
+    assert settings.refresh_minutes == 15
+    assert settings.refresh_seconds == 900.0
+    assert settings.stale_hours == 26
+    assert settings.stale_after.total_seconds() == 26 * 3600
+    assert settings.notify_change_kinds == DEFAULT_NOTIFY_KINDS
+    assert settings.csv_delimiter == "," and settings.csv_bom is True
+    assert settings.proxy_mode == "system" and settings.trust_mode == "system"
+    assert settings.errors() == {}
+
+
+def test_round_trip_through_a_string_store(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    chosen = AppSettings(
+        refresh_minutes=1,
+        stale_hours=48,
+        notify_kinds=frozenset({ChangeKind.NEW_WARNING.value}),
+        start_at_login=True,
+        csv_delimiter="tab",
+        csv_bom=False,
+        proxy_mode="manual",
+        proxy_url="http://proxy.example.com:3128",
+        trust_mode="custom",
+        ca_bundle=str(bundle),
+        connect_timeout=5,
+        read_timeout=300,
+    )
+    store: dict[str, object] = {}
+    save_settings(chosen, store)
+    assert store["export/delimiter"] == "tab"  # the key the export controller reads
+    assert store["notify/kinds"] == "new_warning"
+    # QSettings in INI format hands everything back as text.
+    as_text = {key: str(value).lower() if isinstance(value, bool) else str(value)
+               for key, value in store.items()}  # fmt: skip
+    assert load_settings(as_text) == chosen
+    assert load_settings(store) == chosen
+
+
+def test_an_empty_notification_choice_is_kept() -> None:
+    store: dict[str, object] = {}
+    save_settings(AppSettings(notify_kinds=frozenset()), store)
+    assert store["notify/kinds"] == ""
+    assert load_settings(store).notify_kinds == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "field"),
+    [
+        ("refresh/interval_minutes", "0", "refresh_minutes"),
+        ("refresh/interval_minutes", "-5", "refresh_minutes"),
+        ("refresh/interval_minutes", "ten", "refresh_minutes"),
+        ("refresh/interval_minutes", "99999", "refresh_minutes"),
+        ("report/stale_after_hours", "1.5", "stale_hours"),
+        ("notify/kinds", "new_failure,bogus", "notify_kinds"),
+        ("general/start_at_login", "maybe", "start_at_login"),
+        ("export/delimiter", "|", "csv_delimiter"),
+        ("export/bom", "2", "csv_bom"),
+        ("network/proxy_mode", "pac", "proxy_mode"),
+        ("network/trust", "none", "trust_mode"),
+        ("network/connect_timeout_seconds", "0", "connect_timeout"),
+        ("network/read_timeout_seconds", ["x"], "read_timeout"),
+    ],
+)
+def test_unusable_value_falls_back_to_default_with_a_warning(
+    caplog: pytest.LogCaptureFixture, key: str, raw: object, field: str
+) -> None:
+    good = {"refresh/interval_minutes": "30"} if field != "refresh_minutes" else {}
+    with caplog.at_level(logging.WARNING, logger="desktop_app.storage.settings"):
+        settings = load_settings({**good, key: raw})
+    assert getattr(settings, field) == getattr(AppSettings(), field)
+    if good:
+        assert settings.refresh_minutes == 30  # the other values are still used
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and key in warnings[0].getMessage()
+
+
+def test_manual_proxy_without_a_usable_address_falls_back_to_system(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        settings = load_settings({"network/proxy_mode": "manual", "network/proxy_url": ""})
+    assert settings.proxy_mode == "system"
+    assert "network/proxy_mode" in caplog.text
+
+
+def test_custom_trust_with_a_missing_bundle_falls_back_to_system(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"network/trust": "custom", "network/ca_bundle": str(tmp_path / "gone.pem")}
+    )
+    assert settings.trust_mode == "system"
+
+
+def test_errors_name_the_field_with_a_message(tmp_path: Path) -> None:
+    bad = AppSettings(
+        refresh_minutes=0,
+        proxy_mode="manual",
+        proxy_url="ftp://x",
+        trust_mode="custom",
+        ca_bundle=str(tmp_path / "missing.pem"),
+    )
+    errors = bad.errors()
+    assert errors["refresh_minutes"] == "Must be between 1 and 1440 minutes."
+    assert "must start with" in errors["proxy_url"]
+    assert errors["ca_bundle"] == "That file does not exist."
+    with pytest.raises(ValueError, match="proxy_url"):
+        save_settings(bad, {})
+
+
+def test_proxy_with_a_password_is_refused_without_echoing_it() -> None:
+    message = proxy_url_problem("http://admin:hunter2pw@proxy:8080")
+    assert message is not None and "password" in message
+    assert "hunter2pw" not in message
+    assert proxy_url_problem("proxy.example.com:8080") is None  # scheme defaults to http
+    assert proxy_url_problem("http://proxy:notaport") == "The proxy address has an invalid port."
+    assert ca_bundle_problem("") == "Choose a CA bundle file (PEM)."
+
+
+def test_every_schema_key_is_unique() -> None:
+    keys = [spec.key for spec in SCHEMA]
+    assert len(keys) == len(set(keys))
+    assert {spec.name for spec in SCHEMA} == {f.name for f in dataclasses.fields(AppSettings)}
+
+
+def test_session_applies_a_manual_proxy_and_ignores_the_environment() -> None:
+    session = build_session(AppSettings(proxy_mode="manual", proxy_url="proxy.local:3128"))
+    with session:
+        assert session.proxies == {
+            "http": "http://proxy.local:3128",
+            "https": "http://proxy.local:3128",
+        }
+        assert session.trust_env is False
+    with build_session(AppSettings(proxy_mode="none")) as direct:
+        assert direct.trust_env is False and not direct.proxies
+    with build_session(AppSettings()) as system:
+        assert system.trust_env is True
+
+
+def test_session_verifies_with_the_custom_bundle(tmp_path: Path) -> None:
+    bundle = tmp_path / "corp.pem"
+    bundle.write_text("x")
+    with build_session(AppSettings(trust_mode="custom", ca_bundle=str(bundle))) as session:
+        assert session.verify == str(bundle)
+
+
+def test_session_uses_the_os_trust_store_through_truststore() -> None:
+    truststore = pytest.importorskip("truststore")
+    with build_session(AppSettings()) as session:
+        adapter = session.get_adapter("https://api.intronis.com/")
+        context = adapter.poolmanager.connection_pool_kw.get("ssl_context")
+        assert isinstance(context, truststore.SSLContext)
+        assert isinstance(context, ssl.SSLContext)
+        assert context.verify_mode == ssl.CERT_REQUIRED
