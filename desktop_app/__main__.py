@@ -127,9 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             from desktop_app.self_test import run_self_test
 
             return run_self_test(sys.stdout)
-        if args.command == "export":
-            return _run_export(args)
-        return _run_gui(args)
+        return _run_export(args)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_app import APP_NAME
 from desktop_app.api.client import ReportClient, build_client
+from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.regions import custom_endpoint
 from desktop_app.demo.server import DemoServer
 from desktop_app.logging_setup import default_data_dir, default_log_dir
@@ -169,7 +170,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
 
     def fetch(cancel: threading.Event) -> Report:
         if client is None:
-            raise _NotSignedInError()
+            raise NotSignedInError()
         return client.fetch_report(cancel=cancel)
 
     fetcher = ReportFetcher(fetch)
@@ -234,6 +235,8 @@ def _attach_history(
         detail.set_history_provider(store.set_history, acks.get)
 
     recorder.ready.connect(on_ready)
+    # The pane rendered before this report was written; show the history that now includes it.
+    recorder.recorded.connect(lambda _result: detail.refresh())
     recorder.message.connect(lambda text: log.warning("History: %s", text))
     refresh.report_ready.connect(recorder.record)
     closers.append(recorder.close)
@@ -348,13 +351,6 @@ def _attach_settings_and_account(
         if options.stale_after == DEFAULT_STALE_THRESHOLD:
             parts.tray.stale_after = first.stale_after
         parts.tray.notify_kinds = first.notify_change_kinds
-
-
-class _NotSignedInError(Exception):
-    """No account is configured yet (sign-in arrives with the settings work)."""
-
-    title = "Not signed in"
-    message = "No Intronis account is set up. Start with --demo to try the app with demo data."
 
 
 def run(options: AppOptions, argv: list[str] | None = None) -> int:

@@ -88,3 +88,13 @@ class FetchCancelled(ApiError):
     exit_code = 130  # the conventional exit status after an interrupt
     title = "Cancelled"
     cancelled = True
+
+
+class NotSignedInError(ApiError):
+    """No account is set up yet: there is nothing to fetch until the user signs in."""
+
+    exit_code = 3
+    title = "Not signed in"
+
+    def __init__(self) -> None:
+        super().__init__("No Intronis account is set up. Sign in from the Account menu.")
