@@ -25,8 +25,9 @@ from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.regions import custom_endpoint
 from desktop_app.demo.server import DemoServer
 from desktop_app.logging_setup import default_data_dir, default_log_dir
+from desktop_app.report.derived import StaleRule
 from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD
-from desktop_app.report.rows import Report
+from desktop_app.report.rows import Report, RowKey
 from desktop_app.report.schedule import DEFAULT_INTERVAL, RefreshSchedule
 from desktop_app.report.status import ConditionStatus
 from desktop_app.storage.account import Account, build_report_client
@@ -45,6 +46,7 @@ from desktop_app.ui.fetcher import ReportFetcher
 from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.problem_views import ProblemViews, attach_problem_views
 from desktop_app.ui.refresh import RefreshController
 from desktop_app.ui.settings_dialog import QSettingsStore, SettingsController
 from desktop_app.ui.single_instance import Claim, SingleInstance, instance_key
@@ -100,6 +102,7 @@ class AppParts:
     account: AccountController | None = None  # None in demo mode
     settings_controller: SettingsController | None = None
     history: HistoryRecorder | None = None
+    problems: ProblemViews | None = None
 
     def open_window(self) -> None:
         """Show, raise and focus the window (tray, notification, second launch)."""
@@ -166,6 +169,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
             client_id=demo_server.client_id,
             client_secret=demo_server.client_secret,
         )
+        closers.append(client.close)  # before the server stops (closers run in reverse)
         window.setWindowTitle(f"{APP_NAME} — demo data")
 
     def fetch(cancel: threading.Event) -> Report:
@@ -173,7 +177,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
             raise NotSignedInError()
         return client.fetch_report(cancel=cancel)
 
-    fetcher = ReportFetcher(fetch)
+    fetcher = ReportFetcher(fetch, prepare=model.preparer())  # sorts off the GUI thread
     refresh = RefreshController(fetcher)
     exporter = ExportController(window, model, settings)
 
@@ -182,7 +186,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     window.export_requested.connect(exporter.export)
     window.quit_action.triggered.connect(app.quit)
     refresh.busy_changed.connect(window.set_busy)
-    refresh.report_ready.connect(window.show_report)
+    refresh.display_ready.connect(window.show_report)
     refresh.refresh_failed.connect(lambda f: window.show_failure(f.title, f.message))
     history = _attach_history(options, refresh, detail, closers)
     history.message.connect(lambda text: window.statusBar().showMessage(text, 30_000))
@@ -197,6 +201,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     if use_tray:
         parts.tray = _attach_tray(parts, icons, options)
     _attach_settings_and_account(parts, options, fetcher)
+    parts.problems = _attach_problems(parts, icons, options)
     app.aboutToQuit.connect(parts.close)
     if parts.account is None:
         refresh.refresh()
@@ -242,6 +247,36 @@ def _attach_history(
     closers.append(recorder.close)
     recorder.start()
     return recorder
+
+
+def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) -> ProblemViews:
+    """Problem toggles, customer sidebar and "Acknowledge…" (see ``ui.problem_views``)."""
+    window, model, settings = parts.window, parts.model, parts.settings_controller
+    stale_after = options.stale_after
+    if stale_after == DEFAULT_STALE_THRESHOLD and settings is not None:
+        stale_after = settings.settings.stale_after
+
+    def current_key() -> RowKey | None:
+        index = window.table.currentIndex()
+        return model.row_at(index.row()).key if index.isValid() else None
+
+    assert parts.history is not None
+    views = attach_problem_views(
+        window,
+        window.splitter,
+        model,
+        parts.history,
+        parts.refresh,
+        icons,
+        StaleRule(stale_after),
+        utc_now,
+        current_key,
+        window.detail_pane.refresh,
+    )
+    if settings is not None and options.stale_after == DEFAULT_STALE_THRESHOLD:
+        settings.changed.connect(lambda new: views.set_rule(StaleRule(new.stale_after)))
+    parts.closers.append(views.close)
+    return views
 
 
 def _attach_tray(parts: AppParts, icons: IconProvider, options: AppOptions) -> TrayController:

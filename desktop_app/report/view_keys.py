@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from itertools import compress, repeat
 from operator import attrgetter, contains, is_not
 from typing import Any
 
-from desktop_app.report.rows import BackupStatusRow, RowKey
+from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.status import ConditionStatus, status_severity
 
 _SEARCH_CACHE_SIZE = 16  # recent queries kept per load, so deleting characters is instant
@@ -45,6 +46,21 @@ class SortField(StrEnum):
     ERRORS = "errors"
     WARNINGS = "warnings"
     CONDITION_TYPES = "condition_types"
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSpec:
+    """The user's sort and filters as one immutable value.
+
+    Immutable so a worker thread can read the GUI's current choice (one reference) and build the
+    next view with it, while the GUI thread may replace it at any moment.
+    """
+
+    sort_field: SortField | None = None
+    descending: bool = False
+    status_filter: frozenset[str] | None = None
+    query: str = ""  # as given; normalised when applied
+    key_filter: frozenset[RowKey] | None = None
 
 
 def _timestamps(values: Iterable[datetime | None]) -> list[float | None]:
@@ -147,13 +163,40 @@ class RowIndex:
     ``index[view_row]`` is the source row number; ``len(index)`` is the number of rows shown.
     """
 
-    def __init__(self) -> None:
-        self._sort_field: SortField | None = None
-        self._descending = False
-        self._status_filter: frozenset[str] | None = None
-        self._query = ""
-        self._key_filter: frozenset[RowKey] | None = None
+    def __init__(self, spec: ViewSpec | None = None) -> None:
+        spec = spec if spec is not None else ViewSpec()
+        self._sort_field: SortField | None = spec.sort_field
+        self._descending = spec.descending
+        self._status_filter: frozenset[str] | None = spec.status_filter or None
+        self._query = normalise_query(spec.query)
+        self._key_filter: frozenset[RowKey] | None = spec.key_filter
         self.load((), datetime.fromtimestamp(0).astimezone())
+
+    @property
+    def spec(self) -> ViewSpec:
+        """The sort and filters in effect, to build another view the same way."""
+        return ViewSpec(
+            self._sort_field, self._descending, self._status_filter, self._query, self._key_filter
+        )
+
+    def apply(self, spec: ViewSpec) -> bool:
+        """Take over another view's sort and filters; returns whether anything changed."""
+        changed = self.set_status_filter(spec.status_filter)
+        changed = self.set_search_text(spec.query) or changed
+        changed = self.set_key_filter(spec.key_filter) or changed
+        if (spec.sort_field, spec.descending) != (self._sort_field, self._descending):
+            self.sort(spec.sort_field, spec.descending)
+            changed = True
+        return changed
+
+    def warm(self) -> None:
+        """Compute now what the GUI would otherwise compute lazily on first use: the key
+        lookup, the status counts and the source -> view inverse (selection restore uses them).
+        Meant for a worker thread, before the GUI adopts this index."""
+        self._key_index()
+        self.status_counts()
+        if self._index:
+            self.view_row_of_source(self._index[0])
 
     # --- loading -------------------------------------------------------------------------
     def load(self, rows: Iterable[BackupStatusRow], now: datetime) -> None:
@@ -391,3 +434,38 @@ class RowIndex:
     def view_row_of_key(self, key: RowKey) -> int | None:
         source = self.source_of_key(key)
         return None if source is None else self.view_row_of_source(source)
+
+
+def prepare_view(rows: Iterable[BackupStatusRow], now: datetime, spec: ViewSpec) -> RowIndex:
+    """A loaded, sorted, filtered and warmed index: all the per-row work of showing a report."""
+    index = RowIndex(spec)
+    index.load(rows, now)
+    index.warm()
+    return index
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedReport:
+    """A report with its view already built, so the GUI thread only swaps it in."""
+
+    report: Report
+    view: RowIndex
+
+
+class ViewPreparer:
+    """Turns a fetched ``Report`` into a ``PreparedReport`` on the fetch worker thread.
+
+    ``spec`` is set by the GUI thread whenever the user sorts or filters; the worker reads it
+    once per report. If the user changes the view while a fetch runs, the GUI re-applies its
+    newer spec when it adopts the result (rare, and no worse than preparing on the GUI thread).
+    """
+
+    def __init__(self, clock: Callable[[], datetime], spec: ViewSpec | None = None) -> None:
+        self._clock = clock
+        self.spec = spec if spec is not None else ViewSpec()
+
+    def __call__(self, result: object) -> object:
+        """Anything but a ``Report`` passes through unchanged."""
+        if not isinstance(result, Report):
+            return result
+        return PreparedReport(result, prepare_view(result.rows, self._clock(), self.spec))

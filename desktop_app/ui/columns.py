@@ -13,8 +13,7 @@ from enum import IntEnum
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import explain_condition_type, is_known_status
 from desktop_app.report.view_keys import SortField
-
-NO_VALUE = "—"
+from desktop_app.ui.time_format import NO_VALUE, format_offset, format_span
 
 
 class Column(IntEnum):
@@ -110,8 +109,8 @@ def format_local_time_long(value: datetime | None) -> str:
     """With seconds and UTC offset, for tooltips: "2026-11-25 22:14:03 UTC+01:00"."""
     if value is None:
         return NO_VALUE
-    offset = value.strftime("%z")
-    offset_text = f"UTC{offset[:3]}:{offset[3:]}" if offset else "no UTC offset"
+    offset = value.utcoffset()
+    offset_text = format_offset(offset) if offset is not None else "no UTC offset"
     return f"{value:%Y-%m-%d %H:%M:%S} {offset_text}"
 
 
@@ -126,30 +125,18 @@ def age_seconds(row: BackupStatusRow, now: datetime) -> float | None:
 
 
 def format_duration(seconds: float | None) -> str:
-    """ "1 h 05 min", "12 min", "< 1 min"; "—" when unknown (still running)."""
+    """ "1 h 05 min", "12 min", "< 1 min" (hours keep counting, so long runs compare at a
+    glance); "—" when unknown (still running) or negative (bad data)."""
     if seconds is None or seconds < 0:
         return NO_VALUE
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return "< 1 min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    return format_span(seconds, precise=False, days=False)
 
 
 def format_age(seconds: float | None) -> str:
     """Coarse on purpose: "12 min", "3 h", "2 d 4 h"; "—" when the run has not ended."""
     if seconds is None:
         return NO_VALUE
-    minutes = max(0, int(seconds // 60))
-    if minutes < 1:
-        return "< 1 min"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    if hours < 24:
-        return f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return format_span(seconds, precise=False, hour_minutes=False)
 
 
 def format_condition_types(types: tuple[str, ...]) -> str:

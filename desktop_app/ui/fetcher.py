@@ -22,7 +22,11 @@ from desktop_app.api.errors import ApiError, AuthenticationError, PermissionDeni
 log = logging.getLogger(__name__)
 
 FetchFunction = Callable[[threading.Event], object]
-"""Does the whole job on the worker thread (fetch, parse, prepare) and returns the result."""
+"""Does the whole job on the worker thread (fetch, parse) and returns the result."""
+
+PrepareFunction = Callable[[object], object]
+"""Runs on the worker thread after a successful fetch: turns the result into what the GUI needs
+(e.g. a report with its sorted, filtered view), so the GUI thread only swaps it in."""
 
 
 class FetchCancelledError(Exception):
@@ -57,9 +61,16 @@ class ReportFetcher(QObject):
     idle = Signal()
     _finished = Signal(int, object, object, float)  # generation, result, error, seconds
 
-    def __init__(self, fetch: FetchFunction, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        fetch: FetchFunction,
+        parent: QObject | None = None,
+        *,
+        prepare: PrepareFunction | None = None,
+    ) -> None:
         super().__init__(parent)
         self._fetch = fetch
+        self._prepare = prepare
         self._generation = 0
         self._thread: threading.Thread | None = None
         self._cancel: threading.Event | None = None
@@ -118,20 +129,30 @@ class ReportFetcher(QObject):
         generation = self._generation
         cancel = threading.Event()
         self._cancel = cancel
-        fetch = self._fetch
         thread = threading.Thread(
-            target=self._run, args=(fetch, generation, cancel), name="report-fetch", daemon=True
+            target=self._run,
+            args=(self._fetch, self._prepare, generation, cancel),
+            name="report-fetch",
+            daemon=True,
         )
         self._thread = thread
         self.started.emit()
         thread.start()
 
-    def _run(self, fetch: FetchFunction, generation: int, cancel: threading.Event) -> None:
+    def _run(
+        self,
+        fetch: FetchFunction,
+        prepare: PrepareFunction | None,
+        generation: int,
+        cancel: threading.Event,
+    ) -> None:
         began = time.perf_counter()
         result: object = None
         error: BaseException | None = None
         try:
             result = fetch(cancel)
+            if prepare is not None and not cancel.is_set():
+                result = prepare(result)
         except BaseException as exc:  # reported to the GUI thread, never raised into Qt
             error = exc
         seconds = time.perf_counter() - began

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME
 from desktop_app.report.rows import Report, RowKey
+from desktop_app.report.view_keys import PreparedReport
 from desktop_app.ui.banner import Banner
 from desktop_app.ui.columns import Column
 from desktop_app.ui.detail_pane import DetailPane
@@ -264,13 +265,21 @@ class MainWindow(QMainWindow):
             self.table.setColumnWidth(column, chars * char + 24)
 
     # --- state in and out ---------------------------------------------------------------------
-    def show_report(self, report: Report) -> None:
-        """Load a fresh report; selection, current row and scroll position follow their keys."""
+    def show_report(self, report: Report | PreparedReport) -> None:
+        """Load a fresh report; selection, current row and scroll position follow their keys.
+
+        A ``PreparedReport`` (view built on the fetch worker) is swapped in; a plain ``Report``
+        is loaded here, on the GUI thread.
+        """
         selected = self.selected_keys()
         current = self._current_key()
         top_key = self._key_at_view_row(self.table.rowAt(0))
-        self._report = report
-        self._model.set_rows(report.rows, now=self._now())
+        if isinstance(report, PreparedReport):
+            self._report = report.report
+            self._model.adopt(report.view)
+        else:
+            self._report = report
+            self._model.set_rows(report.rows, now=self._now())
         self._restore_selection(selected, current, top_key)
         self._update_report_label()
         self.set_stale(None)

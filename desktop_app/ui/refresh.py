@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.report.rows import Report
+from desktop_app.report.view_keys import PreparedReport
 from desktop_app.ui.fetcher import FetchFailure, ReportFetcher
 
 
@@ -16,11 +17,15 @@ class RefreshController(QObject):
     """Turns fetch outcomes into report/stale state.
 
     Signals:
+        display_ready(object): what the window shows for a new good report, emitted just before
+            ``report_ready``: a ``PreparedReport`` (its view built on the worker thread) or, when
+            the fetcher prepares nothing, the plain ``Report``.
         report_ready(object): a new good ``Report``.
         refresh_failed(object): a ``FetchFailure``; the last good report stays and is now stale.
         busy_changed(bool): a fetch started or everything finished.
     """
 
+    display_ready = Signal(object)
     report_ready = Signal(object)
     refresh_failed = Signal(object)
     busy_changed = Signal(bool)
@@ -49,6 +54,9 @@ class RefreshController(QObject):
         self._fetcher.shutdown()
 
     def _on_succeeded(self, result: object, seconds: float) -> None:
+        shown = result
+        if isinstance(result, PreparedReport):
+            result = result.report
         if not isinstance(result, Report):
             self._on_failed(
                 FetchFailure("Unexpected problem", "The fetch returned no report. See the log.")
@@ -56,6 +64,7 @@ class RefreshController(QObject):
             return
         self.last_report = result
         self.last_failure = None
+        self.display_ready.emit(shown)
         self.report_ready.emit(result)
 
     def _on_failed(self, failure: FetchFailure) -> None:

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QIcon
 
 from desktop_app.report.rows import BackupStatusRow, RowKey
-from desktop_app.report.view_keys import RowIndex, normalise_query
+from desktop_app.report.view_keys import RowIndex, ViewPreparer, normalise_query
 from desktop_app.ui.columns import TEXT_FORMATTERS, TOOLTIP_FORMATTERS, Column
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -78,6 +78,7 @@ class ReportTableModel(QAbstractTableModel):
         self._icons: dict[str, QIcon | None] = {}
         self._clock = now
         self._view = RowIndex()
+        self._preparer = ViewPreparer(now, self._view.spec)
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
 
@@ -89,6 +90,23 @@ class ReportTableModel(QAbstractTableModel):
         self.endResetModel()
         self.counts_changed.emit()
         self.view_changed.emit()
+
+    def adopt(self, view: RowIndex) -> None:
+        """Show an index prepared off the GUI thread (see :meth:`preparer`): a swap in one reset.
+
+        If the user sorted or filtered while it was prepared, the current choice is re-applied.
+        """
+        view.apply(self._view.spec)
+        self.beginResetModel()
+        self._view = view
+        self.endResetModel()
+        self.counts_changed.emit()
+        self.view_changed.emit()
+
+    def preparer(self) -> ViewPreparer:
+        """A callable for the fetch worker: ``Report`` -> ``PreparedReport`` with this model's
+        current sort and filters (kept up to date as they change)."""
+        return self._preparer
 
     def refresh_now(self, now: datetime | None = None) -> None:
         """Re-read the clock for the Age column (e.g. once a minute); the order is unchanged."""
@@ -211,6 +229,7 @@ class ReportTableModel(QAbstractTableModel):
                 for p, r in zip(persistent, new_rows, strict=True)
             ],
         )
+        self._preparer.spec = self._view.spec
         self.layoutChanged.emit()
         self.view_changed.emit()
 

@@ -62,6 +62,30 @@ def format_admin_time(value: datetime | None, local_tz: tzinfo | None = None) ->
     return f"{local:%Y-%m-%d %H:%M} {_zone_label(local)}"
 
 
+def format_span(
+    seconds: float, *, precise: bool = True, days: bool = True, hour_minutes: bool = True
+) -> str:
+    """The one rendering of a non-negative amount of time, in the styles the app needs.
+
+    ``precise``: under a minute reads ``42 s`` (else ``< 1 min``). ``hour_minutes``: hours keep
+    their minutes, ``2 h 05 min`` (else ``2 h``, and whole days drop ``0 h``: ``3 d``).
+    ``days``: from 24 h on, ``3 d 4 h`` (else hours keep counting: ``52 h 10 min``).
+    """
+    whole = max(0, int(seconds))
+    minutes = whole // 60
+    if minutes < 1:
+        return f"{whole} s" if precise else "< 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24 or not days:
+        return f"{hours} h {minutes:02d} min" if hour_minutes else f"{hours} h"
+    day_count, hours = divmod(hours, 24)
+    if hours == 0 and not hour_minutes:
+        return f"{day_count} d"
+    return f"{day_count} d {hours} h"
+
+
 def format_duration(span: timedelta | None) -> str:
     """Compact and readable: ``42 s``, ``12 min``, ``2 h 05 min``, ``3 d 4 h``.
 
@@ -70,19 +94,10 @@ def format_duration(span: timedelta | None) -> str:
     """
     if span is None:
         return NO_VALUE
-    seconds = int(span.total_seconds())
+    seconds = span.total_seconds()
     if seconds < 0:
-        return f"{MINUS}{format_duration(-span)}"
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, _ = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+        return f"{MINUS}{format_span(-seconds)}"
+    return format_span(seconds)
 
 
 def run_duration(start: datetime | None, end: datetime | None, now: datetime) -> timedelta | None:

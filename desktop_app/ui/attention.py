@@ -1,0 +1,153 @@
+"""Keeps the derived states (stale, missing, needs attention) of the shown report current.
+
+Why a worker thread per computation: ``derive`` and the customer summary are one pass each over
+the rows (tens of milliseconds at 100k) and reading the missing sets and acknowledgements waits
+for the database's reader lock, which a refresh being recorded may hold. Like the fetcher, a
+daemon ``threading.Thread`` reports back through a queued signal; a generation number drops
+results that a newer computation has overtaken.
+
+Signals (on the GUI thread):
+    changed(object): the new ``DerivedStates`` (``customers`` is already updated).
+    acknowledged(object): the stored ``Acknowledgement`` (the states are recomputed next).
+    failed(str): a sentence for the status bar.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.report.customers import CustomerCounts, summarise_customers
+from desktop_app.report.derived import DerivedStates, StaleRule, derive
+from desktop_app.report.rows import BackupStatusRow, Report, RowKey
+from desktop_app.storage.acknowledgements import AcknowledgementStore
+from desktop_app.storage.history import HistoryStore
+
+__all__ = ["AttentionController"]
+
+log = logging.getLogger(__name__)
+
+
+class AttentionController(QObject):
+    """See module docstring. ``now`` returns an aware UTC datetime."""
+
+    changed = Signal(object)
+    acknowledged = Signal(object)
+    failed = Signal(str)
+    _computed = Signal(int, object, object)  # generation, DerivedStates, customers
+    _ack_done = Signal(object, str)  # Acknowledgement or None, error text
+
+    def __init__(
+        self,
+        store: HistoryStore,
+        acknowledgements: AcknowledgementStore,
+        rule: StaleRule,
+        now: Callable[[], datetime],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._acks = acknowledgements
+        self._rule = rule
+        self._now = now
+        self._rows: tuple[BackupStatusRow, ...] = ()
+        self._generation = 0
+        self._closed = False
+        self.derived: DerivedStates | None = None
+        self.customers: list[CustomerCounts] = []
+        self._computed.connect(self._on_computed)
+        self._ack_done.connect(self._on_ack_done)
+
+    @property
+    def rows(self) -> tuple[BackupStatusRow, ...]:
+        """The rows of the last report handed to ``set_report``."""
+        return self._rows
+
+    @property
+    def rule(self) -> StaleRule:
+        return self._rule
+
+    def set_report(self, report: object) -> None:
+        """Remember the shown report; the states follow once it is recorded (``recompute``)."""
+        if isinstance(report, Report):
+            self._rows = report.rows
+
+    def set_rule(self, rule: StaleRule) -> None:
+        if rule != self._rule:
+            self._rule = rule
+            self.recompute()
+
+    def recompute(self, *_args: object) -> None:
+        """Derive the states of the current rows on a worker thread (connect to ``recorded``)."""
+        if self._closed:
+            return
+        self._generation += 1
+        job = (self._generation, self._rows, self._rule, self._now())
+        threading.Thread(target=self._derive, args=job, name="attention", daemon=True).start()
+
+    def problem_of(self, key: RowKey) -> str | None:
+        """The current problem state of ``key`` (MISSING, FAILURE, STALE) or ``None``."""
+        return None if self.derived is None else self.derived.problems.get(key)
+
+    def acknowledge(self, key: RowKey, note: str, snooze_until: datetime | None = None) -> bool:
+        """Acknowledge ``key``'s current problem on a worker thread; False: nothing to ack."""
+        state = self.problem_of(key)
+        if state is None or self._closed or not note.strip():
+            return False
+
+        def work() -> None:
+            try:
+                ack = self._acks.acknowledge(key, state, note, snooze_until)
+            except Exception as error:  # database trouble: tell the user, keep running
+                log.exception("Could not store the acknowledgement")
+                self._emit(self._ack_done, None, f"Could not acknowledge: {error}")
+                return
+            self._emit(self._ack_done, ack, "")
+
+        threading.Thread(target=work, name="acknowledge", daemon=True).start()
+        return True
+
+    def close(self) -> None:
+        """Ignore results from here on (the database is about to close)."""
+        self._closed = True
+
+    def _derive(
+        self, generation: int, rows: tuple[BackupStatusRow, ...], rule: StaleRule, now: datetime
+    ) -> None:
+        try:
+            missing = [m.key for m in self._store.missing_sets()]
+            acks = self._acks.all()
+            derived = derive(rows, now, rule, missing, acks)
+            if derived.voided:
+                self._acks.clear(derived.voided)  # void for good (see report.derived)
+            customers = summarise_customers(rows, derived)
+        except Exception:
+            if not self._closed:
+                log.exception("Could not derive the problem states")
+            return
+        self._emit(self._computed, generation, derived, customers)
+
+    def _emit(self, signal: object, *args: object) -> None:
+        if self._closed:
+            return
+        with contextlib.suppress(RuntimeError):  # the QObject is gone: the app is quitting
+            signal.emit(*args)  # type: ignore[attr-defined]
+
+    def _on_computed(self, generation: int, derived: DerivedStates, customers: object) -> None:
+        if generation != self._generation or self._closed:
+            return
+        self.derived = derived
+        self.customers = list(customers)  # type: ignore[call-overload]
+        self.changed.emit(derived)
+
+    def _on_ack_done(self, ack: object, error: str) -> None:
+        if ack is None:
+            self.failed.emit(error)
+            return
+        self.acknowledged.emit(ack)
+        self.recompute()

@@ -1,0 +1,135 @@
+"""Puts the history features in the window: problem toggles, customer sidebar, acknowledging.
+
+Why a module of its own: the composition root stays a list of calls, and the wiring between
+the attention controller, the toggles and the sidebar (they share the table's key filter) is
+in one place. The controller exists once the history database is open (``HistoryRecorder.ready``);
+until then, and when history is off, the sidebar is fed from the rows alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMainWindow, QSplitter, QToolBar
+
+from desktop_app.report.customers import summarise_customers
+from desktop_app.report.derived import StaleRule
+from desktop_app.report.rows import Report, RowKey
+from desktop_app.storage.acknowledgements import AcknowledgementStore
+from desktop_app.storage.history import HistoryStore
+from desktop_app.ui.acknowledge_dialog import Ask, add_acknowledge_action, ask_with_dialog
+from desktop_app.ui.attention import AttentionController
+from desktop_app.ui.customer_sidebar import CustomerSidebar
+from desktop_app.ui.history_recorder import HistoryRecorder
+from desktop_app.ui.icons import IconProvider
+from desktop_app.ui.problem_filter_bar import ProblemFilterBar
+from desktop_app.ui.refresh import RefreshController
+from desktop_app.ui.table_model import ReportTableModel
+
+__all__ = ["ProblemViews", "attach_problem_views"]
+
+
+@dataclass
+class ProblemViews:
+    """The pieces, for tests and for later wiring; ``controller`` is set once history opens."""
+
+    bar: ProblemFilterBar
+    sidebar: CustomerSidebar
+    toolbar: QToolBar
+    rule: StaleRule
+    ask: Ask = ask_with_dialog
+    controller: AttentionController | None = None
+    acknowledge_action: QAction | None = None
+    report: Report | None = field(default=None, repr=False)
+
+    def set_rule(self, rule: StaleRule) -> None:
+        self.rule = rule
+        if self.controller is not None:
+            self.controller.set_rule(rule)
+
+    def close(self) -> None:
+        if self.controller is not None:
+            self.controller.close()
+
+
+def attach_problem_views(
+    window: QMainWindow,
+    splitter: QSplitter,
+    model: ReportTableModel,
+    recorder: HistoryRecorder,
+    refresh: RefreshController,
+    icons: IconProvider,
+    rule: StaleRule,
+    now: Callable[[], datetime],
+    current_key: Callable[[], RowKey | None],
+    on_acknowledged: Callable[[], None],
+) -> ProblemViews:
+    """Build the toolbar and sidebar and connect them (see module docstring)."""
+    toolbar = QToolBar("Problems", window)
+    toolbar.setObjectName("problemToolbar")
+    toolbar.setMovable(False)
+    bar = ProblemFilterBar(model, toolbar)
+    toolbar.addWidget(bar)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+    sidebar = CustomerSidebar(icons.status_icon)
+    splitter.insertWidget(0, sidebar)
+    splitter.setStretchFactor(0, 0)
+    views = ProblemViews(bar, sidebar, toolbar, rule)
+
+    def customer_scope(usernames: frozenset[str]) -> None:
+        report = views.report
+        if not usernames or report is None:
+            bar.set_customer_scope(None)
+            return
+        bar.set_customer_scope(row.key for row in report.rows if row.username in usernames)
+
+    def on_report(report: object) -> None:
+        if not isinstance(report, Report):
+            return
+        views.report = report
+        if views.controller is not None:
+            views.controller.set_report(report)
+        else:
+            sidebar.set_customers(summarise_customers(report.rows))
+        customer_scope(sidebar.selected_usernames())
+
+    def on_changed(derived: object) -> None:
+        controller = views.controller
+        assert controller is not None
+        sidebar.set_customers(controller.customers)
+        bar.set_derived(controller.derived)  # type: ignore[arg-type]
+
+    def on_ready(store: HistoryStore) -> None:
+        if views.controller is not None:
+            return
+        acks = AcknowledgementStore(store.database, clock=now)
+        controller = AttentionController(store, acks, views.rule, now, parent=window)
+        views.controller = controller
+        if views.report is not None:
+            controller.set_report(views.report)
+        controller.changed.connect(on_changed)
+        controller.acknowledged.connect(lambda _ack: on_acknowledged())
+        controller.failed.connect(lambda text: window.statusBar().showMessage(text, 10_000))
+        recorder.recorded.connect(controller.recompute)
+        views.acknowledge_action = add_acknowledge_action(
+            window, controller, current_key, lambda *a: views.ask(*a)
+        )
+
+    def on_filter_lifted() -> None:
+        # The window's "Show all" / clear_filters lift the key filter: follow it, so no toggle
+        # or customer stays highlighted while every row is shown.
+        if model.key_filter() is None and (bar.checked() or sidebar.selected_usernames()):
+            bar.reset()
+            sidebar.clear_selection()
+
+    refresh.report_ready.connect(on_report)
+    model.counts_changed.connect(on_filter_lifted)
+    sidebar.customers_selected.connect(customer_scope)
+    recorder.ready.connect(on_ready)
+    if recorder.store is not None:  # opened before we connected: its queued ``ready`` missed us
+        on_ready(recorder.store)
+    return views
