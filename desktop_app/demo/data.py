@@ -345,7 +345,9 @@ class DemoData:
                 rows_add(make(i, _S.RUNNING, start_ts, None))
                 self._running[i] = None
                 continue
-            end_ts = now_ts - 5 * _MINUTE - int(rand() * 47 * _HOUR)
+            # Daily schedules: the last run ended within the past day, so only the sets that
+            # stopped reporting (_P_STALE) look stale against the default 26 h threshold.
+            end_ts = now_ts - 5 * _MINUTE - int(rand() * 22 * _HOUR)
             outcome = _S.COMPLETED if r < _P_COMPLETED else self._draw_finished(r)
             rows_add(make(i, outcome, end_ts - _duration(rand()), end_ts))
 
