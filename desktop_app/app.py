@@ -203,6 +203,9 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     _attach_settings_and_account(parts, options, fetcher)
     parts.problems = _attach_problems(parts, icons, options)
     app.aboutToQuit.connect(parts.close)
+    # Runs last: an app object that outlives these parts (tests, main() with an existing
+    # QApplication) must not call close() on them again when it finally quits.
+    closers.insert(0, lambda: app.aboutToQuit.disconnect(parts.close))
     if parts.account is None:
         refresh.refresh()
     else:
@@ -275,6 +278,11 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
     )
     if settings is not None and options.stale_after == DEFAULT_STALE_THRESHOLD:
         settings.changed.connect(lambda new: views.set_rule(StaleRule(new.stale_after)))
+    tray = parts.tray
+    if tray is not None:
+        views.listeners.append(
+            lambda derived: tray.set_muted({k: a.state for k, a in derived.acknowledged.items()})
+        )
     parts.closers.append(views.close)
     return views
 

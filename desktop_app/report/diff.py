@@ -17,7 +17,7 @@ Each set lands in at most one bucket. Nothing here imports Qt, so all of it is u
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -305,3 +305,34 @@ def summarize_report(
     else:
         worst = _COMPLETED
     return StatusSummary(counts, stale, tuple(failures), worst)
+
+
+def _muted_for(row: BackupStatusRow, muted: Mapping[RowKey, str]) -> bool:
+    """An acknowledgement mutes a set while its problem is the acknowledged one: a FAILURE ack
+    while the set still fails, a STALE (or MISSING) ack while it is not failing."""
+    state = muted.get(row.key)
+    if state is None:
+        return False
+    failing = row.condition_status == ConditionStatus.FAILURE
+    return failing if state == ConditionStatus.FAILURE else not failing
+
+
+def unmuted_rows(
+    rows: Iterable[BackupStatusRow], muted: Mapping[RowKey, str]
+) -> list[BackupStatusRow]:
+    """The rows the tray should count: acknowledged problems are left out (see ``_muted_for``)."""
+    if not muted:
+        return list(rows)
+    return [row for row in rows if not _muted_for(row, muted)]
+
+
+def without_muted(changes: ReportChanges, muted: Mapping[RowKey, str]) -> ReportChanges:
+    """Drop announcements about acknowledged problems; recoveries and warnings always pass."""
+    if not muted:
+        return changes
+    return ReportChanges(
+        new_failures=tuple(r for r in changes.new_failures if not _muted_for(r, muted)),
+        new_warnings=changes.new_warnings,
+        recovered=changes.recovered,
+        newly_stale=tuple(r for r in changes.newly_stale if not _muted_for(r, muted)),
+    )

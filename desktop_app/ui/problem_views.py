@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QSplitter, QToolBar
 
 from desktop_app.report.customers import summarise_customers
-from desktop_app.report.derived import StaleRule
+from desktop_app.report.derived import DerivedStates, StaleRule
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
@@ -45,6 +45,8 @@ class ProblemViews:
     controller: AttentionController | None = None
     acknowledge_action: QAction | None = None
     report: Report | None = field(default=None, repr=False)
+    # Called with each new DerivedStates (e.g. the tray mutes acknowledged problems).
+    listeners: list[Callable[[DerivedStates], None]] = field(default_factory=list)
 
     def set_rule(self, rule: StaleRule) -> None:
         self.rule = rule
@@ -102,6 +104,8 @@ def attach_problem_views(
         assert controller is not None
         sidebar.set_customers(controller.customers)
         bar.set_derived(controller.derived)  # type: ignore[arg-type]
+        for listener in views.listeners:
+            listener(controller.derived)  # type: ignore[arg-type]
 
     def on_ready(store: HistoryStore) -> None:
         if views.controller is not None:

@@ -8,7 +8,7 @@ fetch outage was announced), because that memory exists only for the notificatio
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QSettings, QSize, Qt, Signal
@@ -27,6 +27,8 @@ from desktop_app.report.diff import (
     diff_reports,
     row_label,
     summarize_report,
+    unmuted_rows,
+    without_muted,
 )
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.report.status import ConditionStatus
@@ -95,6 +97,7 @@ class TrayController(QObject):
         self._message_keys: tuple[RowKey, ...] = ()
         self._mono_cache: dict[tuple[str, int], QIcon] = {}
         self._paused = False
+        self._muted: Mapping[RowKey, str] = {}
 
         self.tray = QSystemTrayIcon(self)
         self.menu = QMenu()
@@ -143,7 +146,9 @@ class TrayController(QObject):
         The first report of a session is the baseline: nothing is announced for it.
         """
         now = report.fetched_at or self._now()
-        self._summary = summarize_report(report.rows, now, self.stale_after)
+        self._summary = summarize_report(
+            unmuted_rows(report.rows, self._muted), now, self.stale_after
+        )
         self._last_refresh = now
         self._failure = None
         self._outage.record_success()
@@ -156,7 +161,7 @@ class TrayController(QObject):
                 previous_now=self._previous_at,
                 stale_after=self.stale_after,
             )
-            note = build_notification(changes, self.notify_kinds)
+            note = build_notification(without_muted(changes, self._muted), self.notify_kinds)
         self._previous, self._previous_at = report, now
         self._fill_failures_menu()
         self._update_icon()
@@ -164,6 +169,18 @@ class TrayController(QObject):
         if note is not None:
             self._notify(note)
         return note
+
+    def set_muted(self, muted: Mapping[RowKey, str]) -> None:
+        """Acknowledged problems (key -> acknowledged state) stay out of the icon, the count, the
+        Failures menu and notifications while the problem is still the acknowledged one."""
+        self._muted = dict(muted)
+        if self._previous is not None:
+            now = self._previous_at or self._now()
+            rows = unmuted_rows(self._previous.rows, self._muted)
+            self._summary = summarize_report(rows, now, self.stale_after)
+            self._fill_failures_menu()
+            self._update_icon()
+            self._update_tooltip()
 
     def show_fetch_failure(self, failure: FetchFailure) -> ChangeNotification | None:
         """A failed fetch: "cannot fetch" state; announced once per outage, never per retry."""

@@ -99,6 +99,24 @@ def test_changes_are_notified_once_summarised_and_clickable(
         tray.show_report(report(*changed, at=later + timedelta(minutes=15)))
 
 
+def test_acknowledged_failures_are_muted_in_icon_menu_and_notifications(
+    qtbot: QtBot, tray: TrayController
+) -> None:
+    tray.show_report(report(*BASE))
+    failing = (BASE[0]._replace(condition_status=S.FAILURE), *BASE[1:])
+    tray.show_report(report(*failing, at=NOW + timedelta(minutes=15)))
+    assert tray.failure_count() == 1
+    tray.set_muted({BASE[0].key: str(S.FAILURE)})
+    assert tray.failure_count() == 0
+    assert tray.worst_state() != S.FAILURE
+    # Another set failing is still announced; the acknowledged one is not repeated.
+    both = (failing[0], BASE[1]._replace(condition_status=S.FAILURE), *BASE[2:])
+    with qtbot.waitSignal(tray.notified) as shown:
+        tray.show_report(report(*both, at=NOW + timedelta(minutes=30)))
+    assert shown.args[0].keys == (BASE[1].key,)
+    assert tray.failure_count() == 1
+
+
 def test_recovery_and_stale_and_warning_opt_in(qtbot: QtBot, tray: TrayController) -> None:
     failing = make_row("acme", status=S.FAILURE)
     old_end = NOW - timedelta(hours=25)

@@ -15,6 +15,8 @@ from desktop_app.report.diff import (
     diff_reports,
     is_stale,
     summarize_report,
+    unmuted_rows,
+    without_muted,
 )
 from desktop_app.report.rows import BackupStatusRow, Report
 from desktop_app.report.status import ConditionStatus as S
@@ -227,3 +229,42 @@ def test_diff_is_fast_enough_for_large_reports(n: int) -> None:
     elapsed = time.perf_counter() - began
     assert len(changes.new_failures) == n // 10
     assert elapsed < 2.0
+
+
+def test_acknowledged_problems_are_muted_only_while_they_are_the_acknowledged_problem() -> None:
+    failing = row("acme", status=S.FAILURE)
+    stale = row("bob", ended_ago=timedelta(hours=40))
+    other = row("carol", status=S.FAILURE)
+    muted = {failing.key: str(S.FAILURE), stale.key: "STALE"}
+    assert unmuted_rows([failing, stale, other], muted) == [other]
+    # A stale-acknowledged set that now fails is a new problem: it is counted again.
+    assert unmuted_rows([stale._replace(condition_status=S.FAILURE)], muted) != []
+    # A failure-acknowledged set that completes is no longer muted (nothing to hide).
+    recovered = failing._replace(condition_status=S.COMPLETED)
+    assert unmuted_rows([recovered], muted) == [recovered]
+    assert unmuted_rows([failing], {}) == [failing]
+
+
+def test_without_muted_drops_only_acknowledged_failures_and_stale_sets() -> None:
+    failing = row("acme", status=S.FAILURE)
+    other = row("carol", status=S.FAILURE)
+    stale = row("bob", ended_ago=timedelta(hours=40))
+    warning = row("dave", status=S.WARNING)
+    changes = diff_reports(
+        [
+            failing._replace(condition_status=S.COMPLETED),
+            other._replace(condition_status=S.COMPLETED),
+            stale._replace(local_end=NOW - timedelta(hours=1)),
+            warning._replace(condition_status=S.COMPLETED),
+        ],
+        [failing, other, stale, warning],
+        NOW,
+    )
+    assert keys(changes.new_failures) == [failing.key, other.key]
+    assert keys(changes.newly_stale) == [stale.key]
+    muted = without_muted(
+        changes, {failing.key: str(S.FAILURE), stale.key: "STALE", warning.key: "STALE"}
+    )
+    assert keys(muted.new_failures) == [other.key]
+    assert muted.newly_stale == ()
+    assert keys(muted.new_warnings) == [warning.key]
