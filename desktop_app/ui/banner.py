@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+_RED_ON_LIGHT = QColor("#c62828")
+_RED_ON_DARK = QColor("#ef5350")
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def problem_color(palette: QPalette) -> QColor:
+    """The red that stays readable on this palette's background (light or dark)."""
+    return _RED_ON_DARK if is_dark(palette) else _RED_ON_LIGHT
+
+
+def _blend(a: QColor, b: QColor, amount: float) -> QColor:
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * amount),
+        round(a.green() + (b.green() - a.green()) * amount),
+        round(a.blue() + (b.blue() - a.blue()) * amount),
+    )
 
 
 class Banner(QFrame):
@@ -19,8 +40,7 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         self.setAccessibleName("Problem banner")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAutoFillBackground(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
         self._title = QLabel(self)
         self._title.setObjectName("bannerTitle")
         font = self._title.font()
@@ -30,31 +50,43 @@ class Banner(QFrame):
         self._message.setObjectName("bannerMessage")
         self._message.setWordWrap(True)
         self._message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._retry = QPushButton("Retry", self)
-        self._retry.setObjectName("bannerRetry")
-        self._retry.setAccessibleName("Retry fetching the report")
-        self._retry.clicked.connect(self.retry_requested)
+        self.retry_button = QPushButton("Retry", self)
+        self.retry_button.setObjectName("bannerRetry")
+        self.retry_button.setAccessibleName("Retry fetching the report")
+        self.retry_button.clicked.connect(self.retry_requested)
         self._close = QToolButton(self)
         self._close.setText("✕")
         self._close.setAccessibleName("Dismiss message")
         self._close.setAutoRaise(True)
         self._close.clicked.connect(self.hide)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 6, 6)
+        layout.setContentsMargins(14, 6, 6, 6)  # clear of the 5 px red edge
         layout.addWidget(self._title)
         layout.addWidget(self._message, 1)
-        layout.addWidget(self._retry)
+        layout.addWidget(self.retry_button)
         layout.addWidget(self._close)
-        self.setStyleSheet(
-            "#banner { background: palette(base); border: 1px solid #c62828; border-radius: 4px;"
-            " border-left: 5px solid #c62828; }"
-        )
         self.hide()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """A faint red tint of the current background with a red edge, drawn from the palette
+        in effect at paint time, so it reads in light and dark mode alike (and follows a
+        switch between them; a style sheet would keep the colours it was set under)."""
+        palette = self.palette()
+        red = problem_color(palette)
+        base = palette.color(QPalette.ColorRole.Base)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.setPen(QPen(red, 1))
+        painter.setBrush(_blend(base, red, 0.12))
+        painter.drawRoundedRect(rect, 4, 4)
+        painter.fillRect(QRectF(rect.left(), rect.top(), 5, rect.height()), red)
+        painter.end()
 
     def show_problem(self, title: str, message: str, *, can_retry: bool = True) -> None:
         self._title.setText(title + ":")
         self._message.setText(message)
-        self._retry.setVisible(can_retry)
+        self.retry_button.setVisible(can_retry)
         self.show()
 
     def title(self) -> str:

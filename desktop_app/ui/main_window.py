@@ -9,8 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -32,7 +40,7 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.report.view_keys import PreparedReport
-from desktop_app.ui.banner import Banner
+from desktop_app.ui.banner import Banner, problem_color
 from desktop_app.ui.columns import Column
 from desktop_app.ui.detail_pane import DetailPane
 from desktop_app.ui.icons import IconProvider
@@ -86,6 +94,7 @@ class MainWindow(QMainWindow):
         self._now = now
         self._report: Report | None = None
         self._close_handler: Callable[[], bool] | None = None
+        self._splitter_restored = False
 
         self.table = QTableView(self)
         self.table.setObjectName("reportTable")
@@ -135,7 +144,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
-        self.table.doubleClicked.connect(self._on_current_changed)
+        self.table.activated.connect(self._on_current_changed)  # Enter / double-click
         model.counts_changed.connect(self._update_counts)
         model.view_changed.connect(self._update_shown)
         model.modelReset.connect(self._update_shown)
@@ -231,6 +240,9 @@ class MainWindow(QMainWindow):
         self.search.returnPressed.connect(self.table.setFocus)
         toolbar.addWidget(self.search)
         self.addToolBar(toolbar)
+        # Toolbars added later (problem filters) start a new row: sharing this one pushed the
+        # search field into the overflow menu, where Ctrl+F could not reach it.
+        self.addToolBarBreak()
         self.view_menu.addAction(toolbar.toggleViewAction())
 
     def _build_status_bar(self) -> None:
@@ -241,7 +253,7 @@ class MainWindow(QMainWindow):
         self.report_label.setObjectName("reportLabel")
         self.stale_label = QLabel(self)
         self.stale_label.setObjectName("staleLabel")
-        self.stale_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        self._color_stale_label()
         self.stale_label.hide()
         self.busy = QProgressBar(self)
         self.busy.setObjectName("busyIndicator")
@@ -258,6 +270,16 @@ class MainWindow(QMainWindow):
         self.auto_refresh_label = QLabel(self)
         self.auto_refresh_label.setObjectName("autoRefreshLabel")
         bar.addPermanentWidget(self.auto_refresh_label)
+
+    def _color_stale_label(self) -> None:
+        sheet = f"color: {problem_color(self.palette()).name()}; font-weight: bold;"
+        if sheet != self.stale_label.styleSheet():
+            self.stale_label.setStyleSheet(sheet)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._color_stale_label()  # a readable red in light and dark mode
+        super().changeEvent(event)
 
     def _apply_initial_widths(self) -> None:
         char = self.table.fontMetrics().averageCharWidth()
@@ -402,11 +424,9 @@ class MainWindow(QMainWindow):
         header_state = self._settings.value("window/header")
         if header_state is not None:
             self.table.horizontalHeader().restoreState(header_state)
-        splitter_state = self._settings.value("window/splitter")
-        if splitter_state is not None:
-            self.splitter.restoreState(splitter_state)
-        else:
-            self.splitter.setSizes([900, 360])
+        # Other parts add panes to the splitter after this constructor (the customer sidebar):
+        # its saved state only fits once they are in, so it is applied when first shown.
+        self._splitter_state = self._settings.value("window/splitter")
         sort_column = self.table.horizontalHeader().sortIndicatorSection()
         sort_order = self.table.horizontalHeader().sortIndicatorOrder()
         self._model.sort(sort_column, sort_order)
@@ -414,8 +434,27 @@ class MainWindow(QMainWindow):
     def save_state(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/header", self.table.horizontalHeader().saveState())
-        self._settings.setValue("window/splitter", self.splitter.saveState())
+        if self._splitter_restored:  # never shown: keep what was saved before
+            self._settings.setValue("window/splitter", self.splitter.saveState())
         self._settings.sync()
+
+    def _restore_splitter(self) -> None:
+        state, self._splitter_state = self._splitter_state, None
+        if state is not None and self.splitter.restoreState(state):
+            return
+        # First run: side panes at their natural width, the detail pane 360 px, the table the rest.
+        widgets = [self.splitter.widget(i) for i in range(self.splitter.count())]
+        sizes = [w.sizeHint().width() for w in widgets]
+        sizes[self.splitter.indexOf(self.detail_pane)] = 360
+        table = self.splitter.indexOf(self.table)
+        sizes[table] = max(400, self.width() - sum(sizes) + sizes[table])
+        self.splitter.setSizes(sizes)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._splitter_restored:
+            self._splitter_restored = True
+            self._restore_splitter()
+        super().showEvent(event)
 
     def add_notice(self, widget: QWidget) -> None:
         """A strip shown above the table (e.g. the session-only sign-in notice)."""
@@ -437,8 +476,15 @@ class MainWindow(QMainWindow):
 
     # --- slots --------------------------------------------------------------------------------
     def _show_header_menu(self, pos: object) -> None:
+        menu = self.header_menu()
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.deleteLater()
+
+    def header_menu(self) -> QMenu:
+        """The header's context menu: one check per column (built fresh for each showing)."""
         header = self.table.horizontalHeader()
         menu = QMenu(self)
+        menu.setObjectName("headerMenu")
         visible = len(self.visible_columns())
         for column in Column:
             action = menu.addAction(self._model.headerData(column, Qt.Orientation.Horizontal))
@@ -446,10 +492,11 @@ class MainWindow(QMainWindow):
             action.setChecked(not header.isSectionHidden(column))
             # Never let the last visible column be hidden: the table would become unusable.
             action.setEnabled(header.isSectionHidden(column) or visible > 1)
+            action.setData(int(column))
             action.toggled.connect(
                 lambda checked, c=column: header.setSectionHidden(c, not checked)
             )
-        menu.exec(header.mapToGlobal(pos))  # type: ignore[arg-type]
+        return menu
 
     def _on_current_changed(self, current: QModelIndex, _previous: object = None) -> None:
         row = self._model.row_at(current.row()) if current.isValid() else None

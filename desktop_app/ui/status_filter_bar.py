@@ -99,6 +99,9 @@ class StatusFilterBar(QWidget):
     def button(self, status: str) -> QToolButton:
         return self._buttons[status]
 
+    def all_button(self) -> QToolButton:
+        return self._all
+
     def _on_toggled(self, _checked: bool) -> None:
         selected = self.selected()
         self._all.setChecked(selected is None)
