@@ -25,6 +25,7 @@ from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.regions import custom_endpoint
 from desktop_app.demo.server import DemoServer
 from desktop_app.logging_setup import default_data_dir, default_log_dir
+from desktop_app.report.background import Pacer, long_lived
 from desktop_app.report.derived import StaleRule
 from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD
 from desktop_app.report.rows import Report, RowKey
@@ -39,7 +40,15 @@ from desktop_app.storage.keyring_backend import detect_keyring, probe_keyring
 from desktop_app.storage.settings import AppSettings, build_session
 from desktop_app.ui.about_dialog import AboutDialog, AboutFacts, open_folder
 from desktop_app.ui.account_controller import AccountController
+from desktop_app.ui.acknowledgements_dialog import (
+    AcknowledgementManagement,
+    attach_acknowledgement_management,
+)
 from desktop_app.ui.auto_refresh import AutoRefreshController
+from desktop_app.ui.customer_summary_export import (
+    CustomerSummaryExporter,
+    attach_customer_summary_export,
+)
 from desktop_app.ui.detail_pane import DetailPane
 from desktop_app.ui.export_controller import ExportController
 from desktop_app.ui.fetcher import ReportFetcher
@@ -61,6 +70,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ORGANIZATION = "Backup Status Monitor"
+BACKGROUND_DELAY = 0.2  # seconds the history write and tray comparison leave to the GUI's redraw
 
 
 def utc_now() -> datetime:
@@ -103,6 +113,8 @@ class AppParts:
     settings_controller: SettingsController | None = None
     history: HistoryRecorder | None = None
     problems: ProblemViews | None = None
+    summary_export: CustomerSummaryExporter | None = None
+    acknowledgements: AcknowledgementManagement | None = None
 
     def open_window(self) -> None:
         """Show, raise and focus the window (tray, notification, second launch)."""
@@ -157,10 +169,12 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     window = MainWindow(model, icons, detail, settings, now=utc_now)
 
     closers: list[Callable[[], None]] = []
+    pacer = Pacer()  # background jobs rest together, leaving the GIL to the GUI thread
     demo_server: DemoServer | None = None
     client: ReportClient | None = None
     if options.demo:
-        demo_server = DemoServer(rows=options.demo_rows)
+        # In-process: paced, and uncompressed (gzip would only cost CPU at both ends here).
+        demo_server = DemoServer(rows=options.demo_rows, pause=pacer.pause, compress=False)
         demo_server.start()
         closers.append(demo_server.stop)
         client = build_client(
@@ -172,12 +186,14 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         closers.append(client.close)  # before the server stops (closers run in reverse)
         window.setWindowTitle(f"{APP_NAME} — demo data")
 
+    @long_lived  # the report and its view stay until the next one: keep them out of the GC
     def fetch(cancel: threading.Event) -> Report:
         if client is None:
             raise NotSignedInError()
         return client.fetch_report(cancel=cancel)
 
-    fetcher = ReportFetcher(fetch, prepare=model.preparer())  # sorts off the GUI thread
+    # Sorts off the GUI thread.
+    fetcher = ReportFetcher(fetch, prepare=long_lived(model.preparer()))
     refresh = RefreshController(fetcher)
     exporter = ExportController(window, model, settings)
 
@@ -188,7 +204,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     refresh.busy_changed.connect(window.set_busy)
     refresh.display_ready.connect(window.show_report)
     refresh.refresh_failed.connect(lambda f: window.show_failure(f.title, f.message))
-    history = _attach_history(options, refresh, detail, closers)
+    history = _attach_history(options, refresh, detail, closers, pacer)
     history.message.connect(lambda text: window.statusBar().showMessage(text, 30_000))
 
     parts = AppParts(app, settings, window, model, refresh, exporter, demo_server, closers)
@@ -199,7 +215,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     closers.append(parts.auto_refresh.stop)
     use_tray = QSystemTrayIcon.isSystemTrayAvailable() if options.tray is None else options.tray
     if use_tray:
-        parts.tray = _attach_tray(parts, icons, options)
+        parts.tray = _attach_tray(parts, icons, options, pacer)
     _attach_settings_and_account(parts, options, fetcher)
     parts.problems = _attach_problems(parts, icons, options)
     app.aboutToQuit.connect(parts.close)
@@ -232,11 +248,16 @@ def _attach_history(
     refresh: RefreshController,
     detail: DetailPane,
     closers: list[Callable[[], None]],
+    pacer: Pacer,
 ) -> HistoryRecorder:
     """Record every good report off the GUI thread; demo data goes to its own file."""
     name = DEMO_HISTORY_FILE_NAME if options.demo else HISTORY_FILE_NAME
     path = _data_dir(options) / name
-    recorder = HistoryRecorder(lambda: HistoryStore(path, clock=utc_now))
+    # Paced and a moment late: recording is never urgent, so the GUI thread keeps the GIL while
+    # it draws the report (see report.background).
+    recorder = HistoryRecorder(
+        lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause), delay=BACKGROUND_DELAY
+    )
 
     def on_ready(store: HistoryStore) -> None:
         acks = AcknowledgementStore(store.database, clock=utc_now)
@@ -284,15 +305,46 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
             lambda derived: tray.set_muted({k: a.state for k, a in derived.acknowledged.items()})
         )
     parts.closers.append(views.close)
+    _attach_customer_features(parts, views)
     return views
 
 
-def _attach_tray(parts: AppParts, icons: IconProvider, options: AppOptions) -> TrayController:
+def _attach_customer_features(parts: AppParts, views: ProblemViews) -> None:
+    """Remembered view choices, the customer summary export, managing acknowledgements."""
+    window, history = parts.window, parts.history
+    assert history is not None
+    views.bar.bind_settings(parts.settings)
+    views.sidebar.bind_settings(parts.settings)
+    window.view_menu.addAction(views.sidebar.toggle_action)
+    parts.summary_export = attach_customer_summary_export(
+        window, parts.settings, views, history, utc_now
+    )
+    parts.closers.append(parts.summary_export.close)
+    parts.acknowledgements = attach_acknowledgement_management(
+        window,
+        views,
+        history,
+        utc_now,
+        window.selected_keys,
+        window.reveal_key,
+        window.detail_pane.refresh,
+    )
+    parts.closers.append(parts.acknowledgements.close)
+
+
+def _attach_tray(
+    parts: AppParts, icons: IconProvider, options: AppOptions, pacer: Pacer
+) -> TrayController:
     """The tray icon and its wiring; closing the window then only hides it."""
     window, refresh, auto = parts.window, parts.refresh, parts.auto_refresh
     assert auto is not None
     tray = TrayController(
-        icons, now=utc_now, settings=parts.settings, stale_after=options.stale_after
+        icons,
+        now=utc_now,
+        settings=parts.settings,
+        stale_after=options.stale_after,
+        pause=pacer.pause,  # large reports are compared on a worker thread, a moment late
+        delay=BACKGROUND_DELAY,
     )
     tray.open_requested.connect(parts.open_window)
     tray.refresh_requested.connect(refresh.refresh)
@@ -322,7 +374,7 @@ def _attach_tray(parts: AppParts, icons: IconProvider, options: AppOptions) -> T
     refresh.refresh_failed.connect(tray.show_fetch_failure)
     window.set_close_handler(tray.close_hides_window)
     parts.app.setQuitOnLastWindowClosed(False)
-    parts.closers.append(tray.hide)
+    parts.closers.append(tray.close)
     tray.show()
     return tray
 

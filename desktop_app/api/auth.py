@@ -29,7 +29,7 @@ from desktop_app.api.errors import (
 from desktop_app.api.http import REDIRECT_STATUSES, host_of, user_agent
 from desktop_app.api.network import network_error
 from desktop_app.api.regions import TOKEN_PATH, Endpoint, normalize_base_url
-from desktop_app.api.responses import content_kind, server_error_text
+from desktop_app.api.responses import content_kind, server_error_text, server_said
 from desktop_app.api.secret import Secret, redact
 
 log = logging.getLogger(__name__)
@@ -242,7 +242,7 @@ class ClientCredentialsProvider:
         content_type = response.headers.get("Content-Type")
         if status != 200:
             detail = redact(server_error_text(body, content_type), self._secret)
-            suffix = f" The server said: {detail}" if detail else ""
+            suffix = server_said(detail)
             if status in (400, 401):
                 raise AuthenticationError(
                     f"The client ID or secret was rejected by {host} (HTTP {status}). "

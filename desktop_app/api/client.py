@@ -44,6 +44,7 @@ from desktop_app.api.responses import (
     format_size,
     parse_retry_after,
     server_error_text,
+    server_said,
 )
 from desktop_app.api.secret import Secret, redact
 from desktop_app.report.errors import ParseError
@@ -459,7 +460,7 @@ class ReportClient:
         reason = f" {response.reason}" if response.reason else ""
         host = host_of(response.url or self.report_url)
         detail = self._error_text(response, token)
-        said = f" The server said: {detail}" if detail else ""
+        said = server_said(detail)
         tries = f" after {retries + 1} attempts" if retries else ""
         later = (
             f" The server asked to wait {retry_after:.0f} s before trying again."

@@ -105,6 +105,21 @@ def server_error_text(body: bytes, content_type: str | None) -> str:
     return _clean(html.unescape(_TAG.sub(" ", text)))
 
 
+_SENTENCE_END = (".", "!", "?", "…")
+
+
+def server_said(detail: str) -> str:
+    """``detail`` (from ``server_error_text``) as a sentence to append to a message: a leading
+    space, and a full stop unless it already ends a sentence; '' when there is no detail.
+
+    Server text rarely ends with a full stop ("Internal Server Error"), and messages may go on
+    after it ("Try again later."), so the stop is added here rather than trusted to the server.
+    """
+    if not detail:
+        return ""
+    return f" The server said: {detail}{'' if detail.endswith(_SENTENCE_END) else '.'}"
+
+
 def format_size(num_bytes: int) -> str:
     """A byte count in words: '768 MB', '1.5 KB', '12 bytes' (binary units, as memory is)."""
     if num_bytes < 1024:

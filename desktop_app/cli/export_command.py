@@ -3,6 +3,11 @@
 For schedulers and scripts: no Qt, no prompts, one clear error line on stderr and a documented
 exit code. The status filter is sent to the server *and* applied again here, and the ordering is
 applied here, so the output is right even from a server that ignores those parameters.
+
+``--stale-after HOURS`` adds the app's "stale or missing" column (``stale_or_missing``) to CSV.
+Without a history this command can only tell stale sets ("Stale": no activity for longer than
+HOURS, the app's rule), never missing ones, so the column holds "Stale" or nothing. It is opt-in
+so the default output keeps exactly the documented fields scripts may rely on.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Protocol, TextIO
 
 from desktop_app.api.errors import ApiError, AuthenticationError
 from desktop_app.api.regions import Endpoint, Region, custom_endpoint, endpoint_for_region
 from desktop_app.export.atomic import ExportError, os_error_reason, write_atomically
 from desktop_app.export.csv_writer import resolve_delimiter
-from desktop_app.export.report_csv import write_report_csv
+from desktop_app.export.report_csv import FLAG_FIELD, write_report_csv
+from desktop_app.report.derived import STALE, StaleRule
 from desktop_app.report.errors import ParseError
 from desktop_app.report.query import OrderBy, OrderDir, ReportQuery
 from desktop_app.report.rows import BackupStatusRow, Report
@@ -56,6 +63,9 @@ output:
   output, without a BOM when that is a terminal. Text cells starting with = + - @ tab or CR
   get a leading ' so spreadsheets do not run them as formulas; numbers are never changed.
   A file is replaced only once the export is complete.
+  --stale-after HOURS adds a last column, {FLAG_FIELD}: "Stale" for a set with no activity
+  (end, or start while running) for longer than HOURS, else empty. Missing sets need the
+  app's history, so this command never reports them.
   --order-by condition_status sorts worst first (FAILURE, WARNING, RUNNING, COMPLETED);
   rows without an end time always come last.
 
@@ -131,6 +141,12 @@ def add_export_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="CSV delimiter: ',' (default), ';' or 'tab'",
     )
     parser.add_argument("--no-bom", action="store_true", help="CSV without a byte order mark")
+    parser.add_argument(
+        "--stale-after",
+        type=float,
+        metavar="HOURS",
+        help=f"CSV: add a {FLAG_FIELD} column marking sets idle for longer than HOURS",
+    )
     # SUPPRESS: the top-level --debug must not be reset to False by this sub-parser's default.
     parser.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="log details and tracebacks"
@@ -146,14 +162,17 @@ def run_export(
     stdout: IO[str],
     stderr: TextIO,
     client_factory: ClientFactory | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> int:
     """Run the export for parsed ``args``; return the exit code. Never raises for expected errors.
 
-    Collaborators come in as parameters so tests can hand in a keyring backend, an environment
-    and streams; ``main`` passes the real ones.
+    Collaborators come in as parameters so tests can hand in a keyring backend, an environment,
+    streams and a clock (what ``--stale-after`` measures from); ``main`` passes the real ones.
     """
     try:
-        return _export(args, credential_store, environ, stdout, stderr, client_factory)
+        return _export(
+            args, credential_store, environ, stdout, stderr, client_factory, clock or _utc_now
+        )
     except UsageError as exc:
         return _fail(stderr, str(exc), EXIT_USAGE)
     except ApiError as exc:
@@ -174,6 +193,10 @@ def run_export(
         )
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _fail(stderr: TextIO, message: str, code: int) -> int:
     # The traceback goes to the log, which only --debug shows; users get one line.
     log.debug("export failed (exit %d)", code, exc_info=True)
@@ -189,8 +212,10 @@ def _export(
     stdout: IO[str],
     stderr: TextIO,
     client_factory: ClientFactory | None,
+    clock: Callable[[], datetime],
 ) -> int:
     query = _query(args)
+    stale_after = _stale_after(args)
     endpoint = _endpoint(args)
     username = (args.username or environ.get(ENV_USERNAME, "")).strip()
     if not username:
@@ -220,17 +245,43 @@ def _export(
     log.debug("fetched %d rows in %.2f s", len(report.rows), time.perf_counter() - started)
     rows = order_rows(filter_rows(report.rows, query), args.order_by, args.order_dir or "asc")
 
+    flags = None if stale_after is None else stale_flags(rows, stale_after, clock())
+
     to_stdout = args.output == "-"
     if args.format == "json":
         written = _write_json(args.output, report, rows, stdout)
     elif to_stdout:
-        written = _write_csv_to_stdout(stdout, rows, delimiter, not args.no_bom)
+        written = _write_csv_to_stdout(stdout, rows, delimiter, not args.no_bom, flags)
     else:
-        written = write_report_csv(args.output, rows, delimiter=delimiter, bom=not args.no_bom)
+        written = write_report_csv(
+            args.output, rows, delimiter=delimiter, bom=not args.no_bom, flags=flags
+        )
     if not to_stdout:
         elapsed = time.perf_counter() - started
         stderr.write(f"backup-status: {written} rows written to {args.output} in {elapsed:.2f} s\n")
     return EXIT_OK
+
+
+def _stale_after(args: argparse.Namespace) -> timedelta | None:
+    hours = getattr(args, "stale_after", None)
+    if hours is None:
+        return None
+    if args.format != "csv":
+        raise UsageError("--stale-after adds a CSV column; it does not apply to --format json")
+    if not hours > 0 or hours == float("inf"):
+        raise UsageError("--stale-after needs a positive number of hours")
+    return timedelta(hours=hours)
+
+
+def stale_flags(
+    rows: Sequence[BackupStatusRow], stale_after: timedelta, now: datetime
+) -> list[str]:
+    """The flag column without a history: "Stale" (the app's rule) or empty, per row."""
+    stale = StaleRule(stale_after).stale_keys(rows, now)
+    if not stale:
+        return [""] * len(rows)
+    text = STALE.capitalize()
+    return [text if (r[1], r[2], r[4]) in stale else "" for r in rows]
 
 
 def _query(args: argparse.Namespace) -> ReportQuery:
@@ -320,16 +371,20 @@ def order_rows(
 
 
 def _write_csv_to_stdout(
-    stdout: IO[str], rows: Sequence[BackupStatusRow], delimiter: str, bom: bool
+    stdout: IO[str],
+    rows: Sequence[BackupStatusRow],
+    delimiter: str,
+    bom: bool,
+    flags: Sequence[str] | None = None,
 ) -> int:
     """Write through stdout's binary buffer so ``\\r\\n`` is not translated to ``\\r\\r\\n``."""
     stdout.flush()
     binary = getattr(stdout, "buffer", None)
     if binary is None:
-        return write_report_csv(stdout, rows, delimiter=delimiter, bom=bom)
+        return write_report_csv(stdout, rows, delimiter=delimiter, bom=bom, flags=flags)
     text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
     try:
-        return write_report_csv(text, rows, delimiter=delimiter, bom=bom)
+        return write_report_csv(text, rows, delimiter=delimiter, bom=bom, flags=flags)
     finally:
         try:
             text.detach()  # flushes; leaves stdout itself open

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from itertools import compress
 from typing import NamedTuple
 
+from desktop_app.report.background import unpaced
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
 
@@ -173,7 +174,9 @@ class DemoData:
     The same ``seed``, the same ``now`` values and the same number of ``advance`` calls always
     give the same rows. ``now`` is a callable returning an aware UTC datetime (the wall clock by
     default) or a fixed aware datetime; it is read at creation and by each ``advance`` without
-    an explicit time. Not thread-safe: the server serialises access.
+    an explicit time. ``pause`` is called every few dozen rows while generating (a
+    ``report.background.Pacer`` lets a GUI thread in the same process keep the GIL; 100,000
+    rows take over a second). Not thread-safe: the server serialises access.
     """
 
     def __init__(
@@ -183,6 +186,7 @@ class DemoData:
         seed: int = 7,
         now: datetime | Clock | None = None,
         unknown_statuses: bool = False,
+        pause: Callable[[], None] = unpaced,
     ) -> None:
         if rows < 0:
             raise ValueError("rows must not be negative")
@@ -200,6 +204,7 @@ class DemoData:
         self._set: list[str] = []
         self._zone: list[timezone] = []
         self._kind: list[int] = []
+        self._pause = pause
         self._build_population(rows)
         self._rows: list[BackupStatusRow] = []
         self._present = bytearray(b"\x01") * rows  # 0 once a set stopped appearing in reports
@@ -284,6 +289,12 @@ class DemoData:
                 end_ts = now_ts - rng.randrange(3 * _DAY, 10 * _DAY)
                 self._finish(i, rows_[i].condition_status, end_ts - _duration(rng.random()), end_ts)
             stopped += 1
+        if self._tick == 2:  # 0.2% vanish after the first report, so the demo shows missing
+            for i in rng.sample(range(n), n // 500):
+                if present[i]:
+                    self._running.pop(i, None)
+                    present[i] = 0
+                    stopped += 1
         self._snapshot = None
         return TickSummary(self._tick, changed, stopped)
 
@@ -302,7 +313,9 @@ class DemoData:
         roles, n_roles = _ROLE_POOL, len(_ROLE_POOL)
         computer_id = 10_000 + int(rand() * 90_000)
         customer = 0
+        pause = self._pause
         while len(self._user) < n:
+            pause()  # once per customer: about every 15 sets
             base = names[customer % len(names)]
             round_ = customer // len(names)
             username = base if round_ == 0 else f"{base}-{round_ + 1}"
@@ -332,7 +345,10 @@ class DemoData:
         now_ts = self._now_ts
         rows_add = self._rows.append
         make = self._row
+        pause = self._pause
         for i in range(len(self._user)):
+            if not i & 31:  # about every 0.4 ms
+                pause()
             if rand() < _P_STALE:
                 self._frozen[i] = 1
                 end_ts = now_ts - 3 * _DAY - int(rand() * 11 * _DAY)

@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from desktop_app.demo.data import DemoData
 from desktop_app.demo.faults import Fault, FaultKind, FaultPlan, Target
+from desktop_app.report.background import unpaced
 from desktop_app.report.rows import BackupStatusRow, Link
 from desktop_app.report.serialize import rows_to_json_bytes, rows_to_xml_bytes
 from desktop_app.report.status import ConditionStatus
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 REPORT_SCOPE = "partners_read"
 _REPORT_PATH = re.compile(r"^/v1/partners/([^/]+)/reports/backup_status/?$")
 _TOKEN_PATH = "/oauth2/token"
+SERIALIZE_CHUNK = 64  # rows per serializer call (about 0.5 ms), with a pause between
 _MAX_FORM_BYTES = 64 * 1024
 _CONTENT_TYPES = {
     "json": "application/json; charset=utf-8",
@@ -100,9 +102,22 @@ class DemoServer:
     ``data`` defaults to ``DemoData(rows, seed=seed)``; ``rows`` and ``seed`` are ignored when
     ``data`` is given. ``port=0`` picks a free port; read it back from ``base_url``.
 
+    A default ``data`` is generated on a background thread that ``start()`` begins (100,000 rows
+    take over a second, which must not happen on the caller's thread, often the GUI's); the port
+    is bound at once, token requests are served meanwhile, and reading ``data`` (a report
+    request, a test) waits until it exists.
+
+    ``pause`` is called every few dozen rows while generating data and serializing a report: in
+    the GUI's process a ``report.background.Pacer`` keeps
+    this stand-in for a remote server from taking the GIL away from the GUI thread. With
+    ``compress=False`` bodies are never gzipped (allowed: ``Accept-Encoding`` is a preference);
+    in the GUI's own process compressing 30 MB on loopback only costs CPU on both ends.
+
     ``clock`` (``time.monotonic`` by default) times token lifetimes, so tests can expire tokens
     without sleeping. With ``evolve`` each successful report request first advances ``data``
-    one tick. Serialized reports are cached per (tick, format, query, encoding).
+    one tick. Serialized reports are cached per (tick, format, query, encoding), and each row's
+    serialized form is kept until the row changes: a tick changes about 2% of the rows, so a
+    new body costs little more than joining the cached pieces (``_RowTexts``).
     """
 
     def __init__(
@@ -120,8 +135,14 @@ class DemoServer:
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,
         faults: FaultPlan | None = None,
+        pause: Callable[[], None] = unpaced,
+        compress: bool = True,
     ) -> None:
-        self.data = data if data is not None else DemoData(rows, seed=seed)
+        self._pause = pause
+        self._compress = compress
+        self._data = data
+        self._data_args = (rows, seed)
+        self._data_build_lock = threading.Lock()
         self.faults = faults if faults is not None else FaultPlan()
         self.evolve = evolve
         self.token_lifetime = token_lifetime
@@ -136,17 +157,38 @@ class DemoServer:
         self._data_lock = threading.Lock()
         self._cache: dict[tuple[object, ...], bytes] = {}
         self._cache_tick = -1
+        self._row_texts = {fmt: _RowTexts(fmt) for fmt in _CONTENT_TYPES}
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
+    @property
+    def data(self) -> DemoData:
+        """The simulated report data; generated on first use if ``start()`` has not yet."""
+        data = self._data
+        if data is None:
+            with self._data_build_lock:  # waits for the generating thread, if one runs
+                data = self._data
+                if data is None:
+                    rows, seed = self._data_args
+                    data = self._data = DemoData(rows, seed=seed, pause=self._pause)
+        return data
+
+    def _generate_data(self) -> None:
+        try:
+            self.data  # noqa: B018 (generates it)
+        except Exception:  # reported again to whoever reads ``data``
+            logger.exception("Generating the demo data failed")
+
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> DemoServer:
         if self._httpd is not None:
             return self
+        if self._data is None:
+            threading.Thread(target=self._generate_data, name="demo-data", daemon=True).start()
         self._stopping.clear()
         httpd = _HTTPServer((self._host, self._port), _Handler, self)
         self._httpd = httpd
@@ -184,7 +226,8 @@ class DemoServer:
 
     def __repr__(self) -> str:
         where = self.base_url if self._httpd is not None else "stopped"
-        return f"DemoServer({where}, username={self._username!r}, tick={self.data.tick})"
+        tick = "generating" if self._data is None else self._data.tick
+        return f"DemoServer({where}, username={self._username!r}, tick={tick})"
 
     # -- facts for clients and tests -------------------------------------------------------
 
@@ -342,7 +385,7 @@ class DemoServer:
         if isinstance(params, _Response):
             return params
         statuses, order_dir = params
-        use_gzip = _accepts_gzip(headers.get("Accept-Encoding", ""))
+        use_gzip = self._compress and _accepts_gzip(headers.get("Accept-Encoding", ""))
         with self._data_lock:
             if self.evolve:
                 self.data.advance()
@@ -383,16 +426,82 @@ class DemoServer:
             if order_dir is not None:
                 params.update(order_by="USERNAME", order_dir=order_dir)
             href = self.base_url + path + (f"?{urlencode(params)}" if params else "")
-            write = rows_to_json_bytes if fmt == "json" else rows_to_xml_bytes
-            plain = write(
-                rows, page=1, page_size=len(rows), count=len(rows), links=[Link("self", href)]
-            )
+            plain = self._row_texts[fmt].body(rows, [Link("self", href)], self._pause)
             self._cache[(fmt, statuses, order_dir, False)] = plain
         if not use_gzip:
             return plain
         packed = gzip.compress(plain, compresslevel=1, mtime=0)
         self._cache[key] = packed
         return packed
+
+
+class _RowTexts:
+    """Each row's serialized form (JSON object or ``<backup_status>`` element), by row object.
+
+    ``body`` gives the same bytes as one ``rows_to_json_bytes``/``rows_to_xml_bytes`` call over
+    the rows: rows seen before are reused, new ones are serialized in ``SERIALIZE_CHUNK``
+    batches, each batch as a document of its own that is cut into its rows. The cuts follow the
+    serializer exactly: the envelope's length comes from an empty document, and rows are split
+    where one ends and the next begins (``},{"report_date":``, ``</backup_status>``), a
+    sequence escaped text cannot contain. Entries are keyed by ``id(row)`` and hold the row, so
+    an id is never reused while its entry exists. Not thread-safe (the data lock serialises).
+    """
+
+    def __init__(self, fmt: str) -> None:
+        self._json = fmt == "json"
+        self._write = rows_to_json_bytes if self._json else rows_to_xml_bytes
+        self._tail = b"]}" if self._json else b"</list>\n"
+        empty = self._write((), page=1, page_size=0, count=0, links=())
+        self._batch_head = len(empty) - len(self._tail)
+        self._texts: dict[int, tuple[BackupStatusRow, bytes]] = {}
+
+    def body(
+        self,
+        rows: tuple[BackupStatusRow, ...] | list[BackupStatusRow],
+        links: list[Link],
+        pause: Callable[[], None],
+    ) -> bytes:
+        count = len(rows)
+        head = self._write((), page=1, page_size=count, count=count, links=links)
+        head = head[: len(head) - len(self._tail)]
+        known = self._texts
+        pieces: list[bytes] = []
+        new: list[tuple[int, BackupStatusRow]] = []
+        for i, row in enumerate(rows):
+            hit = known.get(id(row))
+            if hit is not None and hit[0] is row:
+                pieces.append(hit[1])
+            else:
+                pieces.append(b"")
+                new.append((i, row))
+            if not i % SERIALIZE_CHUNK:
+                pause()
+        for start in range(0, len(new), SERIALIZE_CHUNK):
+            batch = new[start : start + SERIALIZE_CHUNK]
+            texts = self._split([row for _, row in batch])
+            for (i, row), text in zip(batch, texts, strict=True):
+                pieces[i] = text
+                known[id(row)] = (row, text)
+            pause()
+        if len(known) > 2 * count + SERIALIZE_CHUNK:  # forget rows that changed since
+            self._texts = {id(row): (row, text) for row, text in zip(rows, pieces, strict=True)}
+        return b"".join((head, (b"," if self._json else b"").join(pieces), self._tail))
+
+    def _split(self, rows: list[BackupStatusRow]) -> list[bytes]:
+        whole = self._write(rows, page=1, page_size=0, count=0, links=())
+        inner = whole[self._batch_head : len(whole) - len(self._tail)]
+        if self._json:
+            cut = b'},{"report_date":'
+            parts = inner.split(cut)
+            texts = [b'{"report_date":' + part + b"}" for part in parts]
+            texts[0] = texts[0][len(b'{"report_date":') :]
+            texts[-1] = texts[-1][:-1]
+        else:
+            cut = b"</backup_status>"
+            texts = [part + cut for part in inner.split(cut)[:-1]]
+        if len(texts) != len(rows):  # the serializer changed its layout: fail loudly
+            raise RuntimeError("could not split serialized rows")
+        return texts
 
 
 # -- HTTP plumbing ---------------------------------------------------------------------------

@@ -3,12 +3,15 @@
 The field types are known up front, so whole CSV lines (``report_rows_to_lines``, what
 ``write_report_csv`` writes) are built without ``format_cell``'s per-value dispatch: a 100,000-row
 export then costs little more than the download.
+
+An optional last column (``flags``, e.g. ``stale_or_missing``: "Stale", "Missing" or empty) rides
+the same paths, so it gets the same quoting, injection guard, delimiter and BOM.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from typing import IO
 
@@ -23,26 +26,45 @@ from desktop_app.export.csv_writer import (
 )
 from desktop_app.report.rows import FIELD_NAMES, BackupStatusRow
 
+FLAG_FIELD = "stale_or_missing"
+"""The extra column's name: "Stale", "Missing" or empty per row (``report.derived.flag``)."""
 
-def report_rows_to_cells(rows: Iterable[BackupStatusRow]) -> Iterator[tuple[Cell, ...]]:
-    """Yield one tuple of final CSV cells per row, in ``FIELD_NAMES`` order.
+
+def report_rows_to_cells(
+    rows: Iterable[BackupStatusRow], flags: Iterable[str] | None = None
+) -> Iterator[tuple[Cell, ...]]:
+    """Yield one tuple of final CSV cells per row, in ``FIELD_NAMES`` order (then the flag).
 
     The plain rules of ``csv_writer.format_cell`` (datetimes ISO 8601 with their offset, a missing
     time empty, condition types joined with ``"; "``, text guarded against formula injection,
     numbers untouched). ``report_rows_to_lines`` is the tuned path and is held to this output.
     """
-    for row in rows:
-        yield tuple(format_cell(value) for value in row)
+    if flags is None:
+        for row in rows:
+            yield tuple(format_cell(value) for value in row)
+        return
+    for row, flag in zip(rows, flags, strict=True):
+        yield (*(format_cell(value) for value in row), format_cell(flag))
 
 
-def report_rows_to_lines(rows: Iterable[BackupStatusRow], delimiter: str = ",") -> Iterator[str]:
+def report_rows_to_lines(
+    rows: Iterable[BackupStatusRow], delimiter: str = ",", flags: Iterable[str] | None = None
+) -> Iterator[str]:
     """Yield each row as one finished CSV line (``\r\n``-terminated), byte for byte what
     ``csv.writer`` makes of ``report_rows_to_cells`` (a test holds them to that).
 
     The fast path of ``write_report_csv``: text is neutralised *and* quoted once per distinct
     value; datetimes, numbers and the ISO offsets never need quoting. About 40% less CPU than
-    ``csv.writer`` at 100,000 rows.
+    ``csv.writer`` at 100,000 rows. ``flags``: one more cell per row, last.
     """
+    if flags is not None:
+        lines = report_rows_to_lines(rows, delimiter)
+        d = resolve_delimiter(delimiter)
+        flags = list(flags)
+        ends = {flag: _flag_end(flag, d) for flag in set(flags)}
+        for line, flag in zip(lines, flags, strict=True):
+            yield line[:-2] + ends[flag]
+        return
     d = resolve_delimiter(delimiter)
     triggers = INJECTION_TRIGGERS
     texts: dict[str, str] = {}
@@ -84,6 +106,14 @@ def report_rows_to_lines(rows: Iterable[BackupStatusRow], delimiter: str = ",") 
         )
 
 
+def _flag_end(flag: str, d: str) -> str:
+    """The end of a line that carries ``flag`` as its last cell."""
+    if not flag:
+        return f"{d}\r\n"
+    guarded = "'" + flag if flag[:1] in INJECTION_TRIGGERS else flag
+    return f"{d}{quote_text(guarded, d)}\r\n"
+
+
 def write_report_csv(
     target: str | os.PathLike[str] | IO[str],
     rows: Iterable[BackupStatusRow],
@@ -92,15 +122,17 @@ def write_report_csv(
     bom: bool = True,
     progress: Callable[[int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    flags: Sequence[str] | None = None,
 ) -> int:
-    """Write every field of ``rows`` to ``target`` (path: atomically; stream: directly).
+    """Write every field of ``rows`` to ``target`` (path: atomically; stream: directly), plus
+    a ``FLAG_FIELD`` column from ``flags`` (one per row) when given.
 
     Returns the number of rows written; raises ``ExportError`` when the target cannot be written.
     """
     return write_csv_lines(
         target,
-        FIELD_NAMES,
-        report_rows_to_lines(rows, delimiter),
+        FIELD_NAMES if flags is None else (*FIELD_NAMES, FLAG_FIELD),
+        report_rows_to_lines(rows, delimiter, flags),
         delimiter=delimiter,
         bom=bom,
         progress=progress,

@@ -13,15 +13,18 @@ once, here (rows are matched by ``RowKey``; a set absent from the previous repor
   it runs) is older than the threshold; each report is judged at its own clock reading.
 
 Each set lands in at most one bucket. Nothing here imports Qt, so all of it is unit-tested.
+The row loops take a ``pause`` (see ``report.background.Pacer``), called every few dozen rows,
+because the tray runs them on a worker thread while the GUI thread draws the new report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from desktop_app.report.background import unpaced
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.status import ConditionStatus, status_severity
 
@@ -48,6 +51,7 @@ _WARNING: str = ConditionStatus.WARNING
 _RUNNING: str = ConditionStatus.RUNNING
 _COMPLETED: str = ConditionStatus.COMPLETED
 _RECOVERED_STATUSES = frozenset({_COMPLETED, _WARNING})
+_PAUSE_EVERY = 64  # rows between calls of ``pause``
 
 
 class ChangeKind(StrEnum):
@@ -104,6 +108,7 @@ def diff_reports(
     *,
     previous_now: datetime | None = None,
     stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
+    pause: Callable[[], None] = unpaced,
 ) -> ReportChanges:
     """Compare two reports by backup-set key (see the module docstring for every rule).
 
@@ -116,13 +121,16 @@ def diff_reports(
         previous_now = fetched if fetched is not None else now
     prev_rows = previous.rows if isinstance(previous, Report) else previous
     cur_rows = current.rows if isinstance(current, Report) else current
-    # Hot loop (100k rows per refresh, on the GUI thread): tuple indexes instead of attribute
-    # names, and one cutoff comparison instead of a subtraction per row.
+    # Hot loop (100k rows per refresh): tuple indexes instead of attribute names, and one
+    # cutoff comparison instead of a subtraction per row.
     prev_cutoff = previous_now - stale_after
     cutoff = now - stale_after
     failure, warning = _FAILURE, _WARNING
     before: dict[RowKey, tuple[str, bool]] = {}
-    for row in prev_rows:
+    every = _PAUSE_EVERY
+    for i, row in enumerate(prev_rows):
+        if not i % every:
+            pause()
         activity = row[6] if row[6] is not None else row[5]
         before[(row[1], row[2], row[4])] = (
             row[7],
@@ -133,7 +141,9 @@ def diff_reports(
     warnings: list[BackupStatusRow] = []
     recovered: list[BackupStatusRow] = []
     stale: list[BackupStatusRow] = []
-    for row in cur_rows:
+    for i, row in enumerate(cur_rows):
+        if not i % every:
+            pause()
         status = row[7]
         old_status, was_stale = before.get((row[1], row[2], row[4]), unknown)
         if status == failure:  # decided without the clock: failing outranks stale
@@ -278,6 +288,7 @@ def summarize_report(
     rows: Iterable[BackupStatusRow],
     now: datetime,
     stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
+    pause: Callable[[], None] = unpaced,
 ) -> StatusSummary:
     """Counts and the worst state: FAILURE > WARNING (or an unknown status) > STALE > all good.
 
@@ -287,7 +298,9 @@ def summarize_report(
     failures: list[BackupStatusRow] = []
     stale = 0
     cutoff = now - stale_after
-    for row in rows:
+    for i, row in enumerate(rows):
+        if not i % _PAUSE_EVERY:
+            pause()
         status = row.condition_status
         counts[status] = counts.get(status, 0) + 1
         if status == _FAILURE:

@@ -7,6 +7,14 @@ model (``ui.table_model``) only adapts it.
 
 Everything heavy runs as C-level iteration (``sorted`` with ``list.__getitem__`` keys, ``map``,
 ``itertools.compress``, ``bytes`` masks), never a Python-level loop per row.
+
+Missing sets (in an earlier report, not in this one; known from the history) are extra rows
+appended after the report's rows, each the set's last known row: source numbers
+``>= report_size`` are missing rows. They sort with the others (their status ranks before every
+real status: missing is the most serious problem), match searches, and are shown only while a
+key filter lists them (the Missing / Needs attention toggles, a customer, a notification). The
+"All" view is the current report, so its count is the sum of the status counts; no status
+filter ever matches a missing row, and status counts never count one.
 """
 
 from __future__ import annotations
@@ -30,6 +38,10 @@ _FEW_PERSISTENT = 8  # below this many lookups, scanning the index beats buildin
 # haystack sort exactly like the (customer, computer, backup set) tuple of its row.
 _FIELD_SEPARATOR = "\0"
 _INVERT_FLAGS = bytes.maketrans(b"\x00\x01", b"\x01\x00")
+# The status of a missing row in the status list: never a report value, so no status filter or
+# status count matches it.
+_MISSING_STATUS = "\0missing"
+_MISSING_RANK = -1  # sorts before the worst real status
 
 
 class SortField(StrEnum):
@@ -79,6 +91,14 @@ class _KeyMaker:
     def __init__(self, rows: Sequence[BackupStatusRow]) -> None:
         self._rows = rows
         self._times: dict[str, list[float | None]] = {}
+
+    def replace_tail(self, keep: int, rows: Sequence[BackupStatusRow]) -> None:
+        """Rows from ``keep`` on are now ``rows[keep:]``: cached times keep their head."""
+        tail = rows[keep:]
+        for attr, times in self._times.items():
+            del times[keep:]
+            times.extend(_timestamps(map(attrgetter(attr), tail)))
+        self._rows = rows
 
     def times(self, attr: str) -> list[float | None]:
         times = self._times.get(attr)
@@ -199,18 +219,36 @@ class RowIndex:
             self.view_row_of_source(self._index[0])
 
     # --- loading -------------------------------------------------------------------------
-    def load(self, rows: Iterable[BackupStatusRow], now: datetime) -> None:
-        """Replace the rows; keeps sort and filters, recomputes the view."""
+    def load(
+        self,
+        rows: Iterable[BackupStatusRow],
+        now: datetime,
+        missing: Iterable[BackupStatusRow] = (),
+    ) -> None:
+        """Replace the rows; keeps sort and filters, recomputes the view.
+
+        ``missing``: the last known rows of the missing sets (see module docstring); any whose
+        key is in ``rows`` is dropped (the set is back).
+        """
         self._rows: tuple[BackupStatusRow, ...] = tuple(rows)
+        self._report_size = len(self._rows)
+        self._missing_rows: tuple[BackupStatusRow, ...] = ()
         self._now = now
         self._statuses: list[str] = list(map(attrgetter("condition_status"), self._rows))
         self._all_counts: Counter[str] = Counter(self._statuses)
         self._haystacks: list[str] = search_haystacks(self._rows)
         self._key_maker = _KeyMaker(self._rows)
         self._keys: dict[SortField, list[Any]] = {}
-        self._has_missing: dict[SortField, bool] = {}
+        self._has_none: dict[SortField, bool] = {}
         self._base: list[int] | None = None
         self._key_to_source: dict[RowKey, int] | None = None
+        missing = tuple(missing)
+        if missing:
+            self._replace_missing(self.absent_from_report(missing))
+        self._refilter()
+
+    def _refilter(self) -> None:
+        """Recompute every mask, the order and the view (after the rows changed)."""
         self._search_cache: dict[str, tuple[list[int], bytes]] = {}
         self._counts: dict[str, int] | None = None
         self._search_mask = self._search(self._query)
@@ -218,6 +256,80 @@ class RowIndex:
         self._status_mask = self._statuses_mask(self._status_filter)
         self._order = self._sorted_order()
         self._apply_filters()
+
+    # --- missing rows ----------------------------------------------------------------------
+    @property
+    def report_size(self) -> int:
+        """How many rows the report has; sources from here on are missing rows."""
+        return self._report_size
+
+    @property
+    def missing_rows(self) -> tuple[BackupStatusRow, ...]:
+        """The missing rows held (sources ``report_size`` onwards, in this order)."""
+        return self._missing_rows
+
+    def is_missing(self, source: int) -> bool:
+        return source >= self._report_size
+
+    def set_missing(self, missing: Iterable[BackupStatusRow]) -> bool:
+        """Replace the missing rows (see :meth:`load`); returns whether anything changed.
+
+        Cost: the report's cached keys, base order and key lookup are kept; the sort runs
+        again over keys already computed (as fast as clicking a column header).
+        """
+        wanted = self.absent_from_report(tuple(missing))
+        if wanted == self._missing_rows:
+            return False
+        self._replace_missing(wanted)
+        self._refilter()
+        return True
+
+    def absent_from_report(
+        self, missing: tuple[BackupStatusRow, ...]
+    ) -> tuple[BackupStatusRow, ...]:
+        """``missing`` without the sets the report holds (and without repeated keys)."""
+        lookup = self._key_index()
+        n = self._report_size
+        kept: dict[RowKey, BackupStatusRow] = {}
+        for row in missing:
+            key = row.key
+            source = lookup.get(key)
+            if (source is None or source >= n) and key not in kept:
+                kept[key] = row
+        return tuple(kept.values())
+
+    def _replace_missing(self, missing: tuple[BackupStatusRow, ...]) -> None:
+        """Swap the rows after the report's for ``missing``, patching every cache."""
+        n = self._report_size
+        old = self._missing_rows
+        self._missing_rows = missing
+        self._rows = self._rows[:n] + missing
+        del self._statuses[n:]
+        self._statuses.extend(repeat(_MISSING_STATUS, len(missing)))
+        del self._haystacks[n:]
+        self._haystacks.extend(search_haystacks(missing))
+        self._key_maker.replace_tail(n, self._rows)
+        tail_keys = _KeyMaker(missing)
+        for field, keys in list(self._keys.items()):
+            if field is SortField.STATUS:
+                del self._keys[field]  # ranks are recomputed over the new statuses
+                continue
+            del keys[n:]
+            keys.extend(tail_keys.keys(field, self._now))
+        self._has_none.clear()
+        if self._base is not None:
+            haystack = self._haystacks.__getitem__
+            base = list(compress(self._base, map(n.__gt__, self._base)))
+            # Two sorted runs: the stable sort merges them in linear time.
+            base.extend(sorted(range(n, n + len(missing)), key=haystack))
+            base.sort(key=haystack)
+            self._base = base
+        lookup = self._key_to_source
+        if lookup is not None:
+            for row in old:
+                lookup.pop(row.key, None)
+            sources = range(n, len(self._rows))
+            lookup.update(zip(map(attrgetter("key"), missing), sources, strict=True))
 
     def refresh_now(self, now: datetime) -> None:
         """Move the clock that ages are measured from; the order by age does not change."""
@@ -257,7 +369,12 @@ class RowIndex:
         """The cached sort keys of ``field``, one per source row."""
         keys = self._keys.get(field)
         if keys is None:
-            keys = self._key_maker.keys(field, self._now)
+            if field is SortField.STATUS:
+                rank = status_rank(self._all_counts)
+                rank[_MISSING_STATUS] = _MISSING_RANK
+                keys = list(map(rank.__getitem__, self._statuses))
+            else:
+                keys = self._key_maker.keys(field, self._now)
             self._keys[field] = keys
         return keys
 
@@ -273,9 +390,9 @@ class RowIndex:
             return range(len(self._rows))
         keys = self.keys(field)
         base = self._base_order()
-        if field not in self._has_missing:
-            self._has_missing[field] = None in keys
-        if not self._has_missing[field]:
+        if field not in self._has_none:
+            self._has_none[field] = None in keys
+        if not self._has_none[field]:
             return sorted(base, key=keys.__getitem__, reverse=self._descending)
         present_flags = bytes(map(is_not, map(keys.__getitem__, base), repeat(None)))
         present = list(compress(base, present_flags))
@@ -330,9 +447,18 @@ class RowIndex:
         return True
 
     def _statuses_mask(self, wanted: frozenset[str] | None) -> bytes | None:
-        if wanted is None or wanted.issuperset(self._all_counts):
+        if wanted is None:
+            return None
+        if wanted.issuperset(self._all_counts) and not self._missing_rows:
             return None
         return bytes(map(wanted.__contains__, self._statuses))
+
+    def _missing_hidden_mask(self) -> bytes | None:
+        """Hides the missing rows unless a key filter decides (see module docstring)."""
+        m = len(self._missing_rows)
+        if not m or self._key_filter is not None:
+            return None
+        return b"\x01" * self._report_size + b"\x00" * m
 
     def _keys_mask(self, wanted: frozenset[RowKey] | None) -> bytes | None:
         if wanted is None:
@@ -374,7 +500,8 @@ class RowIndex:
 
     def _apply_filters(self) -> None:
         n = len(self._rows)
-        mask = _and_masks(n, (self._status_mask, self._search_mask, self._key_mask))
+        masks = (self._status_mask, self._search_mask, self._key_mask, self._missing_hidden_mask())
+        mask = _and_masks(n, masks)
         self._mask = mask
         order = self._order
         if mask is None:
@@ -393,7 +520,11 @@ class RowIndex:
         Ordered worst first."""
         if self._counts is None:
             mask = _and_masks(len(self._rows), (self._search_mask, self._key_mask))
-            counts = self._all_counts if mask is None else Counter(compress(self._statuses, mask))
+            if mask is None:
+                counts = self._all_counts
+            else:
+                counts = Counter(compress(self._statuses, mask))
+                counts.pop(_MISSING_STATUS, None)
             names = sorted(
                 set(ConditionStatus) | set(self._all_counts), key=lambda s: (status_severity(s), s)
             )
@@ -435,11 +566,24 @@ class RowIndex:
         source = self.source_of_key(key)
         return None if source is None else self.view_row_of_source(source)
 
+    def missing_shown(self) -> int:
+        """How many of the shown rows are missing rows."""
+        m = len(self._missing_rows)
+        if not m:
+            return 0
+        mask = self._mask
+        return m if mask is None else mask.count(1, self._report_size)
 
-def prepare_view(rows: Iterable[BackupStatusRow], now: datetime, spec: ViewSpec) -> RowIndex:
+
+def prepare_view(
+    rows: Iterable[BackupStatusRow],
+    now: datetime,
+    spec: ViewSpec,
+    missing: Iterable[BackupStatusRow] = (),
+) -> RowIndex:
     """A loaded, sorted, filtered and warmed index: all the per-row work of showing a report."""
     index = RowIndex(spec)
-    index.load(rows, now)
+    index.load(rows, now, missing)
     index.warm()
     return index
 
@@ -458,14 +602,18 @@ class ViewPreparer:
     ``spec`` is set by the GUI thread whenever the user sorts or filters; the worker reads it
     once per report. If the user changes the view while a fetch runs, the GUI re-applies its
     newer spec when it adopts the result (rare, and no worse than preparing on the GUI thread).
+    ``missing`` (the last known rows of the missing sets, also set by the GUI thread) is
+    appended the same way, so a refresh that changes no missing set costs the GUI nothing.
     """
 
     def __init__(self, clock: Callable[[], datetime], spec: ViewSpec | None = None) -> None:
         self._clock = clock
         self.spec = spec if spec is not None else ViewSpec()
+        self.missing: tuple[BackupStatusRow, ...] = ()
 
     def __call__(self, result: object) -> object:
         """Anything but a ``Report`` passes through unchanged."""
         if not isinstance(result, Report):
             return result
-        return PreparedReport(result, prepare_view(result.rows, self._clock(), self.spec))
+        view = prepare_view(result.rows, self._clock(), self.spec, self.missing)
+        return PreparedReport(result, view)

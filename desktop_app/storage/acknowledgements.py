@@ -37,7 +37,7 @@ def _from_ts(value: float | None) -> datetime | None:
 
 
 class AcknowledgementStore:
-    """Adds, lists and clears acknowledgements; ``user`` names who acknowledged."""
+    """Adds, lists, clears and discards acknowledgements; ``user`` names who acknowledged."""
 
     def __init__(
         self,
@@ -125,3 +125,24 @@ class AcknowledgementStore:
                 keys,
             )
             return int(db.total_changes - before)
+
+    def discard(self, acks: Iterable[Acknowledgement]) -> list[Acknowledgement]:
+        """Delete exactly these acknowledgements; returns the ones that were still stored.
+
+        Unlike ``clear`` this matches the moment of acknowledging too, so an acknowledgement
+        made again since the caller read ``acks`` (a newer one for the same set) survives.
+        """
+        acks = list(acks)
+        if not acks or not self._db.available:
+            return []
+        removed: list[Acknowledgement] = []
+        with self._db.write() as db:
+            for ack in acks:
+                cursor = db.execute(
+                    "DELETE FROM acknowledgement WHERE username = ? AND computer_id = ?"
+                    " AND backupset_name = ? AND acknowledged_at = ?",
+                    (*ack.key, ack.at.timestamp()),
+                )
+                if cursor.rowcount:
+                    removed.append(ack)
+        return removed

@@ -11,8 +11,11 @@ refresh that lacks it and cleared when it comes back.
 
 Call ``record`` on a worker thread (it writes through the database's writer connection); the
 queries use the reader connection and are safe from the GUI thread meanwhile (see
-``storage.database``). Retention (default 90 days) purges old states, refreshes and sets missing
-for longer, at most once an hour, as part of ``record``; each set's current state is always kept.
+``storage.database``). ``pause`` (see ``report.background.Pacer``) is called every few hundred
+rows and between write batches, so a GUI process can let the recording leave it the GIL; no
+single call holds the GIL for long (the writes go in batches of ``WRITE_BATCH`` rows).
+Retention (default 90 days) purges old states, refreshes and sets missing for longer, at most
+once an hour, as part of ``record``; each set's current state is always kept.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from desktop_app.report.background import unpaced
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.status import (
     ConditionStatus,
@@ -58,6 +62,8 @@ HISTORY_FILE_NAME = "history.sqlite3"
 DEMO_HISTORY_FILE_NAME = "demo-history.sqlite3"
 DEFAULT_RETENTION = timedelta(days=90)
 PURGE_INTERVAL = timedelta(hours=1)
+WRITE_BATCH = 128  # rows per executemany: the GIL is held while binding, and pauses come between
+_PAUSE_EVERY = 64  # rows between calls of ``pause`` (well under a millisecond of work)
 _TYPES_SEPARATOR = "\x1f"
 
 Clock = Callable[[], datetime]
@@ -141,7 +147,8 @@ class HistoryStore:
     """Records refreshed reports and answers the detail pane's and the summary's questions.
 
     ``clock`` returns an aware UTC datetime (retention, default fetch times). ``message`` is a
-    sentence for the user when the database had to be recovered or history is off.
+    sentence for the user when the database had to be recovered or history is off. ``pause`` is
+    called now and then while recording and warming up (on the recording thread).
     """
 
     def __init__(
@@ -151,12 +158,14 @@ class HistoryStore:
         retention: timedelta = DEFAULT_RETENTION,
         *,
         database: Database | None = None,
+        pause: Callable[[], None] = unpaced,
     ) -> None:
         self._clock = clock
         self.retention = retention
         self.database = database if database is not None else Database(path, clock)
+        self._pause = pause
         self._content: dict[RowKey, tuple[int, _Content]] | None = None
-        self._present: set[RowKey] = set()
+        self._present: Collection[RowKey] = set()
         self._missing: set[RowKey] = set()
         self._next_set_id = 1
         self._last_purge: datetime | None = None
@@ -195,19 +204,25 @@ class HistoryStore:
         when = int(_ts(fetched_at or self._clock()))
         if not self.database.available:
             return RecordResult(0, 0, 0, 0, 0, 0.0)
+        pause = self._pause
         content = self._load_content()
         get = content.get
         current: dict[RowKey, BackupStatusRow] = {}
+        for i, row in enumerate(rows):
+            current[(row[1], row[2], row[4])] = row
+            if not i % _PAUSE_EVERY:
+                pause()
         changed: list[tuple[int, BackupStatusRow]] = []
-        for row in rows:
-            key = (row[1], row[2], row[4])
-            current[key] = row
-        for key, row in current.items():
+        for i, (key, row) in enumerate(current.items()):
             known = get(key)
             if known is None or known[1] != row[5:]:
                 changed.append((known[0] if known is not None else 0, row))
-        gone = self._present.difference(current)
-        returned = self._missing.intersection(current)
+            if not i % _PAUSE_EVERY:
+                pause()
+        # Comprehensions rather than set operations: one C call over 100k keys holds the GIL.
+        gone = [key for key in self._present if key not in current]
+        pause()
+        returned = [key for key in self._missing if key in current]
 
         new_sets: list[tuple[int, str, int, str, int, int]] = []
         states: list[tuple[Any, ...]] = []
@@ -215,7 +230,7 @@ class HistoryStore:
         set_id = self._next_set_id
         offsets: dict[Any, int] = {}
         assigned: list[tuple[RowKey, int, _Content]] = []
-        for known_id, row in changed:
+        for i, (known_id, row) in enumerate(changed):
             if known_id == 0:
                 known_id = set_id
                 set_id += 1
@@ -224,42 +239,48 @@ class HistoryStore:
                 pointers.append((when, known_id))
             states.append((known_id, when, *_state_values(row, offsets)))
             assigned.append(((row[1], row[2], row[4]), known_id, row[5:]))
+            if not i % _PAUSE_EVERY:
+                pause()
 
         with self.database.write() as db:
             db.execute(
                 "INSERT INTO refresh (fetched_at, row_count, changed) VALUES (?, ?, ?)",
                 (when, len(current), len(changed)),
             )
-            db.executemany(
+            self._write(
+                db,
                 "INSERT INTO backup_set (id, username, computer_id, backupset_name, first_seen,"
                 " current_state) VALUES (?, ?, ?, ?, ?, ?)",
                 new_sets,
             )
             # OR REPLACE: two refreshes within one second keep the later content.
-            db.executemany(
+            self._write(
+                db,
                 "INSERT OR REPLACE INTO state (set_id, observed_at, report_date, computer_name,"
                 " start_ts, start_offset, end_ts, end_offset, condition_status, condition_types,"
                 " errors, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 states,
             )
-            db.executemany("UPDATE backup_set SET current_state = ? WHERE id = ?", pointers)
-            if gone:
-                db.executemany(
-                    "UPDATE backup_set SET missing_since = ? WHERE id = ?",
-                    [(when, content[key][0]) for key in gone],
-                )
-            if returned:
-                db.executemany(
-                    "UPDATE backup_set SET missing_since = NULL WHERE id = ?",
-                    [(content[key][0],) for key in returned],
-                )
+            self._write(db, "UPDATE backup_set SET current_state = ? WHERE id = ?", pointers)
+            self._write(
+                db,
+                "UPDATE backup_set SET missing_since = ? WHERE id = ?",
+                [(when, content[key][0]) for key in gone],
+            )
+            self._write(
+                db,
+                "UPDATE backup_set SET missing_since = NULL WHERE id = ?",
+                [(content[key][0],) for key in returned],
+            )
         # Only now, after the commit, does memory follow the database.
         self._next_set_id = set_id
-        for key, known_id, values in assigned:
+        for i, (key, known_id, values) in enumerate(assigned):
             content[key] = (known_id, values)
+            if not i % _PAUSE_EVERY:
+                pause()
         self._missing.difference_update(returned)
         self._missing.update(gone)
-        self._present = set(current)
+        self._present = current
         self._maybe_purge()
         return RecordResult(
             len(current),
@@ -269,6 +290,17 @@ class HistoryStore:
             len(returned),
             time.perf_counter() - started,
         )
+
+    def _write(self, db: sqlite3.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """``executemany`` in batches, pausing between them."""
+        for start in range(0, len(rows), WRITE_BATCH):
+            db.executemany(sql, rows[start : start + WRITE_BATCH])
+            self._pause()
+
+    @property
+    def known_sets(self) -> int:
+        """How many sets the in-memory cache holds (0 before the first record or warm-up)."""
+        return len(self._content) if self._content is not None else 0
 
     def warm_up(self) -> None:
         """Load the last content of every set now (about 0.6 s at 100k sets), so the first
@@ -296,7 +328,24 @@ class HistoryStore:
             type_lists: dict[str, tuple[str, ...]] = {}
             zones: dict[int | None, tzinfo] = {}
             stamp = datetime.fromtimestamp
-            for set_id, user, cid, name, gone, st, so, et, eo, status, types, e, w in cursor:
+            pause = self._pause
+            for i, (
+                set_id,
+                user,
+                cid,
+                name,
+                gone,
+                st,
+                so,
+                et,
+                eo,
+                status,
+                types,
+                e,
+                w,
+            ) in enumerate(cursor):
+                if not i % _PAUSE_EVERY:
+                    pause()
                 key = (user, cid, name)
                 if st is not None:
                     zone = zones.get(so) or zones.setdefault(so, _zone(so or 0))

@@ -10,10 +10,17 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import IntEnum
 
+from desktop_app.report.derived import MISSING, STALE
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import explain_condition_type, is_known_status
 from desktop_app.report.view_keys import SortField
-from desktop_app.ui.time_format import NO_VALUE, format_offset, format_span
+from desktop_app.ui.time_format import NO_VALUE, format_admin_time, format_offset, format_span
+
+MISSING_TEXT = "Missing"
+"""The Status cell of a missing set's row (its last known status is in the tooltip)."""
+FLAG_TITLE = "Stale or missing"
+"""The export's extra column: "Stale", "Missing" or empty (see :func:`flag_text`)."""
+_FLAG_TEXTS = {MISSING: "Missing", STALE: "Stale"}
 
 
 class Column(IntEnum):
@@ -221,9 +228,28 @@ def cell_tooltip(row: BackupStatusRow, column: Column, now: datetime) -> str:
     return _TOOLTIP[column](row, now)
 
 
-def export_value(row: BackupStatusRow, column: Column, now: datetime) -> object:
+def missing_tooltip(row: BackupStatusRow, missing_since: datetime | None) -> str:
+    """The Status tooltip of a missing set's row: since when, and what was last known."""
+    since = "" if missing_since is None else f" since {format_admin_time(missing_since)}"
+    return (
+        f"Missing{since}: in an earlier report, not in the latest one.\n"
+        f"Last known status: {status_text(row.condition_status)}\n{_explain_types(row)}"
+    )
+
+
+def flag_text(flag: str) -> str:
+    """A problem flag ("MISSING", "STALE", "") as the export writes it."""
+    return _FLAG_TEXTS.get(flag, "")
+
+
+def export_value(
+    row: BackupStatusRow, column: Column, now: datetime, *, missing: bool = False
+) -> object:
     """A cell for CSV: raw times (ISO 8601 with offset), numbers and lists stay typed so the
-    writer formats them losslessly; everything else is exactly the text the table shows."""
+    writer formats them losslessly; everything else is exactly the text the table shows
+    (``missing``: the row is a missing set's last known row, its Status reads "Missing")."""
+    if missing and column is Column.STATUS:
+        return MISSING_TEXT
     if column is Column.STARTED:
         return row.local_start
     if column is Column.ENDED:

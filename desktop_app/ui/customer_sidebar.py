@@ -6,6 +6,11 @@ this module only shows them. A few thousand customers at most, so a plain list m
 Signals:
     CustomerSidebar.customers_selected(object): the ``frozenset`` of selected usernames
         (empty: no customer filter).
+    CustomerSidebar.export_requested(object): the context menu's "Export summary…": the
+        ``frozenset`` of usernames to export, or ``None`` for every customer.
+
+The sort order and whether the sidebar is shown are remembered (``bind_settings``); the
+selection is not: whoever reopens the app expects to see every customer.
 """
 
 from __future__ import annotations
@@ -18,33 +23,56 @@ from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
+    QSettings,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.report.customers import CustomerCounts, by_problems
+from desktop_app.ui.remembered_choices import read_bool
 
-__all__ = ["CUSTOMER_ROLE", "CustomerListModel", "CustomerSidebar", "customer_text"]
+__all__ = [
+    "CUSTOMER_ROLE",
+    "SORT_BY_NAME",
+    "SORT_BY_PROBLEMS",
+    "CustomerListModel",
+    "CustomerSidebar",
+    "customer_text",
+    "order_customers",
+]
 
 CUSTOMER_ROLE = Qt.ItemDataRole.UserRole + 1
 _AnyIndex = QModelIndex | QPersistentModelIndex
 SORT_BY_PROBLEMS = "problems"
 SORT_BY_NAME = "name"
+SORT_MODES = (SORT_BY_PROBLEMS, SORT_BY_NAME)
+SORT_KEY = "customers/sort"
+VISIBLE_KEY = "customers/visible"
+
+
+def order_customers(customers: Sequence[CustomerCounts], mode: str) -> list[CustomerCounts]:
+    """The sidebar's order: most problems first, or by name (case-insensitive)."""
+    if mode == SORT_BY_PROBLEMS:
+        return by_problems(customers)
+    return sorted(customers, key=lambda c: (c.username.casefold(), c.username))
 
 
 def customer_text(c: CustomerCounts) -> str:
-    """``acme-dental — 12 sets: 2 failing, 1 stale`` (problems named, never only coloured)."""
+    """``acme-dental`` over ``12 sets: 2 failing, 1 stale``: two lines, so a narrow sidebar
+    never cuts off the counts (problems named, never only coloured)."""
     sets = "1 set" if c.backup_sets == 1 else f"{c.backup_sets} sets"
     parts = [
         f"{n} {word}"
@@ -56,7 +84,7 @@ def customer_text(c: CustomerCounts) -> str:
         )
         if n
     ]
-    return f"{c.username} — {sets}" + (": " + ", ".join(parts) if parts else ": all fine")
+    return f"{c.username}\n{sets}" + (": " + ", ".join(parts) if parts else ": all fine")
 
 
 class CustomerListModel(QAbstractListModel):
@@ -95,9 +123,7 @@ class CustomerListModel(QAbstractListModel):
         return self._sort
 
     def _ordered(self, customers: Sequence[CustomerCounts]) -> list[CustomerCounts]:
-        if self._sort == SORT_BY_PROBLEMS:
-            return by_problems(customers)
-        return sorted(customers, key=lambda c: (c.username.casefold(), c.username))
+        return order_customers(customers, self._sort)
 
     def customer_at(self, row: int) -> CustomerCounts:
         return self._customers[row]
@@ -115,8 +141,10 @@ class CustomerListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._customers):
             return None
         c = self._customers[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return customer_text(c)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return customer_text(c).replace("\n", ", ")
         if role == Qt.ItemDataRole.ToolTipRole:
             worst = c.worst_status or "no rows"
             return (
@@ -137,6 +165,7 @@ class CustomerSidebar(QWidget):
     """A sortable, multi-select customer list with a "Show all" button (see module docstring)."""
 
     customers_selected = Signal(object)
+    export_requested = Signal(object)
 
     def __init__(
         self,
@@ -148,6 +177,7 @@ class CustomerSidebar(QWidget):
         self.model = CustomerListModel(icon_for_status, self)
         self._selected: frozenset[str] = frozenset()
         self._updating = False
+        self._settings: QSettings | None = None  # set by bind_settings
 
         title = QLabel("Customers")
         title.setObjectName("customerTitle")
@@ -156,9 +186,7 @@ class CustomerSidebar(QWidget):
         self.sort_box.setAccessibleName("Sort customers")
         self.sort_box.addItem("Most problems first", SORT_BY_PROBLEMS)
         self.sort_box.addItem("By name", SORT_BY_NAME)
-        self.sort_box.currentIndexChanged.connect(
-            lambda _i: self.model.set_sort(str(self.sort_box.currentData()))
-        )
+        self.sort_box.currentIndexChanged.connect(lambda _i: self._on_sort_chosen())
         self.view = QListView()
         self.view.setObjectName("customerList")
         self.view.setAccessibleName("Customers")
@@ -166,8 +194,11 @@ class CustomerSidebar(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setUniformItemSizes(True)
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
-        self.clear_button = QPushButton("Show all customers")
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._show_context_menu)
+        self.clear_button = QPushButton("Show &all customers")
         self.clear_button.setObjectName("customerClear")
+        self.clear_button.setAccessibleName("Show all customers")
         self.clear_button.clicked.connect(self.clear_selection)
         self.clear_button.setEnabled(False)
 
@@ -179,6 +210,73 @@ class CustomerSidebar(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.clear_button)
+
+        # Like QDockWidget.toggleViewAction: the View menu's way to hide and show the sidebar.
+        self.toggle_action = QAction("&Customer sidebar", self)
+        self.toggle_action.setObjectName("toggleCustomerSidebar")
+        self.toggle_action.setCheckable(True)
+        self.toggle_action.setChecked(True)
+        self.toggle_action.setShortcut(QKeySequence("F9"))
+        self.toggle_action.setStatusTip("Show or hide the customer list (F9)")
+        self.toggle_action.toggled.connect(self._set_shown)
+
+    # --- remembered choices -------------------------------------------------------------------
+    def bind_settings(self, settings: QSettings) -> None:
+        """Restore the sort order and visibility from ``settings`` and keep them there.
+
+        A value that is not one this version writes (corrupt, or from a future one) means the
+        default: most problems first, shown.
+        """
+        mode = settings.value(SORT_KEY)
+        if isinstance(mode, str) and mode in SORT_MODES:
+            self.set_sort_mode(mode)
+        shown = read_bool(settings, VISIBLE_KEY, True)
+        self.toggle_action.setChecked(shown)
+        self._set_shown(shown)
+        self._settings = settings
+
+    def set_sort_mode(self, mode: str) -> None:
+        row = self.sort_box.findData(mode)
+        if row >= 0:
+            self.sort_box.setCurrentIndex(row)
+
+    def sort_mode(self) -> str:
+        return self.model.sort_mode()
+
+    def _on_sort_chosen(self) -> None:
+        mode = str(self.sort_box.currentData())
+        self.model.set_sort(mode)
+        if self._settings is not None:
+            self._settings.setValue(SORT_KEY, mode)
+
+    def _set_shown(self, shown: bool) -> None:
+        if not shown and self._selected:
+            self.clear_selection()  # a hidden filter would silently hide rows
+        self.setVisible(shown)
+        if self._settings is not None:
+            self._settings.setValue(VISIBLE_KEY, shown)
+
+    # --- context menu -------------------------------------------------------------------------
+    def context_menu(self) -> QMenu:
+        """Export summaries and "show all" (built fresh for each showing)."""
+        menu = QMenu(self)
+        menu.setObjectName("customerMenu")
+        selected = self._selected
+        if selected:
+            n = len(selected)
+            text = f"Export summary of the {n} selected customer{'s' if n > 1 else ''}…"
+            menu.addAction(text, lambda: self.export_requested.emit(selected))
+        every = menu.addAction("&Export summary of all customers…")
+        every.triggered.connect(lambda: self.export_requested.emit(None))
+        menu.addSeparator()
+        show_all = menu.addAction("Show &all customers", self.clear_selection)
+        show_all.setEnabled(bool(selected))
+        return menu
+
+    def _show_context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu()
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.deleteLater()
 
     def set_customers(self, customers: Sequence[CustomerCounts]) -> None:
         """Replace the list, keeping the selection of customers that are still there."""

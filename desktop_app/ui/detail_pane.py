@@ -2,6 +2,10 @@
 
 ``detail_fields`` is the single source of the pane's wording: the widget shows it and
 ``details_text`` (the "Copy details" text) joins it, so what is copied is what is shown.
+
+A missing set (in an earlier report, not in the latest; the history says since when) shows its
+last known row, its status reading "Missing (last known: …)" with the missing icon, and a
+"Missing since" line.
 """
 
 from __future__ import annotations
@@ -103,21 +107,43 @@ class DetailField:
     admin: str | None = None
 
 
+def missing_status_text(row: BackupStatusRow) -> str:
+    return f"Missing (last known: {status_text(row.condition_status)})"
+
+
+def missing_since_text(missing_since: datetime, now: datetime, local_tz: tzinfo | None) -> str:
+    when = format_admin_time(missing_since, local_tz)
+    return f"{when} ({format_age(missing_since, now)}); not in the latest report"
+
+
 def detail_fields(
-    row: BackupStatusRow, now: datetime, local_tz: tzinfo | None = None
+    row: BackupStatusRow,
+    now: datetime,
+    local_tz: tzinfo | None = None,
+    missing_since: datetime | None = None,
 ) -> list[DetailField]:
-    """Every field of ``row`` as display text, in display order."""
+    """Every field of ``row`` as display text, in display order (``missing_since``: the set
+    is missing and ``row`` is its last known row)."""
     conditions = "; ".join(f"{explain_condition_type(t)} ({t})" for t in row.condition_types)
 
     def admin(value: datetime | None) -> str | None:
         return None if value is None else format_admin_time(value, local_tz)
 
     ended = format_computer_time(row.local_end) if row.local_end else "Not yet (still running)"
+    if missing_since is None:
+        status = [DetailField("status", "Status", status_text(row.condition_status))]
+    else:
+        status = [
+            DetailField("status", "Status", missing_status_text(row)),
+            DetailField(
+                "missingSince", "Missing since", missing_since_text(missing_since, now, local_tz)
+            ),
+        ]
     return [
         DetailField("customer", "Customer", row.username),
         DetailField("computer", "Computer", f"{row.computer_name} (ID {row.computer_id})"),
         DetailField("backupSet", "Backup set", row.backupset_name),
-        DetailField("status", "Status", status_text(row.condition_status)),
+        *status,
         DetailField("conditions", "Conditions", conditions or "None reported"),
         DetailField(
             "started", "Started", format_computer_time(row.local_start), admin(row.local_start)
@@ -172,10 +198,15 @@ def history_texts(
     return texts
 
 
-def details_text(row: BackupStatusRow, now: datetime, local_tz: tzinfo | None = None) -> str:
+def details_text(
+    row: BackupStatusRow,
+    now: datetime,
+    local_tz: tzinfo | None = None,
+    missing_since: datetime | None = None,
+) -> str:
     """A plain-text summary of every field, one per line (what "Copy details" copies)."""
     lines = []
-    for field in detail_fields(row, now, local_tz):
+    for field in detail_fields(row, now, local_tz, missing_since):
         line = f"{field.label}: {field.value}"
         if field.admin is not None:
             line += f" (your time: {field.admin})"
@@ -226,6 +257,7 @@ class DetailPane(QWidget):
         self._history = history
         self._acknowledgement = acknowledgement
         self._row: BackupStatusRow | None = None
+        self._missing_since: datetime | None = None
         self._values: dict[str, QLabel] = {}
         self._admin: dict[str, QLabel] = {}
         self._field_labels: list[QLabel] = []
@@ -302,6 +334,8 @@ class DetailPane(QWidget):
         self._values["status"] = _value_label("statusValue", "Status")
         status_row.addWidget(self._values["status"], 1)
         form.addRow(self._field_label("Status"), status_row)
+        self._add_row("missingSince", "Missing since")
+        self._form.setRowVisible(self._values["missingSince"], False)
 
         self._badges = QWidget()
         self._badges.setObjectName("conditionBadges")
@@ -415,6 +449,10 @@ class DetailPane(QWidget):
         self._acknowledgement = acknowledgement
         self.refresh()
 
+    def missing_since(self) -> datetime | None:
+        """Since when the shown set is missing (from the history), else ``None``."""
+        return self._missing_since
+
     def set_row(self, row: BackupStatusRow | None) -> None:
         """Show ``row``; ``None`` shows the empty state."""
         self._row = row
@@ -435,7 +473,7 @@ class DetailPane(QWidget):
         """The shown row as plain text; empty when nothing is shown."""
         if self._row is None:
             return ""
-        return details_text(self._row, self._now(), self._local_tz)
+        return details_text(self._row, self._now(), self._local_tz, self._missing_since)
 
     def copy_details(self) -> None:
         text = self.details_text()
@@ -448,25 +486,30 @@ class DetailPane(QWidget):
 
     def _render(self, row: BackupStatusRow) -> None:
         self._title.setText(row.backupset_name)
-        for field in detail_fields(row, self._now(), self._local_tz):
+        history = self._safe_history(row.key) if self._history is not None else None
+        missing_since = history.missing_since if history is not None else None
+        self._missing_since = missing_since
+        for field in detail_fields(row, self._now(), self._local_tz, missing_since):
             if field.key in self._values and field.key != "conditions":
                 self._values[field.key].setText(field.value)
             if field.key in self._admin:
                 admin = self._admin[field.key]
                 admin.setText(f"Your time: {field.admin}" if field.admin else "")
                 admin.setVisible(field.admin is not None)
-        icon = self._icons.status_icon(row.condition_status)
+        self._form.setRowVisible(self._values["missingSince"], missing_since is not None)
+        shown_status = "MISSING" if missing_since is not None else row.condition_status
+        icon = self._icons.status_icon(shown_status)
         self._status_icon.setPixmap(icon.pixmap(QSize(20, 20), self.devicePixelRatioF()))
-        self._status_icon.setAccessibleName(f"Status icon: {status_text(row.condition_status)}")
+        label = "Missing" if missing_since is not None else status_text(row.condition_status)
+        self._status_icon.setAccessibleName(f"Status icon: {label}")
         self._set_badges(row.condition_types)
-        self._render_history(row)
+        self._render_history(row, history)
 
-    def _render_history(self, row: BackupStatusRow) -> None:
+    def _render_history(self, row: BackupStatusRow, history: SetHistory | None) -> None:
         if self._history is None:
             self._set_history_visible(False)
             return
         self._set_history_visible(True)
-        history = self._safe_history(row.key)
         ack = self._acknowledgement(row.key) if self._acknowledgement is not None else None
         self.history_strip.set_days(history.days if history is not None else ())
         for key, text in history_texts(history, ack, self._now(), self._local_tz).items():

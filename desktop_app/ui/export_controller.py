@@ -3,6 +3,9 @@
 The rows and columns are snapshotted on the GUI thread (cheap: references to immutable rows),
 then the shared Qt-free writer streams them to a temporary file that replaces the target only
 when complete, so a failed or cancelled export never leaves a half-written file.
+
+After the visible columns comes one more, "Stale or missing": "Stale", "Missing" or empty per
+row (a missing set's row also reads "Missing" in its Status cell, as on screen).
 """
 
 from __future__ import annotations
@@ -10,15 +13,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from desktop_app.export.csv_writer import ExportCancelled, ExportError, write_csv
-from desktop_app.report.rows import BackupStatusRow
-from desktop_app.ui.columns import Column, export_value
+from desktop_app.report.derived import MISSING, STALE
+from desktop_app.report.rows import BackupStatusRow, RowKey
+from desktop_app.ui.columns import FLAG_TITLE, Column, export_value, flag_text
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.table_model import ReportTableModel
 
@@ -105,6 +109,25 @@ def export_cells(
         yield [value(row, c) for c in columns]
 
 
+def flagged_export_cells(
+    rows: Sequence[BackupStatusRow],
+    missing: bytes,
+    stale: frozenset[RowKey],
+    columns: Sequence[Column],
+    now: datetime,
+) -> Iterator[list[object]]:
+    """Each row's cells (as :func:`columns.export_value`) plus its flag: "Missing" where
+    ``missing`` has a 1 for it, else "Stale" when its key is in ``stale``, else empty."""
+    missing_text, stale_text = flag_text(MISSING), flag_text(STALE)
+    for row, is_missing in zip(rows, missing, strict=True):
+        cells = [export_value(row, c, now, missing=bool(is_missing)) for c in columns]
+        if is_missing:
+            cells.append(missing_text)
+        else:
+            cells.append(stale_text if (row[1], row[2], row[4]) in stale else "")
+        yield cells
+
+
 class ExportController(QObject):
     """Asks where to save, snapshots the view, runs the export job and reports the outcome.
 
@@ -149,10 +172,9 @@ class ExportController(QObject):
         """Export the rows shown (or only the selected ones), visible columns in view order."""
         if self.job is not None:
             return None  # one export at a time
-        if selection_only:
-            rows = [self._model.row_at(r) for r in self._window.selected_view_rows()]
-        else:
-            rows = list(self._model.visible_rows())
+        rows, missing, stale = self._model.export_snapshot(
+            self._window.selected_view_rows() if selection_only else None
+        )
         if not rows:
             self._show_message("Export CSV", "There are no rows to export.")
             return None
@@ -165,13 +187,14 @@ class ExportController(QObject):
         self._settings.setValue("export/folder", str(target.parent))
         columns = self._window.visible_columns()
         header = [str(self._model.headerData(c, Qt.Orientation.Horizontal)) for c in columns]
+        header.append(FLAG_TITLE)
         delimiter = str(self._settings.value("export/delimiter", ","))
         bom = str(self._settings.value("export/bom", "true")).lower() != "false"
         now = self._model.now()
         job = ExportJob(
             target,
             header,
-            export_cells(rows, columns, lambda r, c: export_value(r, c, now)),
+            flagged_export_cells(rows, missing, stale, columns, now),
             delimiter=delimiter,
             bom=bom,
         )

@@ -7,6 +7,13 @@ report is kept. Opening the database (integrity check, migrations, cache warm-up
 at 100k sets) happens on the same thread, overlapping the first fetch. Daemon, like the fetcher:
 a quit mid-write cannot hang, and SQLite's WAL keeps the file consistent anyway.
 
+Each write and the warm-up run inside ``building_long_lived``: the history cache is built with
+the cyclic collector paused, and frozen when large, so no collection walks it while holding the
+GIL (see ``report.background``; hand the store a ``Pacer`` so its loops also leave the GIL to
+the GUI thread). ``delay`` holds each write back a moment after its report was taken from the
+mailbox: the report arrives when the GUI thread starts drawing it, and that burst of calls into
+Python is quickest without a worker wanting the GIL.
+
 Signals (queued to the GUI thread):
     ready(object): the open ``HistoryStore`` (hook up the detail pane's provider).
     recorded(object): a ``RecordResult`` after each write.
@@ -21,6 +28,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_app.report.background import building_long_lived
 from desktop_app.report.rows import Report
 from desktop_app.storage.history import HistoryStore
 
@@ -39,10 +47,15 @@ class HistoryRecorder(QObject):
     message = Signal(str)
 
     def __init__(
-        self, open_store: Callable[[], HistoryStore], parent: QObject | None = None
+        self,
+        open_store: Callable[[], HistoryStore],
+        parent: QObject | None = None,
+        *,
+        delay: float = 0.0,
     ) -> None:
         super().__init__(parent)
         self._open_store = open_store
+        self._delay = delay
         self._store: HistoryStore | None = None
         self._pending: object = None
         self._wake = threading.Condition()
@@ -96,9 +109,14 @@ class HistoryRecorder(QObject):
                 if job is _STOP:
                     self._pending = _STOP
                     break
+                if self._delay:  # taken: a report arriving meanwhile is written after it
+                    self._wake.wait_for(lambda: self._pending is _STOP, self._delay)
             if store is not None and isinstance(job, Report):
                 try:
-                    self.recorded.emit(store.record(job))
+                    with building_long_lived() as built:
+                        result = store.record(job)
+                        built.rows = result.rows
+                    self.recorded.emit(result)
                 except Exception:
                     log.exception("Could not record the report in the history")
         if store is not None:
@@ -108,7 +126,9 @@ class HistoryRecorder(QObject):
     def _open(self) -> HistoryStore | None:
         try:
             store = self._open_store()
-            store.warm_up()
+            with building_long_lived() as built:
+                store.warm_up()
+                built.rows = store.known_sets
         except Exception:
             log.exception("Could not open the history database")
             self.message.emit("History is off: the database could not be opened. See the log.")

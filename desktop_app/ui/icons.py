@@ -36,6 +36,7 @@ STATUS_FILES: dict[str, str] = {
     "RUNNING": "status-running.svg",
     "COMPLETED": "status-completed.svg",
     STALE: "status-stale.svg",
+    "MISSING": "status-missing.svg",  # a set no longer in the report (not a report value)
     "UNKNOWN": "status-unknown.svg",
 }
 ACTION_NAMES: tuple[str, ...] = ("refresh", "export", "search", "settings", "cancel")
@@ -117,7 +118,7 @@ class IconProvider:
         return icon
 
     def status_icon(self, status: str) -> QIcon:
-        """FAILURE/WARNING/RUNNING/COMPLETED/STALE; any other value gets the unknown icon."""
+        """FAILURE/WARNING/RUNNING/COMPLETED/STALE/MISSING; others get the unknown icon."""
         return self._svg_icon(STATUS_FILES[status_key(status)])
 
     def app_icon(self) -> QIcon:

@@ -430,6 +430,7 @@ class MainWindow(QMainWindow):
         sort_column = self.table.horizontalHeader().sortIndicatorSection()
         sort_order = self.table.horizontalHeader().sortIndicatorOrder()
         self._model.sort(sort_column, sort_order)
+        self.filter_bar.bind_settings(self._settings)  # the status toggles, kept as they change
 
     def save_state(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
@@ -511,7 +512,11 @@ class MainWindow(QMainWindow):
 
     def _update_shown(self) -> None:
         shown, total = self._model.rows_shown(), self._model.total_rows()
-        self.shown_label.setText(f"Showing {shown:,} of {total:,} backup sets")
+        missing = self._model.missing_rows_shown()  # rows of sets no longer in the report
+        text = f"Showing {shown - missing:,} of {total:,} backup sets"
+        if missing:
+            text = f"Showing {missing:,} missing and {shown - missing:,} of {total:,} reported sets"
+        self.shown_label.setText(text)
         current = self.table.currentIndex()
         if not current.isValid():
             self.detail_pane.set_row(None)

@@ -4,21 +4,27 @@ Why the bar also holds a customer scope: the table has one key filter, and the c
 sidebar and these toggles both restrict by key, so the bar applies their intersection.
 Checked toggles combine as a union ("stale or missing"). Missing sets are not rows of the
 current report, so the "Missing" toggle alone shows an empty table; their count still matters.
+The checked toggles are remembered across restarts (``bind_settings``); remembered toggles are
+checked once the first counts arrive, so the table is never emptied by a filter whose sets are
+not known yet (or never will be, when history is unavailable).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from desktop_app.report.derived import MISSING, STALE, DerivedStates
 from desktop_app.report.rows import RowKey
+from desktop_app.ui.remembered_choices import read_choice, write_choice
 from desktop_app.ui.table_model import ReportTableModel
 
-__all__ = ["NEEDS_ATTENTION", "ProblemFilterBar"]
+__all__ = ["NEEDS_ATTENTION", "SETTINGS_KEY", "ProblemFilterBar"]
 
 NEEDS_ATTENTION = "NEEDS_ATTENTION"
+SETTINGS_KEY = "filters/problems"
 _LABELS = {STALE: "Stale", MISSING: "Missing", NEEDS_ATTENTION: "Needs attention"}
 _TIPS = {
     STALE: "Show sets with no backup activity for longer than the stale threshold",
@@ -36,6 +42,8 @@ class ProblemFilterBar(QWidget):
         self._model = model
         self._derived: DerivedStates | None = None
         self._scope: frozenset[RowKey] | None = None
+        self._settings: QSettings | None = None
+        self._pending: frozenset[str] | None = None  # remembered, waiting for the first counts
         self.buttons: dict[str, QToolButton] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -45,15 +53,39 @@ class ProblemFilterBar(QWidget):
             button.setObjectName(f"problem{label.replace(' ', '')}")
             button.setCheckable(True)
             button.setToolTip(_TIPS[state])
-            button.toggled.connect(lambda _on: self.apply())
+            button.toggled.connect(self._on_toggled)
             self.buttons[state] = button
             layout.addWidget(button)
         self._update_texts()
+
+    def bind_settings(self, settings: QSettings) -> None:
+        """Check the toggles remembered in ``settings`` (with the first counts, see module
+        docstring) and remember every change from now on."""
+        remembered = read_choice(settings, SETTINGS_KEY, self.buttons)
+        self._settings = settings
+        if self._derived is not None:
+            self._set_checked(remembered)
+            self.apply()
+        elif remembered:
+            self._pending = remembered
+
+    def _set_checked(self, states: frozenset[str]) -> None:
+        for state, button in self.buttons.items():
+            button.blockSignals(True)
+            button.setChecked(state in states)
+            button.blockSignals(False)
+
+    def _on_toggled(self, _on: bool) -> None:
+        self._pending = None  # the user chose: a remembered choice no longer applies
+        self.apply()
 
     def set_derived(self, derived: DerivedStates) -> None:
         """New counts; re-applies the filter when a toggle is on (the sets changed)."""
         self._derived = derived
         self._update_texts()
+        if self._pending is not None:
+            self._set_checked(self._pending)
+            self._pending = None
         self.apply()
 
     def set_customer_scope(self, keys: Iterable[RowKey] | None) -> None:
@@ -82,13 +114,13 @@ class ProblemFilterBar(QWidget):
         return frozenset(keys)
 
     def reset(self) -> None:
-        for button in self.buttons.values():
-            button.blockSignals(True)
-            button.setChecked(False)
-            button.blockSignals(False)
+        self._pending = None
+        self._set_checked(frozenset())
         self.apply()
 
     def apply(self) -> None:
+        if self._settings is not None and self._pending is None:  # every change passes here
+            write_choice(self._settings, SETTINGS_KEY, self.checked())
         keys = self.selected_keys()
         if self._scope is not None:
             keys = self._scope if keys is None else keys & self._scope

@@ -4,6 +4,10 @@ Why a module of its own: the composition root stays a list of calls, and the wir
 the attention controller, the toggles and the sidebar (they share the table's key filter) is
 in one place. The controller exists once the history database is open (``HistoryRecorder.ready``);
 until then, and when history is off, the sidebar is fed from the rows alone.
+
+Missing sets become rows of the table (their last known rows, via ``MissingRowsLoader``) so the
+Missing and Needs attention toggles, and a customer's scope, show them; the stale keys go to the
+model for the export's "Stale or missing" column.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from desktop_app.ui.attention import AttentionController
 from desktop_app.ui.customer_sidebar import CustomerSidebar
 from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
+from desktop_app.ui.missing_rows import MissingRowsLoader
 from desktop_app.ui.problem_filter_bar import ProblemFilterBar
 from desktop_app.ui.refresh import RefreshController
 from desktop_app.ui.table_model import ReportTableModel
@@ -44,6 +49,7 @@ class ProblemViews:
     ask: Ask = ask_with_dialog
     controller: AttentionController | None = None
     acknowledge_action: QAction | None = None
+    missing_loader: MissingRowsLoader | None = None
     report: Report | None = field(default=None, repr=False)
     # Called with each new DerivedStates (e.g. the tray mutes acknowledged problems).
     listeners: list[Callable[[DerivedStates], None]] = field(default_factory=list)
@@ -56,6 +62,8 @@ class ProblemViews:
     def close(self) -> None:
         if self.controller is not None:
             self.controller.close()
+        if self.missing_loader is not None:
+            self.missing_loader.close()
 
 
 def attach_problem_views(
@@ -87,7 +95,11 @@ def attach_problem_views(
         if not usernames or report is None:
             bar.set_customer_scope(None)
             return
-        bar.set_customer_scope(row.key for row in report.rows if row.username in usernames)
+        keys = [row.key for row in report.rows if row.username in usernames]
+        derived = views.controller.derived if views.controller is not None else None
+        if derived is not None:  # a customer's missing sets are its sets too (as in the sidebar)
+            keys.extend(k for k in derived.missing if k[0] in usernames)
+        bar.set_customer_scope(keys)
 
     def on_report(report: object) -> None:
         if not isinstance(report, Report):
@@ -97,13 +109,21 @@ def attach_problem_views(
             views.controller.set_report(report)
         else:
             sidebar.set_customers(summarise_customers(report.rows))
+            model.set_stale_keys(views.rule.stale_keys(report.rows, now()))  # history is off
         customer_scope(sidebar.selected_usernames())
 
     def on_changed(derived: object) -> None:
         controller = views.controller
         assert controller is not None
+        states = controller.derived
+        assert states is not None
+        model.set_stale_keys(states.stale)
+        if views.missing_loader is not None:
+            views.missing_loader.show(states.missing)
         sidebar.set_customers(controller.customers)
-        bar.set_derived(controller.derived)  # type: ignore[arg-type]
+        bar.set_derived(states)
+        if sidebar.selected_usernames():
+            customer_scope(sidebar.selected_usernames())
         for listener in views.listeners:
             listener(controller.derived)  # type: ignore[arg-type]
 
@@ -113,6 +133,7 @@ def attach_problem_views(
         acks = AcknowledgementStore(store.database, clock=now)
         controller = AttentionController(store, acks, views.rule, now, parent=window)
         views.controller = controller
+        views.missing_loader = MissingRowsLoader(store, model, parent=window)
         if views.report is not None:
             controller.set_report(views.report)
         controller.changed.connect(on_changed)

@@ -1,14 +1,20 @@
-"""Toolbar toggles for the status filter, each with its live count."""
+"""Toolbar toggles for the status filter, each with its live count.
+
+The chosen statuses are remembered across restarts (``bind_settings``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from desktop_app.report.status import ConditionStatus, status_severity
+from desktop_app.ui.remembered_choices import read_choice, write_choice
+
+SETTINGS_KEY = "filters/statuses"
 
 _LABELS = {
     ConditionStatus.FAILURE: "Failure",
@@ -45,6 +51,7 @@ class StatusFilterBar(QWidget):
         self._layout.addWidget(self._all)
         self._buttons: dict[str, QToolButton] = {}
         self._counts: dict[str, int] = {}
+        self._settings: QSettings | None = None
         for status in ConditionStatus:
             self._add_button(status)
         self._update_all_text()
@@ -71,6 +78,15 @@ class StatusFilterBar(QWidget):
     def _update_all_text(self) -> None:
         self._all.setText(f"All {sum(self._counts.values()):,}")
 
+    def bind_settings(self, settings: QSettings) -> None:
+        """Apply the statuses remembered in ``settings`` and remember every change from now on.
+
+        Only the documented statuses are restored: an unknown one may not be in the next report.
+        """
+        remembered = read_choice(settings, SETTINGS_KEY, ConditionStatus)
+        self._settings = settings
+        self.set_selected(remembered or None)
+
     def set_counts(self, counts: Mapping[str, int]) -> None:
         """Refresh the numbers; an unknown status that appears gets its own toggle."""
         self._counts = dict(counts)
@@ -91,7 +107,7 @@ class StatusFilterBar(QWidget):
             button.setChecked(statuses is not None and status in statuses)
             button.blockSignals(False)
         self._all.setChecked(statuses is None)
-        self.filter_changed.emit(self.selected())
+        self._changed()
 
     def reset(self) -> None:
         self.set_selected(None)
@@ -103,6 +119,11 @@ class StatusFilterBar(QWidget):
         return self._all
 
     def _on_toggled(self, _checked: bool) -> None:
+        self._all.setChecked(self.selected() is None)
+        self._changed()
+
+    def _changed(self) -> None:
         selected = self.selected()
-        self._all.setChecked(selected is None)
+        if self._settings is not None:
+            write_choice(self._settings, SETTINGS_KEY, selected or ())
         self.filter_changed.emit(selected)

@@ -3,11 +3,15 @@
 A ``QSortFilterProxyModel`` over a Python model calls ``data()`` once per comparison (19 s to
 sort 100,000 rows, measured). This model sorts and filters its own row index over keys computed
 once (``report.view_keys.RowIndex``) and only formats the few cells a view actually paints.
+
+Missing sets (from the history) are extra rows after the report's, each its last known row,
+marked in the Status column by the word "Missing" and its own icon, and in italics; see
+``report.view_keys`` for when they are shown and how they sort and count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,11 +23,19 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QFont, QIcon
 
+from desktop_app.report.derived import MISSING, STALE
 from desktop_app.report.rows import BackupStatusRow, RowKey
 from desktop_app.report.view_keys import RowIndex, ViewPreparer, normalise_query
-from desktop_app.ui.columns import TEXT_FORMATTERS, TOOLTIP_FORMATTERS, Column
+from desktop_app.storage.history import MissingSet
+from desktop_app.ui.columns import (
+    MISSING_TEXT,
+    TEXT_FORMATTERS,
+    TOOLTIP_FORMATTERS,
+    Column,
+    missing_tooltip,
+)
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """The value the model sorts a cell by: case-folded text, POSIX seconds, seconds of duration
@@ -32,10 +44,14 @@ ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 """The whole ``BackupStatusRow`` of the cell's row."""
 KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 """The row's ``RowKey`` (username, computer_id, backupset_name)."""
+MISSING_ROLE = int(Qt.ItemDataRole.UserRole) + 4
+"""The row's ``MissingSet`` when it is a missing set's last known row, else ``None``."""
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_STATUS = int(Column.STATUS)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ALIGNMENTS = tuple(_RIGHT if c.numeric else None for c in Column)
@@ -81,12 +97,16 @@ class ReportTableModel(QAbstractTableModel):
         self._preparer = ViewPreparer(now, self._view.spec)
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self._missing: dict[RowKey, MissingSet] = {}
+        self._stale: frozenset[RowKey] = frozenset()
+        self._missing_font = QFont()
+        self._missing_font.setItalic(True)
 
     # --- loading ---------------------------------------------------------------------------
     def set_rows(self, rows: Iterable[BackupStatusRow], now: datetime | None = None) -> None:
         """Replace all rows in one reset; ``now`` (aware) is what ages count from."""
         self.beginResetModel()
-        self._view.load(rows, now if now is not None else self._clock())
+        self._view.load(rows, now if now is not None else self._clock(), self._preparer.missing)
         self.endResetModel()
         self.counts_changed.emit()
         self.view_changed.emit()
@@ -97,6 +117,7 @@ class ReportTableModel(QAbstractTableModel):
         If the user sorted or filtered while it was prepared, the current choice is re-applied.
         """
         view.apply(self._view.spec)
+        view.set_missing(self._preparer.missing)  # as known now (usually what it was built with)
         self.beginResetModel()
         self._view = view
         self.endResetModel()
@@ -121,6 +142,58 @@ class ReportTableModel(QAbstractTableModel):
         """The clock reading ages are measured from."""
         return self._view.now
 
+    # --- missing and stale sets ------------------------------------------------------------
+    def set_missing(self, sets: Iterable[MissingSet]) -> None:
+        """Show these missing sets as rows (their last known row); replaces the previous ones.
+
+        Also handed to the preparer, so the next fetched report is prepared with them. Selection
+        and current row follow their sets (by key) through the change.
+        """
+        info = {s.key: s for s in sets}
+        self._missing = info
+        rows = tuple(s.last_row for s in info.values())
+        self._preparer.missing = rows
+        if self._view.absent_from_report(rows) != self._view.missing_rows:
+            self._relayout(lambda: self._view.set_missing(rows), by_key=True)
+
+    def missing_keys(self) -> frozenset[RowKey]:
+        """The keys of the missing sets handed to :meth:`set_missing`."""
+        return frozenset(self._missing)
+
+    def missing_rows_shown(self) -> int:
+        return self._view.missing_shown()
+
+    def missing_set_at(self, view_row: int) -> MissingSet | None:
+        """The ``MissingSet`` shown at ``view_row``, or ``None`` for a row of the report."""
+        source = self._view.index[view_row]
+        if not self._view.is_missing(source):
+            return None
+        return self._missing.get(self._view.rows[source].key)
+
+    def set_stale_keys(self, keys: Iterable[RowKey]) -> None:
+        """The stale sets (from the derived states), for the export's flag column."""
+        self._stale = frozenset(keys)
+
+    def flag_at(self, view_row: int) -> str:
+        """ "MISSING", "STALE" or "" for the row shown at ``view_row`` (missing first)."""
+        source = self._view.index[view_row]
+        if self._view.is_missing(source):
+            return MISSING
+        return STALE if self._view.rows[source].key in self._stale else ""
+
+    def export_snapshot(
+        self, view_rows: Sequence[int] | None = None
+    ) -> tuple[list[BackupStatusRow], bytes, frozenset[RowKey]]:
+        """(rows, missing flags, stale keys) of the shown rows, or of ``view_rows``: immutable
+        values a worker thread can turn into the export's cells (C-level work only here)."""
+        view = self._view
+        sources = (
+            list(view.index) if view_rows is None else list(map(view.index.__getitem__, view_rows))
+        )
+        rows = list(map(view.rows.__getitem__, sources))
+        missing = bytes(map(view.report_size.__le__, sources))
+        return rows, missing, self._stale
+
     # --- Qt model interface ----------------------------------------------------------------
     def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._view.index)
@@ -141,16 +214,44 @@ class ReportTableModel(QAbstractTableModel):
         source = view.index[index.row()]
         row = view.rows[source]
         column = index.column()
+        if source >= view.report_size:  # a missing set's last known row
+            return self._missing_data(row, column, role, source)
         if role == _DISPLAY:
             return TEXT_FORMATTERS[column](row, view.now)
         if role == _DECORATION:
-            return self._icon(row.condition_status) if column == Column.STATUS else None
+            return self._icon(row.condition_status) if column == _STATUS else None
         if role == _ALIGNMENT:
             return _ALIGNMENTS[column]
         if role == _TOOLTIP:
             return TOOLTIP_FORMATTERS[column](row, view.now)
         if role == SORT_ROLE:
             return view.keys(_SORT_FIELDS[column])[source]
+        if role == ROW_ROLE:
+            return row
+        if role == KEY_ROLE:
+            return row.key
+        return None
+
+    def _missing_data(self, row: BackupStatusRow, column: int, role: int, source: int) -> Any:
+        """Like ``data`` for a missing row: "Missing" with its icon, italics, explained."""
+        if role == _DISPLAY:
+            return MISSING_TEXT if column == _STATUS else TEXT_FORMATTERS[column](row, self.now())
+        if role == _DECORATION:
+            return self._icon(MISSING) if column == _STATUS else None
+        if role == _FONT:
+            return self._missing_font
+        if role == _TOOLTIP:
+            info = self._missing.get(row.key)
+            since = info.missing_since if info is not None else None
+            if column == _STATUS:
+                return missing_tooltip(row, since)
+            return TOOLTIP_FORMATTERS[column](row, self.now()) + "\n(last known; missing now)"
+        if role == MISSING_ROLE:
+            return self._missing.get(row.key)
+        if role == _ALIGNMENT:
+            return _ALIGNMENTS[column]
+        if role == SORT_ROLE:
+            return self._view.keys(_SORT_FIELDS[column])[source]
         if role == ROW_ROLE:
             return row
         if role == KEY_ROLE:
@@ -210,18 +311,23 @@ class ReportTableModel(QAbstractTableModel):
     def key_filter(self) -> frozenset[RowKey] | None:
         return self._view.key_filter
 
-    def _relayout(self, change: Callable[[], object]) -> None:
+    def _relayout(self, change: Callable[[], object], *, by_key: bool = False) -> None:
         """Apply a sort/filter change as a layout change, moving persistent indexes.
 
         Rows filtered out get invalid persistent indexes (as ``QSortFilterProxyModel`` does);
-        the rest follow their row, so selections survive.
+        the rest follow their row, so selections survive. ``by_key``: the change renumbers
+        source rows (missing rows replaced), so indexes follow their set's key instead.
         """
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         old_index = self._view.index
         sources = [old_index[p.row()] for p in persistent]
+        keys = [self._view.rows[s].key for s in sources] if by_key else []
         change()
-        new_rows = self._view.view_rows_of_sources(sources)
+        if by_key:
+            new_rows = [self._view.view_row_of_key(k) for k in keys]
+        else:
+            new_rows = self._view.view_rows_of_sources(sources)
         self.changePersistentIndexList(
             persistent,
             [
@@ -238,7 +344,8 @@ class ReportTableModel(QAbstractTableModel):
         return len(self._view.index)
 
     def total_rows(self) -> int:
-        return len(self._view.rows)
+        """Rows of the current report (missing sets not included)."""
+        return self._view.report_size
 
     def row_at(self, view_row: int) -> BackupStatusRow:
         """The row shown at ``view_row``; ``IndexError`` outside ``0..rows_shown()-1``."""
@@ -256,7 +363,10 @@ class ReportTableModel(QAbstractTableModel):
 
     def cell_text(self, view_row: int, column: int) -> str:
         """What the view shows in that cell, for export and copy."""
-        return TEXT_FORMATTERS[column](self.row_at(view_row), self._view.now)
+        row = self.row_at(view_row)
+        if column == _STATUS and self._view.is_missing(self._view.index[view_row]):
+            return MISSING_TEXT
+        return TEXT_FORMATTERS[column](row, self._view.now)
 
     def status_counts(self) -> dict[str, int]:
         """Rows per status among those matching the search and key filter (status filter

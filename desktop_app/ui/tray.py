@@ -3,12 +3,25 @@
 The tray knows nothing about the window: it emits what the user asked for and the app wires
 it. It owns the "what did the admin already hear" memory (the previous report and whether a
 fetch outage was announced), because that memory exists only for the notifications.
+
+Comparing two 100,000-row reports and summarising the new one takes about 0.4 s, so for reports
+of ``INLINE_BELOW`` rows or more it happens on a worker thread (paced, see
+``report.background``) while the GUI thread draws the report; the result comes back through a
+queued signal, and a result overtaken by a newer report is dropped (the newer one is compared
+with the last report the tray took in, so no change goes unannounced). Smaller reports are
+handled at once: starting a thread would cost more than the work. The worker waits ``delay``
+seconds before it starts, leaving the GIL to the GUI thread while it draws the same report.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
+import threading
+import time
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QSettings, QSize, Qt, Signal
@@ -16,12 +29,14 @@ from PySide6.QtGui import QAction, QColor, QFont, QIcon, QImage, QPainter, QPain
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop_app import APP_NAME
+from desktop_app.report.background import unpaced
 from desktop_app.report.diff import (
     DEFAULT_NOTIFY_KINDS,
     DEFAULT_STALE_THRESHOLD,
     ChangeKind,
     ChangeNotification,
     FetchOutageTracker,
+    ReportChanges,
     StatusSummary,
     build_notification,
     diff_reports,
@@ -30,16 +45,64 @@ from desktop_app.report.diff import (
     unmuted_rows,
     without_muted,
 )
-from desktop_app.report.rows import Report, RowKey
+from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.status import ConditionStatus
 from desktop_app.ui.fetcher import FetchFailure
 from desktop_app.ui.icons import TRAY_SIZES, IconProvider, badge_text
+
+log = logging.getLogger(__name__)
 
 CANNOT_FETCH = "UNKNOWN"
 """The tray state while fetching fails: the status icon of "unknown"."""
 FAILURE_MENU_LIMIT = 8
 MESSAGE_MS = 15_000
 CLOSE_HINT_KEY = "tray/close_hint_shown"
+INLINE_BELOW = 2000  # rows: smaller reports are compared on the GUI thread (a few ms)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What a comparison needs, captured on the GUI thread when the report arrives."""
+
+    generation: int
+    report: Report
+    now: datetime
+    previous: Report | None
+    previous_at: datetime | None
+    stale_after: timedelta
+    muted: Mapping[RowKey, str]
+
+    def run(self, pause: Callable[[], None]) -> _Outcome:
+        rows = unmuted_rows(self.report.rows, self.muted)
+        summary = summarize_report(rows, self.now, self.stale_after, pause=pause)
+        changes = None
+        if self.previous is not None:
+            changes = diff_reports(
+                self.previous,
+                self.report,
+                self.now,
+                previous_now=self.previous_at,
+                stale_after=self.stale_after,
+                pause=pause,
+            )
+        return _Outcome(self, summary, _menu_rows(summary), changes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    job: _Job
+    summary: StatusSummary
+    menu_rows: tuple[BackupStatusRow, ...]
+    changes: ReportChanges | None
+
+
+def _menu_rows(summary: StatusSummary) -> tuple[BackupStatusRow, ...]:
+    """The failures the Failures menu lists, in menu order."""
+    ordered = sorted(
+        summary.failures,
+        key=lambda r: (r.username.casefold(), r.computer_name.casefold(), r.backupset_name),
+    )
+    return tuple(ordered[:FAILURE_MENU_LIMIT])
 
 
 class TrayController(QObject):
@@ -56,6 +119,7 @@ class TrayController(QObject):
         all_failures_chosen(): "Show all failures" in the Failures menu.
         notification_clicked(object): the tuple of ``RowKey`` the clicked notification was about.
         notified(object): a ``ChangeNotification`` was shown (also for the log and tests).
+        report_shown(object): the ``Report`` now reflected by icon, tooltip and menu.
     """
 
     open_requested = Signal()
@@ -68,6 +132,8 @@ class TrayController(QObject):
     all_failures_chosen = Signal()
     notification_clicked = Signal(object)
     notified = Signal(object)
+    report_shown = Signal(object)
+    _computed = Signal(object)  # an _Outcome, from the worker thread (queued)
 
     def __init__(
         self,
@@ -78,9 +144,18 @@ class TrayController(QObject):
         stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
         notify_kinds: Collection[ChangeKind] = DEFAULT_NOTIFY_KINDS,
         monochrome: bool | None = None,
+        pause: Callable[[], None] = unpaced,
+        inline_below: int = INLINE_BELOW,
+        delay: float = 0.0,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._pause = pause
+        self._delay = delay
+        self._inline_below = inline_below
+        self._generation = 0
+        self._closed = False
+        self._menu_rows: tuple[BackupStatusRow, ...] = ()
         self._icons = icons
         self._now = now
         self._settings = settings
@@ -105,6 +180,7 @@ class TrayController(QObject):
         self.tray.setContextMenu(self.menu)
         self.tray.activated.connect(self._on_activated)
         self.tray.messageClicked.connect(self._on_message_clicked)
+        self._computed.connect(self._adopt)
         self._update_icon()
         self._update_tooltip()
 
@@ -139,45 +215,95 @@ class TrayController(QObject):
     def hide(self) -> None:
         self.tray.hide()
 
+    def close(self) -> None:
+        """Hide, and drop comparisons still running (the app is quitting)."""
+        self._closed = True
+        self.hide()
+
     # --- inputs -------------------------------------------------------------------------------
-    def show_report(self, report: Report) -> ChangeNotification | None:
+    def show_report(self, report: Report) -> None:
         """A new good report: icon, tooltip, Failures menu; notify what changed since the last.
 
-        The first report of a session is the baseline: nothing is announced for it.
+        The first report of a session is the baseline: nothing is announced for it. Large
+        reports are compared on a worker thread (see module docstring); ``report_shown`` and
+        ``notified`` follow once that is done.
         """
         now = report.fetched_at or self._now()
-        self._summary = summarize_report(
-            unmuted_rows(report.rows, self._muted), now, self.stale_after
-        )
         self._last_refresh = now
         self._failure = None
         self._outage.record_success()
-        note: ChangeNotification | None = None
-        if self._previous is not None:
-            changes = diff_reports(
-                self._previous,
-                report,
-                now,
-                previous_now=self._previous_at,
-                stale_after=self.stale_after,
+        self._generation += 1
+        job = _Job(
+            self._generation,
+            report,
+            now,
+            self._previous,
+            self._previous_at,
+            self.stale_after,
+            self._muted,
+        )
+        if len(report.rows) < self._inline_below:
+            self._adopt(job.run(unpaced))
+            return
+        thread = threading.Thread(target=self._compare, args=(job,), name="tray-diff", daemon=True)
+        thread.start()
+
+    def _compare(self, job: _Job) -> None:
+        """Worker thread: compare and summarise, hand the outcome to the GUI thread."""
+        if self._delay:
+            time.sleep(self._delay)
+        if job.generation != self._generation or self._closed:
+            return  # already overtaken
+        try:
+            outcome = job.run(self._pause)
+        except Exception:
+            log.exception("Could not compare the new report with the previous one")
+            return
+        if not self._closed:
+            with contextlib.suppress(RuntimeError):  # the QObject is gone: the app is quitting
+                self._computed.emit(outcome)
+
+    def _adopt(self, outcome: _Outcome) -> None:
+        job = outcome.job
+        if job.generation != self._generation or self._closed:
+            return  # overtaken by a newer report, which is compared with the last one taken in
+        summary, menu_rows = outcome.summary, outcome.menu_rows
+        if job.muted is not self._muted:  # acknowledgements changed meanwhile (rare)
+            summary = summarize_report(
+                unmuted_rows(job.report.rows, self._muted), job.now, job.stale_after
             )
-            note = build_notification(without_muted(changes, self._muted), self.notify_kinds)
-        self._previous, self._previous_at = report, now
+            menu_rows = _menu_rows(summary)
+        self._summary, self._menu_rows = summary, menu_rows
+        self._previous, self._previous_at = job.report, job.now
+        note = None
+        if outcome.changes is not None:
+            note = build_notification(
+                without_muted(outcome.changes, self._muted), self.notify_kinds
+            )
         self._fill_failures_menu()
         self._update_icon()
         self._update_tooltip()
+        self.report_shown.emit(job.report)
         if note is not None:
             self._notify(note)
-        return note
 
     def set_muted(self, muted: Mapping[RowKey, str]) -> None:
         """Acknowledged problems (key -> acknowledged state) stay out of the icon, the count, the
-        Failures menu and notifications while the problem is still the acknowledged one."""
-        self._muted = dict(muted)
+        Failures menu and notifications while the problem is still the acknowledged one.
+
+        Called after every refresh; only a change of the acknowledgements costs a pass over the
+        rows (on the GUI thread: acknowledging is a user's action, and its effect is expected at
+        once).
+        """
+        muted = dict(muted)
+        if muted == self._muted:
+            return
+        self._muted = muted
         if self._previous is not None:
             now = self._previous_at or self._now()
             rows = unmuted_rows(self._previous.rows, self._muted)
             self._summary = summarize_report(rows, now, self.stale_after)
+            self._menu_rows = _menu_rows(self._summary)
             self._fill_failures_menu()
             self._update_icon()
             self._update_tooltip()
@@ -304,11 +430,7 @@ class TrayController(QObject):
             empty = menu.addAction("No failures")
             empty.setEnabled(False)
             return
-        ordered = sorted(
-            failures,
-            key=lambda r: (r.username.casefold(), r.computer_name.casefold(), r.backupset_name),
-        )
-        for row in ordered[:FAILURE_MENU_LIMIT]:
+        for row in self._menu_rows:
             # "&" would turn into a keyboard mnemonic in a menu: "&&" shows one "&".
             action = menu.addAction(_elide(row_label(row), 60).replace("&", "&&"))
             action.setData(row.key)

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app.app import AppParts
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus as S
-from desktop_app.ui.columns import Column, cell_text
+from desktop_app.ui.columns import FLAG_TITLE, Column, cell_text
 from desktop_app.ui.export_controller import ExportController
 from tests.gui.test_main_window import built_app
 
@@ -99,7 +99,7 @@ def test_export_of_the_view_is_the_filtered_sorted_rows_in_visual_column_order(
     assert seams.proposed and seams.proposed[0].endswith(".csv")
 
     table = read_csv(target)
-    assert table[0] == [c.title for c in columns]
+    assert table[0] == [*(c.title for c in columns), FLAG_TITLE]
     shown = list(parts.model.visible_rows())
     assert len(table) == len(shown) + 1
     assert [name_cells(r, columns) for r in table[1:]] == [names(r) for r in shown]
@@ -127,7 +127,7 @@ def test_export_of_the_selection_only(qtbot: QtBot, parts: AppParts, tmp_path: P
     written = target.with_suffix(".csv")
     assert done.args == [str(written), len(picked)]
     table = read_csv(written)
-    assert table[0] == [c.title for c in columns]
+    assert table[0] == [*(c.title for c in columns), FLAG_TITLE]
     assert [name_cells(r, columns) for r in table[1:]] == [names(model.row_at(r)) for r in picked]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
 from desktop_app.app import AppOptions, build
+from desktop_app.demo.data import generate_rows
+from desktop_app.report.background import FREEZE_FROM_ROWS
 from desktop_app.report.rows import BackupStatusRow, Report
 from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HistoryStore, RecordResult
 from desktop_app.ui.history_recorder import HistoryRecorder
@@ -40,6 +43,53 @@ def test_records_on_the_worker_and_reports_back(qtbot: QtBot, tmp_path: Path) ->
     finally:
         recorder.close()
     assert not recorder.store.available if recorder.store else True
+
+
+def test_a_large_report_is_recorded_outside_the_collectors_view(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Large recordings run with the cyclic collector paused and freeze what they built (see
+    report.background); small ones leave the collector's generations alone."""
+    rows = tuple(generate_rows(FREEZE_FROM_ROWS, now=NOW))
+    recorder = HistoryRecorder(lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW))
+    try:
+        with qtbot.waitSignal(recorder.ready):
+            recorder.start()
+        gc.unfreeze()
+        with qtbot.waitSignal(recorder.recorded):
+            recorder.record(report(1, NOW))
+        assert gc.get_freeze_count() == 0
+        with qtbot.waitSignal(recorder.recorded, timeout=20_000) as done:
+            recorder.record(Report(rows=rows, fetched_at=NOW + timedelta(minutes=1)))
+        assert done.args[0].rows == len(rows)
+        assert gc.get_freeze_count() > len(rows)  # the rows and the history cache, at least
+        assert gc.isenabled()
+    finally:
+        recorder.close()
+        gc.unfreeze()
+
+
+def test_delayed_writes_keep_every_report_taken_in_order(qtbot: QtBot, tmp_path: Path) -> None:
+    """With ``delay`` a write waits a moment (the GUI draws the report meanwhile); a report
+    arriving during that moment waits its turn instead of replacing the one taken."""
+    recorder = HistoryRecorder(
+        lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW), delay=0.3
+    )
+    try:
+        with qtbot.waitSignal(recorder.ready):
+            recorder.start()
+        results: list[object] = []
+        recorder.recorded.connect(results.append)
+        with qtbot.waitSignal(recorder.recorded):
+            recorder.record(report(1, NOW))
+            qtbot.waitUntil(lambda: not recorder.wait_idle(0) and recorder._pending is None)
+            recorder.record(report(2, NOW + timedelta(minutes=1)))  # during the first's delay
+        qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+        store = recorder.store
+        assert store is not None
+        assert [s.row.errors for s in store.states(("acme", 1, "Files"))] == [1, 2]
+    finally:
+        recorder.close()
 
 
 def test_damaged_database_message_reaches_the_gui(qtbot: QtBot, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ tray as the app wires it (close hides, notification click filters the window).""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -133,6 +134,79 @@ def test_recovery_and_stale_and_warning_opt_in(qtbot: QtBot, tray: TrayControlle
     assert note.kinds == (ChangeKind.NEWLY_STALE, ChangeKind.RECOVERED)  # warning is opt-in
     assert note.title == "1 newly stale, 1 recovered"
     assert tray.worst_state() == S.WARNING
+
+
+def test_large_reports_are_compared_off_the_gui_thread(
+    qtbot: QtBot, icons: IconProvider, settings: QSettings
+) -> None:
+    """Above ``inline_below`` rows the comparison runs on a worker thread (its ``pause`` runs
+    there); icon, menu and notification follow through a queued signal."""
+    threads: set[str] = set()
+    tray = TrayController(
+        icons,
+        now=lambda: NOW,
+        settings=settings,
+        monochrome=False,
+        pause=lambda: threads.add(threading.current_thread().name),
+        inline_below=0,
+    )
+    try:
+        base = report(*BASE)
+        with qtbot.waitSignal(tray.report_shown) as shown:
+            tray.show_report(base)
+            assert "Not refreshed yet" in tray.tooltip()  # taken in later, on the GUI thread
+        assert shown.args[0] is base
+        assert "Not refreshed yet" not in tray.tooltip()
+        assert threads and threading.current_thread().name not in threads
+        failing = (BASE[0]._replace(condition_status=S.FAILURE), *BASE[1:])
+        with qtbot.waitSignal(tray.notified) as told:
+            tray.show_report(report(*failing, at=NOW + timedelta(minutes=15)))
+        assert told.args[0].title == "1 new failure"
+        assert tray.failure_count() == 1 and tray.worst_state() == S.FAILURE
+        assert [a.data() for a in tray.failure_actions()] == [BASE[0].key]
+    finally:
+        tray.close()
+
+
+def test_a_comparison_overtaken_by_a_newer_report_is_dropped(
+    qtbot: QtBot, icons: IconProvider, settings: QSettings
+) -> None:
+    """The older job finishes last, yet the tray keeps the newer report, and the newer one
+    was compared with the last report taken in (so its failure is still announced)."""
+    release_first = threading.Event()
+    first_job = threading.Event()
+
+    def pause() -> None:
+        if threading.current_thread().name == "tray-diff" and not first_job.is_set():
+            first_job.set()
+            release_first.wait(timeout=10)  # hold the first comparison back
+
+    tray = TrayController(
+        icons, now=lambda: NOW, settings=settings, monochrome=False, pause=pause, inline_below=10
+    )
+    try:
+        tray.show_report(report(*BASE))  # small: taken in at once (unpaced), the baseline
+        big = [make_row("zz", computer_id=100 + i) for i in range(20)]
+        older = report(*BASE, *big, at=NOW + timedelta(minutes=15))
+        tray.show_report(older)
+        qtbot.waitUntil(first_job.is_set, timeout=5000)
+        failing = (BASE[0]._replace(condition_status=S.FAILURE), *BASE[1:], *big)
+        newer = report(*failing, at=NOW + timedelta(minutes=30))
+        with qtbot.waitSignal(tray.notified) as told:
+            tray.show_report(newer)
+        assert told.args[0].keys == (BASE[0].key,)
+        shown: list[object] = []
+        tray.report_shown.connect(shown.append)
+        release_first.set()
+        qtbot.waitUntil(
+            lambda: not any(t.name == "tray-diff" for t in threading.enumerate()), timeout=5000
+        )
+        QApplication.processEvents()
+        assert shown == []  # the older result arrived and was dropped
+        assert tray.failure_count() == 1
+    finally:
+        release_first.set()
+        tray.close()
 
 
 def test_cannot_fetch_is_told_once_per_outage(qtbot: QtBot, tray: TrayController) -> None:

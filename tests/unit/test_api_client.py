@@ -34,7 +34,12 @@ from desktop_app.api.errors import (
 )
 from desktop_app.api.network import network_error
 from desktop_app.api.regions import custom_endpoint
-from desktop_app.api.responses import format_size, parse_retry_after, server_error_text
+from desktop_app.api.responses import (
+    format_size,
+    parse_retry_after,
+    server_error_text,
+    server_said,
+)
 from desktop_app.report.query import OrderBy, OrderDir, ReportQuery
 
 USER = "acme.msp"
@@ -386,6 +391,25 @@ def test_500_is_a_server_error_without_retries(
     with pytest.raises(ServerError, match=r"HTTP 500.*Internal Oops"):
         make_client(sleep=sleeper).fetch_report()
     assert len(rec.requests) == 1 and sleeper.waits == []
+
+
+def test_server_text_ends_its_sentence_before_the_advice(
+    server: HTTPServer, make_client: Callable[..., ReportClient]
+) -> None:
+    serve(server, status(500, "Internal Server Error", "text/plain"))
+    with pytest.raises(ServerError) as info:
+        make_client(sleep=Sleeper()).fetch_report()
+    message = str(info.value)
+    said = "The server said: Internal Server Error. Try again later."
+    assert message.endswith(f"(HTTP 500 INTERNAL SERVER ERROR). {said}"), message
+
+
+def test_server_said_adds_a_full_stop_only_when_missing() -> None:
+    assert server_said("") == ""
+    assert server_said("Down for maintenance") == " The server said: Down for maintenance."
+    assert server_said("Back at 5 p.m.") == " The server said: Back at 5 p.m."
+    assert server_said("Really?") == " The server said: Really?"
+    assert server_said("Cut short…") == " The server said: Cut short…"
 
 
 # -- retries ----------------------------------------------------------------------------------

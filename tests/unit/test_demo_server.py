@@ -7,18 +7,21 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
 
 from desktop_app.demo.data import DemoData
 from desktop_app.demo.faults import Fault, FaultPlan, Target
-from desktop_app.demo.server import DemoServer
+from desktop_app.demo.server import SERIALIZE_CHUNK, DemoServer, _RowTexts
 from desktop_app.report.errors import ParseError
 from desktop_app.report.parse import parse_json, parse_xml
+from desktop_app.report.rows import BackupStatusRow, Link
+from desktop_app.report.serialize import rows_to_json_bytes, rows_to_xml_bytes
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 JSON = {"Accept": "application/json"}
@@ -551,3 +554,83 @@ def test_module_cli_serves_until_interrupted() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+# -- the server inside the GUI's process --------------------------------------------------------
+
+
+def test_default_data_is_generated_off_the_starting_thread(http: requests.Session) -> None:
+    """start() returns at once with the port bound; the rows are generated on another thread
+    (``pause`` runs there), and a report request waits for them."""
+    pausing: set[str] = set()
+    server = DemoServer(
+        rows=400, seed=3, pause=lambda: pausing.add(threading.current_thread().name)
+    )
+    with server:
+        response = _get(http, server)
+        assert response.status_code == 200
+        assert len(parse_json(response.content).rows) == len(server.data.rows()) > 0
+        assert "tick=" in repr(server)
+    assert pausing and threading.current_thread().name not in pausing
+
+
+def test_unstarted_server_generates_its_data_when_asked() -> None:
+    server = DemoServer(rows=50, seed=3)
+    assert "tick=generating" in repr(server)
+    assert len(server.data.rows()) == 50
+    assert server.data is server.data
+
+
+def test_without_compression_gzip_is_never_sent(http: requests.Session) -> None:
+    data = DemoData(40, seed=2, now=lambda: NOW)
+    with DemoServer(data, evolve=False, compress=False) as server:
+        headers = {**_auth(server.issue_token()), "Accept-Encoding": "gzip"}
+        response = http.get(server.report_url, headers=headers, stream=True, timeout=10)
+        raw = response.raw.read(decode_content=False)
+        response.close()
+    assert "Content-Encoding" not in response.headers
+    assert len(parse_json(raw).rows) == 40  # plain JSON, readable as is
+
+
+ODD_ROW = BackupStatusRow(
+    None,  # type: ignore[arg-type]
+    'a},{"report_date":x</backup_status>&<>"',
+    5,
+    "",
+    'set "q" \u00e9\u4e2d',
+    datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=5))),
+    None,
+    "PAUSED",
+    (),
+    0,
+    0,
+)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "write"), [("json", rows_to_json_bytes), ("xml", rows_to_xml_bytes)]
+)
+def test_bodies_from_kept_row_texts_equal_the_serializer(
+    fmt: str, write: Callable[..., bytes]
+) -> None:
+    """Reusing each unchanged row's text gives byte for byte what serializing afresh gives,
+    tick after tick, with odd text (the very sequences the rows are split at), empty and
+    single-row reports, and sizes around the batch size."""
+    texts = _RowTexts(fmt)
+    data = DemoData(2 * SERIALIZE_CHUNK + 5, seed=5, now=lambda: NOW, unknown_statuses=True)
+    links = [Link("self", "http://127.0.0.1/x?a=1&b=<2>")]
+    paused: list[None] = []
+    for tick in range(12):
+        rows = list(data.rows())
+        if tick % 3 == 0:
+            rows.insert(7, ODD_ROW)
+        if tick == 4:
+            rows = rows[:1]
+        if tick == 5:
+            rows = []
+        if tick == 6:
+            rows = rows[:SERIALIZE_CHUNK]
+        body = texts.body(rows, links, lambda: paused.append(None))
+        assert body == write(rows, page=1, page_size=len(rows), count=len(rows), links=links)
+        data.advance(NOW + timedelta(minutes=tick + 1))
+    assert paused

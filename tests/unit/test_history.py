@@ -12,7 +12,7 @@ import pytest
 
 from desktop_app.report.rows import BackupStatusRow, Report
 from desktop_app.report.status import ConditionStatus, ConditionType
-from desktop_app.storage.history import HistoryStore
+from desktop_app.storage.history import WRITE_BATCH, HistoryStore
 from desktop_app.storage.migrations import SCHEMA_VERSION, migrate
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -478,3 +478,34 @@ def test_record_from_worker_while_reading_on_another_thread(store: HistoryStore)
 def test_report_object_uses_its_fetch_time(store: HistoryStore) -> None:
     store.record(Report(rows=(row(),), fetched_at=T0 + timedelta(hours=1)))
     assert store.last_refresh() == T0 + timedelta(hours=1)
+
+
+def test_large_record_is_paced_and_written_in_batches(tmp_path: Path, clock: Clock) -> None:
+    """More rows than one write batch: every row lands, ``pause`` runs between slices of work,
+    and a reopened store (its own warm-up paced too) sees nothing new."""
+    path = tmp_path / "h.sqlite3"
+    n = 3 * WRITE_BATCH + 7
+    rows = [row(cid=i, status=S.FAILURE if i % 5 else S.COMPLETED, errors=i % 4) for i in range(n)]
+    pauses: list[str] = []
+    store = HistoryStore(path, clock=clock, pause=lambda: pauses.append("p"))
+    try:
+        result = store.record(rows, T0)
+        assert (result.rows, result.new) == (n, n)
+        assert len(pauses) >= 4 * (n // WRITE_BATCH)  # loops and write batches alike
+        assert store.known_sets == n
+        gone = store.record(rows[: n - WRITE_BATCH - 1], T0 + timedelta(minutes=5))
+        assert gone.gone == WRITE_BATCH + 1
+    finally:
+        store.close()
+    assert count(path, "state") == n
+    pauses.clear()
+    reopened = HistoryStore(path, clock=clock, pause=lambda: pauses.append("p"))
+    try:
+        assert reopened.known_sets == 0
+        reopened.warm_up()
+        assert reopened.known_sets == n and pauses
+        back = reopened.record(rows, T0 + timedelta(minutes=10))
+        assert (back.new, back.changed, back.returned) == (0, 0, WRITE_BATCH + 1)
+        assert len(reopened.missing_sets()) == 0
+    finally:
+        reopened.close()

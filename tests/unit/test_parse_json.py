@@ -270,3 +270,30 @@ def test_gc_state_is_restored_even_after_an_error() -> None:
     with pytest.raises(ParseError):
         parse_json(body_with_rows(good_row(errors="x")))
     assert gc.isenabled()
+
+
+def test_row_shaped_objects_outside_the_list_are_not_taken_for_rows() -> None:
+    """Rows are built while json.loads runs (its object_hook), so a row-shaped object anywhere
+    else must still be judged where it stands: a lone row is no report, and a row in the
+    links is no link."""
+    with pytest.raises(ParseError, match="'list' of rows is missing"):
+        parse_json(json.dumps(good_row()).encode())
+    document = json.loads(body_with_rows(good_row()))
+    document["links"] = [good_row()]
+    with pytest.raises(ParseError, match="a link needs text 'rel' and 'href'"):
+        parse_json(json.dumps(document).encode())
+    document = json.loads(body_with_rows(good_row()))
+    document["list"] = good_row()
+    with pytest.raises(ParseError, match="'list' of rows is a dict, not a list"):
+        parse_json(json.dumps(document).encode())
+
+
+def test_rows_mixing_fast_and_careful_paths_keep_their_order_and_numbers() -> None:
+    odd = good_row(errors="3")  # a numeric string: built by the careful path
+    rows = [good_row(computer_id=i) for i in range(1, 4)]
+    report = parse_json(body_with_rows(rows[0], odd, rows[1], rows[2]))
+    assert [r.computer_id for r in report.rows] == [1, odd["computer_id"], 2, 3]
+    assert report.rows[1].errors == 3
+    with pytest.raises(ParseError) as info:
+        parse_json(body_with_rows(rows[0], good_row(errors=-1), rows[1]))
+    assert info.value.row == 2

@@ -1,0 +1,41 @@
+"""Reading and writing the view choices kept across restarts (toggles, sort order, panes).
+
+Why careful reading: the values come from a file or registry any other version (or a person)
+may have written. Anything this version does not recognise means the default, never an error
+at start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QSettings
+
+__all__ = ["read_bool", "read_choice", "write_choice"]
+
+
+def read_choice(settings: QSettings, key: str, allowed: Iterable[str]) -> frozenset[str]:
+    """A remembered set of names, stored as one comma-separated string.
+
+    Why one string: INI files hand a one-item list back as a plain string. A value that is not
+    a string means nothing chosen; names not in ``allowed`` are dropped.
+    """
+    value = settings.value(key)
+    if not isinstance(value, str):
+        return frozenset()
+    known = frozenset(allowed)
+    return frozenset(part for part in value.split(",") if part in known)
+
+
+def write_choice(settings: QSettings, key: str, chosen: Iterable[str]) -> None:
+    settings.setValue(key, ",".join(sorted(chosen)))
+
+
+def read_bool(settings: QSettings, key: str, default: bool) -> bool:
+    """QSettings hands back "true"/"false" from INI files and bools from the registry."""
+    value = settings.value(key)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return default

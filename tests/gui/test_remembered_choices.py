@@ -1,0 +1,170 @@
+"""View choices survive a restart (same settings file); corrupt stored values mean defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.report.derived import STALE
+from desktop_app.report.status import ConditionStatus
+from desktop_app.ui.customer_sidebar import SORT_BY_NAME, SORT_BY_PROBLEMS, CustomerSidebar
+from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
+from desktop_app.ui.remembered_choices import read_bool, read_choice, write_choice
+from desktop_app.ui.status_filter_bar import StatusFilterBar
+
+S = ConditionStatus
+
+
+@contextmanager
+def built_app(qtbot: QtBot, tmp_path: Path) -> Iterator[AppParts]:
+    options = AppOptions(
+        demo=True, demo_rows=150, settings_path=tmp_path / "s.ini", data_dir=tmp_path, tray=False
+    )
+    parts = build(options)
+    try:
+        views = parts.problems
+        assert views is not None
+        qtbot.waitUntil(
+            lambda: views.controller is not None and views.controller.derived is not None,
+            timeout=15_000,
+        )
+        yield parts
+    finally:
+        parts.close()
+        parts.window.close()
+
+
+def _shown_statuses(parts: AppParts) -> set[str]:
+    return {parts.model.row_at(i).condition_status for i in range(parts.model.rows_shown())}
+
+
+def test_toggles_sort_order_and_sidebar_visibility_survive_a_restart(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    with built_app(qtbot, tmp_path) as first:
+        views = first.problems
+        assert views is not None
+        first.window.filter_bar.button(S.FAILURE).click()
+        first.window.filter_bar.button(S.WARNING).click()
+        views.bar.buttons[NEEDS_ATTENTION].click()
+        views.sidebar.sort_box.setCurrentIndex(views.sidebar.sort_box.findData(SORT_BY_NAME))
+        assert views.sidebar.toggle_action.shortcut().toString() == "F9"
+        assert views.sidebar.toggle_action in first.window.view_menu.actions()
+        views.sidebar.toggle_action.trigger()  # hide it
+        assert views.sidebar.isHidden()
+
+    with built_app(qtbot, tmp_path) as second:
+        views = second.problems
+        assert views is not None and views.controller is not None
+        derived = views.controller.derived
+        assert derived is not None
+        assert second.window.filter_bar.selected() == {S.FAILURE, S.WARNING}
+        assert second.model.status_filter() == {S.FAILURE, S.WARNING}
+        assert not second.window.filter_bar.all_button().isChecked()
+        assert views.bar.checked() == {NEEDS_ATTENTION}
+        assert views.report is not None
+        shown = {second.model.row_at(i).key for i in range(second.model.rows_shown())}
+        wanted = {
+            r.key
+            for r in views.report.rows
+            if r.condition_status in (S.FAILURE, S.WARNING) and r.key in derived.needs_attention
+        }
+        assert wanted and shown == wanted
+        assert views.sidebar.sort_mode() == SORT_BY_NAME
+        names = [views.sidebar.model.customer_at(r).username for r in range(3)]
+        assert names == sorted(names, key=str.casefold)
+        assert views.sidebar.isHidden() and not views.sidebar.toggle_action.isChecked()
+        # Back to defaults, which are remembered too.
+        second.window.clear_filters()
+        views.sidebar.toggle_action.trigger()
+
+    with built_app(qtbot, tmp_path) as third:
+        views = third.problems
+        assert views is not None
+        assert third.window.filter_bar.selected() is None
+        assert views.bar.checked() == frozenset()
+        assert not views.sidebar.isHidden() and views.sidebar.toggle_action.isChecked()
+        assert len(_shown_statuses(third)) > 1
+
+
+def test_customer_selection_is_not_restored(qtbot: QtBot, tmp_path: Path) -> None:
+    with built_app(qtbot, tmp_path) as first:
+        views = first.problems
+        assert views is not None
+        views.sidebar.view.selectAll()
+        assert views.sidebar.selected_usernames()
+    with built_app(qtbot, tmp_path) as second:
+        views = second.problems
+        assert views is not None and views.report is not None
+        assert views.sidebar.selected_usernames() == frozenset()
+        assert second.model.rows_shown() == len(views.report.rows)
+
+
+def _settings(tmp_path: Path, **values: object) -> QSettings:
+    settings = QSettings(str(tmp_path / "corrupt.ini"), QSettings.Format.IniFormat)
+    for key, value in values.items():
+        settings.setValue(key.replace("__", "/"), value)
+    return settings
+
+
+@pytest.mark.parametrize(
+    "statuses",
+    [42, "", "BOGUS,,;", ["FAILURE", "WARNING"], b"\x00\xff"],
+)
+def test_corrupt_status_choice_means_show_all(
+    qtbot: QtBot, tmp_path: Path, statuses: object
+) -> None:
+    bar = StatusFilterBar()
+    qtbot.addWidget(bar)
+    emitted: list[object] = []
+    bar.filter_changed.connect(emitted.append)
+    bar.bind_settings(_settings(tmp_path, filters__statuses=statuses))
+    assert bar.selected() is None and bar.all_button().isChecked()
+    assert emitted == [None]
+
+
+def test_status_choice_keeps_known_statuses_only(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = _settings(tmp_path, filters__statuses="FAILURE,PAUSED,RUNNING")
+    bar = StatusFilterBar()
+    qtbot.addWidget(bar)
+    bar.bind_settings(settings)
+    assert bar.selected() == {S.FAILURE, S.RUNNING}
+    bar.button(S.RUNNING).click()
+    assert settings.value("filters/statuses") == "FAILURE"
+
+
+def test_corrupt_sidebar_values_mean_defaults(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = _settings(tmp_path, customers__sort="upside-down", customers__visible="maybe")
+    sidebar = CustomerSidebar()
+    qtbot.addWidget(sidebar)
+    sidebar.bind_settings(settings)
+    assert sidebar.sort_mode() == SORT_BY_PROBLEMS
+    assert sidebar.toggle_action.isChecked() and not sidebar.isHidden()
+    sidebar.sort_box.setCurrentIndex(sidebar.sort_box.findData(SORT_BY_NAME))
+    sidebar.toggle_action.setChecked(False)
+    assert settings.value("customers/sort") == SORT_BY_NAME
+    assert read_bool(settings, "customers/visible", True) is False
+
+
+def test_choice_helpers_round_trip_through_an_ini_file(tmp_path: Path) -> None:
+    path = str(tmp_path / "round.ini")
+    settings = QSettings(path, QSettings.Format.IniFormat)
+    write_choice(settings, "a/one", [NEEDS_ATTENTION])
+    write_choice(settings, "a/two", [STALE, NEEDS_ATTENTION])
+    write_choice(settings, "a/none", [])
+    settings.setValue("a/flag", False)
+    settings.sync()
+    again = QSettings(path, QSettings.Format.IniFormat)
+    allowed = {STALE, NEEDS_ATTENTION}
+    assert read_choice(again, "a/one", allowed) == {NEEDS_ATTENTION}
+    assert read_choice(again, "a/two", allowed) == {STALE, NEEDS_ATTENTION}
+    assert read_choice(again, "a/none", allowed) == frozenset()
+    assert read_choice(again, "a/absent", allowed) == frozenset()
+    assert read_bool(again, "a/flag", True) is False
+    assert read_bool(again, "a/absent", True) is True

@@ -1,0 +1,152 @@
+"""report.background: the shared pacer's rest windows, and building long-lived objects with the
+cyclic collector paused and then frozen."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time as time_module
+from collections.abc import Iterator
+
+import pytest
+
+from desktop_app.demo.data import generate_rows
+from desktop_app.report.background import (
+    FREEZE_FROM_ROWS,
+    Pacer,
+    building_long_lived,
+    long_lived,
+    report_rows,
+)
+from desktop_app.report.rows import Report
+from desktop_app.report.view_keys import PreparedReport, RowIndex
+
+
+class FakeTime:
+    """A clock that only moves when the pacer sleeps (or the test says so)."""
+
+    def __init__(self, now: float = 100.0) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def _thaw() -> Iterator[None]:
+    """Leave the collector as found: enabled, nothing frozen by these tests."""
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
+def test_pause_costs_nothing_in_the_work_part_and_sleeps_through_the_rest() -> None:
+    time = FakeTime(now=0.0)  # the start of a period: its work part
+    pacer = Pacer(work=0.002, rest=0.001, clock=time.clock, sleep=time.sleep)
+    pacer.pause()
+    time.now = 0.0015
+    pacer.pause()
+    assert time.slept == [] and pacer.rests == 0
+    time.now = 0.0022  # resting time
+    pacer.pause()
+    assert time.slept == [pytest.approx(0.0008)] and pacer.rests == 1
+    assert time.now == pytest.approx(0.003)  # woke at the start of the next period
+    time.now = 0.0031
+    pacer.pause()  # working time again
+    assert pacer.rests == 1
+
+
+def test_threads_sharing_a_pacer_rest_at_the_same_moments() -> None:
+    time = FakeTime(now=0.0)
+    pacer = Pacer(work=0.002, rest=0.001, clock=time.clock, sleep=time.sleep)
+    wakes: list[float] = []
+    for start in (0.0025, 0.0021, 0.0029):  # three threads arriving at different points
+        time.now = start
+        pacer.pause()
+        wakes.append(time.now)
+    assert wakes == [pytest.approx(0.003)] * 3  # all resume together, at the next work part
+
+
+def test_pacer_rejects_an_empty_work_or_rest() -> None:
+    with pytest.raises(ValueError):
+        Pacer(work=0.0, rest=0.001)
+    with pytest.raises(ValueError):
+        Pacer(work=0.002, rest=0.0)
+
+
+def test_real_pacer_really_rests() -> None:
+    pacer = Pacer(work=0.0005, rest=0.0005)
+    deadline = time_module.perf_counter() + 5
+    while pacer.rests == 0 and time_module.perf_counter() < deadline:
+        pacer.pause()
+    assert pacer.rests == 1
+
+
+def test_building_long_lived_pauses_the_collector_and_freezes_only_large_results() -> None:
+    gc.enable()
+    before = gc.get_freeze_count()
+    with building_long_lived(freeze_from=1000) as built:
+        assert not gc.isenabled()
+        small = [[i] for i in range(10)]
+        built.rows = len(small)
+    assert gc.isenabled() and gc.get_freeze_count() == before
+    with building_long_lived(freeze_from=1000) as built:
+        kept = [[i] for i in range(1000)]  # container objects the collector tracks
+        built.rows = len(kept)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= before + len(kept)
+
+
+def test_building_long_lived_nests_and_keeps_a_disabled_collector_disabled() -> None:
+    gc.disable()
+    with building_long_lived():
+        with building_long_lived():
+            pass
+        assert not gc.isenabled()
+    assert not gc.isenabled()
+    gc.enable()
+    frozen = gc.get_freeze_count()
+    with pytest.raises(RuntimeError), building_long_lived(freeze_from=0):
+        raise RuntimeError("boom")
+    assert gc.isenabled() and gc.get_freeze_count() == frozen  # nothing frozen on error
+
+
+def test_long_lived_counts_report_rows_and_passes_arguments_and_result() -> None:
+    rows = tuple(generate_rows(FREEZE_FROM_ROWS))
+    report = Report(rows=rows)
+    seen: list[bool] = []
+
+    def job(a: int, *, b: int) -> Report:
+        seen.append(gc.isenabled())
+        assert a + b == 5
+        return report
+
+    gc.enable()
+    before = gc.get_freeze_count()
+    assert long_lived(job)(2, b=3) is report
+    assert seen == [False] and gc.isenabled()
+    assert gc.get_freeze_count() > before  # a large report: frozen
+    assert report_rows(report) == FREEZE_FROM_ROWS
+    assert report_rows(PreparedReport(report, RowIndex())) == FREEZE_FROM_ROWS
+    assert report_rows("not a report") == 0
+
+
+def test_building_long_lived_from_two_threads_leaves_the_collector_enabled() -> None:
+    gc.enable()
+    inside = threading.Barrier(2)
+
+    def work() -> None:
+        with building_long_lived():
+            inside.wait(timeout=5)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert gc.isenabled()
