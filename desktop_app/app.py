@@ -304,6 +304,9 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
         views.listeners.append(
             lambda derived: tray.set_muted({k: a.state for k, a in derived.acknowledged.items()})
         )
+        views.listeners.append(
+            lambda derived: tray.set_missing(len(derived.missing - derived.acknowledged.keys()))
+        )
     parts.closers.append(views.close)
     _attach_customer_features(parts, views)
     return views

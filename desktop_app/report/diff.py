@@ -11,6 +11,8 @@ once, here (rows are matched by ``RowKey``; a set absent from the previous repor
 * Newly stale: stale now, not stale before, and not failing (a failing set going quiet is
   already known as failing). Stale means the last activity (the run's end, or its start while
   it runs) is older than the threshold; each report is judged at its own clock reading.
+* Newly missing: in the previous report, absent from this one (the row as it was last seen).
+  The history (``report.derived``) keeps the longer memory; this is what changed just now.
 
 Each set lands in at most one bucket. Nothing here imports Qt, so all of it is unit-tested.
 The row loops take a ``pause`` (see ``report.background.Pacer``), called every few dozen rows,
@@ -61,11 +63,18 @@ class ChangeKind(StrEnum):
     NEW_WARNING = "new_warning"
     RECOVERED = "recovered"
     NEWLY_STALE = "newly_stale"
+    NEWLY_MISSING = "newly_missing"
     FETCH_FAILED = "fetch_failed"
 
 
 DEFAULT_NOTIFY_KINDS: frozenset[ChangeKind] = frozenset(
-    {ChangeKind.NEW_FAILURE, ChangeKind.RECOVERED, ChangeKind.NEWLY_STALE, ChangeKind.FETCH_FAILED}
+    {
+        ChangeKind.NEW_FAILURE,
+        ChangeKind.RECOVERED,
+        ChangeKind.NEWLY_STALE,
+        ChangeKind.NEWLY_MISSING,
+        ChangeKind.FETCH_FAILED,
+    }
 )
 """Warnings are common and noisy, so their notification is opt-in."""
 
@@ -88,9 +97,16 @@ class ReportChanges:
     new_warnings: tuple[BackupStatusRow, ...] = ()
     recovered: tuple[BackupStatusRow, ...] = ()
     newly_stale: tuple[BackupStatusRow, ...] = ()
+    newly_missing: tuple[BackupStatusRow, ...] = ()  # as last seen, in the previous report
 
     def __bool__(self) -> bool:
-        return bool(self.new_failures or self.new_warnings or self.recovered or self.newly_stale)
+        return bool(
+            self.new_failures
+            or self.new_warnings
+            or self.recovered
+            or self.newly_stale
+            or self.newly_missing
+        )
 
     def rows_of(self, kind: ChangeKind) -> tuple[BackupStatusRow, ...]:
         return {
@@ -98,6 +114,7 @@ class ReportChanges:
             ChangeKind.NEW_WARNING: self.new_warnings,
             ChangeKind.RECOVERED: self.recovered,
             ChangeKind.NEWLY_STALE: self.newly_stale,
+            ChangeKind.NEWLY_MISSING: self.newly_missing,
         }.get(kind, ())
 
 
@@ -126,7 +143,7 @@ def diff_reports(
     prev_cutoff = previous_now - stale_after
     cutoff = now - stale_after
     failure, warning = _FAILURE, _WARNING
-    before: dict[RowKey, tuple[str, bool]] = {}
+    before: dict[RowKey, tuple[str, bool, BackupStatusRow | None]] = {}
     every = _PAUSE_EVERY
     for i, row in enumerate(prev_rows):
         if not i % every:
@@ -135,8 +152,9 @@ def diff_reports(
         before[(row[1], row[2], row[4])] = (
             row[7],
             activity is not None and activity < prev_cutoff,
+            row,
         )
-    unknown = ("", False)
+    unknown: tuple[str, bool, BackupStatusRow | None] = ("", False, None)
     failures: list[BackupStatusRow] = []
     warnings: list[BackupStatusRow] = []
     recovered: list[BackupStatusRow] = []
@@ -145,7 +163,8 @@ def diff_reports(
         if not i % every:
             pause()
         status = row[7]
-        old_status, was_stale = before.get((row[1], row[2], row[4]), unknown)
+        # pop: what is left in ``before`` at the end is no longer reported.
+        old_status, was_stale, _ = before.pop((row[1], row[2], row[4]), unknown)
         if status == failure:  # decided without the clock: failing outranks stale
             if old_status != failure:
                 failures.append(row)
@@ -167,7 +186,10 @@ def diff_reports(
             warnings.append(row)
         elif stale_now and not was_stale:
             stale.append(row)
-    return ReportChanges(tuple(failures), tuple(warnings), tuple(recovered), tuple(stale))
+    gone = tuple(row for _, _, row in before.values() if row is not None)
+    return ReportChanges(
+        tuple(failures), tuple(warnings), tuple(recovered), tuple(stale), newly_missing=gone
+    )
 
 
 def row_label(row: BackupStatusRow) -> str:
@@ -178,12 +200,14 @@ def row_label(row: BackupStatusRow) -> str:
 _PHRASES: dict[ChangeKind, tuple[str, str]] = {
     ChangeKind.NEW_FAILURE: ("new failure", "new failures"),
     ChangeKind.NEWLY_STALE: ("newly stale", "newly stale"),
+    ChangeKind.NEWLY_MISSING: ("no longer reported", "no longer reported"),
     ChangeKind.NEW_WARNING: ("new warning", "new warnings"),
     ChangeKind.RECOVERED: ("recovered", "recovered"),
 }
 _ORDER = (
     ChangeKind.NEW_FAILURE,
     ChangeKind.NEWLY_STALE,
+    ChangeKind.NEWLY_MISSING,
     ChangeKind.NEW_WARNING,
     ChangeKind.RECOVERED,
 )
@@ -348,4 +372,6 @@ def without_muted(changes: ReportChanges, muted: Mapping[RowKey, str]) -> Report
         new_warnings=changes.new_warnings,
         recovered=changes.recovered,
         newly_stale=tuple(r for r in changes.newly_stale if not _muted_for(r, muted)),
+        # Going missing is a new problem: only an acknowledgement of it being missing mutes it.
+        newly_missing=tuple(r for r in changes.newly_missing if muted.get(r.key) != "MISSING"),
     )

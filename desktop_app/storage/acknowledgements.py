@@ -112,25 +112,11 @@ class AcknowledgementStore:
     def get(self, key: RowKey) -> Acknowledgement | None:
         return self.all().get(key)
 
-    def clear(self, keys: Iterable[RowKey]) -> int:
-        """Delete the acknowledgements of ``keys``; returns how many there were."""
-        keys = list(keys)
-        if not keys or not self._db.available:
-            return 0
-        with self._db.write() as db:
-            before = db.total_changes
-            db.executemany(
-                "DELETE FROM acknowledgement WHERE username = ? AND computer_id = ?"
-                " AND backupset_name = ?",
-                keys,
-            )
-            return int(db.total_changes - before)
-
     def discard(self, acks: Iterable[Acknowledgement]) -> list[Acknowledgement]:
         """Delete exactly these acknowledgements; returns the ones that were still stored.
 
-        Unlike ``clear`` this matches the moment of acknowledging too, so an acknowledgement
-        made again since the caller read ``acks`` (a newer one for the same set) survives.
+        It matches the moment of acknowledging too, so an acknowledgement made again since
+        the caller read ``acks`` (a newer one for the same set) survives.
         """
         acks = list(acks)
         if not acks or not self._db.available:

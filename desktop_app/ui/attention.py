@@ -124,7 +124,9 @@ class AttentionController(QObject):
             acks = self._acks.all()
             derived = derive(rows, now, rule, missing, acks)
             if derived.voided:
-                self._acks.clear(derived.voided)  # void for good (see report.derived)
+                # Void for good (see report.derived); only the acknowledgements judged here, so
+                # one made again while this ran survives.
+                self._acks.discard(a for a in acks if a.key in derived.voided)
             customers = summarise_customers(rows, derived)
         except Exception:
             if not self._closed:

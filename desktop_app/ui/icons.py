@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
@@ -177,6 +178,41 @@ def badge_text(count: int, size: int = 32) -> str:
     return f"{limit}+" if count > limit else str(count)
 
 
+@dataclass(frozen=True, slots=True)
+class BadgeLayout:
+    """Where a count badge goes on a square icon of ``size`` px, shared by the colour badge and
+    the monochrome (macOS template) one so both read the same."""
+
+    text: str
+    rect: QRectF  # the pill, in the lower-right corner
+    ring: float  # the gap kept around it so it stands off the glyph
+
+    @property
+    def radius(self) -> float:
+        return self.rect.height() / 2
+
+    def font(self) -> QFont:
+        font = QFont()
+        font.setBold(True)
+        share = 0.78 if len(self.text) == 1 else 0.62
+        font.setPixelSize(max(7, round(self.rect.height() * share)))
+        return font
+
+    def draw_text(self, painter: QPainter) -> None:
+        painter.setFont(self.font())
+        painter.drawText(
+            self.rect.translated(QPointF(0, 0.5)), Qt.AlignmentFlag.AlignCenter, self.text
+        )
+
+
+def badge_layout(size: int, count: int) -> BadgeLayout:
+    text = badge_text(count, size)
+    height = max(9.0, size * (0.62 if size < 32 else 0.5))
+    width = height if len(text) == 1 else height * (0.55 + 0.32 * len(text))
+    rect = QRectF(size - width, size - height, width, height)
+    return BadgeLayout(text, rect, max(1.0, size / 22))
+
+
 def _tinted(pixmap: QPixmap, color: QColor) -> QPixmap:
     """The pixmap's shape filled with one colour (alpha kept)."""
     out = QPixmap(pixmap)
@@ -192,27 +228,19 @@ def _with_badge(pixmap: QPixmap, count: int) -> QPixmap:
     out = QPixmap(pixmap)
     if count <= 0:
         return out
-    size = out.width()
-    text = badge_text(count, size)
-    height = max(9.0, size * (0.62 if size < 32 else 0.5))
-    width = height if len(text) == 1 else height * (0.55 + 0.32 * len(text))
-    rect = QRectF(size - width, size - height, width, height)
-    ring = max(1.0, size / 22)
+    badge = badge_layout(out.width(), count)
+    ring = badge.ring
     painter = QPainter(out)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     path = QPainterPath()
     path.addRoundedRect(
-        rect.adjusted(ring / 2, ring / 2, -ring / 2, -ring / 2), height / 2, height / 2
+        badge.rect.adjusted(ring / 2, ring / 2, -ring / 2, -ring / 2), badge.radius, badge.radius
     )
     painter.setPen(QPen(QColor("white"), ring))
     painter.setBrush(BADGE_COLOR)
     painter.drawPath(path)
-    font = QFont()
-    font.setBold(True)
-    font.setPixelSize(max(7, round(height * (0.78 if len(text) == 1 else 0.62))))
-    painter.setFont(font)
     painter.setPen(QColor("white"))
-    painter.drawText(rect.translated(QPointF(0, 0.5)), Qt.AlignmentFlag.AlignCenter, text)
+    badge.draw_text(painter)
     painter.end()
     return out

@@ -48,6 +48,7 @@ NOTIFY_LABELS: dict[ChangeKind, str] = {
     ChangeKind.NEW_WARNING: "A backup set gets warnings",
     ChangeKind.RECOVERED: "A failing backup set recovers",
     ChangeKind.NEWLY_STALE: "A backup set goes stale (no recent backup)",
+    ChangeKind.NEWLY_MISSING: "A backup set is no longer in the report",
     ChangeKind.FETCH_FAILED: "The report cannot be fetched",
 }
 DELIMITER_LABELS = (

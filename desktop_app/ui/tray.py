@@ -24,8 +24,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QIcon, QImage, QPainter, QPainterPath, QPixmap
+from PySide6.QtCore import QObject, QSettings, QSize, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QImage, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop_app import APP_NAME
@@ -48,7 +48,8 @@ from desktop_app.report.diff import (
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.status import ConditionStatus
 from desktop_app.ui.fetcher import FetchFailure
-from desktop_app.ui.icons import TRAY_SIZES, IconProvider, badge_text
+from desktop_app.ui.icons import STALE as STALE_STATE
+from desktop_app.ui.icons import TRAY_SIZES, IconProvider, badge_layout
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ class TrayController(QObject):
         self._mono_cache: dict[tuple[str, int], QIcon] = {}
         self._paused = False
         self._muted: Mapping[RowKey, str] = {}
+        self._missing = 0  # sets no longer reported and not acknowledged (from the history)
 
         self.tray = QSystemTrayIcon(self)
         self.menu = QMenu()
@@ -308,6 +310,15 @@ class TrayController(QObject):
             self._update_icon()
             self._update_tooltip()
 
+    def set_missing(self, count: int) -> None:
+        """How many sets stopped appearing in the report (unacknowledged): they have gone quiet,
+        so with nothing worse the icon shows the stale state, and the tooltip counts them."""
+        if count == self._missing:
+            return
+        self._missing = count
+        self._update_icon()
+        self._update_tooltip()
+
     def show_fetch_failure(self, failure: FetchFailure) -> ChangeNotification | None:
         """A failed fetch: "cannot fetch" state; announced once per outage, never per retry."""
         self._failure = failure
@@ -357,7 +368,8 @@ class TrayController(QObject):
             return CANNOT_FETCH
         if self._summary is None:
             return CANNOT_FETCH if self._outage.in_outage else ConditionStatus.COMPLETED
-        return self._summary.worst_state
+        worst = self._summary.worst_state
+        return STALE_STATE if worst == ConditionStatus.COMPLETED and self._missing else worst
 
     def failure_count(self) -> int:
         return len(self._summary.failures) if self._summary is not None else 0
@@ -410,6 +422,8 @@ class TrayController(QObject):
             running = counts.get(ConditionStatus.RUNNING, 0)
             if running:
                 parts.append(f"{running:,} running")
+            if self._missing:
+                parts.append(f"{self._missing:,} missing")
             lines.append(" · ".join(parts))
         if self._last_refresh is not None:
             lines.append(f"Last refresh {self._last_refresh.astimezone():%H:%M}")
@@ -509,29 +523,21 @@ def _mono_badge(image: QImage, count: int) -> QImage:
     """Cut a ring, draw a black pill, cut the digits out of it: a badge made of alpha only."""
     if count <= 0:
         return image
-    size = image.width()
-    text = badge_text(count, size)
-    height = max(9.0, size * (0.62 if size < 32 else 0.5))
-    width = height if len(text) == 1 else height * (0.55 + 0.32 * len(text))
-    rect = QRectF(size - width, size - height, width, height)
-    ring = max(1.0, size / 22)
+    badge = badge_layout(image.width(), count)
+    ring, radius = badge.ring, badge.radius
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     outer = QPainterPath()
-    outer.addRoundedRect(rect.adjusted(-ring, -ring, 0, 0), height / 2 + ring, height / 2 + ring)
+    outer.addRoundedRect(badge.rect.adjusted(-ring, -ring, 0, 0), radius + ring, radius + ring)
     painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
     painter.fillPath(outer, QColor("black"))
     painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
     pill = QPainterPath()
-    pill.addRoundedRect(rect, height / 2, height / 2)
+    pill.addRoundedRect(badge.rect, radius, radius)
     painter.fillPath(pill, QColor("black"))
-    font = QFont()
-    font.setBold(True)
-    font.setPixelSize(max(7, round(height * (0.78 if len(text) == 1 else 0.62))))
-    painter.setFont(font)
     painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-    painter.drawText(rect.translated(QPointF(0, 0.5)), Qt.AlignmentFlag.AlignCenter, text)
+    badge.draw_text(painter)
     painter.end()
     return image
 

@@ -391,3 +391,24 @@ def test_without_a_tray_the_window_quits_on_close(qtbot: QtBot, tmp_path: Path) 
         assert not built.window.isVisible()
     finally:
         built.close()
+
+
+def test_a_set_leaving_the_report_is_announced_and_missing_sets_count_in_icon_and_tooltip(
+    qtbot: QtBot, tray: TrayController, icons: IconProvider
+) -> None:
+    ok = tuple(r._replace(condition_status=S.COMPLETED) for r in BASE)
+    tray.show_report(report(*ok))
+    with qtbot.waitSignal(tray.notified) as shown:
+        tray.show_report(report(*ok[:2], at=NOW + timedelta(minutes=15)))
+    note: ChangeNotification = shown.args[0]
+    assert note.message == "1 no longer reported: carol / SRV / SQL"
+    assert note.keys == (BASE[2].key,)
+    assert tray.worst_state() == S.COMPLETED
+    # The history says one set is missing (and not acknowledged): it has gone quiet.
+    tray.set_missing(1)
+    assert tray.worst_state() == "STALE"
+    assert image(tray.current_icon()) == image(icons.tray_icon("STALE", 0))
+    assert "1 missing" in tray.tooltip().splitlines()[1]
+    tray.set_missing(0)
+    assert tray.worst_state() == S.COMPLETED
+    assert "missing" not in tray.tooltip()

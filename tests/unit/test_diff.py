@@ -147,7 +147,7 @@ def test_summary_text_lists_the_first_sets_and_an_ellipsis() -> None:
     after = [row("acme", "MAIL01", "Exchange", S.FAILURE)] + [
         row(f"c{i}", "PC", "Files", S.FAILURE) for i in range(1, 5)
     ]
-    after.append(row("z"))
+    after += [row("z"), row("c0", "PC", "Files")]  # c0 stays fine; none goes missing
     note = build_notification(diff_reports(before, after, NOW))
     assert note is not None
     assert note.title == "5 new failures, 1 recovered"
@@ -268,3 +268,36 @@ def test_without_muted_drops_only_acknowledged_failures_and_stale_sets() -> None
     assert keys(muted.new_failures) == [other.key]
     assert muted.newly_stale == ()
     assert keys(muted.new_warnings) == [warning.key]
+
+
+def test_a_set_that_leaves_the_report_is_newly_missing_as_last_seen() -> None:
+    kept = row("acme")
+    gone_failing = row("bob", status=S.FAILURE)
+    gone_ok = row("carol", computer_id=7)
+    changes = diff_reports([kept, gone_failing, gone_ok], [kept], NOW)
+    assert keys(changes.newly_missing) == [gone_failing.key, gone_ok.key]
+    assert changes.newly_missing[0] is gone_failing  # the row as it was last seen
+    assert changes.rows_of(ChangeKind.NEWLY_MISSING) == changes.newly_missing
+    assert changes and not changes.new_failures
+    # Only once: the next comparison starts from a report without them.
+    assert not diff_reports([kept], [kept], NOW)
+
+
+def test_newly_missing_is_announced_by_default_and_can_be_turned_off() -> None:
+    gone = row("bob", "FS01", "Files")
+    changes = diff_reports([row(), gone], [row()], NOW)
+    note = build_notification(changes)
+    assert note is not None
+    assert ChangeKind.NEWLY_MISSING in DEFAULT_NOTIFY_KINDS
+    assert note.title == "1 no longer reported"
+    assert note.message == "1 no longer reported: bob / FS01 / Files"
+    assert note.keys == (gone.key,) and note.is_problem
+    kinds = DEFAULT_NOTIFY_KINDS - {ChangeKind.NEWLY_MISSING}
+    assert build_notification(changes, kinds) is None
+
+
+def test_only_an_acknowledgement_of_being_missing_mutes_a_missing_set() -> None:
+    failing, quiet = row("acme", status=S.FAILURE), row("bob")
+    changes = diff_reports([failing, quiet], [], NOW)
+    muted = without_muted(changes, {failing.key: str(S.FAILURE), quiet.key: "MISSING"})
+    assert keys(muted.newly_missing) == [failing.key]  # a failure ack does not cover going missing
