@@ -224,9 +224,13 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     closers.insert(0, lambda: app.aboutToQuit.disconnect(parts.close))
     if parts.account is None:
         refresh.refresh()
+        parts.auto_refresh.start()
     else:
-        parts.account.start()  # fetches once signed in; else opens the sign-in dialog
-    parts.auto_refresh.start()
+        parts.account.account_changed.connect(lambda account: _follow_account(parts, account))
+        if parts.account.start():  # fetches once signed in; else opens the sign-in dialog
+            parts.auto_refresh.start()
+        else:
+            parts.auto_refresh.stop(NOT_SIGNED_IN_TEXT)
     if not options.minimized:
         window.show()
     elif parts.tray is None:
@@ -380,6 +384,21 @@ def _attach_tray(
     parts.closers.append(tray.close)
     tray.show()
     return tray
+
+
+NOT_SIGNED_IN_TEXT = "Auto-refresh off: not signed in"
+
+
+def _follow_account(parts: AppParts, account: Account | None) -> None:
+    """Auto-refresh runs only while signed in; signing out also clears the tray's state."""
+    auto = parts.auto_refresh
+    assert auto is not None
+    if account is not None:
+        auto.start()
+        return
+    auto.stop(NOT_SIGNED_IN_TEXT)
+    if parts.tray is not None:
+        parts.tray.show_signed_out()
 
 
 def _attach_settings_and_account(

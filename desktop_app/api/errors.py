@@ -97,4 +97,6 @@ class NotSignedInError(ApiError):
     title = "Not signed in"
 
     def __init__(self) -> None:
-        super().__init__("No Intronis account is set up. Sign in from the Account menu.")
+        super().__init__(
+            "No Intronis account is set up. Sign in from the Account menu (Account > Sign in…)."
+        )

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QMessageBox, QWidget
 
-from desktop_app.api.errors import ApiError
+from desktop_app.api.errors import NotSignedInError
 from desktop_app.report.rows import Report
 from desktop_app.storage.account import (
     Account,
@@ -43,15 +43,6 @@ SESSION_ONLY_TEXT = (
     "Session only: your secret is kept in memory, not in the system keyring. "
     "You will be asked for it again at the next start."
 )
-
-
-class NotSignedInError(ApiError):
-    """Fetching with no account: an ApiError so the banner shows it in words, not as a crash."""
-
-    title = "Not signed in"
-
-    def __init__(self) -> None:
-        super().__init__("Sign in from the Account menu (Account > Sign in…) to see your report.")
 
 
 def _not_signed_in(cancel: threading.Event) -> Report:

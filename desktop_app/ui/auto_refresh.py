@@ -92,6 +92,7 @@ class AutoRefreshController(QObject):
         self._due: float | None = None  # monotonic seconds
         self._last_reading = self._read()
         self._status = ""
+        self._stopped_text = ""  # said instead of the schedule while stopped (signed out)
         self._due_timer = QTimer(self)
         self._due_timer.setSingleShot(True)
         self._due_timer.timeout.connect(self.check)
@@ -105,17 +106,30 @@ class AutoRefreshController(QObject):
 
     # --- control ------------------------------------------------------------------------------
     def start(self) -> None:
-        """Begin watching the clock (the first fetch is requested by whoever builds the app)."""
+        """Begin watching the clock (the first fetch is requested by whoever builds the app).
+        Starting again while running changes nothing."""
+        if self._running:
+            return
         self._running = True
+        self._stopped_text = ""
         self._last_reading = self._read()
         self._heartbeat.start()
         self._arm()
         self._update_status()
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "") -> None:
+        """Stop automatic fetches (quit, or signed out: ``reason`` replaces the status text)."""
         self._running = False
+        self._due = None
         self._heartbeat.stop()
         self._due_timer.stop()
+        self._stopped_text = reason
+        if reason:
+            self._update_status()
+
+    @property
+    def running(self) -> bool:
+        return self._running
 
     def is_paused(self) -> bool:
         return self._paused
@@ -225,7 +239,9 @@ class AutoRefreshController(QObject):
     def _update_status(self) -> None:
         every = f"Auto-refresh every {describe_interval(self.schedule.interval)}"
         at = self.next_wall_time()
-        if self._paused:
+        if not self._running and self._stopped_text:
+            text = self._stopped_text
+        elif self._paused:
             text = "Auto-refresh paused"
         elif at is None:
             text = every

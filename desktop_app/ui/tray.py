@@ -175,6 +175,7 @@ class TrayController(QObject):
         self._paused = False
         self._muted: Mapping[RowKey, str] = {}
         self._missing = 0  # sets no longer reported and not acknowledged (from the history)
+        self._signed_out = False
 
         self.tray = QSystemTrayIcon(self)
         self.menu = QMenu()
@@ -232,6 +233,7 @@ class TrayController(QObject):
         """
         now = report.fetched_at or self._now()
         self._last_refresh = now
+        self._signed_out = False
         self._failure = None
         self._outage.record_success()
         self._generation += 1
@@ -310,6 +312,22 @@ class TrayController(QObject):
             self._update_icon()
             self._update_tooltip()
 
+    def show_signed_out(self) -> None:
+        """Signed out: forget the old account's report, so the icon claims nothing about it and
+        the next account's first report is a fresh baseline (nothing announced for it)."""
+        self._generation += 1  # comparisons still running are dropped
+        self._previous = self._previous_at = None
+        self._summary = None
+        self._menu_rows = ()
+        self._failure = None
+        self._last_refresh = None
+        self._outage = FetchOutageTracker()
+        self._missing = 0
+        self._signed_out = True
+        self._fill_failures_menu()
+        self._update_icon()
+        self._update_tooltip()
+
     def set_missing(self, count: int) -> None:
         """How many sets stopped appearing in the report (unacknowledged): they have gone quiet,
         so with nothing worse the icon shows the stale state, and the tooltip counts them."""
@@ -364,7 +382,7 @@ class TrayController(QObject):
     # --- state --------------------------------------------------------------------------------
     def worst_state(self) -> str:
         """FAILURE, WARNING, STALE, COMPLETED, or UNKNOWN while fetching fails."""
-        if self._failure is not None:
+        if self._failure is not None or self._signed_out:
             return CANNOT_FETCH
         if self._summary is None:
             return CANNOT_FETCH if self._outage.in_outage else ConditionStatus.COMPLETED
@@ -425,7 +443,9 @@ class TrayController(QObject):
             if self._missing:
                 parts.append(f"{self._missing:,} missing")
             lines.append(" · ".join(parts))
-        if self._last_refresh is not None:
+        if self._signed_out:
+            lines.append("Not signed in")
+        elif self._last_refresh is not None:
             lines.append(f"Last refresh {self._last_refresh.astimezone():%H:%M}")
         else:
             lines.append("Not refreshed yet")

@@ -295,3 +295,46 @@ def test_debug_log_records_the_flow(
     text = log_handle.log_file.read_text(encoding="utf-8")
     assert "Keyring:" in text and "GET http://127.0.0.1" in text
     assert logging.getLogger().level == logging.DEBUG
+
+
+# The offscreen platform has no tray window to follow; it says so, harmlessly.
+@pytest.mark.qt_log_ignore("systemTrayWindowChanged")
+def test_auto_refresh_and_tray_follow_the_account(
+    qtbot: QtBot,
+    server: DemoServer,
+    tmp_path: Path,
+    log_handle: LoggingHandle,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    options = AppOptions(
+        demo=False,
+        settings_path=tmp_path / "settings.ini",
+        tray=True,
+        keyring_backend=MemoryKeyring(),
+        logging=log_handle,
+    )
+    parts = build(options)
+    qtbot.addWidget(parts.window)
+    try:
+        auto, tray = parts.auto_refresh, parts.tray
+        assert auto is not None and tray is not None
+        # First run: nothing to refresh until signed in, and the status bar says why.
+        assert not auto.running
+        assert auto.status_text() == "Auto-refresh off: not signed in"
+        sign_in(qtbot, parts, server)
+        assert auto.running
+        qtbot.waitUntil(lambda: "next at" in auto.status_text())
+        qtbot.waitUntil(lambda: tray.worst_state() != "UNKNOWN")
+        assert "Last refresh" in tray.tooltip()
+
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+        account_of(parts).sign_out_action.trigger()
+        assert not auto.running and auto.due_in() is None
+        assert auto.status_text() == "Auto-refresh off: not signed in"
+        assert tray.worst_state() == "UNKNOWN" and tray.failure_count() == 0
+        assert "Not signed in" in tray.tooltip() and "Last refresh" not in tray.tooltip()
+        # A late "cancelled" from the fetch stopped by signing out does not re-arm the timer.
+        qtbot.wait(50)
+        assert auto.status_text() == "Auto-refresh off: not signed in"
+    finally:
+        parts.close()
