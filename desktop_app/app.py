@@ -59,6 +59,7 @@ from desktop_app.ui.problem_views import ProblemViews, attach_problem_views
 from desktop_app.ui.refresh import RefreshController
 from desktop_app.ui.settings_dialog import QSettingsStore, SettingsController
 from desktop_app.ui.single_instance import Claim, SingleInstance, instance_key
+from desktop_app.ui.stale_thresholds import StaleThresholds
 from desktop_app.ui.table_model import ReportTableModel
 from desktop_app.ui.tray import TrayController
 
@@ -108,6 +109,7 @@ class AppParts:
     demo_server: DemoServer | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
     auto_refresh: AutoRefreshController | None = None
+    stale_thresholds: StaleThresholds | None = None
     tray: TrayController | None = None
     account: AccountController | None = None  # None in demo mode
     settings_controller: SettingsController | None = None
@@ -281,8 +283,10 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
     """Problem toggles, customer sidebar and "Acknowledge…" (see ``ui.problem_views``)."""
     window, model, settings = parts.window, parts.model, parts.settings_controller
     stale_after = options.stale_after
-    if stale_after == DEFAULT_STALE_THRESHOLD and settings is not None:
+    follow_settings = stale_after == DEFAULT_STALE_THRESHOLD and settings is not None
+    if follow_settings and settings is not None:
         stale_after = settings.settings.stale_after
+    thresholds = StaleThresholds(stale_after, parts.settings, parent=window)
 
     def current_key() -> RowKey | None:
         index = window.table.currentIndex()
@@ -296,15 +300,24 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
         parts.history,
         parts.refresh,
         icons,
-        StaleRule(stale_after),
+        thresholds.rule,
         utc_now,
         current_key,
         window.detail_pane.refresh,
     )
-    if settings is not None and options.stale_after == DEFAULT_STALE_THRESHOLD:
-        settings.changed.connect(lambda new: views.set_rule(StaleRule(new.stale_after)))
+    if follow_settings and settings is not None:
+        settings.changed.connect(lambda new: thresholds.set_threshold(new.stale_after))
+    thresholds.rule_changed.connect(views.set_rule)
+    views.sidebar.stale_threshold_requested.connect(lambda user: thresholds.ask_for(user, window))
+    parts.stale_thresholds = thresholds
     tray = parts.tray
     if tray is not None:
+
+        def tray_rule(rule: StaleRule) -> None:
+            tray.stale_after, tray.stale_per_customer = rule.threshold, rule.per_customer
+
+        tray_rule(thresholds.rule)
+        thresholds.rule_changed.connect(tray_rule)
         views.listeners.append(
             lambda derived: tray.set_muted({k: a.state for k, a in derived.acknowledged.items()})
         )
@@ -455,7 +468,6 @@ def _attach_settings_and_account(
         assert parts.auto_refresh is not None
         parts.auto_refresh.set_interval(new.refresh_seconds)
         if parts.tray is not None:
-            parts.tray.stale_after = new.stale_after
             parts.tray.notify_kinds = new.notify_change_kinds
         if parts.account is not None:
             parts.account.reconnect()  # proxy, certificates and timeouts take effect now
@@ -465,8 +477,6 @@ def _attach_settings_and_account(
     if options.refresh_interval == DEFAULT_INTERVAL and parts.auto_refresh is not None:
         parts.auto_refresh.set_interval(first.refresh_seconds)
     if parts.tray is not None:
-        if options.stale_after == DEFAULT_STALE_THRESHOLD:
-            parts.tray.stale_after = first.stale_after
         parts.tray.notify_kinds = first.notify_change_kinds
 
 

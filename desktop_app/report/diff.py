@@ -125,13 +125,15 @@ def diff_reports(
     *,
     previous_now: datetime | None = None,
     stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
+    per_customer: Mapping[str, timedelta] | None = None,
     pause: Callable[[], None] = unpaced,
 ) -> ReportChanges:
     """Compare two reports by backup-set key (see the module docstring for every rule).
 
     ``now`` is when ``current`` is judged for staleness; ``previous_now`` is when ``previous``
     was (default: its ``fetched_at``, else ``now``), so a set that simply aged past the
-    threshold between two refreshes counts as newly stale.
+    threshold between two refreshes counts as newly stale. ``per_customer`` overrides the
+    threshold for some customers (usernames), as ``report.derived.StaleRule`` does.
     """
     if previous_now is None:
         fetched = previous.fetched_at if isinstance(previous, Report) else None
@@ -140,8 +142,10 @@ def diff_reports(
     cur_rows = current.rows if isinstance(current, Report) else current
     # Hot loop (100k rows per refresh): tuple indexes instead of attribute names, and one
     # cutoff comparison instead of a subtraction per row.
-    prev_cutoff = previous_now - stale_after
-    cutoff = now - stale_after
+    prev_cutoffs = _cutoffs(previous_now, per_customer)
+    cutoffs = _cutoffs(now, per_customer)
+    default_prev_cutoff = previous_now - stale_after
+    default_cutoff = now - stale_after
     failure, warning = _FAILURE, _WARNING
     before: dict[RowKey, tuple[str, bool, BackupStatusRow | None]] = {}
     every = _PAUSE_EVERY
@@ -149,6 +153,9 @@ def diff_reports(
         if not i % every:
             pause()
         activity = row[6] if row[6] is not None else row[5]
+        prev_cutoff = (
+            prev_cutoffs.get(row[1], default_prev_cutoff) if prev_cutoffs else default_prev_cutoff
+        )
         before[(row[1], row[2], row[4])] = (
             row[7],
             activity is not None and activity < prev_cutoff,
@@ -163,6 +170,7 @@ def diff_reports(
         if not i % every:
             pause()
         status = row[7]
+        cutoff = cutoffs.get(row[1], default_cutoff) if cutoffs else default_cutoff
         # pop: what is left in ``before`` at the end is no longer reported.
         old_status, was_stale, _ = before.pop((row[1], row[2], row[4]), unknown)
         if status == failure:  # decided without the clock: failing outranks stale
@@ -190,6 +198,11 @@ def diff_reports(
     return ReportChanges(
         tuple(failures), tuple(warnings), tuple(recovered), tuple(stale), newly_missing=gone
     )
+
+
+def _cutoffs(now: datetime, per_customer: Mapping[str, timedelta] | None) -> dict[str, datetime]:
+    """Each overridden customer's stale cutoff at ``now`` (empty: one threshold for all)."""
+    return {user: now - limit for user, limit in (per_customer or {}).items()}
 
 
 def row_label(row: BackupStatusRow) -> str:
@@ -313,6 +326,7 @@ def summarize_report(
     now: datetime,
     stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
     pause: Callable[[], None] = unpaced,
+    per_customer: Mapping[str, timedelta] | None = None,
 ) -> StatusSummary:
     """Counts and the worst state: FAILURE > WARNING (or an unknown status) > STALE > all good.
 
@@ -321,7 +335,8 @@ def summarize_report(
     counts: dict[str, int] = dict.fromkeys((_FAILURE, _WARNING, _RUNNING, _COMPLETED), 0)
     failures: list[BackupStatusRow] = []
     stale = 0
-    cutoff = now - stale_after
+    default_cutoff = now - stale_after
+    cutoffs = _cutoffs(now, per_customer)
     for i, row in enumerate(rows):
         if not i % _PAUSE_EVERY:
             pause()
@@ -331,6 +346,7 @@ def summarize_report(
             failures.append(row)
             continue
         activity = _last_activity(row)
+        cutoff = cutoffs.get(row.username, default_cutoff) if cutoffs else default_cutoff
         if activity is not None and activity < cutoff:
             stale += 1
     if failures:

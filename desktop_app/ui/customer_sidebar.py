@@ -166,6 +166,7 @@ class CustomerSidebar(QWidget):
 
     customers_selected = Signal(object)
     export_requested = Signal(object)
+    stale_threshold_requested = Signal(str)  # a customer's own stale threshold, by username
 
     def __init__(
         self,
@@ -257,11 +258,19 @@ class CustomerSidebar(QWidget):
             self._settings.setValue(VISIBLE_KEY, shown)
 
     # --- context menu -------------------------------------------------------------------------
-    def context_menu(self) -> QMenu:
-        """Export summaries and "show all" (built fresh for each showing)."""
+    def context_menu(self, under_cursor: str | None = None) -> QMenu:
+        """Export summaries, the stale threshold of the customer under the cursor (or the one
+        selected) and "show all" (built fresh for each showing)."""
         menu = QMenu(self)
         menu.setObjectName("customerMenu")
         selected = self._selected
+        customer = under_cursor or (next(iter(selected)) if len(selected) == 1 else None)
+        if customer is not None:
+            menu.addAction(
+                f"&Stale threshold for {customer}…",
+                lambda: self.stale_threshold_requested.emit(customer),
+            )
+            menu.addSeparator()
         if selected:
             n = len(selected)
             text = f"Export summary of the {n} selected customer{'s' if n > 1 else ''}…"
@@ -274,7 +283,9 @@ class CustomerSidebar(QWidget):
         return menu
 
     def _show_context_menu(self, pos: QPoint) -> None:
-        menu = self.context_menu()
+        index = self.view.indexAt(pos)
+        under = self.model.customer_at(index.row()).username if index.isValid() else None
+        menu = self.context_menu(under)
         menu.exec(self.view.viewport().mapToGlobal(pos))
         menu.deleteLater()
 

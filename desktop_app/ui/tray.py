@@ -71,11 +71,14 @@ class _Job:
     previous: Report | None
     previous_at: datetime | None
     stale_after: timedelta
+    per_customer: Mapping[str, timedelta]
     muted: Mapping[RowKey, str]
 
     def run(self, pause: Callable[[], None]) -> _Outcome:
         rows = unmuted_rows(self.report.rows, self.muted)
-        summary = summarize_report(rows, self.now, self.stale_after, pause=pause)
+        summary = summarize_report(
+            rows, self.now, self.stale_after, pause=pause, per_customer=self.per_customer
+        )
         changes = None
         if self.previous is not None:
             changes = diff_reports(
@@ -84,6 +87,7 @@ class _Job:
                 self.now,
                 previous_now=self.previous_at,
                 stale_after=self.stale_after,
+                per_customer=self.per_customer,
                 pause=pause,
             )
         return _Outcome(self, summary, _menu_rows(summary), changes)
@@ -161,6 +165,7 @@ class TrayController(QObject):
         self._now = now
         self._settings = settings
         self.stale_after = stale_after
+        self.stale_per_customer: Mapping[str, timedelta] = {}  # customer -> its own threshold
         self.notify_kinds = frozenset(notify_kinds)
         self.monochrome = sys.platform == "darwin" if monochrome is None else monochrome
         self._previous: Report | None = None
@@ -244,6 +249,7 @@ class TrayController(QObject):
             self._previous,
             self._previous_at,
             self.stale_after,
+            self.stale_per_customer,
             self._muted,
         )
         if len(report.rows) < self._inline_below:
@@ -274,7 +280,10 @@ class TrayController(QObject):
         summary, menu_rows = outcome.summary, outcome.menu_rows
         if job.muted is not self._muted:  # acknowledgements changed meanwhile (rare)
             summary = summarize_report(
-                unmuted_rows(job.report.rows, self._muted), job.now, job.stale_after
+                unmuted_rows(job.report.rows, self._muted),
+                job.now,
+                job.stale_after,
+                per_customer=job.per_customer,
             )
             menu_rows = _menu_rows(summary)
         self._summary, self._menu_rows = summary, menu_rows
@@ -306,7 +315,9 @@ class TrayController(QObject):
         if self._previous is not None:
             now = self._previous_at or self._now()
             rows = unmuted_rows(self._previous.rows, self._muted)
-            self._summary = summarize_report(rows, now, self.stale_after)
+            self._summary = summarize_report(
+                rows, now, self.stale_after, per_customer=self.stale_per_customer
+            )
             self._menu_rows = _menu_rows(self._summary)
             self._fill_failures_menu()
             self._update_icon()

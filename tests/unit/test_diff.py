@@ -301,3 +301,16 @@ def test_only_an_acknowledgement_of_being_missing_mutes_a_missing_set() -> None:
     changes = diff_reports([failing, quiet], [], NOW)
     muted = without_muted(changes, {failing.key: str(S.FAILURE), quiet.key: "MISSING"})
     assert keys(muted.newly_missing) == [failing.key]  # a failure ack does not cover going missing
+
+
+def test_per_customer_thresholds_in_summary_and_diff() -> None:
+    weekly = row("weekly", ended_ago=timedelta(days=3))  # backs up once a week: fine
+    daily = row("daily", ended_ago=timedelta(days=3))  # the default 26 h: stale
+    hourly = row("hourly", ended_ago=timedelta(hours=3))  # expected every hour: stale
+    own = {"weekly": timedelta(days=8), "hourly": timedelta(hours=2)}
+    summary = summarize_report([weekly, daily, hourly], NOW, per_customer=own)
+    assert summary.stale == 2 and summary.worst_state == "STALE"
+    assert summarize_report([weekly, daily, hourly], NOW).stale == 2  # weekly + daily instead
+    fresh = [r._replace(local_end=NOW - timedelta(minutes=30)) for r in (weekly, daily, hourly)]
+    changes = diff_reports(fresh, [weekly, daily, hourly], NOW, previous_now=NOW, per_customer=own)
+    assert keys(changes.newly_stale) == [daily.key, hourly.key]
