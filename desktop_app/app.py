@@ -469,6 +469,8 @@ def _attach_settings_and_account(
         parts.auto_refresh.set_interval(new.refresh_seconds)
         if parts.tray is not None:
             parts.tray.notify_kinds = new.notify_change_kinds
+        if parts.history is not None:
+            parts.history.set_retention(new.history_retention)
         if parts.account is not None:
             parts.account.reconnect()  # proxy, certificates and timeouts take effect now
 
@@ -478,6 +480,8 @@ def _attach_settings_and_account(
         parts.auto_refresh.set_interval(first.refresh_seconds)
     if parts.tray is not None:
         parts.tray.notify_kinds = first.notify_change_kinds
+    if parts.history is not None:
+        parts.history.set_retention(first.history_retention)
 
 
 def run(options: AppOptions, argv: list[str] | None = None) -> int:

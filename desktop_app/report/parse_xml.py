@@ -11,12 +11,18 @@ by one regular expression over the text. That shortcut is taken only when it pro
 elements lxml saw: every ``<backup_status`` in the text is matched, only whitespace lies between
 rows, and the rest of the document (the envelope, parsed by lxml) holds them as root children.
 Anything else is read from the lxml tree, more slowly, with the same field rules.
+
+The shortcut works on slices of about ``_SLICE_BYTES``, each cut right after a ``</backup_status>``
+(no row, tag or ``<!``/``<?`` can straddle such a cut, so every check reads the same per slice as
+over the whole text): one regular-expression split over a 50 MB document is a single C call
+holding the GIL for ~0.3 s, freezing the GUI thread while a worker parses; per slice it is ~6 ms,
+and the optional ``pause`` (a ``background.Pacer``'s) is called between slices and row batches.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +40,8 @@ _TYPE_TAG = "condition_type"
 # exceed them, so only bodies this large are parsed with huge_tree (entities stay unresolved).
 _HUGE_BYTES = 100_000_000
 _TEXT_ENCODINGS = frozenset({"UTF-8", "UTF8", "US-ASCII", "ASCII"})
+_SLICE_BYTES = 1_000_000
+_ROW_END = f"</{_ROW_TAG}>".encode()
 
 _WS = "[ \t\r\n]*"
 
@@ -75,14 +83,21 @@ def _parser(huge: bool, target: object = None) -> etree.XMLParser:
     )
 
 
-def parse_xml(body: bytes) -> Report:
-    """Parse an XML report body. Raises ``ParseError`` (only) for anything unreadable."""
+def _no_pause() -> None:
+    """The pause of a parse that runs at full speed."""
+
+
+def parse_xml(body: bytes, *, pause: Callable[[], None] = _no_pause) -> Report:
+    """Parse an XML report body. Raises ``ParseError`` (only) for anything unreadable.
+
+    ``pause`` is called every millisecond or so of work (a paced worker's rest).
+    """
     with gc_paused():
-        return _parse(body)
+        return _parse(body, pause)
 
 
-def _parse(body: bytes) -> Report:
-    shortcut = _text_path(body)
+def _parse(body: bytes, pause: Callable[[], None]) -> Report:
+    shortcut = _text_path(body, pause)
     if shortcut is not None:
         root, rows = shortcut
     else:
@@ -142,13 +157,15 @@ def _links(root: etree._Element) -> tuple[Link, ...]:
 # -- the text shortcut -------------------------------------------------------------------------
 
 
-def _text_path(body: bytes) -> tuple[etree._Element, tuple[BackupStatusRow, ...]] | None:
+def _text_path(
+    body: bytes, pause: Callable[[], None] = _no_pause, slice_bytes: int = _SLICE_BYTES
+) -> tuple[etree._Element, tuple[BackupStatusRow, ...]] | None:
     """The envelope's tree and the rows, or None when the shortcut cannot be proven equivalent.
 
     Raises ``ParseError`` for a malformed document, exactly as the tree path would.
     """
-    text = _shortcut_text(body)
-    if text is None:
+    texts = _shortcut_text(body, pause, slice_bytes)
+    if texts is None:
         return None
     # Well-formedness without building a tree: a parser target that receives no events.
     try:
@@ -157,19 +174,55 @@ def _text_path(body: bytes) -> tuple[etree._Element, tuple[BackupStatusRow, ...]
         raise _syntax_error(exc) from None
     except (etree.LxmlError, ValueError, TypeError):
         return None
-    pieces = _ROW_PATTERN.split(text)
-    rows = (len(pieces) - 1) // _STRIDE
-    # Every <backup_status in the text was matched, and only whitespace lies between rows.
-    if rows == 0 or text.count(f"<{_ROW_TAG}") != rows:
+    split = _split_rows(texts, pause)
+    if split is None:
         return None
-    if "".join(pieces[_STRIDE : _STRIDE * rows : _STRIDE]).strip(" \t\r\n"):
-        return None
-    root = _envelope(pieces[0], pieces[-1])
+    head, batches, tail = split
+    root = _envelope(head, tail)
     if root is None:
         return None
-    del text
-    matches = zip(*[iter(pieces[1:])] * _STRIDE, strict=False)
-    return root, _rows_from_text(matches)
+    return root, _rows_from_text(_drained(batches), pause)
+
+
+_Split = tuple[str, list[list[Any]], str]  # text before the rows, groups per slice, text after
+
+
+def _split_rows(texts: list[str], pause: Callable[[], None]) -> _Split | None:
+    """(text before the rows, each slice's ``re.split`` groups, text after), or None unless
+    every ``<backup_status`` was matched and only whitespace lies between rows."""
+    opening = f"<{_ROW_TAG}"
+    head: str | None = None
+    carry = ""  # the text since the last row
+    batches: list[list[Any]] = []
+    for i, text in enumerate(texts):
+        texts[i] = ""  # each slice's text is freed once split
+        pieces = _ROW_PATTERN.split(text)
+        rows = (len(pieces) - 1) // _STRIDE
+        if text.count(opening) != rows:
+            return None
+        if rows:
+            gap = carry + pieces[0]
+            if head is None:
+                head = gap
+            elif gap.strip(" \t\r\n"):
+                return None
+            if "".join(pieces[_STRIDE : _STRIDE * rows : _STRIDE]).strip(" \t\r\n"):
+                return None
+            carry = pieces[-1]
+            del pieces[0]
+            batches.append(pieces)  # groups of _STRIDE: a row's groups, then the text after it
+        else:
+            carry += text
+        pause()
+    return None if head is None else (head, batches, carry)
+
+
+def _drained(batches: list[list[Any]]) -> Iterator[Iterator[_Match]]:
+    """Each slice's matches, letting go of the slice once read: freeing a million strings
+    at once would hold the GIL for tens of milliseconds."""
+    batches.reverse()
+    while batches:
+        yield zip(*[iter(batches.pop())] * _STRIDE, strict=False)
 
 
 class _NoEvents:
@@ -179,20 +232,42 @@ class _NoEvents:
         return None
 
 
-def _shortcut_text(body: bytes) -> str | None:
-    """The body as text when it is UTF-8 and has no comments, CDATA, DOCTYPE or PIs."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    declaration = _DECLARATION.match(text)
-    if declaration is not None:
-        encoding = _ENCODING.search(declaration.group())
-        if encoding is not None and encoding.group(1).upper() not in _TEXT_ENCODINGS:
+def _shortcut_text(body: bytes, pause: Callable[[], None], slice_bytes: int) -> list[str] | None:
+    """The body as text slices when it is UTF-8 and has no comments, CDATA, DOCTYPE or PIs.
+
+    Slices are cut after an ASCII ``>``: UTF-8 decodes the same per slice as whole.
+    """
+    texts: list[str] = []
+    after_declaration = 0
+    for start, end in _slices(body, slice_bytes):
+        try:
+            text = body[start:end].decode("utf-8")
+        except UnicodeDecodeError:
             return None
-    if "<!" in text or text.find("<?", declaration.end() if declaration else 0) != -1:
-        return None
-    return text
+        if not texts:
+            declaration = _DECLARATION.match(text)
+            if declaration is not None:
+                encoding = _ENCODING.search(declaration.group())
+                if encoding is not None and encoding.group(1).upper() not in _TEXT_ENCODINGS:
+                    return None
+                after_declaration = declaration.end()
+        if "<!" in text or text.find("<?", after_declaration) != -1:
+            return None
+        after_declaration = 0
+        texts.append(text)
+        pause()
+    return texts
+
+
+def _slices(body: bytes, size: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of slices of about ``size`` bytes, each ending with ``</backup_status>``
+    (the last one: with the body)."""
+    start, total = 0, len(body)
+    while start < total:
+        end = body.find(_ROW_END, start + size)
+        end = total if end < 0 else end + len(_ROW_END)
+        yield start, end
+        start = end
 
 
 def _envelope(head: str, tail: str) -> etree._Element | None:
@@ -206,7 +281,9 @@ def _envelope(head: str, tail: str) -> etree._Element | None:
     return root if direct == anywhere == 1 else None
 
 
-def _rows_from_text(matches: Iterable[_Match]) -> tuple[BackupStatusRow, ...]:
+def _rows_from_text(
+    batches: Iterable[Iterable[_Match]], pause: Callable[[], None] = _no_pause
+) -> tuple[BackupStatusRow, ...]:
     builder = RowBuilder()
     report_dates = builder.report_dates
     usernames = builder.usernames
@@ -221,44 +298,46 @@ def _rows_from_text(matches: Iterable[_Match]) -> tuple[BackupStatusRow, ...]:
     row_type = BackupStatusRow
     rows: list[BackupStatusRow] = []
     append = rows.append
-    for m in matches:
-        try:
-            start = fromiso(m[5])
-            end = fromiso(m[6]) if m[6] else None
-            name = m[3] or ""
-            if (
-                start.tzinfo is None
-                or (end is not None and end.tzinfo is None)
-                or "&" in name
-                or "\r" in name
-            ):
-                raise ValueError
-            computer_id = int(m[2])
-            append(
-                new(
-                    row_type,
-                    (
-                        report_dates[m[0]],
-                        usernames[m[1]],
-                        intern_id(computer_id, computer_id),
-                        intern_string(name, name),
-                        backupset_names[m[4]],
-                        start,
-                        end,
-                        statuses[m[7]],
-                        types[m[8] or m[9] or ""],
-                        counts[m[10]],
-                        counts[m[11]],
-                    ),
+    for matches in batches:
+        for m in matches:
+            try:
+                start = fromiso(m[5])
+                end = fromiso(m[6]) if m[6] else None
+                name = m[3] or ""
+                if (
+                    start.tzinfo is None
+                    or (end is not None and end.tzinfo is None)
+                    or "&" in name
+                    or "\r" in name
+                ):
+                    raise ValueError
+                computer_id = int(m[2])
+                append(
+                    new(
+                        row_type,
+                        (
+                            report_dates[m[0]],
+                            usernames[m[1]],
+                            intern_id(computer_id, computer_id),
+                            intern_string(name, name),
+                            backupset_names[m[4]],
+                            start,
+                            end,
+                            statuses[m[7]],
+                            types[m[8] or m[9] or ""],
+                            counts[m[10]],
+                            counts[m[11]],
+                        ),
+                    )
                 )
-            )
-        except _ROW_ERRORS:
-            row = builder.checked_row(_match_fields(m), len(rows) + 1)
-            append(row)
-            _learn(builder, m, row)
-            types[m[8] or m[9] or ""] = row.condition_types
-            counts[m[10]] = row.errors
-            counts[m[11]] = row.warnings
+            except _ROW_ERRORS:
+                row = builder.checked_row(_match_fields(m), len(rows) + 1)
+                append(row)
+                _learn(builder, m, row)
+                types[m[8] or m[9] or ""] = row.condition_types
+                counts[m[10]] = row.errors
+                counts[m[11]] = row.warnings
+        pause()
     return tuple(rows)
 
 

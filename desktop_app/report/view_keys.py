@@ -34,6 +34,15 @@ from desktop_app.report.status import ConditionStatus, status_severity
 
 _SEARCH_CACHE_SIZE = 16  # recent queries kept per load, so deleting characters is instant
 _FEW_PERSISTENT = 8  # below this many lookups, scanning the index beats building the inverse
+# The key lookup is built this many rows per C call: one dict(zip(...)) over 100k rows holds the
+# GIL for 60-75 ms, freezing the GUI thread while a worker prepares the view; 8k rows take ~4 ms.
+_KEY_CHUNK = 8_192
+
+
+def _no_pause() -> None:
+    """The pause of work that runs at full speed."""
+
+
 # Keeps a query from matching across two fields; and, being the lowest character, makes a
 # haystack sort exactly like the (customer, computer, backup set) tuple of its row.
 _FIELD_SEPARATOR = "\0"
@@ -209,11 +218,12 @@ class RowIndex:
             changed = True
         return changed
 
-    def warm(self) -> None:
+    def warm(self, pause: Callable[[], None] = _no_pause) -> None:
         """Compute now what the GUI would otherwise compute lazily on first use: the key
         lookup, the status counts and the source -> view inverse (selection restore uses them).
-        Meant for a worker thread, before the GUI adopts this index."""
-        self._key_index()
+        Meant for a worker thread, before the GUI adopts this index; ``pause`` (a paced
+        worker's rest) is called between chunks of the key lookup."""
+        self._key_index(pause)
         self.status_counts()
         if self._index:
             self.view_row_of_source(self._index[0])
@@ -531,10 +541,17 @@ class RowIndex:
             self._counts = {s: counts.get(s, 0) for s in names}
         return dict(self._counts)
 
-    def _key_index(self) -> dict[RowKey, int]:
+    def _key_index(self, pause: Callable[[], None] = _no_pause) -> dict[RowKey, int]:
         if self._key_to_source is None:
-            keys = map(attrgetter("username", "computer_id", "backupset_name"), self._rows)
-            self._key_to_source = dict(zip(keys, range(len(self._rows)), strict=True))
+            rows = self._rows
+            key_of = attrgetter("username", "computer_id", "backupset_name")
+            lookup: dict[RowKey, int] = {}
+            for start in range(0, len(rows), _KEY_CHUNK):
+                chunk = rows[start : start + _KEY_CHUNK]
+                sources = range(start, start + len(chunk))
+                lookup.update(zip(map(key_of, chunk), sources, strict=True))
+                pause()
+            self._key_to_source = lookup
         return self._key_to_source
 
     def source_of_key(self, key: RowKey) -> int | None:

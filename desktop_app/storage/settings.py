@@ -41,6 +41,7 @@ class Bounds:
 BOUNDS: Final[dict[str, Bounds]] = {
     "refresh_minutes": Bounds(1, 24 * 60),
     "stale_hours": Bounds(1, 30 * 24),
+    "history_days": Bounds(7, 10 * 366),
     "connect_timeout": Bounds(1, 120),
     "read_timeout": Bounds(5, 600),
 }
@@ -52,6 +53,7 @@ class AppSettings:
 
     refresh_minutes: int = 15
     stale_hours: int = 26
+    history_days: int = 90
     notify_kinds: frozenset[str] = field(default_factory=lambda: frozenset(DEFAULT_NOTIFY_KINDS))
     start_at_login: bool = False
     csv_delimiter: str = ","
@@ -70,6 +72,10 @@ class AppSettings:
     @property
     def stale_after(self) -> timedelta:
         return timedelta(hours=self.stale_hours)
+
+    @property
+    def history_retention(self) -> timedelta:
+        return timedelta(days=self.history_days)
 
     @property
     def notify_change_kinds(self) -> frozenset[ChangeKind]:
@@ -243,6 +249,7 @@ SCHEMA: Final[tuple[FieldSpec, ...]] = (
     FieldSpec(
         "stale_hours", "report/stale_after_hours", _parse_int, _in_bounds("stale_hours", "hours")
     ),
+    FieldSpec("history_days", "history/keep_days", _parse_int, _in_bounds("history_days", "days")),
     FieldSpec("notify_kinds", "notify/kinds", _parse_kinds, _known_kinds, _dump_kinds),
     FieldSpec("start_at_login", "general/start_at_login", _parse_bool, _is_bool),
     # The export controller reads these two keys directly.

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from PySide6.QtCore import QObject, Signal
 
@@ -57,6 +58,7 @@ class HistoryRecorder(QObject):
         self._open_store = open_store
         self._delay = delay
         self._store: HistoryStore | None = None
+        self._retention: timedelta | None = None  # from Settings; None: the store's default
         self._pending: object = None
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -67,6 +69,12 @@ class HistoryRecorder(QObject):
     def store(self) -> HistoryStore | None:
         """The open store, once ``ready`` has been emitted."""
         return self._store
+
+    def set_retention(self, retention: timedelta) -> None:
+        """How long history is kept (Settings); applies from the store's next purge."""
+        self._retention = retention
+        if self._store is not None:
+            self._store.retention = retention
 
     def start(self) -> None:
         if self._thread is None:
@@ -133,6 +141,8 @@ class HistoryRecorder(QObject):
             log.exception("Could not open the history database")
             self.message.emit("History is off: the database could not be opened. See the log.")
             return None
+        if self._retention is not None:
+            store.retention = self._retention
         self._store = store
         if store.message:
             self.message.emit(store.message)

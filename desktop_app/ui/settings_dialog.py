@@ -142,6 +142,11 @@ class SettingsDialog(QDialog):
         )
         self._add_row(form, "&Stale after:", self.stale_spin, "stale_hours")
         form.addRow("", _hint("Counted from the end of a backup set's last backup.", refresh))
+        self.history_spin = self._spin("history_days", " days", "historySpin", refresh)
+        self.history_spin.setToolTip(
+            "How long the local history (the 30-day strip, failing since, success rates) is kept."
+        )
+        self._add_row(form, "Keep &history for:", self.history_spin, "history_days")
         self.start_at_login_check = QCheckBox("Start at &login (in the tray)", refresh)
         self.start_at_login_check.setObjectName("startAtLoginCheck")
         form.addRow("", self.start_at_login_check)
@@ -299,6 +304,7 @@ class SettingsDialog(QDialog):
     def set_value(self, settings: AppSettings) -> None:
         self.refresh_spin.setValue(settings.refresh_minutes)
         self.stale_spin.setValue(settings.stale_hours)
+        self.history_spin.setValue(settings.history_days)
         self.start_at_login_check.setChecked(settings.start_at_login)
         for kind, check in self.notify_checks.items():
             check.setChecked(kind.value in settings.notify_kinds)
@@ -333,6 +339,7 @@ class SettingsDialog(QDialog):
             self._initial,
             refresh_minutes=self.refresh_spin.value(),
             stale_hours=self.stale_spin.value(),
+            history_days=self.history_spin.value(),
             start_at_login=self.start_at_login_check.isChecked(),
             notify_kinds=frozenset(k.value for k, c in self.notify_checks.items() if c.isChecked()),
             csv_delimiter=str(self.delimiter_combo.currentData()),

@@ -133,3 +133,19 @@ def test_app_records_demo_reports_into_its_data_dir(qtbot: QtBot, tmp_path: Path
     finally:
         store.close()
     assert not (data / "history.sqlite3").exists()  # demo data never mixes with real history
+
+
+def test_retention_from_settings_reaches_the_store_before_and_after_it_opens(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    recorder = HistoryRecorder(lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW))
+    try:
+        recorder.set_retention(timedelta(days=30))  # Settings are read before the store opens
+        with qtbot.waitSignal(recorder.ready) as ready:
+            recorder.start()
+        store = ready.args[0]
+        assert store.retention == timedelta(days=30)
+        recorder.set_retention(timedelta(days=365))  # changed in the Settings dialog
+        assert store.retention == timedelta(days=365)
+    finally:
+        recorder.close()

@@ -275,3 +275,66 @@ def test_plain_documents_take_the_text_shortcut() -> None:
         assert _text_path(body) is not None
     assert _text_path(with_comment(FIXED)) is None
     assert _text_path(FIXED.replace(b"<errors>3", b"<errors kind='n'>3")) is None
+
+
+def test_the_shortcut_reads_slice_by_slice_exactly_as_whole() -> None:
+    """Slices are cut after a ``</backup_status>``; cut after every row, nothing changes."""
+    from desktop_app.report.parse_xml import _text_path
+
+    accented = row_xml(computer_name="CAFÉ-Ø-服务器", username="a&amp;b")
+    bodies = [
+        FIXED,
+        to_xml(sample_rows(40)),
+        to_xml(sample_rows(40), pretty=True),
+        to_xml(sample_rows(40), wrapper=False),
+        document(accented, row_xml(), accented),
+        b"\xef\xbb\xbf" + document(row_xml(), accented),
+    ]
+    for body in bodies:
+        whole = _text_path(body)
+        assert whole is not None
+        for slice_bytes in (1, 200, 5_000):
+            sliced = _text_path(body, slice_bytes=slice_bytes)
+            assert sliced is not None
+            assert sliced[1] == whole[1]
+            assert dict(sliced[0].attrib) == dict(whole[0].attrib)
+        assert parse_both(body).rows == whole[1]
+
+
+def test_pause_is_called_between_slices() -> None:
+    from desktop_app.report.parse_xml import _slices, _text_path
+
+    body = to_xml(sample_rows(25))
+    slices = list(_slices(body, 1))
+    assert len(slices) == 26  # one per row, then the closing tag
+    assert b"".join(body[start:end] for start, end in slices) == body
+    calls: list[int] = []
+    shortcut = _text_path(body, lambda: calls.append(1), slice_bytes=1)
+    assert shortcut is not None and len(shortcut[1]) == 25
+    # Decoding, splitting and building rows each rest once per slice (rows: per slice of rows).
+    assert len(calls) == 26 + 26 + 25
+    paused: list[int] = []
+    assert parse_xml(body, pause=lambda: paused.append(1)) == parse_xml(body)
+    assert paused
+
+
+def test_anything_unusual_in_a_later_slice_leaves_the_shortcut() -> None:
+    from desktop_app.report.parse_xml import _text_path
+
+    row = row_xml()
+    odd = {
+        "text between rows": document(row, row, "stray", row),
+        "an element between rows": document(row, row, "<note/>", row),
+        "a row the pattern does not read": document(
+            row, row, row.replace("<errors>", "<errors a='1'>")
+        ),
+        "a comment": document(row, row, "<!-- later -->", row),
+        "a processing instruction": document(row, row, "<?later now?>", row),
+    }
+    for what, body in odd.items():
+        assert _text_path(body) is None, what
+        assert _text_path(body, slice_bytes=1) is None, what
+        assert parse_xml(body).rows == parse_xml(with_comment(body)).rows, what
+    latin = document(row, row).replace(b"UTF-8", b"ISO-8859-1")
+    assert _text_path(latin, slice_bytes=1) is None
+    assert parse_xml(latin).rows == parse_xml(document(row, row)).rows

@@ -28,6 +28,7 @@ def test_defaults_match_the_issue() -> None:
     assert settings.refresh_seconds == 900.0
     assert settings.stale_hours == 26
     assert settings.stale_after.total_seconds() == 26 * 3600
+    assert settings.history_days == 90 and settings.history_retention.days == 90
     assert settings.notify_change_kinds == DEFAULT_NOTIFY_KINDS
     assert settings.csv_delimiter == "," and settings.csv_bom is True
     assert settings.proxy_mode == "system" and settings.trust_mode == "system"
@@ -77,6 +78,7 @@ def test_an_empty_notification_choice_is_kept() -> None:
         ("refresh/interval_minutes", "ten", "refresh_minutes"),
         ("refresh/interval_minutes", "99999", "refresh_minutes"),
         ("report/stale_after_hours", "1.5", "stale_hours"),
+        ("history/keep_days", "3", "history_days"),
         ("notify/kinds", "new_failure,bogus", "notify_kinds"),
         ("general/start_at_login", "maybe", "start_at_login"),
         ("export/delimiter", "|", "csv_delimiter"),

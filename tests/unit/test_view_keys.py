@@ -147,3 +147,19 @@ def test_a_view_prepared_on_another_thread_is_complete() -> None:
     ]
     assert ages == sorted(ages)
     assert len(prepared.view.index) == len(rows)
+
+
+def test_key_lookup_is_built_in_chunks_with_pauses() -> None:
+    from desktop_app.report import view_keys
+
+    rows = make_rows(2 * view_keys._KEY_CHUNK + 5)
+    rows.append(rows[3])  # a repeated key: the later row wins, as in one dict over all rows
+    index = RowIndex(ViewSpec())
+    index.load(rows, NOW)
+    calls: list[int] = []
+    index.warm(lambda: calls.append(1))
+    assert len(calls) == 3
+    assert [index.source_of_key(row.key) for row in rows[:-1]] == [
+        len(rows) - 1 if i == 3 else i for i in range(len(rows) - 1)
+    ]
+    assert index.source_of_key(("nobody", -1, "x")) is None
