@@ -80,7 +80,7 @@ def customer_text(c: CustomerCounts) -> str:
             (c.failures, "failing"),
             (c.stale, "stale"),
             (c.missing, "missing"),
-            (c.warnings, "with warnings"),
+            (c.warnings, "warning" if c.warnings == 1 else "warnings"),
         )
         if n
     ]

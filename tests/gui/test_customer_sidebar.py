@@ -29,7 +29,7 @@ def test_model_passes_qtmodeltester(qtmodeltester: object) -> None:
 
 def test_text_names_the_problems() -> None:
     assert customer_text(CUSTOMERS[0]) == "alpha\n5 sets: all fine"
-    assert customer_text(CUSTOMERS[2]) == "charlie\n5 sets: 1 stale, 3 with warnings"
+    assert customer_text(CUSTOMERS[2]) == "charlie\n5 sets: 1 stale, 3 warnings"
 
 
 def test_sorting_by_problems_and_by_name_keeps_selection(qtbot: object) -> None:
