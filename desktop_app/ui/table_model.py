@@ -11,6 +11,8 @@ marked in the Status column by the word "Missing" and its own icon, and in itali
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -25,9 +27,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QIcon
 
+from desktop_app.report.background import building_long_lived
 from desktop_app.report.derived import MISSING, STALE
 from desktop_app.report.rows import BackupStatusRow, RowKey
-from desktop_app.report.view_keys import RowIndex, ViewPreparer, normalise_query
+from desktop_app.report.view_keys import RowIndex, ViewPreparer, normalise_query, prepare_view
 from desktop_app.storage.history import MissingSet
 from desktop_app.ui.columns import (
     MISSING_TEXT,
@@ -81,6 +84,7 @@ class ReportTableModel(QAbstractTableModel):
 
     counts_changed = Signal()
     view_changed = Signal()
+    _missing_view_ready = Signal(int, object)  # generation, (the view it replaces, new view)
 
     def __init__(
         self,
@@ -88,8 +92,14 @@ class ReportTableModel(QAbstractTableModel):
         *,
         icon_for_status: Callable[[str], QIcon | None] | None = None,
         now: Callable[[], datetime] = _utc_now,
+        missing_in_background_from: int = 20_000,
     ) -> None:
         super().__init__(parent)
+        # From this many report rows, a change of the missing sets re-sorts on a worker thread
+        # (60-130 ms at 100k rows); smaller reports re-sort in place in a few ms.
+        self._missing_in_background_from = missing_in_background_from
+        self._missing_generation = 0
+        self._missing_view_ready.connect(self._adopt_missing_view)
         self._icon_for_status = icon_for_status
         self._icons: dict[str, QIcon | None] = {}
         self._clock = now
@@ -153,8 +163,38 @@ class ReportTableModel(QAbstractTableModel):
         self._missing = info
         rows = tuple(s.last_row for s in info.values())
         self._preparer.missing = rows
-        if self._view.absent_from_report(rows) != self._view.missing_rows:
-            self._relayout(lambda: self._view.set_missing(rows), by_key=True)
+        if self._view.absent_from_report(rows) == self._view.missing_rows:
+            return
+        self._missing_generation += 1
+        view = self._view
+        if view.report_size < self._missing_in_background_from:
+            self._relayout(lambda: view.set_missing(rows), by_key=True)
+            return
+        job = (self._missing_generation, view, view.rows[: view.report_size], rows)
+        threading.Thread(
+            target=self._prepare_missing_view, args=job, name="missing-view", daemon=True
+        ).start()
+
+    def _prepare_missing_view(
+        self,
+        generation: int,
+        base: RowIndex,
+        report_rows: tuple[BackupStatusRow, ...],
+        missing: tuple[BackupStatusRow, ...],
+    ) -> None:
+        """Worker thread: the same report with the new missing rows, sorted and warmed."""
+        with building_long_lived() as built:  # like a fetched report's view (report.background)
+            view = prepare_view(report_rows, base.now, base.spec, missing)
+            built.rows = len(report_rows)
+        with contextlib.suppress(RuntimeError):  # the model is gone: the app is quitting
+            self._missing_view_ready.emit(generation, (base, view))
+
+    def _adopt_missing_view(self, generation: int, views: tuple[RowIndex, RowIndex]) -> None:
+        base, view = views
+        if generation != self._missing_generation or base is not self._view:
+            return  # overtaken: a newer report (prepared with these rows) or a newer change
+        view.apply(self._view.spec)  # the user may have sorted or filtered meanwhile
+        self._relayout(lambda: setattr(self, "_view", view), by_key=True)
 
     def missing_keys(self) -> frozenset[RowKey]:
         """The keys of the missing sets handed to :meth:`set_missing`."""

@@ -34,10 +34,12 @@ under ~60 ms. 2,000 rows: populated in ~0.17 s, max gaps 45-85 ms (the GUI threa
 window set-up and repaint). The view's key index (``report.view_keys``) is built 8,192 rows per
 step and the XML form is parsed in ~1 MB slices (``report.parse_xml``), so neither holds the GIL
 for more than ~10-15 ms at 100k rows any more (they were ~65 ms and ~0.3 s).
-The refresh's remaining stalls over ~60 ms (up to ~130 ms in some runs, ~3.5-3.9 s into it) are
-the table re-sorting its index with the missing rows on the GUI thread (``set_missing`` in
-``report.view_keys``): the demo drops 0.2% of its sets on its second refresh, which is this
-benchmark's F5; a refresh where no set goes missing or comes back costs ~8 ms there.
+When sets go missing or come back (the demo drops 0.2% of its sets on its second refresh, which
+is this benchmark's F5), a report of 20k rows or more is re-sorted with its missing rows on a
+worker thread with the GC paused, and the GUI thread only swaps the result in (it was a 60-130 ms
+re-sort on the GUI thread). Six runs after that change: F5 max gap 62-73 ms in four, 101 and
+166 ms in two (one during the fetch itself, ~0.5 s in; one ~3.6 s in), p99 25-48 ms; first fetch
+105-168 ms once, while the window first shows.
 """
 
 from __future__ import annotations

@@ -297,3 +297,32 @@ def test_export_flags_missing_stale_and_normal_rows(
     assert len(everything) == model.rows_shown() + 1
     assert {line[-1] for line in everything[1:]} == {"", "Stale"}
     assert sum(line[-1] == "Stale" for line in everything[1:]) == len(derived.stale)
+
+
+def test_large_reports_rebuild_the_view_with_missing_rows_off_the_gui_thread(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """From ``missing_in_background_from`` report rows the re-sort runs on a worker: the GUI
+    thread only swaps the result in, and a selection follows its set through the swap."""
+    rows = make_rows(60)
+    missing = history_missing(tmp_path, rows, 4)
+    model = ReportTableModel(now=lambda: NOW, missing_in_background_from=10)
+    model.set_rows(rows[4:])
+    model.sort(Column.CUSTOMER, Qt.SortOrder.DescendingOrder)
+    model.filter_by_keys({*(m.key for m in missing), *(r.key for r in rows[10:20])})
+    kept = QPersistentModelIndex(model.index(3, 0))
+    kept_key = model.row_at(kept.row()).key
+    with qtbot.waitSignal(model.view_changed, timeout=TIMEOUT):
+        model.set_missing(missing)
+        assert model.missing_rows_shown() == 0  # not yet: it is being built elsewhere
+    assert model.missing_rows_shown() == 4 and model.rows_shown() == 14
+    assert kept.isValid() and model.row_at(kept.row()).key == kept_key
+    customers = [model.row_at(r).username for r in range(model.rows_shown())]
+    assert customers == sorted(customers, reverse=True)  # the sort the user chose was kept
+    # A change overtaken by a newer one is dropped: only the last one is shown.
+    with qtbot.waitSignal(model.view_changed, timeout=TIMEOUT):
+        model.set_missing(missing[:1])
+        model.set_missing(missing[:2])
+    qtbot.wait(50)
+    assert model.missing_keys() == {m.key for m in missing[:2]}
+    assert model.missing_rows_shown() == 2
