@@ -190,7 +190,7 @@ def add_customer_summary_action(
     action.setObjectName("exportCustomerSummary")
     action.setStatusTip("Per customer: sets, failures, warnings, stale, success rates (CSV)")
     action.triggered.connect(lambda: exporter.export(None))
-    menu = _menu_named(window, "File")
+    menu = getattr(window, "file_menu", None)  # a MainWindow has one; tests may pass others
     if menu is not None:
         _insert_after_exports(menu, action)
     else:
@@ -198,14 +198,6 @@ def add_customer_summary_action(
     if sidebar is not None:
         sidebar.export_requested.connect(exporter.export)
     return action
-
-
-def _menu_named(window: QMainWindow, title: str) -> QMenu | None:
-    for action in window.menuBar().actions():
-        if action.text().replace("&", "") == title:
-            menu = action.menu()
-            return menu if isinstance(menu, QMenu) else None
-    return None
 
 
 def _insert_after_exports(menu: QMenu, action: QAction) -> None:
