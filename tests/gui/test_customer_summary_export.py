@@ -184,6 +184,7 @@ def test_action_sits_with_the_exports_in_the_file_menu(
 ) -> None:
     h = Harness(qtbot, tmp_path, history, SORT_BY_NAME)
     menu = h.window.menuBar().addMenu("&File")
+    h.window.file_menu = menu  # type: ignore[attr-defined]  # as MainWindow exposes it
     first = menu.addAction("&Export CSV…")
     menu.addAction("Export &selected rows…")
     last = menu.addAction("&Quit")
