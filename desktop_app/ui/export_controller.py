@@ -13,16 +13,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from desktop_app.export.csv_writer import ExportCancelled, ExportError, write_csv
 from desktop_app.report.derived import MISSING, STALE
 from desktop_app.report.rows import BackupStatusRow, RowKey
 from desktop_app.ui.columns import FLAG_TITLE, Column, export_value, flag_text
+from desktop_app.ui.export_paths import csv_options, proposed_path, remember_folder, with_csv_suffix
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.table_model import ReportTableModel
 
@@ -154,10 +155,7 @@ class ExportController(QObject):
         self.job: ExportJob | None = None
 
     def proposed_path(self) -> str:
-        folder = self._settings.value("export/folder") or QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
-        )
-        return str(Path(str(folder)) / f"backup-status-{date.today():%Y-%m-%d}.csv")
+        return proposed_path(self._settings, "backup-status")
 
     def _ask_path_with_dialog(self, proposed: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(
@@ -181,15 +179,12 @@ class ExportController(QObject):
         path = self._ask_path(self.proposed_path())
         if not path:
             return None
-        target = Path(path)
-        if target.suffix == "":
-            target = target.with_suffix(".csv")
-        self._settings.setValue("export/folder", str(target.parent))
+        target = with_csv_suffix(path)
+        remember_folder(self._settings, target)
         columns = self._window.visible_columns()
         header = [str(self._model.headerData(c, Qt.Orientation.Horizontal)) for c in columns]
         header.append(FLAG_TITLE)
-        delimiter = str(self._settings.value("export/delimiter", ","))
-        bom = str(self._settings.value("export/bom", "true")).lower() != "false"
+        delimiter, bom = csv_options(self._settings)
         now = self._model.now()
         job = ExportJob(
             target,

@@ -74,11 +74,17 @@ class _Job:
     per_customer: Mapping[str, timedelta]
     muted: Mapping[RowKey, str]
 
-    def run(self, pause: Callable[[], None]) -> _Outcome:
-        rows = unmuted_rows(self.report.rows, self.muted)
-        summary = summarize_report(
+    def summarise(
+        self, muted: Mapping[RowKey, str], pause: Callable[[], None] = unpaced
+    ) -> StatusSummary:
+        """The icon's counts: this report without the ``muted`` (acknowledged) problems."""
+        rows = unmuted_rows(self.report.rows, muted)
+        return summarize_report(
             rows, self.now, self.stale_after, pause=pause, per_customer=self.per_customer
         )
+
+    def run(self, pause: Callable[[], None]) -> _Outcome:
+        summary = self.summarise(self.muted, pause)
         changes = None
         if self.previous is not None:
             changes = diff_reports(
@@ -279,12 +285,7 @@ class TrayController(QObject):
             return  # overtaken by a newer report, which is compared with the last one taken in
         summary, menu_rows = outcome.summary, outcome.menu_rows
         if job.muted is not self._muted:  # acknowledgements changed meanwhile (rare)
-            summary = summarize_report(
-                unmuted_rows(job.report.rows, self._muted),
-                job.now,
-                job.stale_after,
-                per_customer=job.per_customer,
-            )
+            summary = job.summarise(self._muted)
             menu_rows = _menu_rows(summary)
         self._summary, self._menu_rows = summary, menu_rows
         self._previous, self._previous_at = job.report, job.now
