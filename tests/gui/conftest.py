@@ -1,12 +1,17 @@
-"""Shared GUI-test fixtures: deterministic report rows built directly, no parsing involved."""
+"""Shared GUI-test fixtures: deterministic report rows built directly, no parsing involved,
+and the real demo app with its problem states ready."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
 
@@ -100,3 +105,33 @@ def row_factory() -> Callable[..., BackupStatusRow]:
 @pytest.fixture
 def rows_factory() -> Callable[..., list[BackupStatusRow]]:
     return make_rows
+
+
+@contextmanager
+def demo_app_with_problems(
+    qtbot: QtBot, tmp_path: Path, *, rows: int, tray: bool = False
+) -> Iterator[AppParts]:
+    """The real demo app (settings and history under ``tmp_path``), yielded once its first
+    report is recorded and its problem states are derived; closed afterwards.
+
+    With ``tray`` the window is handed to qtbot, so it is closed and deleted with its tray
+    wiring (a leftover window would refuse a later test's quit).
+    """
+    options = AppOptions(
+        demo=True, demo_rows=rows, settings_path=tmp_path / "s.ini", data_dir=tmp_path, tray=tray
+    )
+    built = build(options)
+    if tray:
+        qtbot.addWidget(built.window)
+    try:
+        views = built.problems
+        assert views is not None
+        qtbot.waitUntil(
+            lambda: views.controller is not None and views.controller.derived is not None,
+            timeout=15_000,
+        )
+        yield built
+    finally:
+        built.close()
+        if tray:
+            built.app.setQuitOnLastWindowClosed(True)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 import desktop_app.app as app_module
-from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.app import AppParts
 from desktop_app.report.derived import FAILURE, MISSING, STALE, Acknowledgement
 from desktop_app.report.rows import RowKey
 from desktop_app.storage.acknowledgements import AcknowledgementStore
@@ -29,6 +29,8 @@ from desktop_app.ui.acknowledgements_dialog import (
 )
 from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
 
+from .conftest import demo_app_with_problems
+
 NOW = datetime.now(UTC).replace(microsecond=0)
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(
     "systemTrayWindowChanged", "This plugin does not support raise"
@@ -38,22 +40,8 @@ OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppParts]:
     monkeypatch.setattr(app_module, "utc_now", lambda: NOW)
-    options = AppOptions(
-        demo=True, demo_rows=300, settings_path=tmp_path / "s.ini", data_dir=tmp_path, tray=True
-    )
-    built = build(options)
-    qtbot.addWidget(built.window)  # closed and deleted afterwards, with its tray wiring
-    try:
-        views = built.problems
-        assert views is not None
-        qtbot.waitUntil(
-            lambda: views.controller is not None and views.controller.derived is not None,
-            timeout=15_000,
-        )
+    with demo_app_with_problems(qtbot, tmp_path, rows=300, tray=True) as built:
         yield built
-    finally:
-        built.close()
-        built.app.setQuitOnLastWindowClosed(True)
 
 
 def _actions(parts: AppParts) -> AcknowledgementActions:

@@ -12,12 +12,14 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel
 from pytestqt.qtbot import QtBot
 
 import desktop_app.app as app_module
-from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.app import AppParts
 from desktop_app.report.derived import FAILURE, MISSING, STALE, StaleRule, derive
 from desktop_app.report.rows import RowKey
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.ui.acknowledge_dialog import AcknowledgeDialog, snooze_end
 from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
+
+from .conftest import demo_app_with_problems
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -25,20 +27,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppParts]:
     monkeypatch.setattr(app_module, "utc_now", lambda: NOW)  # one "now" for app and test
-    options = AppOptions(
-        demo=True, demo_rows=300, settings_path=tmp_path / "s.ini", data_dir=tmp_path, tray=False
-    )
-    built = build(options)
-    try:
-        views = built.problems
-        assert views is not None
-        qtbot.waitUntil(
-            lambda: views.controller is not None and views.controller.derived is not None,
-            timeout=15_000,
-        )
+    with demo_app_with_problems(qtbot, tmp_path, rows=300) as built:
         yield built
-    finally:
-        built.close()
 
 
 def _shown(parts: AppParts) -> set[RowKey]:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QItemSelectionModel, QSettings
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
-from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.app import AppParts
 from desktop_app.export.customer_summary import CUSTOMER_SUMMARY_HEADER
 from desktop_app.report.derived import StaleRule, derive
 from desktop_app.report.rows import BackupStatusRow
@@ -24,6 +24,8 @@ from desktop_app.ui.customer_summary_export import (
     SummarySource,
     add_customer_summary_action,
 )
+
+from .conftest import demo_app_with_problems
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 S = ConditionStatus
@@ -196,20 +198,8 @@ def test_action_sits_with_the_exports_in_the_file_menu(
 
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path) -> Iterator[AppParts]:
-    options = AppOptions(
-        demo=True, demo_rows=200, settings_path=tmp_path / "s.ini", data_dir=tmp_path, tray=False
-    )
-    built = build(options)
-    try:
-        views = built.problems
-        assert views is not None
-        qtbot.waitUntil(
-            lambda: views.controller is not None and views.controller.derived is not None,
-            timeout=15_000,
-        )
+    with demo_app_with_problems(qtbot, tmp_path, rows=200) as built:
         yield built
-    finally:
-        built.close()
 
 
 def test_the_app_exports_the_sidebar_customers_from_its_context_menu(

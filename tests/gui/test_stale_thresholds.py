@@ -12,9 +12,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop_app.app import AppOptions, build
 from desktop_app.report.derived import STALE
 from desktop_app.ui.stale_thresholds import OVERRIDES_KEY, StaleThresholds
+
+from .conftest import demo_app_with_problems
 
 DAY = timedelta(hours=26)
 
@@ -76,17 +77,9 @@ def test_asking_applies_the_answer_and_cancel_changes_nothing(tmp_path: Path) ->
 def test_a_customer_threshold_changes_the_stale_toggle_and_the_tray(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    options = AppOptions(
-        demo=True, demo_rows=150, settings_path=tmp_path / "s.ini", data_dir=tmp_path, tray=True
-    )
-    parts = build(options)
-    try:
+    with demo_app_with_problems(qtbot, tmp_path, rows=150, tray=True) as parts:
         views, tray, thresholds = parts.problems, parts.tray, parts.stale_thresholds
         assert views is not None and tray is not None and thresholds is not None
-        qtbot.waitUntil(
-            lambda: views.controller is not None and views.controller.derived is not None,
-            timeout=15_000,
-        )
         assert views.report is not None and views.controller is not None
         before = views.controller.derived
         assert before is not None
@@ -115,6 +108,3 @@ def test_a_customer_threshold_changes_the_stale_toggle_and_the_tray(
         assert after is not None
         assert len(after.stale) > len(before.stale)
         assert views.bar.buttons[STALE].text() == f"Stale {len(after.stale):,}"
-    finally:
-        parts.close()
-        parts.window.close()
