@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
 import os
 import sys
@@ -73,10 +74,38 @@ def _debug_logging(enabled: bool, stream: TextIO) -> Iterator[None]:
         logger.setLevel(old_level)
 
 
-def _run_export(args: argparse.Namespace) -> int:
+class _NoConsole(io.TextIOBase):
+    """Stands in for a missing ``sys.stdout``/``sys.stderr``: output is dropped, not a crash."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _ensure_streams() -> bool:
+    """Give a windowed process (pythonw, a windowed bundle) streams; True if stdout was real.
+
+    Such a process starts with ``sys.stdout``/``sys.stderr`` set to None, and every print,
+    log handler or error message would then raise on its first write.
+    """
+    had_stdout = sys.stdout is not None
+    if sys.stdout is None:
+        sys.stdout = _NoConsole()
+    if sys.stderr is None:
+        sys.stderr = _NoConsole()
+    return had_stdout
+
+
+def _run_export(args: argparse.Namespace, *, has_stdout: bool = True) -> int:
     """The composition root of the headless export: real keyring, environment and streams."""
-    from desktop_app.cli.export_command import run_export
+    from desktop_app.cli.export_command import EXIT_USAGE, run_export
     from desktop_app.storage.credentials import CredentialStore
+
+    if args.output == "-" and not has_stdout:
+        print("No console for '--output -' here: use backup-status-cli.", file=sys.stderr)
+        return EXIT_USAGE
 
     return run_export(
         args,
@@ -119,6 +148,7 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    has_stdout = _ensure_streams()
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if not args.self_test and args.command is None:
         return _run_gui(args)  # sets up its own log file (and stderr with --debug)
@@ -127,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             from desktop_app.self_test import run_self_test
 
             return run_self_test(sys.stdout)
-        return _run_export(args)
+        return _run_export(args, has_stdout=has_stdout)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,14 @@ import logging
 import random
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_app import APP_NAME
@@ -31,6 +32,7 @@ from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.report.schedule import DEFAULT_INTERVAL, RefreshSchedule
 from desktop_app.report.status import ConditionStatus
+from desktop_app.self_test import CheckResult
 from desktop_app.storage.account import Account, build_report_client
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.autostart import Autostart
@@ -508,3 +510,46 @@ def run(options: AppOptions, argv: list[str] | None = None) -> int:
     finally:
         parts.close()
         instance.close()
+
+
+def check_demo_window(folder: Path, rows: int = 200, timeout_ms: int = 60_000) -> CheckResult:
+    """``--self-test``'s window check: the real app in demo mode must show one fetched report.
+
+    Builds everything ``run`` builds (the single-instance lock included) on the running,
+    usually offscreen, application, waits for the first demo fetch to reach the table, and
+    tears it all down. A module the bundle left out or a window that never fills fails here.
+    Settings and history go to ``folder``.
+    """
+    name = "demo window"
+    instance = SingleInstance(instance_key(str(folder)), lock_dir=str(folder))
+    try:
+        if instance.claim([]) is not Claim.PRIMARY:
+            return CheckResult(name, False, "could not take the single-instance lock")
+        started = time.monotonic()
+        options = AppOptions(
+            demo=True,
+            demo_rows=rows,
+            tray=False,
+            settings_path=folder / "self-test.ini",
+            data_dir=folder,
+        )
+        parts = build(options)
+        failures: list[str] = []
+        loop = QEventLoop()
+        parts.refresh.display_ready.connect(loop.quit)
+        parts.refresh.refresh_failed.connect(lambda f: (failures.append(f.message), loop.quit()))
+        QTimer.singleShot(timeout_ms, loop.quit)
+        loop.exec()
+        shown = parts.window.table.model().rowCount()
+        visible = parts.window.isVisible()
+        parts.close()
+        parts.window.close()
+        parts.window.deleteLater()
+    finally:
+        instance.close()
+    seconds = time.monotonic() - started
+    if failures:
+        return CheckResult(name, False, f"the demo fetch failed: {failures[0]}")
+    ok = visible and shown == rows
+    detail = f"main window {'shown' if visible else 'NOT shown'}, {shown} of {rows} demo rows"
+    return CheckResult(name, ok, f"{detail} on screen after {seconds:.1f} s")

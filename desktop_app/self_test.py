@@ -163,10 +163,20 @@ def _active_keyring() -> str:
 
 
 def default_qt_probe() -> list[CheckResult]:
-    """The Qt plugin checks, imported only now so the rest stays Qt-free."""
+    """The Qt plugin checks, then the real window with one demo fetch (Qt imported only now)."""
+    import tempfile
+
     from desktop_app.ui.qt_self_check import probe_qt
 
-    return probe_qt()
+    results = probe_qt()
+    try:
+        from desktop_app.app import check_demo_window
+
+        with tempfile.TemporaryDirectory(prefix="bsm-self-test-", ignore_cleanup_errors=True) as d:
+            results.append(check_demo_window(Path(d)))
+    except Exception as exc:  # e.g. a module the bundle left out: name it, keep the rest
+        results.append(CheckResult("demo window", False, f"{type(exc).__name__}: {exc}"))
+    return results
 
 
 def run_checks(

@@ -3,11 +3,17 @@
     python packaging/build.py [--smoke] [--archive]
 
 Needs the project and PyInstaller installed in the running Python (``pip install ".[build]"``).
-Writes ``dist/Backup Status Monitor/`` (on macOS also ``dist/Backup Status Monitor.app``),
-prints its unpacked size and the build time. ``--smoke`` then runs the bundled binary's
-``--version`` and ``--self-test`` offscreen and fails when either fails; ``--archive`` packs
-the Linux bundle into a .tar.gz (keeps symlinks and the executable bit, which CI artifact zips
-lose). Installers and signing are separate steps (see packaging/README.md).
+Writes ``dist/Backup Status Monitor/`` (on macOS also ``dist/Backup Status Monitor.app``) with
+two executables, ``backup-status`` (windowed) and ``backup-status-cli`` (console), and prints
+its unpacked size and the build time. The build fails when PyInstaller reports a module the app
+imports as excluded (or missing at top level): such a bundle crashes when that import runs.
+
+``--smoke`` then runs, offscreen, the console executable's ``--version`` and ``--self-test``
+(whose last check builds the real main window in demo mode and waits for one fetched report on
+screen) and the windowed executable's ``--self-test`` (its exit code), and fails when any
+fails. ``--archive`` packs the Linux bundle into a .tar.gz (keeps symlinks and the executable
+bit, which CI artifact zips lose). Installers and signing are separate steps (see
+packaging/README.md).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import subprocess
 import sys
 import tarfile
@@ -27,7 +34,12 @@ ROOT = PACKAGING.parent
 SPEC = PACKAGING / "backup_status_monitor.spec"
 APP_NAME = "Backup Status Monitor"
 EXE_NAME = "backup-status"
+CLI_NAME = "backup-status-cli"
 DIST_NAME = "backup-status-monitor"
+APP_PACKAGE = "desktop_app"
+# A line of warn-<spec>.txt: "missing module named X - imported by A (top-level), B (delayed)"
+WARN_LINE = re.compile(r"^(missing|excluded) module named (\S+) - imported by (.+)$")
+DEMO_WINDOW_OK = re.compile(r"^\s*ok\s+demo window: .* of \d+ demo rows on screen", re.MULTILINE)
 
 
 def bundle_dir(dist: Path) -> Path:
@@ -37,15 +49,46 @@ def bundle_dir(dist: Path) -> Path:
     return dist / APP_NAME
 
 
-def executable(dist: Path) -> Path:
+def executable(dist: Path, name: str = EXE_NAME) -> Path:
+    """One of the bundle's executables (``EXE_NAME`` or ``CLI_NAME``)."""
+    suffix = ".exe" if sys.platform == "win32" else ""
     if sys.platform == "darwin":
-        return bundle_dir(dist) / "Contents" / "MacOS" / EXE_NAME
-    return bundle_dir(dist) / (EXE_NAME + (".exe" if sys.platform == "win32" else ""))
+        return bundle_dir(dist) / "Contents" / "MacOS" / name
+    return bundle_dir(dist) / (name + suffix)
 
 
 def tree_size(path: Path) -> int:
     """Bytes of every file under ``path`` (symlinks counted as links, not followed)."""
     return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def import_problems(warn_text: str, package: str = APP_PACKAGE) -> list[str]:
+    """Modules the app imports but the bundle lacks, from PyInstaller's warn file.
+
+    Any excluded module the app imports counts (the exclusion was a mistake); a missing one
+    counts when imported at top level (conditional, delayed and optional imports are the
+    platform-specific ones, such as ``winreg`` on Linux).
+    """
+    problems: list[str] = []
+    for line in warn_text.splitlines():
+        match = WARN_LINE.match(line.strip())
+        if match is None:
+            continue
+        kind, module, importers = match.groups()
+        ours = [
+            i.strip()
+            for i in importers.split(", ")
+            if i.strip() == package or i.strip().startswith((package + ".", package + " "))
+        ]
+        if kind == "missing":
+            ours = [i for i in ours if "top-level" in i]
+        if ours:
+            problems.append(f"{kind} module {module} imported by {', '.join(ours)}")
+    return problems
+
+
+def warn_file(work: Path) -> Path:
+    return work / SPEC.stem / f"warn-{SPEC.stem}.txt"
 
 
 def build(dist: Path, work: Path) -> Path:
@@ -70,21 +113,27 @@ def build(dist: Path, work: Path) -> Path:
     return bundle_dir(dist)
 
 
-def smoke(exe: Path, expected_version: str) -> list[str]:
-    """Run ``--version`` and ``--self-test`` offscreen; returns the problems found."""
+def smoke(dist: Path, expected_version: str) -> list[str]:
+    """Run the bundle offscreen as the docstring says; returns the problems found."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("PYTHONPATH", None)
+    cli, gui = executable(dist, CLI_NAME), executable(dist, EXE_NAME)
     problems: list[str] = []
-    for args in (["--version"], ["--self-test"]):
+    for exe, args in ((cli, ["--version"]), (cli, ["--self-test"]), (gui, ["--self-test"])):
+        started = time.monotonic()
         proc = subprocess.run(
-            [str(exe), *args], env=env, capture_output=True, text=True, timeout=120
+            [str(exe), *args], env=env, capture_output=True, text=True, timeout=180
         )
-        print(f"$ {exe.name} {' '.join(args)}  (exit {proc.returncode})")
+        seconds = time.monotonic() - started
+        print(f"$ {exe.name} {' '.join(args)}  (exit {proc.returncode}, {seconds:.1f} s)")
         print(proc.stdout + proc.stderr, end="")
+        label = f"{exe.name} {' '.join(args)}"
         if proc.returncode != 0:
-            problems.append(f"{' '.join(args)} exited {proc.returncode}")
-        # A windowed Windows exe may have no stdout: then the exit code has to do.
-        if args == ["--version"] and proc.stdout and expected_version not in proc.stdout:
-            problems.append(f"--version did not print {expected_version}")
+            problems.append(f"{label} exited {proc.returncode}")
+        if exe == cli and args == ["--version"] and expected_version not in proc.stdout:
+            problems.append(f"{label} did not print {expected_version}")
+        if exe == cli and args == ["--self-test"] and not DEMO_WINDOW_OK.search(proc.stdout):
+            problems.append(f"{label} did not show a fetched demo report in the main window")
     return problems
 
 
@@ -115,9 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     size = tree_size(bundle)
     print(f"built {bundle} ({app_version}) in {elapsed:.0f} s")
     print(f"unpacked size: {size / 2**20:.1f} MiB ({size} bytes)")
+    missing = import_problems(warn_file(args.work_dir.resolve()).read_text(encoding="utf-8"))
+    if missing:
+        print("build FAILED: the bundle lacks modules the app imports:")
+        print("\n".join(f"  {line}" for line in missing))
+        return 1
 
     if args.smoke:
-        problems = smoke(executable(args.dist_dir.resolve()), app_version)
+        problems = smoke(args.dist_dir.resolve(), app_version)
         if problems:
             print("smoke run FAILED: " + "; ".join(problems))
             return 1

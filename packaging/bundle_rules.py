@@ -14,6 +14,8 @@ Choices worth knowing:
 - On Linux, shared libraries that only a dropped plugin needed (GTK, cairo, pango...) are
   pruned too: see ``prune_unreferenced``.
 - ``opengl32sw.dll`` (20 MB software OpenGL) goes: widgets paint with the raster engine.
+- QtNetwork stays (``ui/single_instance.py``); only its TLS and network-information plugins go.
+  ``tests/packaging/test_bundle_rules.py`` checks that no excluded module is imported by the app.
 """
 
 from __future__ import annotations
@@ -54,8 +56,9 @@ DROP_PLUGIN_WORDS: dict[str, tuple[str, ...]] = {
     "wayland-graphics-integration-client": ("-server",),
 }
 # Qt libraries only the dropped plugins or unused modules need (matched on the file name).
+# QtNetwork stays: the single-instance lock talks over QLocalServer/QLocalSocket.
 DROP_LIBRARY = re.compile(
-    r"(^|/)(lib)?Qt6?(Pdf|Qml\w*|Quick\w*|VirtualKeyboard\w*|Network|EglFS\w*|"
+    r"(^|/)(lib)?Qt6?(Pdf|Qml\w*|Quick\w*|VirtualKeyboard\w*|EglFS\w*|"
     r"WaylandCompositor\w*|Labs\w*|Designer\w*|Help|Sql|Test|PrintSupport)"
     r"(\.|$)",
 )
@@ -77,7 +80,6 @@ EXCLUDED_MODULES: tuple[str, ...] = (
     "lxml.isoschematron",
     "lxml.sax",
     "lxml.builder",
-    "PySide6.QtNetwork",
     "PySide6.QtQml",
     "PySide6.QtQuick",
     "PySide6.QtQuickWidgets",

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -57,15 +58,49 @@ def write_atomically(target: str | os.PathLike[str], write: Callable[[IO[bytes]]
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, _mode_for(path))
-        os.replace(tmp_name, path)
+        _replace(tmp_name, path)
         tmp_name = None
         _fsync_folder(folder)
         return result
     except OSError as exc:
-        raise ExportError(f"Could not write {path}: {os_error_reason(exc)}.") from exc
+        reason = os_error_reason(exc)
+        if exc.errno == errno.ENOENT and folder.exists() and not folder.is_dir():
+            reason = _REASON_BY_NAME["ENOTDIR"]  # Windows says "not found" for a file as folder
+        raise ExportError(f"Could not write {path}: {reason}.") from exc
     finally:
         if tmp_name is not None:
             _remove_quietly(tmp_name)
+
+
+def _replace(source: str, target: Path, platform: str = sys.platform) -> None:
+    """``os.replace``, explaining the Windows refusals a user can fix.
+
+    Windows cannot replace a file another program holds open without delete sharing (Excel
+    keeps every CSV it shows open that way) or a read-only file. The old file stays as it was.
+    """
+    try:
+        os.replace(source, target)
+    except PermissionError as exc:
+        reason = replace_refusal(target, platform)
+        if reason is None:
+            raise
+        raise ExportError(f"Could not replace {target}: {reason}") from exc
+
+
+def replace_refusal(target: Path, platform: str = sys.platform) -> str | None:
+    """Why Windows refused to replace an existing ``target``; None when that is not the case."""
+    if platform != "win32":
+        return None
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return None
+    if not mode & stat.S_IWRITE:
+        return "the file is read-only. The old file is unchanged."
+    return (
+        "another program has it open. If it is open in Excel, close it in Excel and try "
+        "again. The old file is unchanged."
+    )
 
 
 def _mode_for(target: Path) -> int:

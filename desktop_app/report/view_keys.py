@@ -23,7 +23,7 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from itertools import compress, repeat
 from operator import attrgetter, contains, is_not
@@ -199,7 +199,8 @@ class RowIndex:
         self._status_filter: frozenset[str] | None = spec.status_filter or None
         self._query = normalise_query(spec.query)
         self._key_filter: frozenset[RowKey] | None = spec.key_filter
-        self.load((), datetime.fromtimestamp(0).astimezone())
+        # Aware UTC: Windows' localtime() fails for instants near 0 (OSError 22).
+        self.load((), datetime.fromtimestamp(0, UTC))
 
     @property
     def spec(self) -> ViewSpec:

@@ -56,11 +56,13 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _run(bundle: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    bundle: Path, *args: str, exe: str = "backup-status-cli"
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     env.pop("PYTHONPATH", None)
     return subprocess.run(
-        [str(bundle / "backup-status"), *args],
+        [str(bundle / exe), *args],
         env=env,
         cwd=bundle.parent,
         capture_output=True,
@@ -84,12 +86,20 @@ def test_bundled_self_test_passes(bundle: Path) -> None:
     # Everything came from inside the bundle, not from the checkout or the venv.
     assert f"from {internal / 'resources' / 'samples'}" in proc.stdout
     assert f"icons from {internal / 'resources' / 'icons'}" in proc.stdout
+    # The real main window, built offscreen, showed the demo report it fetched.
+    assert re.search(r"ok +demo window: main window shown, 200 of 200 demo rows", proc.stdout)
+
+
+def test_windowed_executable_runs_the_window_check_too(bundle: Path) -> None:
+    proc = _run(bundle, "--self-test", exe="backup-status")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_bundle_is_small_and_has_its_desktop_entry(bundle: Path) -> None:
     size_mib = build_script.tree_size(bundle) / 2**20
     assert size_mib < SIZE_LIMIT_MIB, f"{size_mib:.1f} MiB"
     desktop = (bundle / "backup-status-monitor.desktop").read_text()
+    assert os.access(bundle / "backup-status-cli", os.X_OK)
     assert "Exec=backup-status" in desktop and "Icon=backup-status-monitor" in desktop
     assert (bundle / "backup-status-monitor.png").stat().st_size > 0
     assert os.access(bundle / "install-user.sh", os.X_OK)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
-from tests.packaging.conftest import load_script
+from tests.packaging.conftest import ROOT, load_script
 
 rules = load_script("packaging/bundle_rules.py")
 version_info = load_script("packaging/windows/version_info.py")
@@ -28,6 +29,10 @@ version_info = load_script("packaging/windows/version_info.py")
         "PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so",
         "PySide6/Qt/lib/libQt6Core.so.6",
         "PySide6/Qt/lib/libQt6Svg.so.6",
+        "PySide6/Qt/lib/libQt6Network.so.6",
+        "PySide6/Qt6Network.dll",
+        "PySide6/QtNetwork.pyd",
+        "PySide6/Qt/lib/QtNetwork.framework/Versions/A/QtNetwork",
         "PySide6/Qt6Widgets.dll",
         "PySide6/Qt/lib/QtGui.framework/Versions/A/QtGui",
         "PySide6/QtWidgets.abi3.so",
@@ -55,7 +60,6 @@ def test_keeps_what_the_app_needs(dest: str) -> None:
         "PySide6/translations/qtbase_fr.qm",
         "PySide6/Qt/lib/libQt6Pdf.so.6",
         "PySide6/Qt/lib/libQt6QuickControls2.so.6",
-        "PySide6/Qt6Network.dll",
         "PySide6/Qt/lib/QtQml.framework/Versions/A/QtQml",
         "PySide6/opengl32sw.dll",
     ],
@@ -128,3 +132,29 @@ def test_windows_version_info_is_a_valid_expression_with_the_version() -> None:
     assert "filevers=(1, 4, 2, 0)" in text
     assert "StringStruct('ProductVersion', '1.4.2')" in text
     assert "StringStruct('OriginalFilename', 'backup-status.exe')" in text
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports, at any depth (also inside functions)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_no_excluded_module_is_imported_by_the_app() -> None:
+    """An excluded module the app imports crashes the bundle at run time (QtNetwork did)."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted((ROOT / "desktop_app").rglob("*.py"))
+        for module in sorted(_imported_modules(path))
+        if any(
+            module == excluded or module.startswith(excluded + ".")
+            for excluded in rules.EXCLUDED_MODULES
+        )
+    ]
+    assert not offenders, "\n".join(offenders)
