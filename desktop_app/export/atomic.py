@@ -50,6 +50,9 @@ def write_atomically(target: str | os.PathLike[str], write: Callable[[IO[bytes]]
     """
     path = Path(target)
     folder = path.parent
+    if sys.platform == "win32" and _is_read_only_file(path):
+        # Windows would refuse the final replace (Wine would not): refuse before any work.
+        raise ExportError(f"Could not replace {path}: {READ_ONLY}")
     tmp_name: str | None = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -63,20 +66,24 @@ def write_atomically(target: str | os.PathLike[str], write: Callable[[IO[bytes]]
         _fsync_folder(folder)
         return result
     except OSError as exc:
-        reason = os_error_reason(exc)
-        if exc.errno == errno.ENOENT and folder.exists() and not folder.is_dir():
-            reason = _REASON_BY_NAME["ENOTDIR"]  # Windows says "not found" for a file as folder
-        raise ExportError(f"Could not write {path}: {reason}.") from exc
+        raise ExportError(f"Could not write {path}: {_reason(exc, path)}.") from exc
     finally:
         if tmp_name is not None:
             _remove_quietly(tmp_name)
+
+
+READ_ONLY = "the file is read-only. The old file is unchanged."
+IN_USE = (
+    "another program has it open. If it is open in Excel, close it in Excel and try again. "
+    "The old file is unchanged."
+)
 
 
 def _replace(source: str, target: Path, platform: str = sys.platform) -> None:
     """``os.replace``, explaining the Windows refusals a user can fix.
 
     Windows cannot replace a file another program holds open without delete sharing (Excel
-    keeps every CSV it shows open that way) or a read-only file. The old file stays as it was.
+    keeps every CSV it shows open that way), nor a read-only file. The old file stays as it was.
     """
     try:
         os.replace(source, target)
@@ -88,19 +95,29 @@ def _replace(source: str, target: Path, platform: str = sys.platform) -> None:
 
 
 def replace_refusal(target: Path, platform: str = sys.platform) -> str | None:
-    """Why Windows refused to replace an existing ``target``; None when that is not the case."""
-    if platform != "win32":
+    """Why Windows refused to replace an existing file ``target``; None when that is not it."""
+    if platform != "win32" or not target.is_file():
         return None
+    return READ_ONLY if _is_read_only_file(target) else IN_USE
+
+
+def _is_read_only_file(target: Path) -> bool:
     try:
         mode = target.stat().st_mode
     except OSError:
-        return None
-    if not mode & stat.S_IWRITE:
-        return "the file is read-only. The old file is unchanged."
-    return (
-        "another program has it open. If it is open in Excel, close it in Excel and try "
-        "again. The old file is unchanged."
-    )
+        return False
+    return stat.S_ISREG(mode) and not mode & stat.S_IWRITE
+
+
+def _reason(exc: OSError, target: Path) -> str:
+    """The reason in plain words; Windows' "access denied" / "not found" for a folder in the
+    way are named as POSIX names them."""
+    if target.is_dir():
+        return _REASON_BY_NAME["EISDIR"]
+    folder = target.parent
+    if exc.errno == errno.ENOENT and folder.exists() and not folder.is_dir():
+        return _REASON_BY_NAME["ENOTDIR"]
+    return os_error_reason(exc)
 
 
 def _mode_for(target: Path) -> int:
@@ -129,7 +146,11 @@ def _fsync_folder(folder: Path) -> None:
 
 def _remove_quietly(path: str) -> None:
     with contextlib.suppress(OSError):
-        os.unlink(path)
+        try:
+            os.unlink(path)
+        except PermissionError:  # Windows will not delete a read-only file
+            os.chmod(path, stat.S_IREAD | stat.S_IWRITE)
+            os.unlink(path)
 
 
 _REASON_BY_NAME = {

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -12,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from desktop_app.export.atomic import replace_refusal
 from desktop_app.export.csv_writer import (
     CHUNK_ROWS,
     ExportCancelled,
@@ -25,6 +29,11 @@ from desktop_app.report.status import ConditionStatus, ConditionType
 
 BOM = b"\xef\xbb\xbf"
 PLUS_TWO = timezone(timedelta(hours=2))
+POSIX_MODES = pytest.mark.skipif(
+    sys.platform == "win32",
+    reason="POSIX permission bits; Windows keeps only a read-only flag (see the win32 tests)",
+)
+ON_WINDOWS = pytest.mark.skipif(sys.platform != "win32", reason="Windows file semantics")
 MINUS_FIVE = timezone(timedelta(hours=-5))
 
 
@@ -262,6 +271,7 @@ def test_cancel_keeps_existing_target_and_leaves_no_temp_files(tmp_path: Path) -
     assert [p.name for p in tmp_path.iterdir()] == ["keep.csv"]
 
 
+@POSIX_MODES
 def test_success_replaces_existing_target_and_keeps_its_mode(tmp_path: Path) -> None:
     target = tmp_path / "r.csv"
     target.write_text("old")
@@ -272,10 +282,95 @@ def test_success_replaces_existing_target_and_keeps_its_mode(tmp_path: Path) -> 
     assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
 
 
+@POSIX_MODES
 def test_new_file_is_readable_by_others(tmp_path: Path) -> None:
     target = tmp_path / "new.csv"
     write_csv(target, ["a"], [])
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+# As Excel holds a workbook it shows: read access, and others may only read (no write, no
+# delete or rename). Run in another process, as Excel is.
+HOLD_OPEN_LIKE_EXCEL = """
+import ctypes, sys
+from ctypes import wintypes
+kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+kernel32.CreateFileW.restype = wintypes.HANDLE
+kernel32.CreateFileW.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD,
+                                 wintypes.LPVOID, wintypes.DWORD, wintypes.DWORD, wintypes.HANDLE]
+GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING, NORMAL = 0x80000000, 0x1, 3, 0x80
+handle = kernel32.CreateFileW(sys.argv[1], GENERIC_READ, FILE_SHARE_READ, None, OPEN_EXISTING,
+                              NORMAL, None)
+ok = handle not in (None, ctypes.c_void_p(-1).value)
+print("held" if ok else f"failed {ctypes.get_last_error()}", flush=True)
+sys.stdin.readline()
+"""
+
+
+@ON_WINDOWS
+def test_windows_replaces_an_existing_target_and_leaves_it_writable(tmp_path: Path) -> None:
+    target = tmp_path / "r.csv"
+    target.write_text("old")
+    write_csv(target, ["a"], [["new"]], bom=False)
+    assert target.read_bytes() == b"a\r\nnew\r\n"
+    assert target.stat().st_mode & stat.S_IWRITE
+    assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
+
+
+@ON_WINDOWS
+def test_windows_read_only_target_is_refused_and_kept(tmp_path: Path) -> None:
+    target = tmp_path / "r.csv"
+    target.write_text("old")
+    os.chmod(target, stat.S_IREAD)
+    try:
+        with pytest.raises(ExportError) as exc:
+            write_csv(target, ["a"], [["new"]])
+    finally:
+        os.chmod(target, stat.S_IREAD | stat.S_IWRITE)
+    assert str(exc.value) == f"Could not replace {target}: the file is read-only. " + (
+        "The old file is unchanged."
+    )
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
+
+
+@ON_WINDOWS
+def test_windows_target_open_in_another_program_is_refused_and_kept(tmp_path: Path) -> None:
+    target = tmp_path / "report.csv"
+    target.write_text("old")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN_LIKE_EXCEL, str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdin is not None and holder.stdout is not None
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ExportError) as exc:
+            write_csv(target, ["a"], [["new"]])
+        assert "another program has it open" in str(exc.value)
+        assert "close it in Excel and try again" in str(exc.value)
+        assert target.read_text() == "old"
+        assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]
+    finally:
+        holder.communicate("\n", timeout=30)  # "Excel" closes the file and exits
+    write_csv(target, ["a"], [["new"]], bom=False)  # closed in "Excel": now it works
+    assert target.read_bytes() == b"a\r\nnew\r\n"
+
+
+def test_replace_refusal_explains_only_windows_refusals_of_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "r.csv"
+    target.write_text("old")
+    assert replace_refusal(target, "linux") is None  # POSIX replaces open files
+    assert "close it in Excel and try again" in (replace_refusal(target, "win32") or "")
+    os.chmod(target, stat.S_IREAD)
+    try:
+        assert "read-only" in (replace_refusal(target, "win32") or "")
+    finally:
+        os.chmod(target, stat.S_IREAD | stat.S_IWRITE)
+    assert replace_refusal(tmp_path, "win32") is None  # a folder in the way: the usual message
+    assert replace_refusal(tmp_path / "gone.csv", "win32") is None
 
 
 def test_parent_is_a_regular_file_gives_export_error(tmp_path: Path) -> None:

@@ -517,9 +517,44 @@ def test_stop_closes_the_port_even_with_a_kept_alive_connection() -> None:
     assert "stopped" in repr(srv) and srv.client_secret not in repr(srv)
 
 
+# Ctrl+C as Windows delivers it: a KeyboardInterrupt in the main thread (CPython's own
+# SIGINT path), raised when the parent writes a line: a child cannot be sent a console event
+# without a shared console (and Wine has none to share).
+INTERRUPT_ON_STDIN = """
+import _thread, sys, threading
+stop = lambda: (sys.stdin.readline(), _thread.interrupt_main())
+threading.Thread(target=stop, daemon=True).start()
+from desktop_app.demo.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+DEMO_ARGS = ("--port", "0", "--rows", "40", "--no-evolve")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals (Windows: the test below)")
 def test_module_cli_serves_until_interrupted() -> None:
+    _serve_then_interrupt(
+        [sys.executable, "-m", "desktop_app.demo", *DEMO_ARGS],
+        lambda proc: proc.send_signal(signal.SIGINT),
+    )
+
+
+def test_module_cli_stops_cleanly_on_keyboard_interrupt() -> None:
+    """How Ctrl+C reaches it in a Windows console; the same path runs on every OS."""
+
+    def interrupt(proc: subprocess.Popen[str]) -> None:
+        assert proc.stdin is not None
+        proc.stdin.write("stop\n")
+        proc.stdin.flush()
+
+    _serve_then_interrupt([sys.executable, "-c", INTERRUPT_ON_STDIN, *DEMO_ARGS], interrupt)
+
+
+def _serve_then_interrupt(
+    command: list[str], interrupt: Callable[[subprocess.Popen[str]], None]
+) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desktop_app.demo", "--port", "0", "--rows", "40", "--no-evolve"],
+        command,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -546,7 +581,7 @@ def test_module_cli_serves_until_interrupted() -> None:
             url = f"{base_url}/v1/partners/{facts['username'].strip()}/reports/backup_status"
             reply = http.get(url, headers=_auth(token["access_token"]), timeout=10)
             assert len(parse_json(reply.content).rows) == 40
-        proc.send_signal(signal.SIGINT)
+        interrupt(proc)
         out, err = proc.communicate(timeout=20)
         assert proc.returncode == 0, err
         assert "Demo server stopped." in out

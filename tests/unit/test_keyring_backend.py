@@ -8,6 +8,8 @@ does that on purpose).
 from __future__ import annotations
 
 import json
+import sys
+import uuid
 
 import pytest
 from keyring.backend import KeyringBackend
@@ -140,12 +142,30 @@ def test_frozen_builds_get_the_platform_backend_explicitly(
     assert type(backend).__module__ == module and type(backend).__name__ == name
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="the Windows backend is viable on Windows")
 def test_a_platform_backend_that_cannot_run_here_is_no_backend() -> None:
     # Windows' backend on this Linux machine: its priority says "not viable", found at start.
     backend, status = detect_keyring(frozen=True, platform="win32")
     assert type(backend).__name__ == "WinVaultKeyring"
     assert status.state is KeyringState.NO_BACKEND
     assert status.backend_name == "Windows Credential Manager"
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="the real Windows Credential Manager")
+def test_windows_credential_manager_is_detected_and_keeps_credentials() -> None:
+    """The counterpart on Windows: the same backend is found usable and round-trips a secret
+    (under Wine too: it keeps credentials in its own registry-backed store)."""
+    backend, status = detect_keyring(frozen=True, platform="win32")
+    assert status.state is KeyringState.AVAILABLE, status.message
+    assert status.backend_name == "Windows Credential Manager"
+    store, user = CredentialStore(backend), f"bsm-test-{uuid.uuid4().hex[:8]}"
+    saved = StoredCredentials("c" * 32, SECRET)
+    try:
+        store.save(user, "api.example.test", saved)
+        assert store.load(user, "api.example.test") == saved
+    finally:
+        assert store.delete(user, "api.example.test")
+    assert store.load(user, "api.example.test") is None
 
 
 def test_windows_credential_size_limit() -> None:
