@@ -124,7 +124,10 @@ def _run_gui(args: argparse.Namespace) -> int:
     """
     from desktop_app.app import AppOptions, run
     from desktop_app.logging_setup import configure_logging, default_log_dir
+    from desktop_app.os_integration import set_app_user_model_id
     from desktop_app.storage.autostart import autostart_for_platform
+
+    set_app_user_model_id()  # before any window: taskbar grouping, toasts named after the app
 
     stream = sys.stderr if args.debug else None
     try:

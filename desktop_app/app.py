@@ -53,7 +53,7 @@ from desktop_app.ui.customer_summary_export import (
 )
 from desktop_app.ui.detail_pane import DetailPane
 from desktop_app.ui.export_controller import ExportController
-from desktop_app.ui.fetcher import ReportFetcher
+from desktop_app.ui.fetcher import FetchFailure, ReportFetcher
 from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.main_window import MainWindow
@@ -223,9 +223,13 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     _attach_settings_and_account(parts, options, fetcher)
     parts.problems = _attach_problems(parts, icons, options)
     app.aboutToQuit.connect(parts.close)
+
     # Runs last: an app object that outlives these parts (tests, main() with an existing
     # QApplication) must not call close() on them again when it finally quits.
-    closers.insert(0, lambda: app.aboutToQuit.disconnect(parts.close))
+    def stop_following_quit() -> None:
+        app.aboutToQuit.disconnect(parts.close)
+
+    closers.insert(0, stop_following_quit)
     if parts.account is None:
         refresh.refresh()
         parts.auto_refresh.start()
@@ -373,24 +377,31 @@ def _attach_tray(
     tray.pause_toggled.connect(auto.set_paused)
     auto.paused_changed.connect(tray.set_paused)
     auto.status_changed.connect(tray.set_auto_refresh_text)
-    tray.export_requested.connect(lambda: (parts.open_window(), parts.exporter.export(False)))
+
+    def then(*steps: Callable[[], object]) -> Callable[[], None]:
+        """A tray action: open the window, then run ``steps`` in order."""
+
+        def run() -> None:
+            parts.open_window()
+            for step in steps:
+                step()
+
+        return run
+
+    tray.export_requested.connect(then(lambda: parts.exporter.export(False)))
     tray.settings_requested.connect(
-        lambda: (
-            parts.open_window(),
-            parts.settings_controller and parts.settings_controller.open_dialog(),
-        )
+        then(lambda: parts.settings_controller and parts.settings_controller.open_dialog())
     )
     tray.quit_requested.connect(parts.app.quit)
-    tray.row_chosen.connect(lambda key: (parts.open_window(), window.reveal_key(key)))
+    tray.row_chosen.connect(lambda key: then(lambda: window.reveal_key(key))())
     tray.all_failures_chosen.connect(
-        lambda: (
-            parts.open_window(),
-            window.clear_filters(),
-            window.filter_bar.set_selected(frozenset({ConditionStatus.FAILURE})),
+        then(
+            window.clear_filters,
+            lambda: window.filter_bar.set_selected(frozenset({ConditionStatus.FAILURE})),
         )
     )
     tray.notification_clicked.connect(
-        lambda keys: (parts.open_window(), window.show_key_filter(keys, "Showing the changes"))
+        lambda keys: then(lambda: window.show_key_filter(keys, "Showing the changes"))()
     )
     refresh.report_ready.connect(tray.show_report)
     refresh.refresh_failed.connect(tray.show_fetch_failure)
@@ -444,6 +455,7 @@ def _attach_settings_and_account(
         )
 
     if not options.demo:
+        backend: KeyringBackend | None
         if options.keyring_backend is not None:
             backend, status = options.keyring_backend, probe_keyring(options.keyring_backend)
         else:
@@ -536,8 +548,13 @@ def check_demo_window(folder: Path, rows: int = 200, timeout_ms: int = 60_000) -
         parts = build(options)
         failures: list[str] = []
         loop = QEventLoop()
+
+        def failed(failure: FetchFailure) -> None:
+            failures.append(failure.message)
+            loop.quit()
+
         parts.refresh.display_ready.connect(loop.quit)
-        parts.refresh.refresh_failed.connect(lambda f: (failures.append(f.message), loop.quit()))
+        parts.refresh.refresh_failed.connect(failed)
         QTimer.singleShot(timeout_ms, loop.quit)
         loop.exec()
         shown = parts.window.table.model().rowCount()

@@ -126,7 +126,7 @@ class AttentionController(QObject):
             if derived.voided:
                 # Void for good (see report.derived); only the acknowledgements judged here, so
                 # one made again while this ran survives.
-                self._acks.discard(a for a in acks if a.key in derived.voided)
+                self._acks.discard(a for a in acks.values() if a.key in derived.voided)
             customers = summarise_customers(rows, derived)
         except Exception:
             if not self._closed:

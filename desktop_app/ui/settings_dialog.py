@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QSizePolicy,
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.report.diff import ChangeKind
-from desktop_app.storage.autostart import Autostart
+from desktop_app.storage.autostart import Autostart, StartAtLoginRefused
 from desktop_app.storage.settings import BOUNDS, AppSettings, load_settings, save_settings
 
 log = logging.getLogger(__name__)
@@ -248,8 +249,8 @@ class SettingsDialog(QDialog):
             widget.toggled.connect(self._update_enabled)
         for edit in (self.proxy_url_edit, self.ca_bundle_edit):
             edit.textChanged.connect(self.validate)
-        for radio in (*self._proxy_group.buttons(), *self._trust_group.buttons()):
-            radio.toggled.connect(self.validate)
+        for button in (*self._proxy_group.buttons(), *self._trust_group.buttons()):
+            button.toggled.connect(self.validate)
         return page
 
     # --- helpers --------------------------------------------------------------------------
@@ -435,8 +436,21 @@ class SettingsController(QObject):
                     self._autostart.disable()
             except OSError as exc:
                 log.warning("Could not change start at login: %s", exc)
+                self._show_autostart_problem(exc)
         self.settings = settings
         self.changed.emit(settings)
+
+    def _show_autostart_problem(self, exc: OSError) -> None:
+        """Said, not only logged: the user asked for it and it did not happen (non-modal)."""
+        text = (
+            str(exc)
+            if isinstance(exc, StartAtLoginRefused)
+            else (f"Could not change start at login: {exc.strerror or exc}.")
+        )
+        box = QMessageBox(QMessageBox.Icon.Warning, "Start at login", text, parent=self._window)
+        box.setObjectName("startAtLoginProblem")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _forget_dialog(self, _result: int) -> None:
         dialog, self.dialog = self.dialog, None

@@ -6,6 +6,7 @@
 # Signing secrets:      MACOS_CERT_P12_BASE64, MACOS_CERT_PASSWORD, MACOS_SIGN_IDENTITY
 #                       (e.g. "Developer ID Application: Example Ltd (TEAMID1234)")
 # Notarisation secrets: APPLE_ID, APPLE_TEAM_ID, APPLE_APP_PASSWORD (app-specific password)
+# BSM_REQUIRE_SIGNING=1 (tag builds): missing secrets fail instead of producing an unsigned dmg.
 set -euo pipefail
 app="$1"
 dmg="$2"
@@ -18,6 +19,14 @@ if [[ -n "${MACOS_CERT_P12_BASE64:-}" && -n "${MACOS_CERT_PASSWORD:-}" && -n "${
     signing=1
 else
     echo "Code signing skipped: MACOS_CERT_P12_BASE64 / MACOS_CERT_PASSWORD / MACOS_SIGN_IDENTITY not set."
+fi
+notarising=0
+if [[ $signing == 1 && -n "${APPLE_ID:-}" && -n "${APPLE_TEAM_ID:-}" && -n "${APPLE_APP_PASSWORD:-}" ]]; then
+    notarising=1
+fi
+if [[ "${BSM_REQUIRE_SIGNING:-}" == 1 && $notarising == 0 ]]; then
+    echo "Signing and notarisation are required (BSM_REQUIRE_SIGNING=1) but their secrets are missing."
+    exit 1
 fi
 
 if [[ $signing == 1 ]]; then
@@ -60,10 +69,8 @@ if [[ $signing == 1 ]]; then
     sign "$dmg"
 fi
 
-if [[ $signing == 1 && -n "${APPLE_ID:-}" && -n "${APPLE_TEAM_ID:-}" && -n "${APPLE_APP_PASSWORD:-}" ]]; then
-    xcrun notarytool submit "$dmg" --apple-id "$APPLE_ID" --team-id "$APPLE_TEAM_ID" \
-        --password "$APPLE_APP_PASSWORD" --wait --timeout 30m
-    xcrun stapler staple "$dmg"
+if [[ $notarising == 1 ]]; then
+    bash "$here/notarize.sh" "$dmg"
     spctl --assess --type open --context context:primary-signature --verbose=2 "$dmg"
 elif [[ $signing == 1 ]]; then
     echo "Notarisation skipped: APPLE_ID / APPLE_TEAM_ID / APPLE_APP_PASSWORD not set."

@@ -2,10 +2,17 @@
 ; Build (CI does this after `python packaging\build.py`):
 ;   iscc /DAppVersion=0.1.0 /DSourceDir="dist\Backup Status Monitor" /DOutputDir=dist ^
 ;        packaging\windows\installer.iss
-; Installs to %LOCALAPPDATA%\Programs\Backup Status Monitor, adds a Start Menu shortcut and,
-; if ticked, starts the app at login (minimised to the tray). Uninstall removes the files, the
-; shortcuts and the login entry; it asks before also removing settings and history (silent
-; uninstalls keep them). Keyring entries stay: they belong to the user's Credential Manager.
+; Installs to %LOCALAPPDATA%\Programs\Backup Status Monitor, adds a Start Menu shortcut (with
+; the app's AppUserModelID, so toasts and the taskbar say "Backup Status Monitor") and, if
+; ticked, starts the app at sign-in (minimised to the tray). Start at sign-in is the same HKCU
+; Run value the app's Settings checkbox reads and writes (desktop_app/storage/autostart.py), so
+; the checkbox shows and can undo what the installer did. Uninstall removes the files, the
+; shortcuts and that Run value (whoever made it); it asks before also removing settings and
+; history (silent uninstalls keep them). Keyring entries stay: they belong to the user's
+; Credential Manager.
+;
+; Signing: pass /DSignCommand="..." (see packaging/windows/sign.py): the installer and the
+; uninstaller it embeds are signed with it. Without it both stay unsigned (pull requests).
 
 #ifndef AppVersion
   #error Pass /DAppVersion=x.y.z (the package version)
@@ -20,6 +27,10 @@
 #define AppName "Backup Status Monitor"
 #define AppExe "backup-status.exe"
 #define AppPublisher "Backup Status Monitor"
+; Must equal desktop_app.os_integration.APP_USER_MODEL_ID and storage.autostart's Run value
+; (tests/packaging/test_installer_script.py checks both).
+#define AppUserModelID "BackupStatusMonitor.BackupStatusMonitor"
+#define RunKey "Software\Microsoft\Windows\CurrentVersion\Run"
 
 [Setup]
 ; AppId identifies the app for upgrades and uninstall: never change it.
@@ -47,6 +58,10 @@ ArchitecturesInstallIn64BitMode=x64compatible
 ; Close a running copy (Restart Manager) so files can be replaced or removed.
 CloseApplications=yes
 RestartApplications=no
+#ifdef SignCommand
+SignTool=bsmsign
+SignedUninstaller=yes
+#endif
 
 [Languages]
 Name: "english"; MessagesFile: "compiler:Default.isl"
@@ -59,10 +74,13 @@ Name: "startatlogin"; Description: "Start {#AppName} when I sign in to Windows";
 Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [Icons]
-Name: "{autoprograms}\{#AppName}"; Filename: "{app}\{#AppExe}"; WorkingDir: "{app}"
-; A Startup-folder shortcut (removed by the uninstaller) rather than a Run key.
-Name: "{autostartup}\{#AppName}"; Filename: "{app}\{#AppExe}"; Parameters: "--minimized"; \
-    WorkingDir: "{app}"; Tasks: startatlogin
+Name: "{autoprograms}\{#AppName}"; Filename: "{app}\{#AppExe}"; WorkingDir: "{app}"; \
+    AppUserModelID: "{#AppUserModelID}"
+
+[Registry]
+; The app's own start-at-login entry (its Settings checkbox sees and removes it).
+Root: HKCU; Subkey: "{#RunKey}"; ValueType: string; ValueName: "{#AppName}"; \
+    ValueData: """{app}\{#AppExe}"" --minimized"; Tasks: startatlogin
 
 [Run]
 Filename: "{app}\{#AppExe}"; Description: "Start {#AppName} now"; \
@@ -75,6 +93,9 @@ Type: filesandordirs; Name: "{app}"
 [Code]
 procedure CurUninstallStepChanged(CurUninstallStep: TUninstallStep);
 begin
+  // Start at sign-in, whether the installer or the app's checkbox made it.
+  if CurUninstallStep = usUninstall then
+    RegDeleteValue(HKCU, '{#RunKey}', '{#AppName}');
   if (CurUninstallStep = usPostUninstall) and not UninstallSilent then
   begin
     if MsgBox('Also remove your {#AppName} settings and history?', mbConfirmation,

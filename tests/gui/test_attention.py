@@ -138,3 +138,21 @@ def test_acknowledge_dialog_requires_a_note_and_returns_the_snooze(qtbot: QtBot)
     assert note == "known outage"
     assert until == snooze_end(date(chosen.year(), chosen.month(), chosen.day()))
     assert until is not None and until.tzinfo is not None
+
+
+def test_a_lapsed_acknowledgement_is_deleted_at_the_next_report(
+    parts: AppParts, qtbot: QtBot
+) -> None:
+    views = parts.problems
+    assert views is not None and views.controller is not None and parts.history is not None
+    controller, store = views.controller, parts.history.store
+    assert controller.derived is not None and store is not None
+    key = next(k for k in sorted(controller.derived.needs_attention))
+    state = controller.derived.problems[key]
+    acks = AcknowledgementStore(store.database)
+    acks.acknowledge(key, state, "snooze ended a year ago", NOW.replace(year=NOW.year - 1))
+    assert key in acks.all()
+    with qtbot.waitSignal(controller.changed, timeout=30_000):
+        parts.refresh.refresh()
+    qtbot.waitUntil(lambda: key not in AcknowledgementStore(store.database).all(), timeout=10_000)
+    assert controller.derived is not None and key in controller.derived.needs_attention

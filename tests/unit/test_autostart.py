@@ -5,6 +5,8 @@ from __future__ import annotations
 import configparser
 import plistlib
 import shlex
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,11 @@ import pytest
 from desktop_app.storage.autostart import (
     AUTOSTART_NAME,
     DESKTOP_FILE_NAME,
+    RUN_KEY_PATH,
     LaunchAgentAutostart,
     RunKeyAutostart,
+    StartAtLoginRefused,
+    WinregRunKey,
     XdgAutostart,
     autostart_for_platform,
     desktop_entry,
@@ -143,3 +148,61 @@ def test_windows_run_key_enable_disable() -> None:
     assert entry.is_enabled()
     entry.disable()
     assert registry.values == {"Other App": "other.exe"}
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="the real Windows registry")
+def test_the_real_run_key_sees_and_removes_an_entry_the_installer_made() -> None:
+    """What installer.iss writes (its [Registry] line: same key, name and data) the checkbox
+    sees as on and can turn off. A test name keeps a developer's own entry untouched."""
+    import winreg
+
+    name = f"{AUTOSTART_NAME} test {uuid.uuid4().hex[:8]}"
+    exe = r"C:\Users\Ann Lee\AppData\Local\Programs\Backup Status Monitor\backup-status.exe"
+    with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY_PATH) as key:
+        winreg.SetValueEx(key, name, 0, winreg.REG_SZ, f'"{exe}" --minimized')
+    entry = RunKeyAutostart(WinregRunKey(), launch_command(exe, frozen=True), name=name)
+    try:
+        assert entry.is_enabled()
+        entry.disable()
+        assert not entry.is_enabled()
+        entry.enable()
+        assert WinregRunKey().get(name) == f'"{exe}" --minimized'
+    finally:
+        entry.disable()
+    assert WinregRunKey().get(name) is None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no registry to refuse")
+def test_the_registry_class_refuses_off_windows() -> None:
+    with pytest.raises(OSError, match="only on Windows"):
+        WinregRunKey().get(AUTOSTART_NAME)
+
+
+def test_a_pip_install_on_windows_starts_at_login_without_a_console(tmp_path: Path) -> None:
+    scripts = tmp_path / "venv" / "Scripts"
+    scripts.mkdir(parents=True)
+    python = scripts / "python.exe"
+    python.write_bytes(b"")
+    assert launch_command(str(python), frozen=False, platform="win32")[0] == str(python)
+    (scripts / "pythonw.exe").write_bytes(b"")  # the windowed interpreter beside it
+    assert launch_command(str(python), frozen=False, platform="win32") == (
+        str(scripts / "pythonw.exe"),
+        "-m",
+        "desktop_app",
+        "--minimized",
+    )
+    assert launch_command(str(python), frozen=False, platform="darwin")[0] == str(python)
+
+
+def test_a_translocated_mac_app_refuses_to_start_at_login(tmp_path: Path) -> None:
+    app = "/private/var/folders/x/AppTranslocation/1A2B/d/Backup Status Monitor.app"
+    entry = autostart_for_platform(
+        "darwin", home=tmp_path, command=(f"{app}/Contents/MacOS/backup-status", "--minimized")
+    )
+    with pytest.raises(StartAtLoginRefused, match="Move the app to your Applications folder"):
+        entry.enable()
+    assert not entry.is_enabled() and not (tmp_path / "Library").exists()
+    moved = "/Applications/Backup Status Monitor.app/Contents/MacOS/backup-status"
+    entry = autostart_for_platform("darwin", home=tmp_path, command=(moved, "--minimized"))
+    entry.enable()
+    assert entry.is_enabled()
