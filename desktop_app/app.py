@@ -56,6 +56,7 @@ from desktop_app.ui.export_controller import ExportController
 from desktop_app.ui.fetcher import FetchFailure, ReportFetcher
 from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
+from desktop_app.ui.macos import DockReopen, notifications_can_post
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.problem_views import ProblemViews, attach_problem_views
 from desktop_app.ui.refresh import RefreshController
@@ -408,6 +409,10 @@ def _attach_tray(
     window.set_close_handler(tray.close_hides_window)
     parts.app.setQuitOnLastWindowClosed(False)
     parts.closers.append(tray.close)
+    tray.can_post = notifications_can_post()
+    dock = DockReopen(parts.app, window.isHidden, parent=window)  # macOS: a Dock click
+    dock.reopen_requested.connect(parts.open_window)
+    parts.closers.append(dock.close)
     tray.show()
     return tray
 

@@ -50,6 +50,7 @@ from desktop_app.report.status import ConditionStatus
 from desktop_app.ui.fetcher import FetchFailure
 from desktop_app.ui.icons import STALE as STALE_STATE
 from desktop_app.ui.icons import TRAY_SIZES, IconProvider, badge_layout
+from desktop_app.ui.macos import click_opens_window
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,9 @@ class TrayController(QObject):
         self.stale_per_customer: Mapping[str, timedelta] = {}  # customer -> its own threshold
         self.notify_kinds = frozenset(notify_kinds)
         self.monochrome = sys.platform == "darwin" if monochrome is None else monochrome
+        self.platform = sys.platform  # how a click behaves (see ui.macos)
+        self.can_post = True  # False: notifications go to the tooltip (see ui.macos)
+        self._unposted: ChangeNotification | None = None
         self._previous: Report | None = None
         self._previous_at: datetime | None = None
         self._summary: StatusSummary | None = None
@@ -413,6 +417,11 @@ class TrayController(QObject):
     # --- output -------------------------------------------------------------------------------
     def _notify(self, note: ChangeNotification) -> None:
         self._message_keys = note.keys
+        if not self.can_post:
+            self._unposted = note
+            self._update_tooltip()
+            self.notified.emit(note)
+            return
         icon = (
             QSystemTrayIcon.MessageIcon.Warning
             if note.is_problem
@@ -465,6 +474,12 @@ class TrayController(QObject):
             lines.append(f"Cannot fetch: {self._failure.title}")
         if self._auto_text:
             lines.append(self._auto_text)
+        note = self._unposted
+        if note is not None:  # notifications cannot be posted: the latest one is said here
+            text = note.message
+            if not text.startswith(note.title):
+                text = f"{note.title}: {text}"
+            lines.append(_elide(text, 200))
         self.tray.setToolTip("\n".join(lines))
 
     def _fill_failures_menu(self) -> None:
@@ -498,11 +513,8 @@ class TrayController(QObject):
         self.pause_toggled.emit(self._paused)
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        # A left click (Trigger) or double click opens the window; the context menu is the rest.
-        if reason in (
-            QSystemTrayIcon.ActivationReason.Trigger,
-            QSystemTrayIcon.ActivationReason.DoubleClick,
-        ):
+        # A click opens the window (not on macOS: there it opens the menu only).
+        if click_opens_window(reason, self.platform):
             self.open_requested.emit()
 
     def _on_message_clicked(self) -> None:
