@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,3 +167,31 @@ def test_nothing_to_export_and_a_cancelled_dialog(qtbot: QtBot, parts: AppParts)
     assert seams.messages == [("Export CSV", "There are no rows to export.")]
     assert exporter.export(True) is None  # nothing selected either
     assert len(seams.messages) == 2
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="Windows file sharing (windows-latest runs it)")
+def test_exporting_onto_a_csv_open_in_excel_says_so_and_keeps_it(
+    qtbot: QtBot, parts: AppParts, tmp_path: Path
+) -> None:
+    from tests.unit.test_csv_writer import HOLD_OPEN_LIKE_EXCEL
+
+    target = tmp_path / "report.csv"
+    target.write_text("yesterday's export")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN_LIKE_EXCEL, str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        seams = Seams(target)
+        assert controller(parts, seams).export(False) is not None
+        qtbot.waitUntil(lambda: bool(seams.messages), timeout=TIMEOUT)
+    finally:
+        holder.communicate("\n", timeout=30)
+    title, message = seams.messages[0]
+    assert title == "Export failed"
+    assert "close it in Excel and try again" in message
+    assert target.read_text() == "yesterday's export"
