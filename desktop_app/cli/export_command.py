@@ -243,7 +243,7 @@ def _export(
         if close is not None:
             close()
     log.debug("fetched %d rows in %.2f s", len(report.rows), time.perf_counter() - started)
-    rows = order_rows(filter_rows(report.rows, query), args.order_by, args.order_dir or "asc")
+    rows = order_rows(query.keep(report.rows), args.order_by, args.order_dir or "asc")
 
     flags = None if stale_after is None else stale_flags(rows, stale_after, clock())
 
@@ -333,23 +333,16 @@ def _credentials(
     return Credentials(access_token=stored.access_token)
 
 
-def filter_rows(rows: Sequence[BackupStatusRow], query: ReportQuery) -> Sequence[BackupStatusRow]:
-    """Keep only the queried statuses (all rows when none were asked for)."""
-    if not query.statuses:
-        return rows
-    wanted = {str(s) for s in query.statuses}
-    return [row for row in rows if row.condition_status in wanted]
-
-
-def _text_key(value: str) -> tuple[str, str]:
-    return (value.casefold(), value)
+def _text_key(value: str | None) -> tuple[bool, str, str]:
+    """Case-insensitive, then exact; an unknown value after every known one (ascending)."""
+    return (False, value.casefold(), value) if value is not None else (True, "", "")
 
 
 _SORT_KEYS: dict[str, Callable[[BackupStatusRow], Any]] = {
     "username": lambda r: _text_key(r.username),
     "computer_name": lambda r: _text_key(r.computer_name),
     "backupset_name": lambda r: _text_key(r.backupset_name),
-    "condition_status": lambda r: (status_severity(r.condition_status), r.condition_status),
+    "condition_status": lambda r: (status_severity(r.condition_status), r.condition_status or ""),
     # Instants, so different offsets compare correctly; None never reaches here (order_rows).
     "local_end": lambda r: r.local_end.timestamp() if r.local_end is not None else 0.0,
 }

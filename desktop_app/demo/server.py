@@ -65,7 +65,7 @@ _BODY_FAULTS = frozenset(
 _EARLY_FAULTS = frozenset({FaultKind.LATENCY, FaultKind.STATUS, FaultKind.HTML_ERROR})
 _MALFORMED = {
     "json": b'{"page": 1, "page_size": 2, "count": 2, "links": [], "list": [{"username": }',
-    "xml": b'<?xml version="1.0"?><list page="1"><backup_status><username>x</backup_status>',
+    "xml": b'<?xml version="1.0"?><list page="1" count="2"',  # beyond recovery: no row
 }
 
 

@@ -32,7 +32,7 @@ def make_rows(n: int) -> list[BackupStatusRow]:
             BackupStatusRow(
                 NOW,
                 f"customer-{i % 7}",
-                i,
+                str(i),
                 f"PC-{i % 4}",
                 ("Files", "SQL", "Exchange")[i % 3],
                 start,
