@@ -127,7 +127,9 @@ def test_numbers_are_never_neutralised(tmp_path: Path) -> None:
 
 def test_unknown_values_are_empty_cells_never_none_or_zero(tmp_path: Path) -> None:
     target = tmp_path / "u.csv"
-    write_report_csv(target, [make_row(errors=None, warnings=None, report_date=None, username=None)])
+    write_report_csv(
+        target, [make_row(errors=None, warnings=None, report_date=None, username=None)]
+    )
     record = dict(zip(FIELD_NAMES, read_back(target)[1], strict=True))
     assert (record["errors"], record["warnings"], record["report_date"], record["username"]) == (
         "",

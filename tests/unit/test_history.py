@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.rows import BackupStatusRow, ReadProblem, Report
 from desktop_app.report.status import ConditionStatus, ConditionType
+from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import WRITE_BATCH, HistoryStore
 from desktop_app.storage.migrations import SCHEMA_VERSION, migrate
 
@@ -211,7 +212,9 @@ def test_unknown_key_has_empty_history(store: HistoryStore) -> None:
 def test_retention_purges_old_states_but_keeps_current(store: HistoryStore, clock: Clock) -> None:
     old = T0 - timedelta(days=100)
     store.record([row(cid="1", end=old), row(cid="2", end=old)], old)
-    store.record([row(cid="1", end=old + timedelta(days=1)), row(cid="2", end=old)], old + timedelta(1))
+    store.record(
+        [row(cid="1", end=old + timedelta(days=1)), row(cid="2", end=old)], old + timedelta(1)
+    )
     store.record([row(cid="1", end=T0), row(cid="2", end=old)], T0)  # cid 1 changes again today
     assert count(store.path, "state") == 4
     clock.now = T0
@@ -461,7 +464,9 @@ def test_record_from_worker_while_reading_on_another_thread(store: HistoryStore)
     def writer() -> None:
         try:
             for n in range(1, 20):
-                store.record([row(cid=str(i), errors=n) for i in range(50)], T0 + timedelta(minutes=n))
+                store.record(
+                    [row(cid=str(i), errors=n) for i in range(50)], T0 + timedelta(minutes=n)
+                )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -485,7 +490,9 @@ def test_large_record_is_paced_and_written_in_batches(tmp_path: Path, clock: Clo
     and a reopened store (its own warm-up paced too) sees nothing new."""
     path = tmp_path / "h.sqlite3"
     n = 3 * WRITE_BATCH + 7
-    rows = [row(cid=str(i), status=S.FAILURE if i % 5 else S.COMPLETED, errors=i % 4) for i in range(n)]
+    rows = [
+        row(cid=str(i), status=S.FAILURE if i % 5 else S.COMPLETED, errors=i % 4) for i in range(n)
+    ]
     pauses: list[str] = []
     store = HistoryStore(path, clock=clock, pause=lambda: pauses.append("p"))
     try:
@@ -509,3 +516,135 @@ def test_large_record_is_paced_and_written_in_batches(tmp_path: Path, clock: Clo
         assert len(reopened.missing_sets()) == 0
     finally:
         reopened.close()
+
+
+# -- schema 3: text computer ids, unknown values, duplicates, incomplete reports, restore -------
+
+V2_FILE = Path(__file__).parent / "fixtures" / "history_v2.sqlite3"
+"""Recorded by the released schema-2 code (integer computer ids): two refreshes of five sets,
+``gone/9/Files`` missing since the second, ``acme/42/SQL`` failing and acknowledged."""
+
+
+def released(tmp_path: Path) -> Path:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(V2_FILE.read_bytes())
+    return path
+
+
+def test_a_released_v2_file_migrates_keeping_its_history(tmp_path: Path, clock: Clock) -> None:
+    path = released(tmp_path)
+    store = HistoryStore(path, clock=clock)
+    try:
+        assert store.available and store.message is None
+        states = store.states(("acme", "42", "SQL"))
+        assert [s.row.errors for s in states] == [3, 5]
+        assert all(s.row.computer_id == "42" for s in states)
+        assert [m.key for m in store.missing_sets()] == [("gone", "9", "Files")]
+        acks = AcknowledgementStore(store.database).all()
+        assert set(acks) == {("acme", "42", "SQL")}
+        assert acks[("acme", "42", "SQL")].note == "disk being replaced"
+    finally:
+        store.close()
+    check = sqlite3.connect(path)
+    try:
+        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        types = {t for (t,) in check.execute("SELECT DISTINCT typeof(computer_id) FROM backup_set")}
+        assert types == {"text"}
+    finally:
+        check.close()
+
+
+def test_zero_padded_ids_take_over_the_sets_stored_as_numbers(tmp_path: Path, clock: Clock) -> None:
+    """The released app stored ``"0042"`` as 42: the first report naming it ``"0042"`` must
+    continue that set's history (and acknowledgement), not start afresh and call 42 missing."""
+    path = released(tmp_path)
+    store = HistoryStore(path, clock=clock)
+    try:
+        current = [
+            row("acme", "0042", "Files"),
+            row("acme", "0042", "SQL", status=S.FAILURE, errors=5, end=T0 - timedelta(days=1)),
+            row("acme", "7", "Files"),  # no leading zeros: the same text as before
+            row("bravo", "1234567", "Files"),
+        ]
+        result = store.record(current, T0)
+        assert (result.new, result.gone) == (0, 0)
+        assert store.missing_sets()[0].key == ("gone", "9", "Files")  # still the only one
+        renamed = store.states(("acme", "0042", "SQL"))
+        assert [s.row.errors for s in renamed] == [3, 5]  # the old states, now under "0042"
+        assert store.states(("acme", "42", "SQL")) == []
+        acks = AcknowledgementStore(store.database).all()
+        assert set(acks) == {("acme", "0042", "SQL")}
+    finally:
+        store.close()
+    reopened = HistoryStore(path, clock=clock)
+    try:  # committed: a reopened store sees the new names and nothing changed
+        assert reopened.record(current, T0 + timedelta(minutes=5)).changed == 0
+        assert reopened.set_history(("acme", "0042", "SQL")).first_seen == T0 - timedelta(days=2)
+    finally:
+        reopened.close()
+
+
+def test_opaque_ids_that_look_alike_stay_apart(store: HistoryStore) -> None:
+    store.record([row(cid="007"), row(cid="7"), row(cid="PC-7")], T0)
+    assert {s.key for s in store.missing_sets()} == set()
+    assert store.record([row(cid="007")], T0 + timedelta(minutes=5)).gone == 2
+    assert sorted(m.key[1] for m in store.missing_sets()) == ["7", "PC-7"]
+
+
+def test_unknown_values_are_stored_as_unknown(store: HistoryStore) -> None:
+    odd = row()._replace(report_date=None, computer_name=None, errors=None, warnings=None)
+    odd = odd._replace(condition_status=None, condition_types=None)
+    store.record([odd], T0)
+    [state] = store.states(odd.key)
+    assert state.row == odd
+    assert store.record([odd], T0 + timedelta(minutes=5)).changed == 0
+
+
+def test_a_set_listed_twice_keeps_its_worse_status(store: HistoryStore) -> None:
+    failed, completed = row(status=S.FAILURE, errors=2), row()
+    store.record([failed, completed], T0)
+    assert [s.row.condition_status for s in store.states(failed.key)] == [S.FAILURE]
+    store.record([completed, failed], T0 + timedelta(minutes=5))  # either order
+    assert [s.row.condition_status for s in store.states(failed.key)] == [S.FAILURE]
+    assert store.record([completed], T0 + timedelta(minutes=10)).changed == 1
+
+
+def _report(rows: list[BackupStatusRow], **changes: object) -> Report:
+    return Report(tuple(rows), count=len(rows), **changes)  # type: ignore[arg-type]
+
+
+def test_an_incomplete_report_marks_no_set_missing(store: HistoryStore) -> None:
+    everything = [row(cid=str(i)) for i in range(5)]
+    store.record(_report(everything), T0)
+    short = _report(everything[:2], incomplete="the server said 5 but sent 2")
+    assert store.record(short, T0 + timedelta(minutes=5)).gone == 0
+    assert store.missing_sets() == []
+    # A later complete report judges against everything known present, the short one included.
+    assert store.record(_report(everything[:3]), T0 + timedelta(minutes=10)).gone == 2
+    assert sorted(m.key[1] for m in store.missing_sets()) == ["3", "4"]
+
+
+def test_a_row_whose_key_could_not_be_read_is_skipped_and_marks_nothing_missing(
+    store: HistoryStore,
+) -> None:
+    everything = [row(cid=str(i)) for i in range(3)]
+    store.record(_report(everything), T0)
+    unknown = everything[2]._replace(username=None)
+    problem = ReadProblem(3, "username", "42.5", "expected text")
+    report = _report([*everything[:2], unknown], problems=(problem,))
+    result = store.record(report, T0 + timedelta(minutes=5))
+    assert (result.rows, result.gone) == (2, 0)
+    assert store.missing_sets() == []
+
+
+def test_last_report_is_what_the_last_refresh_listed(store: HistoryStore) -> None:
+    assert store.last_report() is None
+    first = [row(cid=str(i), status=S.FAILURE if i == 1 else S.COMPLETED) for i in range(4)]
+    store.record(first, T0 - timedelta(hours=1))
+    later = [first[0], first[1]._replace(errors=7), first[2]]
+    store.record(later, T0)
+    restored = store.last_report()
+    assert restored is not None
+    assert restored.rows == tuple(later)  # in first-seen order, offsets and all
+    assert (restored.fetched_at, restored.source, restored.count) == (T0, "history", 3)
+    assert restored.incomplete is None and restored.problems == ()

@@ -142,7 +142,9 @@ _UNREADABLE: list[tuple[str, Any, Any]] = [
 
 
 @pytest.mark.parametrize(("field", "value", "read"), _UNREADABLE)
-def test_unreadable_value_costs_its_field_and_is_recorded(field: str, value: Any, read: Any) -> None:
+def test_unreadable_value_costs_its_field_and_is_recorded(
+    field: str, value: Any, read: Any
+) -> None:
     report = parse_json(body_with_rows(good_row(), good_row(**{field: value}), good_row()))
     first, odd, third = report.rows
     assert first == third == parse_one()  # the rows around it are untouched
@@ -319,7 +321,9 @@ def test_odd_envelope_values_are_problems_of_the_envelope() -> None:
         (None, "links"),
         (None, "links"),
     ]
-    assert report.problems[0].line() == 'envelope, page: "first" (not a whole number >= 0; read as 1)'
+    assert (
+        report.problems[0].line() == 'envelope, page: "first" (not a whole number >= 0; read as 1)'
+    )
     assert report.missing_detectable  # no row is in doubt
     not_a_list = parse_json(b'{"links": {"rel": "self"}, "list": []}')
     assert not_a_list.links == () and not_a_list.problems[0].field == "links"

@@ -137,7 +137,9 @@ def test_missing_field_is_unknown_and_recorded_on_both_paths() -> None:
         ("local_end", "2024-05-02T01:52:09", datetime(2024, 5, 2, 1, 52, 9, tzinfo=UTC)),
     ],
 )
-def test_unreadable_values_cost_their_field_on_both_paths(field: str, text: str, read: object) -> None:
+def test_unreadable_values_cost_their_field_on_both_paths(
+    field: str, text: str, read: object
+) -> None:
     report = parse_both(document(row_xml(), row_xml(**{field: text}), row_xml()))
     first, odd, third = report.rows
     assert first == third
@@ -379,7 +381,5 @@ def test_a_bad_value_is_recorded_for_every_row_that_has_it() -> None:
     odd = row_xml(errors="abc", condition_status="", report_date="2024-05-02T00:00:00")
     report = parse_both(document(odd, row_xml(), odd, odd))
     assert [(p.row, p.field) for p in report.problems] == [
-        (row, field)
-        for row in (1, 3, 4)
-        for field in ("report_date", "condition_status", "errors")
+        (row, field) for row in (1, 3, 4) for field in ("report_date", "condition_status", "errors")
     ]
