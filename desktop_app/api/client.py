@@ -28,13 +28,14 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Final
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
+import urllib3
 
 from desktop_app.api.auth import ClientCredentialsProvider, StaticTokenProvider, TokenProvider
 from desktop_app.api.errors import (
@@ -550,18 +551,18 @@ class ReportClient:
         size = 0
         failure: ApiError | None = None
         try:
-            for chunk in response.iter_content(CHUNK_SIZE):
+            for chunk in _body_chunks(response):
                 if fetch.cancel is not None and fetch.cancel.is_set():
                     return b"", FetchCancelled("The report fetch was cancelled.")
                 size += len(chunk)
                 if size > fetch.budget:
                     return b"", self._too_large()
                 chunks.append(chunk)
-        except requests.exceptions.ContentDecodingError:
+        except (requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError):
             failure = InvalidResponseError(
                 "The server's compressed response could not be decompressed."
             )
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             failure = self._broken_body(response, exc, _arrived(response, size), length)
         finally:
             timer.cancel()
@@ -571,15 +572,17 @@ class ReportClient:
         return (b"", failure) if failure is not None else (b"".join(chunks), None)
 
     def _broken_body(
-        self, response: requests.Response, exc: requests.RequestException, arrived: int, length: str
+        self, response: requests.Response, exc: BaseException, arrived: int, length: str
     ) -> NetworkError:
         """A connection that reset or closed before the whole body arrived: a network error
         (the documented exit 4), saying how much really arrived."""
-        if isinstance(exc, requests.exceptions.Timeout) or any(
-            type(c).__name__ == "ReadTimeoutError" for c in exception_chain(exc)
+        if any(
+            isinstance(c, requests.exceptions.Timeout | TimeoutError)
+            or type(c).__name__ == "ReadTimeoutError"
+            for c in exception_chain(exc)
         ):
             return network_error(
-                exc,
+                requests.exceptions.ReadTimeout(exc),
                 response.url,
                 connect_timeout=self._connect_timeout,
                 read_timeout=self._read_timeout,
@@ -677,6 +680,19 @@ def _shut_down(response: requests.Response, expired: threading.Event) -> None:
         raw.shutdown()  # urllib3 >= 2.3: shuts the socket down under the blocked read
     except (AttributeError, ValueError, OSError):
         response.close()  # older urllib3: closing is the best there is
+
+
+def _body_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body, decompressed, in pieces as they arrive (``read1``): a connection that breaks
+    mid-body then leaves nothing uncounted in a half-filled buffer. Older urllib3 has no
+    ``read1``: then requests' fixed-size chunks."""
+    raw = response.raw
+    read1 = getattr(raw, "read1", None)
+    if read1 is None:
+        yield from response.iter_content(CHUNK_SIZE)
+        return
+    while chunk := read1(CHUNK_SIZE, decode_content=True):
+        yield chunk
 
 
 def _arrived(response: requests.Response, decoded: int) -> int:
