@@ -25,7 +25,7 @@ because the tray runs them on a worker thread while the GUI thread draws the new
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -42,6 +42,7 @@ __all__ = [
     "ReportChanges",
     "StatusSummary",
     "build_notification",
+    "carry_forward",
     "diff_reports",
     "is_stale",
     "row_label",
@@ -210,6 +211,18 @@ def diff_reports(
     return ReportChanges(
         tuple(failures), tuple(warnings), tuple(recovered), tuple(stale), newly_missing=gone
     )
+
+
+def carry_forward(previous: Report | None, current: Report) -> Report:
+    """What the next report is to be compared with: ``current``, plus, when it cannot tell
+    what is missing (``Report.missing_detectable``), the sets of ``previous`` it lacks. A set
+    absent from an incomplete report and still absent from the next, complete one is then
+    announced by that one."""
+    if previous is None or current.missing_detectable:
+        return current
+    present = {(r[1], r[2], r[4]) for r in current.rows}
+    kept = tuple(r for r in previous.rows if (r[1], r[2], r[4]) not in present)
+    return replace(current, rows=current.rows + kept) if kept else current
 
 
 def _worse_or_same(kept: str | None, other: str | None) -> bool:

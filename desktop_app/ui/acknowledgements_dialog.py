@@ -411,7 +411,7 @@ def computer_names(keys: Iterable[RowKey], rows: Iterable[BackupStatusRow]) -> d
     for row in rows:
         key = (row[1], row[2], row[4])
         if key in wanted:
-            names[key] = row[3]
+            names[key] = row[3] or ""
     return names
 
 

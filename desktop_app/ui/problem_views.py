@@ -151,7 +151,7 @@ def attach_problem_views(
             bar.reset()
             sidebar.clear_selection()
 
-    refresh.report_ready.connect(on_report)
+    refresh.report_shown.connect(on_report)  # fetched, or restored from the history
     model.counts_changed.connect(on_filter_lifted)
     sidebar.customers_selected.connect(customer_scope)
     recorder.ready.connect(on_ready)
