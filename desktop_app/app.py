@@ -317,6 +317,7 @@ def _attach_odd_data(parts: AppParts, options: AppOptions, history: HistoryRecor
         refresh,
         notice,
         utc_now,
+        lambda failure: window.show_failure(failure.title, failure.message),
         # Only the account's own history: not while nobody is signed in to any account.
         allowed=lambda: account is None or account.account is not None,
         parent=window,

@@ -72,7 +72,7 @@ class DiagnosticsDialog(QDialog):
         self.setWindowTitle("Save diagnostics")
         self._gather = gather
         self._now = now
-        self._choose_path = choose_path
+        self.choose_path = choose_path  # replaceable: tests answer without a file dialog
         self._thread: threading.Thread | None = None
         layout = QVBoxLayout(self)
         contents = QLabel(CONTENTS, self)
@@ -106,7 +106,7 @@ class DiagnosticsDialog(QDialog):
         """Ask where, then build and write the zip on a worker thread."""
         if self._thread is not None:
             return
-        path = self._choose_path(self, self.suggested_name())
+        path = self.choose_path(self, self.suggested_name())
         if not path:
             return
         if not path.lower().endswith(".zip"):

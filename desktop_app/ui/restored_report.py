@@ -64,6 +64,8 @@ class RestoredReport(QObject):
     """Shows the last recorded report until a fetched one arrives (see the module docstring).
 
     ``allowed()`` says whether restoring makes sense now (an account is set up, or the demo);
+    ``show_failure`` puts a failure in the window's banner again: a fetch that failed before the
+    history was read back must still be explained once the restored report is on screen.
     ``now`` returns an aware datetime; ``local_tz`` is the admin's zone (``None``: system's).
     """
 
@@ -72,6 +74,7 @@ class RestoredReport(QObject):
         refresh: RefreshController,
         notice: RestoredNotice,
         now: Callable[[], datetime],
+        show_failure: Callable[[FetchFailure], None],
         allowed: Callable[[], bool] = lambda: True,
         local_tz: tzinfo | None = None,
         parent: QObject | None = None,
@@ -80,6 +83,7 @@ class RestoredReport(QObject):
         self._refresh = refresh
         self.notice = notice
         self._now = now
+        self._show_failure = show_failure
         self._allowed = allowed
         self._local_tz = local_tz
         self._busy = False
@@ -97,6 +101,10 @@ class RestoredReport(QObject):
         """Show what the recorder restored, unless a fetched report is already on screen."""
         if not self._allowed() or not self._refresh.show_restored(shown):
             return False
+        failure = self._refresh.last_failure
+        if failure is not None:  # the first fetch failed before the history was read back
+            self._failed = True
+            self._show_failure(failure)
         self._update()
         return True
 

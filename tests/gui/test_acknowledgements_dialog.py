@@ -194,7 +194,9 @@ def test_standing_says_why_an_acknowledgement_lapsed() -> None:
 def test_table_model_passes_qtmodeltester_and_sorts_snoozes_last(qtmodeltester: object) -> None:
     model = AcknowledgementTableModel()
     entries = [
-        AckEntry(_ack(("b", "2", "Files"), FAILURE, NOW + timedelta(days=2)), "PC-2", True, "Holds"),
+        AckEntry(
+            _ack(("b", "2", "Files"), FAILURE, NOW + timedelta(days=2)), "PC-2", True, "Holds"
+        ),
         AckEntry(_ack(("a", "1", "SQL"), MISSING), "PC-1", True, "Holds"),
         AckEntry(_ack(("c", "3", "Files"), STALE, NOW + timedelta(days=1)), "PC-3", True, "Holds"),
     ]

@@ -412,3 +412,16 @@ def test_a_set_leaving_the_report_is_announced_and_missing_sets_count_in_icon_an
     tray.set_missing(0)
     assert tray.worst_state() == S.COMPLETED
     assert "missing" not in tray.tooltip()
+
+
+def test_the_tray_announces_nothing_missing_from_an_incomplete_report(
+    qtbot: QtBot, tray: TrayController
+) -> None:
+    tray.show_report(report(*BASE))
+    short = Report(rows=BASE[:1], count=3, incomplete="the server said 3, sent 1", fetched_at=NOW)
+    with qtbot.assertNotEmitted(tray.notified, wait=100):
+        tray.show_report(short)
+    # The next complete report still lacks them: now they are no longer reported.
+    with qtbot.waitSignal(tray.notified) as shown:
+        tray.show_report(report(*BASE[:1], at=NOW + timedelta(minutes=30)))
+    assert shown.args[0].title == "2 no longer reported"
