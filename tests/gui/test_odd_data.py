@@ -11,18 +11,22 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
 from pytestqt.qtbot import QtBot
 
 from desktop_app.api.errors import NetworkError
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.demo.quirks import Quirk
-from desktop_app.report.rows import Report
+from desktop_app.report.rows import ReadProblem, Report
 from desktop_app.report.status import ConditionStatus
 from desktop_app.ui.columns import Column
+from desktop_app.ui.detail_pane import DetailPane
 from desktop_app.ui.fetcher import FetchFailure, ReportFetcher
+from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.read_problems import INCOMPLETE_TITLE, ReadProblemsDialog
 from desktop_app.ui.refresh import RefreshController
 from desktop_app.ui.restored_report import RestoredNotice, RestoredReport, recorded_when
+from desktop_app.ui.table_model import ReportTableModel
 from tests.gui.conftest import REPORT_DATE as NOW
 from tests.gui.conftest import make_row
 
@@ -186,3 +190,69 @@ def test_a_failure_before_the_history_is_read_back_is_still_explained(qtbot: QtB
     assert notice.text().startswith("Showing the last recorded report, from yesterday")
     assert notice.text().endswith("the refresh failed (see above); it is retried as usual")
     assert restored.active and refresh.shown_report is recorded
+
+
+def test_cells_of_unknown_values_are_blank_and_marked_where_they_show(qtbot: QtBot) -> None:
+    rows = [make_row(computer_id=str(i)) for i in range(3)]
+    rows[1] = rows[1]._replace(errors=None, computer_id=None, local_end=None)
+    problems = (
+        ReadProblem(2, "errors", '"n/a"', "not a whole number"),
+        ReadProblem(2, "computer_id", "true", "expected an id"),
+        ReadProblem(2, "local_end", "7", "expected a date-time"),
+        ReadProblem(3, "local_start", '"2026-11-25T09:00:00"', "no UTC offset", "read as UTC"),
+    )
+    model = ReportTableModel(icon_for_status=lambda s: QIcon(), now=lambda: NOW)
+    model.set_read_problems(problems)
+    model.set_rows(rows)
+    model.sort(-1)
+
+    def cell(row: int, column: Column, role: Qt.ItemDataRole) -> object:
+        return model.index(row, column).data(role)
+
+    display, icon, tip = (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+    )
+    assert cell(1, Column.ERRORS, display) == "" and cell(1, Column.ERRORS, icon) is not None
+    assert cell(1, Column.ENDED, display) == ""  # unknown, not "—" (running)
+    assert cell(1, Column.AGE, icon) is not None  # computed from it: marked
+    assert cell(1, Column.COMPUTER, display) == rows[1].computer_name  # the id is elsewhere
+    assert "computer_id was true" in str(cell(1, Column.COMPUTER, tip))
+    assert cell(2, Column.STARTED, display) != "" and cell(2, Column.STARTED, icon) is not None
+    assert "read as UTC" in str(cell(2, Column.STARTED, tip))
+    assert cell(0, Column.ERRORS, icon) is None and cell(1, Column.WARNINGS, icon) is None
+    model.set_read_problems(())
+    model.set_rows(rows)
+    assert cell(1, Column.ERRORS, icon) is None  # the next report's cells are its own
+
+
+def test_a_set_listed_twice_stays_visible_twice(qtbot: QtBot) -> None:
+    failed = make_row(status=ConditionStatus.FAILURE)
+    twice = [failed, failed._replace(condition_status=ConditionStatus.COMPLETED)]
+    model = ReportTableModel(now=lambda: NOW)
+    model.set_rows(twice)
+    assert model.rows_shown() == 2
+    assert [cell_text(model, r) for r in range(2)] == ["Failure", "Completed"]
+
+
+def cell_text(model: ReportTableModel, row: int) -> str:
+    return model.cell_text(row, Column.STATUS)
+
+
+def test_the_detail_pane_says_unknown_for_what_was_not_read(qtbot: QtBot) -> None:
+    pane = DetailPane(IconProvider(), lambda: NOW, UTC)
+    qtbot.addWidget(pane)
+    unknown = make_row()._replace(
+        username=None,
+        computer_id=None,
+        errors=None,
+        condition_status=None,
+        condition_types=None,
+        report_date=None,
+    )
+    pane.set_row(unknown)
+    text = pane.details_text()
+    for line in ("Customer: Unknown", "Errors: Unknown", "Status: Unknown", "Conditions: Unknown"):
+        assert line in text
+    assert "(ID Unknown)" in text

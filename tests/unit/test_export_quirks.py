@@ -180,3 +180,16 @@ def test_timeout_must_be_a_positive_number(
         code = int(exit.code or 0)
     assert code == 2
     assert "--timeout" in capsys.readouterr().err
+
+
+def test_a_set_listed_twice_is_exported_twice(httpserver: HTTPServer, tmp_path: Path) -> None:
+    failed = _row(1)
+    rows = [failed, {**failed, "condition_status": "COMPLETED"}, _row(2)]
+    httpserver.expect_request(PATH).respond_with_data(
+        envelope(rows), content_type="application/json"
+    )
+    target = tmp_path / "r.csv"
+    assert export(httpserver.url_for("/"), target) == EXIT_OK
+    records = read_csv(target)
+    assert [r["condition_status"] for r in records[:2]] == ["FAILURE", "COMPLETED"]
+    assert records[0]["backupset_name"] == records[1]["backupset_name"]
