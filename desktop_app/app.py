@@ -237,7 +237,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         parts.tray = _attach_tray(parts, icons, options, pacer)
     _attach_settings_and_account(parts, options, fetcher)
     parts.problems = _attach_problems(parts, icons, options)
-    _attach_odd_data(parts, options, history)
+    _attach_odd_data(parts, options, history, icons)
     history.start()  # after everything that listens to it is connected
     app.aboutToQuit.connect(parts.close)
     # Runs last: an app object that outlives these parts (tests, main() with an existing
@@ -301,12 +301,20 @@ def _attach_history(
     return recorder
 
 
-def _attach_odd_data(parts: AppParts, options: AppOptions, history: HistoryRecorder) -> None:
+def _attach_odd_data(
+    parts: AppParts, options: AppOptions, history: HistoryRecorder, icons: IconProvider
+) -> None:
     """What the window says about odd data and what it does without a fresh report: read
     problems in the status bar and the log, the last recorded report at start, and
     Help > Save diagnostics…"""
     window, refresh = parts.window, parts.refresh
-    indicator = ReadProblemsIndicator(window)
+
+    def reveal(row: int) -> None:
+        report = refresh.shown_report
+        if report is not None and 0 < row <= len(report.rows):
+            window.reveal_key(report.rows[row - 1].key)
+
+    indicator = ReadProblemsIndicator(window, icon=icons.status_icon("UNKNOWN"), reveal=reveal)
     window.statusBar().addPermanentWidget(indicator)
     refresh.report_shown.connect(indicator.show_report)
     refresh.report_ready.connect(log_problems)

@@ -193,7 +193,7 @@ def _shape(report: Report | None) -> dict[str, object]:
         "status": sample.status,
         "content_type": sample.content_type,
         "format": sample.fmt,
-        "bytes": sample.size,
+        "bytes_of_first_page": sample.size,
         "pages": sample.pages,
         "envelope": {
             "page": report.page,

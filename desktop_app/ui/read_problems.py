@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -111,9 +111,14 @@ def incomplete_message(report: Report) -> str | None:
 
 
 class ReadProblemsDialog(QDialog):
-    """Lists a report's read problems: row, field, what was sent, what is wrong, what is shown."""
+    """Lists a report's read problems: row, field, what was sent, what is wrong, what is shown.
+
+    Signals:
+        row_chosen(int): a problem's row number (1-based) was double-clicked: show that row.
+    """
 
     HEADERS = ("Row", "Field", "Value sent", "Problem", "Shown as")
+    row_chosen = Signal(int)
 
     def __init__(self, problems: Sequence[ReadProblem], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,6 +146,9 @@ class ReadProblemsDialog(QDialog):
                 (row, problem.field, problem.raw, problem.reason, problem.outcome)
             ):
                 self.table.setItem(i, j, QTableWidgetItem(text))
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setToolTip("Double-click a problem to show its row in the table")
+        self.table.cellDoubleClicked.connect(self._choose)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -153,6 +161,11 @@ class ReadProblemsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(760, 420)
 
+    def _choose(self, table_row: int, _column: int) -> None:
+        row = self.problems[table_row].row
+        if row is not None:
+            self.row_chosen.emit(row)
+
     def text(self) -> str:
         """The list as plain text, one problem per line (what "Copy list" copies)."""
         return "\n".join([count_text(self.problems), *problem_lines(self.problems, 10**9)]) + "\n"
@@ -163,11 +176,21 @@ class ReadProblemsDialog(QDialog):
 
 class ReadProblemsIndicator(QPushButton):
     """The status bar's "3 values could not be read"; hidden while every value was read.
-    Clicking it opens the list."""
+    Clicking it opens the list; ``reveal(row)`` shows a row the list points at (1-based row
+    number of the report on screen)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        icon: QIcon | None = None,
+        reveal: Callable[[int], object] = lambda _row: None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("readProblemsButton")
+        self._reveal = reveal
+        if icon is not None:
+            self.setIcon(icon)
         self.setFlat(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Some values in the report could not be read: click to see which")
@@ -189,5 +212,6 @@ class ReadProblemsIndicator(QPushButton):
         if self.dialog is not None:
             self.dialog.close()
         self.dialog = ReadProblemsDialog(self.problems, self.window())
+        self.dialog.row_chosen.connect(self._reveal)
         self.dialog.open()
         return self.dialog

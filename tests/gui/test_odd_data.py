@@ -108,6 +108,10 @@ def test_unreadable_values_are_blank_marked_listed_and_logged(
         problems[0].reason,
         problems[0].outcome,
     ]
+    dialog.table.cellDoubleClicked.emit(0, 1)  # show that row in the table
+    current = window.table.currentIndex()
+    assert current.isValid() and problems[0].row is not None
+    assert model.row_at(current.row()).key == report.rows[problems[0].row - 1].key
     dialog.close()
 
     # The log lists them once per report.
