@@ -90,8 +90,9 @@ exit codes:
   1  unexpected internal error (run with --debug and report it)
   2  usage: bad option, unknown status, missing username or incomplete credentials
   3  authentication or permission refused, or no stored credentials
-  4  network, server, not found or rate limit
-  5  the server's answer was not a readable report
+  4  network, server, not found or rate limit; a connection that broke mid-report; --timeout
+  5  the server's answer was not a readable report (or an error object); with --strict, also
+     a value that could not be read or an incomplete report
   6  the output could not be written (folder missing, permission denied, disk full)
 """
 

@@ -213,5 +213,6 @@ class ReadProblemsIndicator(QPushButton):
             self.dialog.close()
         self.dialog = ReadProblemsDialog(self.problems, self.window())
         self.dialog.row_chosen.connect(self._reveal)
-        self.dialog.open()
+        self.dialog.setModal(False)  # beside the table: a double-clicked problem shows its row
+        self.dialog.show()
         return self.dialog

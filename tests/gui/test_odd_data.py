@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.api.errors import NetworkError
 from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.demo.faults import Fault
 from desktop_app.demo.quirks import Quirk
 from desktop_app.report.rows import ReadProblem, Report
 from desktop_app.report.status import ConditionStatus
@@ -260,3 +261,18 @@ def test_the_detail_pane_says_unknown_for_what_was_not_read(qtbot: QtBot) -> Non
     for line in ("Customer: Unknown", "Errors: Unknown", "Status: Unknown", "Conditions: Unknown"):
         assert line in text
     assert "(ID Unknown)" in text
+
+
+def test_an_error_object_in_place_of_the_report_keeps_the_last_one_and_says_why(
+    qtbot: QtBot, start_demo: object
+) -> None:
+    parts = start_demo()  # type: ignore[operator]
+    good = first_report(qtbot, parts)
+    assert parts.demo_server is not None
+    parts.demo_server.faults.add(Fault.error_object())
+    with qtbot.waitSignal(parts.refresh.refresh_failed, timeout=15_000):
+        parts.refresh.refresh()
+    banner = parts.window.banner
+    assert banner.isVisible() and banner.title() == "Unreadable response"
+    assert "The report is being rebuilt; try again in a few minutes" in banner.message()
+    assert parts.model.total_rows() == len(good.rows) and parts.window.is_stale()
