@@ -26,6 +26,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from lxml import etree
 
+from desktop_app.report.parse_fields import value_kind
+from desktop_app.report.parse_xml import safe_parser
 from desktop_app.report.read_problems import count_text
 from desktop_app.report.rows import Report, ResponseSample
 
@@ -226,17 +228,8 @@ def _first_rows(report: Report | None, names: Anonymiser | None) -> list[dict[st
 
 
 def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "empty string" if value == "" else "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+    """The kind of a raw value as sent ("text", "a number", "null"...), empty text apart."""
+    return "empty text" if value == "" else value_kind(value)
 
 
 # -- reading the sample back ---------------------------------------------------------------------
@@ -273,11 +266,8 @@ def _json_rows(text: str) -> list[dict[str, object]]:
 
 
 def _xml_rows(head: bytes) -> list[dict[str, object]]:
-    parser = etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
     try:
-        root = etree.fromstring(head, parser)
+        root = etree.fromstring(head, safe_parser(False, recover=True))
     except (etree.LxmlError, ValueError):
         return []
     if root is None:

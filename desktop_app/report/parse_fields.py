@@ -136,7 +136,7 @@ class TextCounts(dict[str, int]):
         return number
 
 
-def _kind(value: object) -> str:
+def value_kind(value: object) -> str:
     """A raw value's kind in words: "null", "a number", "a list"..."""
     if value is None:
         return "null"
@@ -213,7 +213,7 @@ class RowBuilder:
         ``UNREADABLE_ROW``.
         """
         if not isinstance(raw, Mapping):
-            self.problem(row, "row", raw, f"a row must be an object, not {_kind(raw)}")
+            self.problem(row, "row", raw, f"a row must be an object, not {value_kind(raw)}")
             return UNREADABLE_ROW
         fields = _stripped_keys(raw)
         return _new_row(
@@ -237,7 +237,7 @@ class RowBuilder:
         if value is None or value == "":
             return None
         if not isinstance(value, str):
-            self.problem(row, "report_date", value, f"expected a date, got {_kind(value)}")
+            self.problem(row, "report_date", value, f"expected a date, got {value_kind(value)}")
             return None
         cached = self.report_dates.get(value)
         if cached is not None:
@@ -253,7 +253,7 @@ class RowBuilder:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None  # "none": a running set's end is documented as ""
         if not isinstance(value, str):
-            self.problem(row, name, value, f"expected a date-time, got {_kind(value)}")
+            self.problem(row, name, value, f"expected a date-time, got {value_kind(value)}")
             return None
         return self._time_text(value, name, row)
 
@@ -283,7 +283,7 @@ class RowBuilder:
             return None
         value = _text(fields[name])
         if value is None:
-            self.problem(row, name, fields[name], f"expected text, got {_kind(fields[name])}")
+            self.problem(row, name, fields[name], f"expected text, got {value_kind(fields[name])}")
             return None
         if not value.strip():
             self.problem(row, name, value, "empty")
@@ -295,7 +295,7 @@ class RowBuilder:
             return None
         text = _text(value)
         if text is None:
-            self.problem(row, "computer_name", value, f"expected text, got {_kind(value)}")
+            self.problem(row, "computer_name", value, f"expected text, got {value_kind(value)}")
             return None
         return self.strings.setdefault(text, text)
 
@@ -309,7 +309,7 @@ class RowBuilder:
             value = int(value)
         text = _text(value)
         if text is None or isinstance(value, float):
-            self.problem(row, "computer_id", value, f"expected an id, got {_kind(value)}")
+            self.problem(row, "computer_id", value, f"expected an id, got {value_kind(value)}")
             return None
         if not text.strip():
             self.problem(row, "computer_id", value, "empty")
@@ -335,7 +335,7 @@ class RowBuilder:
             self.problem(row, "condition_status", value, "missing")
             return None
         if not isinstance(value, str):
-            self.problem(row, "condition_status", value, f"expected text, got {_kind(value)}")
+            self.problem(row, "condition_status", value, f"expected text, got {value_kind(value)}")
             return None
         text = value.strip()
         if not text:
@@ -356,7 +356,7 @@ class RowBuilder:
             items = list(value)
         else:
             self.problem(
-                row, "condition_types", value, f"expected a list of names, got {_kind(value)}"
+                row, "condition_types", value, f"expected a list of names, got {value_kind(value)}"
             )
             return None
         names: list[str] = []
@@ -367,7 +367,7 @@ class RowBuilder:
                     row,
                     "condition_types",
                     item,
-                    f"a condition type must be a name, not {_kind(name)}",
+                    f"a condition type must be a name, not {value_kind(name)}",
                     LEFT_OUT,
                 )
                 continue

@@ -72,7 +72,9 @@ _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _Match = tuple[Any, ...]  # re.split groups: str, or None for a group that did not match
 
 
-def _parser(huge: bool, target: object = None) -> etree.XMLParser:
+def safe_parser(huge: bool, target: object = None, *, recover: bool = False) -> etree.XMLParser:
+    """An lxml parser that resolves no entity, loads no DTD and never touches the network;
+    ``recover`` reads on past syntax errors (libxml2's recovery mode)."""
     return etree.XMLParser(
         target=target,
         resolve_entities=False,
@@ -82,6 +84,7 @@ def _parser(huge: bool, target: object = None) -> etree.XMLParser:
         remove_comments=True,
         remove_pis=True,
         huge_tree=huge,
+        recover=recover,
     )
 
 
@@ -130,7 +133,7 @@ def _tree(body: bytes, builder: RowBuilder | None = None) -> etree._Element:
     ``</condition_types>``); what it recovers is kept, with the syntax error as a read problem.
     """
     try:
-        root = etree.fromstring(body, _parser(len(body) > _HUGE_BYTES))
+        root = etree.fromstring(body, safe_parser(len(body) > _HUGE_BYTES))
     except etree.XMLSyntaxError as exc:
         recovered = _recovered(body) if builder is not None else None
         if builder is None or recovered is None:
@@ -154,17 +157,8 @@ def _recovered(body: bytes) -> etree._Element | None:
     """The tree libxml2 recovers from a malformed document, if it is a ``<list>`` holding every
     row the text opens (at least one): a recovery that lost rows, or found none, is no report,
     and the last good one must stay on screen rather than give way to it."""
-    parser = etree.XMLParser(
-        recover=True,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        remove_comments=True,
-        remove_pis=True,
-        huge_tree=len(body) > _HUGE_BYTES,
-    )
     try:
-        root = etree.fromstring(body, parser)
+        root = etree.fromstring(body, safe_parser(len(body) > _HUGE_BYTES, recover=True))
     except (etree.LxmlError, ValueError, TypeError):
         return None
     if root is None or _local(root.tag) != "list":
@@ -212,7 +206,7 @@ def _text_path(
         return None
     # Well-formedness without building a tree: a parser target that receives no events.
     try:
-        etree.fromstring(body, _parser(len(body) > _HUGE_BYTES, target=_NoEvents()))
+        etree.fromstring(body, safe_parser(len(body) > _HUGE_BYTES, target=_NoEvents()))
     except (etree.LxmlError, ValueError, TypeError):
         return None  # malformed: the tree path recovers what it can, or says what is wrong
     split = _split_rows(texts, pause)

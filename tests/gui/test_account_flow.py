@@ -116,6 +116,12 @@ def sign_in(qtbot: QtBot, parts: AppParts, server: DemoServer, token: str | None
         dialog.sign_in_button.click()
 
 
+def secret_forms(server: RecordingServer) -> set[str]:
+    """The client secret and every token issued, as written and URL-encoded."""
+    secrets = [CLIENT_SECRET, *server.issued]
+    return {f for s in secrets for f in (s, quote_plus(s), quote(s, safe=""))}
+
+
 def files_under(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
 
@@ -141,8 +147,7 @@ def test_first_run_signs_in_and_no_secret_reaches_any_file(
     assert server.issued, "the app obtained at least one token"
     log_text = (tmp_path / "logs" / LOG_FILE_NAME).read_text(encoding="utf-8")
     assert "DEBUG" in log_text and "POST" in log_text  # the log really recorded the sign-in
-    secrets = [CLIENT_SECRET, *server.issued]
-    forms = {f for s in secrets for f in (s, quote_plus(s), quote(s, safe=""))}
+    forms = secret_forms(server)
     checked = files_under(tmp_path)
     assert tmp_path / "settings.ini" in checked and log_handle.log_file in checked
     for path in checked:
@@ -416,9 +421,7 @@ def test_saved_diagnostics_hold_no_secret_or_token(
     data = target.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         texts = {name: archive.read(name) for name in archive.namelist()}
-    secrets = [CLIENT_SECRET, *server.issued]
-    forms = {f for s in secrets for f in (s, quote_plus(s), quote(s, safe=""))}
-    for form in forms:
+    for form in secret_forms(server):
         assert form.encode() not in data
         for name, text in texts.items():
             assert form.encode() not in text, f"a secret is in {name}"

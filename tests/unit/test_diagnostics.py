@@ -94,10 +94,10 @@ def test_the_bundle_holds_each_part_and_replaces_names(tmp_path: Path) -> None:
     shape = json.loads(files["response.json"])
     assert shape["status"] == 200 and shape["format"] == "json" and shape["rows_read"] == 120
     fields = shape["row_fields_in_sample"]
-    assert fields["'errors'"] == ["number", "string"]  # "n/a" among the numbers
+    assert fields["'errors'"] == ["a number", "text"]  # "n/a" among the numbers
     assert fields["'local_end'"] == sorted(fields["'local_end'"])
     assert "'condition_types '" in fields
-    assert "empty string" in fields["'local_end'"]
+    assert "empty text" in fields["'local_end'"]
 
 
 def test_names_stay_when_the_user_unticks_and_secrets_never(tmp_path: Path) -> None:
