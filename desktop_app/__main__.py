@@ -9,10 +9,13 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from desktop_app import APP_NAME, app_version
 from desktop_app.cli.export_command import add_export_parser
+
+if TYPE_CHECKING:
+    from desktop_app.demo.quirks import Quirk
 
 
 def _positive_int(text: str) -> int:
@@ -23,6 +26,15 @@ def _positive_int(text: str) -> int:
     if not 1 <= value <= 1_000_000:
         raise argparse.ArgumentTypeError("must be between 1 and 1000000")
     return value
+
+
+def _quirks(text: str) -> frozenset[Quirk]:
+    from desktop_app.demo.quirks import parse_quirks
+
+    try:
+        return parse_quirks(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=2000,
         metavar="N",
         help="backup sets in the demo report (default 2000, up to 1000000)",
+    )
+    gui.add_argument(
+        "--demo-quirks",
+        type=_quirks,
+        default=frozenset(),
+        metavar="LIST",
+        help="the demo API serves what a real server may send: values, pages, short (or all)",
     )
     gui.add_argument("--minimized", action="store_true", help="start hidden (in the tray)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -140,6 +159,7 @@ def _run_gui(args: argparse.Namespace) -> int:
             AppOptions(
                 demo=args.demo,
                 demo_rows=args.demo_rows,
+                demo_quirks=args.demo_quirks,
                 minimized=args.minimized,
                 logging=handle,
                 autostart=autostart_for_platform(),

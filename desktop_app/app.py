@@ -6,6 +6,7 @@ graph with their own settings file, clock, or server.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import sys
@@ -24,8 +25,10 @@ from desktop_app import APP_NAME
 from desktop_app.api.client import ReportClient, build_client
 from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.regions import custom_endpoint
+from desktop_app.demo.quirks import Quirk
 from desktop_app.demo.server import DemoServer
-from desktop_app.logging_setup import default_data_dir, default_log_dir
+from desktop_app.export.diagnostics import DiagnosticsFacts
+from desktop_app.logging_setup import SecretRedactor, default_data_dir, default_log_dir
 from desktop_app.report.background import Pacer, long_lived
 from desktop_app.report.derived import StaleRule
 from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD
@@ -33,14 +36,14 @@ from desktop_app.report.rows import Report, RowKey
 from desktop_app.report.schedule import DEFAULT_INTERVAL, RefreshSchedule
 from desktop_app.report.status import ConditionStatus
 from desktop_app.self_test import CheckResult
-from desktop_app.storage.account import Account, build_report_client
+from desktop_app.storage.account import ACCOUNT_KEYS, Account, build_report_client
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.autostart import Autostart
 from desktop_app.storage.credentials import CredentialStore, StoredCredentials
 from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HISTORY_FILE_NAME, HistoryStore
 from desktop_app.storage.keyring_backend import detect_keyring, probe_keyring
 from desktop_app.storage.settings import AppSettings, build_session
-from desktop_app.ui.about_dialog import AboutDialog, AboutFacts, open_folder
+from desktop_app.ui.about_dialog import AboutDialog, AboutFacts, about_versions, open_folder
 from desktop_app.ui.account_controller import AccountController
 from desktop_app.ui.acknowledgements_dialog import (
     AcknowledgementManagement,
@@ -52,6 +55,7 @@ from desktop_app.ui.customer_summary_export import (
     attach_customer_summary_export,
 )
 from desktop_app.ui.detail_pane import DetailPane
+from desktop_app.ui.diagnostics_dialog import DiagnosticsDialog
 from desktop_app.ui.export_controller import ExportController
 from desktop_app.ui.fetcher import FetchFailure, ReportFetcher
 from desktop_app.ui.history_recorder import HistoryRecorder
@@ -59,7 +63,9 @@ from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.macos import DockReopen, notifications_can_post
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.problem_views import ProblemViews, attach_problem_views
+from desktop_app.ui.read_problems import ReadProblemsIndicator, log_problems
 from desktop_app.ui.refresh import RefreshController
+from desktop_app.ui.restored_report import RestoredNotice, RestoredReport
 from desktop_app.ui.settings_dialog import QSettingsStore, SettingsController
 from desktop_app.ui.single_instance import Claim, SingleInstance, instance_key
 from desktop_app.ui.stale_thresholds import StaleThresholds
@@ -87,6 +93,7 @@ class AppOptions:
 
     demo: bool = True
     demo_rows: int = 2000
+    demo_quirks: frozenset[Quirk] = frozenset()  # what a sloppy server sends (demo.quirks)
     minimized: bool = False
     settings_path: Path | None = None  # an INI file instead of the platform store (tests)
     icons_dir: Path | None = None
@@ -118,6 +125,8 @@ class AppParts:
     settings_controller: SettingsController | None = None
     history: HistoryRecorder | None = None
     problems: ProblemViews | None = None
+    restored: RestoredReport | None = None
+    read_problems: ReadProblemsIndicator | None = None
     summary_export: CustomerSummaryExporter | None = None
     acknowledgements: AcknowledgementManagement | None = None
 
@@ -179,7 +188,12 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     client: ReportClient | None = None
     if options.demo:
         # In-process: paced, and uncompressed (gzip would only cost CPU at both ends here).
-        demo_server = DemoServer(rows=options.demo_rows, pause=pacer.pause, compress=False)
+        demo_server = DemoServer(
+            rows=options.demo_rows,
+            pause=pacer.pause,
+            compress=False,
+            quirks=options.demo_quirks,
+        )
         demo_server.start()
         closers.append(demo_server.stop)
         client = build_client(
@@ -209,7 +223,10 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     refresh.busy_changed.connect(window.set_busy)
     refresh.display_ready.connect(window.show_report)
     refresh.refresh_failed.connect(lambda f: window.show_failure(f.title, f.message))
-    history = _attach_history(options, refresh, detail, closers, pacer)
+    # The last recorded report is read back while the first fetch runs, its view prepared like
+    # a fetched one (see ui.restored_report).
+    restore = long_lived(model.preparer())
+    history = _attach_history(options, refresh, detail, closers, pacer, restore)
     history.message.connect(lambda text: window.statusBar().showMessage(text, 30_000))
 
     parts = AppParts(app, settings, window, model, refresh, exporter, demo_server, closers)
@@ -223,6 +240,8 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         parts.tray = _attach_tray(parts, icons, options, pacer)
     _attach_settings_and_account(parts, options, fetcher)
     parts.problems = _attach_problems(parts, icons, options)
+    _attach_odd_data(parts, options, history, icons)
+    history.start()  # after everything that listens to it is connected
     app.aboutToQuit.connect(parts.close)
 
     # Runs last: an app object that outlives these parts (tests, main() with an existing
@@ -262,14 +281,18 @@ def _attach_history(
     detail: DetailPane,
     closers: list[Callable[[], None]],
     pacer: Pacer,
+    restore: Callable[[Report], object],
 ) -> HistoryRecorder:
-    """Record every good report off the GUI thread; demo data goes to its own file."""
+    """Record every good report off the GUI thread; demo data goes to its own file. The
+    recorder is started by the caller, once its ``restored`` signal is connected."""
     name = DEMO_HISTORY_FILE_NAME if options.demo else HISTORY_FILE_NAME
     path = _data_dir(options) / name
     # Paced and a moment late: recording is never urgent, so the GUI thread keeps the GIL while
     # it draws the report (see report.background).
     recorder = HistoryRecorder(
-        lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause), delay=BACKGROUND_DELAY
+        lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause),
+        delay=BACKGROUND_DELAY,
+        restore=restore,
     )
 
     def on_ready(store: HistoryStore) -> None:
@@ -282,8 +305,74 @@ def _attach_history(
     recorder.message.connect(lambda text: log.warning("History: %s", text))
     refresh.report_ready.connect(recorder.record)
     closers.append(recorder.close)
-    recorder.start()
     return recorder
+
+
+def _attach_odd_data(
+    parts: AppParts, options: AppOptions, history: HistoryRecorder, icons: IconProvider
+) -> None:
+    """What the window says about odd data and what it does without a fresh report: read
+    problems in the status bar and the log, the last recorded report at start, and
+    Help > Save diagnostics…"""
+    window, refresh = parts.window, parts.refresh
+
+    def reveal(row: int) -> None:
+        report = refresh.shown_report
+        if report is not None and 0 < row <= len(report.rows):
+            window.reveal_key(report.rows[row - 1].key)
+
+    indicator = ReadProblemsIndicator(window, icon=icons.status_icon("UNKNOWN"), reveal=reveal)
+    window.statusBar().addPermanentWidget(indicator)
+    refresh.report_shown.connect(indicator.show_report)
+    refresh.report_ready.connect(log_problems)
+    notice = RestoredNotice(window)
+    window.add_notice(notice)
+    account = parts.account
+    parts.restored = RestoredReport(
+        refresh,
+        notice,
+        utc_now,
+        lambda failure: window.show_failure(failure.title, failure.message),
+        # Only the account's own history: not while nobody is signed in to any account.
+        allowed=lambda: account is None or account.account is not None,
+        parent=window,
+    )
+    history.restored.connect(parts.restored.show)
+    parts.read_problems = indicator
+    window.diagnostics_action.triggered.connect(lambda: _open_diagnostics(parts, options))
+
+
+def _open_diagnostics(parts: AppParts, options: AppOptions) -> DiagnosticsDialog:
+    """Help > Save diagnostics… (see ``export.diagnostics``); secrets are masked by the log's
+    redactor, which knows every secret the app was given."""
+    handle = options.logging
+    redactor = handle.redactor if handle is not None else SecretRedactor()
+    controller = parts.settings_controller
+
+    def gather(anonymise: bool) -> DiagnosticsFacts:
+        settings: dict[str, object] = {}
+        if controller is not None:
+            settings.update(dataclasses.asdict(controller.settings))
+        for key in ACCOUNT_KEYS:
+            value = parts.settings.value(key)
+            if value is not None:
+                settings[key] = str(value)
+        settings["demo"] = options.demo
+        return DiagnosticsFacts(
+            versions=about_versions(),
+            settings=settings,
+            log_path=handle.log_file if handle is not None else None,
+            report=parts.refresh.shown_report,
+            redact=redactor.redact,
+            anonymise=anonymise,
+        )
+
+    dialog = DiagnosticsDialog(gather, utc_now, parent=parts.window)
+    dialog.saved.connect(
+        lambda path: parts.window.statusBar().showMessage(f"Diagnostics saved to {path}", 15_000)
+    )
+    dialog.open()
+    return dialog
 
 
 def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) -> ProblemViews:
@@ -457,6 +546,7 @@ def _attach_settings_and_account(
             build_session(current),
             connect_timeout=current.connect_timeout,
             read_timeout=current.read_timeout,
+            deadline=current.fetch_deadline,
         )
 
     if not options.demo:

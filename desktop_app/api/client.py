@@ -1,9 +1,25 @@
-"""The Backup Status Report over HTTP: one GET, streamed, bounded, retried politely, and every
-failure turned into a typed ApiError whose message a partner admin can act on.
+"""The Backup Status Report over HTTP: streamed, bounded, retried politely, within a deadline,
+and every failure turned into a typed ApiError whose message a partner admin can act on.
 
 Qt-free and blocking: the UI runs it on a worker thread and cancels it through a
 ``threading.Event``. Redirects are followed here, not by requests, so the Authorization header
 is only ever sent to the API's own origin.
+
+What is sent (also in the README): ``GET {api}/v1/partners/{username}/reports/backup_status``
+with ``Accept`` (JSON or XML), ``Accept-Encoding: gzip`` and ``Authorization: OAuth {token}``;
+from a ``ReportQuery``, ``condition_status`` as one comma-separated list (``FAILURE,WARNING``;
+how several values are sent is not documented) and ``order_by``/``order_dir``. A server that
+answers HTTP 400 to a list of statuses is asked again without the filter, and is not sent one
+again by this client: the caller filters the rows itself (``ReportQuery.keep``).
+
+Pages: the report is documented as one page, but a ``next`` link is followed (same origin
+only, at most ``max_pages``), and when the envelope's ``count`` promises more rows than arrived
+the report says so in ``Report.incomplete`` instead of passing for the whole report.
+
+Deadline: besides the connect and read timeouts, the whole fetch (retries, waits, pages) ends
+after ``deadline`` seconds with a ``NetworkError`` (a server dripping one byte every few seconds
+never trips a read timeout). While the body streams, a timer closes the socket at the deadline;
+while waiting for the response headers, each read waits at most for the time left.
 """
 
 from __future__ import annotations
@@ -12,13 +28,14 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Final
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
+import urllib3
 
 from desktop_app.api.auth import ClientCredentialsProvider, StaticTokenProvider, TokenProvider
 from desktop_app.api.errors import (
@@ -34,13 +51,14 @@ from desktop_app.api.errors import (
     ServerError,
 )
 from desktop_app.api.http import REDIRECT_STATUSES, host_of, origin, user_agent
-from desktop_app.api.network import network_error
+from desktop_app.api.network import exception_chain, network_error
 from desktop_app.api.regions import Endpoint, is_loopback_host
 from desktop_app.api.responses import (
     ERROR_BODY_LIMIT,
     MEDIA_TYPES,
     content_kind,
     describe_kind,
+    error_object_text,
     format_size,
     parse_retry_after,
     server_error_text,
@@ -49,8 +67,8 @@ from desktop_app.api.responses import (
 from desktop_app.api.secret import Secret, redact
 from desktop_app.report.errors import ParseError
 from desktop_app.report.parse import parse_body
-from desktop_app.report.query import ReportQuery
-from desktop_app.report.rows import Report
+from desktop_app.report.query import STATUS_PARAM, ReportQuery
+from desktop_app.report.rows import HEAD_BYTES, Link, ReadProblem, Report, ResponseSample
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +77,23 @@ DEFAULT_MAX_BYTES: Final = 768 * 1024 * 1024
 CHUNK_SIZE: Final = 256 * 1024  # small enough that a cancel is noticed quickly
 WAIT_SLICE: Final = 0.25  # with a cancel event, back-off sleeps are sliced this fine
 CONNECTION_RETRIES: Final = 1  # a refused/reset connection is retried once, then reported
+DEFAULT_DEADLINE: Final = 300.0  # seconds for a whole fetch: the Settings default (5 min)
+MAX_PAGES: Final = 100  # ``next`` links followed at most (the report is documented as one page)
 
 
 def _cancelled(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise FetchCancelled("The report fetch was cancelled.")
+
+
+class _Fetch:
+    """One ``fetch_report`` call: its deadline, its cancel event, and the bytes read so far."""
+
+    def __init__(self, until: float, cancel: threading.Event | None, budget: int) -> None:
+        self.until = until
+        self.cancel = cancel
+        self.budget = budget  # bytes that may still be read (over all pages)
+        self.arrived = 0  # bytes of report bodies received (for the deadline message)
 
 
 class ReportClient:
@@ -98,8 +128,13 @@ class ReportClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         owns_session: bool | None = None,
+        deadline: float = DEFAULT_DEADLINE,
+        max_pages: int = MAX_PAGES,
     ) -> None:
-        """``owns_session``: whether ``close()`` closes the session (default: when none given)."""
+        """``owns_session``: whether ``close()`` closes the session (default: when none given).
+        ``deadline``: seconds a whole fetch may take (see the module docstring)."""
+        if not deadline > 0:
+            raise ValueError("deadline must be a positive number of seconds")
         if response_format not in MEDIA_TYPES:
             raise ValueError(f"response_format must be 'json' or 'xml', not {response_format!r}")
         if not username.strip():
@@ -119,6 +154,9 @@ class ReportClient:
         self._max_redirects = max_redirects
         self._sleep = sleep
         self._clock = clock
+        self._deadline = deadline
+        self._max_pages = max_pages
+        self._status_list_refused = False  # the server said 400 to a list of statuses
         self._lock = threading.Lock()
 
     # -- public -----------------------------------------------------------------------------
@@ -162,29 +200,103 @@ class ReportClient:
     ) -> None:
         self.close()
 
+    @property
+    def deadline(self) -> float:
+        return self._deadline
+
+    @property
+    def status_list_refused(self) -> bool:
+        """True once the server refused a list of statuses: the filter is no longer sent."""
+        return self._status_list_refused
+
     def fetch_report(
         self, query: ReportQuery | None = None, *, cancel: threading.Event | None = None
     ) -> Report:
-        """The whole report, with ``fetched_at`` (aware UTC), ``fetch_seconds`` and ``source`` set.
+        """The whole report (all its pages), with ``fetched_at`` (aware UTC), ``fetch_seconds``,
+        ``source``, ``response`` and, when rows are known to be missing, ``incomplete`` set.
 
         Raises an ApiError subclass on every failure, FetchCancelled once ``cancel`` is set.
-        ``fetch_seconds`` covers everything: waiting, downloading and parsing.
+        ``fetch_seconds`` covers everything: waiting, downloading and parsing. The rows may hold
+        statuses the query did not ask for (see the module docstring): filter them.
         """
         with self._lock:
-            return self._fetch(query.to_params() if query else {}, cancel)
+            started = self._clock()
+            fetch = _Fetch(started + self._deadline, cancel, self._max_bytes)
+            params = query.to_params() if query else {}
+            several = "," in params.get(STATUS_PARAM, "")
+            if several and self._status_list_refused:
+                params = _without_statuses(params)
+            try:
+                first = self._page(self.report_url, params, fetch)
+            except BadRequestError:
+                if not several or self._status_list_refused:
+                    raise
+                self._status_list_refused = True
+                log.info("The server refused a list of statuses (HTTP 400); filtering locally")
+                first = self._page(self.report_url, _without_statuses(params), fetch)
+            report = self._follow_pages(first, fetch)
+            return dataclasses.replace(
+                report, fetch_seconds=self._clock() - started, source=self._format
+            )
+
+    # -- pages --------------------------------------------------------------------------------
+
+    def _follow_pages(self, first: Report, fetch: _Fetch) -> Report:
+        """``first`` with the rows of every page its ``next`` links lead to (module docstring)."""
+        rows = list(first.rows)
+        problems = list(first.problems)
+        incomplete: str | None = None
+        page, url = first, self.report_url
+        seen = {url}
+        pages = 1
+        while (link := _next_link(page.links)) is not None and page.rows:
+            target = urljoin(url, link.href)
+            if origin(target) != origin(self.report_url):
+                incomplete = f"its next page is on another server ({host_of(target)})"
+                break
+            if target in seen:
+                break  # a loop: whatever is still missing shows in the count below
+            if pages >= self._max_pages:
+                incomplete = f"it has more than {self._max_pages} pages"
+                break
+            seen.add(target)
+            page, url = self._page(target, None, fetch), target
+            pages += 1
+            offset = len(rows)
+            rows.extend(page.rows)
+            problems.extend(_shifted(p, offset) for p in page.problems)
+        if incomplete is None and first.count > len(rows):
+            incomplete = (
+                f"the server said it holds {first.count:,} backup sets but sent {len(rows):,}"
+            )
+        if incomplete is not None:
+            log.warning("The report is incomplete: %s", incomplete)
+        if pages > 1:
+            log.info("Read %d pages, %d rows", pages, len(rows))
+        sample = first.response
+        return dataclasses.replace(
+            first,
+            rows=tuple(rows),
+            problems=tuple(problems),
+            incomplete=incomplete,
+            response=sample if sample is None else dataclasses.replace(sample, pages=pages),
+            fetched_at=page.fetched_at,
+        )
 
     # -- the retry loop -----------------------------------------------------------------------
 
-    def _fetch(self, params: Mapping[str, str], cancel: threading.Event | None) -> Report:
-        started = self._clock()
+    def _page(self, url: str, params: Mapping[str, str] | None, fetch: _Fetch) -> Report:
+        """One page of the report, retried and redirected as the class docstring says."""
         renewed = False
         retries = 0
         connection_retries = 0
         waited = 0.0
+        cancel = fetch.cancel
         while True:
             _cancelled(cancel)
+            self._time_left(fetch)
             token = self._tokens.token()
-            response, failure = self._send(params, token)
+            response, failure = self._send(url, params, token, fetch)
             if failure is not None:
                 if (
                     isinstance(failure, _RetryableNetworkError)
@@ -193,7 +305,7 @@ class ReportClient:
                 ):
                     connection_retries += 1
                     log.debug("connection failed; retrying in %.2f s", self._backoff_base)
-                    self._wait(self._backoff_base, cancel)
+                    self._wait(self._backoff_base, fetch)
                     waited += self._backoff_base
                     continue
                 raise failure.plain() if isinstance(failure, _RetryableNetworkError) else failure
@@ -201,7 +313,7 @@ class ReportClient:
             with response:
                 status = response.status_code
                 if 200 <= status < 300:
-                    return self._finish(response, started, token, cancel)
+                    return self._finish(response, token, fetch)
                 if status == 401:
                     if not renewed and self._tokens.renew_after_rejection(token):
                         renewed = True
@@ -219,11 +331,16 @@ class ReportClient:
                         response, token, retries=retries, retry_after=retry_after
                     )
             log.debug("HTTP %d; retry %d in %.2f s", status, retries + 1, delay)
-            self._wait(delay, cancel)
+            self._wait(delay, fetch)
             waited += delay
             retries += 1
 
-    def _wait(self, seconds: float, cancel: threading.Event | None) -> None:
+    def _wait(self, seconds: float, fetch: _Fetch) -> None:
+        """Sleep ``seconds`` (in slices, to notice a cancel); a wait past the deadline ends the
+        fetch at once: waiting would only end in the same error later."""
+        cancel = fetch.cancel
+        if seconds >= fetch.until - self._clock():
+            raise self._deadline_error(fetch)
         remaining = seconds
         while remaining > 0:
             _cancelled(cancel)
@@ -231,6 +348,21 @@ class ReportClient:
             self._sleep(step)
             remaining -= step
         _cancelled(cancel)
+
+    def _time_left(self, fetch: _Fetch) -> float:
+        """Seconds until the deadline; the deadline error once it has passed."""
+        left = fetch.until - self._clock()
+        if left <= 0:
+            raise self._deadline_error(fetch)
+        return left
+
+    def _deadline_error(self, fetch: _Fetch) -> NetworkError:
+        arrived = f"; {format_size(fetch.arrived)} had arrived" if fetch.arrived else ""
+        return NetworkError(
+            f"The report did not arrive within {_minutes_or_seconds(self._deadline)}, the fetch "
+            f"deadline{arrived}. The server or the connection is too slow; try again later, or "
+            "allow more time (Settings > Network, or export --timeout)."
+        )
 
     # -- one request, redirects followed by hand --------------------------------------------
 
@@ -245,18 +377,18 @@ class ReportClient:
         return headers
 
     def _send(
-        self, params: Mapping[str, str], token: str
+        self, url: str, params: Mapping[str, str] | None, token: str, fetch: _Fetch
     ) -> tuple[requests.Response | None, ApiError | None]:
         """The first non-redirect response, or the error that prevented one.
 
         Errors are returned rather than raised inside ``except`` so the requests exception,
         whose ``.request`` holds the Authorization header, is never chained onto them.
         """
-        url = self.report_url
-        api_origin = origin(url)
+        api_origin = origin(self.report_url)
         query: Mapping[str, str] | None = params
         for _hop in range(self._max_redirects + 1):
             same_origin = origin(url) == api_origin
+            left = self._time_left(fetch)
             sent_at = time.perf_counter()
             log.debug(
                 "GET %s params=%s (credentials %s)",
@@ -269,12 +401,14 @@ class ReportClient:
                     url,
                     params=query,
                     headers=self._headers(token if same_origin else None),
-                    timeout=(self._connect_timeout, self._read_timeout),
+                    timeout=(min(self._connect_timeout, left), min(self._read_timeout, left)),
                     allow_redirects=False,
                     stream=True,
                 )
             except requests.RequestException as exc:
                 log.debug("GET %s failed: %s", url, type(exc).__name__)
+                if self._clock() >= fetch.until:
+                    return None, self._deadline_error(fetch)
                 return None, self._network_failure(exc, url)
             log.debug(
                 "HTTP %d from %s in %.3f s (type %s, length %s, encoding %s)",
@@ -332,18 +466,14 @@ class ReportClient:
 
     # -- the body ---------------------------------------------------------------------------
 
-    def _finish(
-        self,
-        response: requests.Response,
-        started: float,
-        token: str,
-        cancel: threading.Event | None,
-    ) -> Report:
+    def _finish(self, response: requests.Response, token: str, fetch: _Fetch) -> Report:
+        cancel = fetch.cancel
         self._check_content_type(response)
         read_started = time.perf_counter()
-        body, failure = self._read_body(response, cancel)
+        body, failure = self._read_body(response, fetch)
         if failure is not None:
             raise failure
+        fetch.budget -= len(body)
         fetched_at = datetime.now(UTC)
         log.debug(
             "read %d bytes (%s) in %.3f s",
@@ -356,18 +486,27 @@ class ReportClient:
         try:
             report = parse_body(body, self._format)
         except ParseError as exc:
+            said = error_object_text(body, self._format)
+            if said:  # a 200 holding an error object: the server's own words explain it best
+                raise InvalidResponseError(
+                    "The server answered with an error instead of the report: "
+                    f"{redact(said, token)}",
+                    status=response.status_code,
+                ) from None
             raise InvalidResponseError(
                 f"The server's {self._format.upper()} could not be read as a Backup Status "
                 f"Report: {redact(str(exc), token)}",
                 status=response.status_code,
             ) from None
         log.debug("parsed %d rows in %.3f s", len(report), time.perf_counter() - parse_started)
-        return dataclasses.replace(
-            report,
-            fetched_at=fetched_at,
-            fetch_seconds=self._clock() - started,
-            source=self._format,
+        sample = ResponseSample(
+            content_type=response.headers.get("Content-Type", ""),
+            status=response.status_code,
+            size=len(body),
+            fmt=self._format,
+            head=body[:HEAD_BYTES],
         )
+        return dataclasses.replace(report, fetched_at=fetched_at, response=sample)
 
     def _check_content_type(self, response: requests.Response) -> None:
         content_type = response.headers.get("Content-Type")
@@ -393,43 +532,66 @@ class ReportClient:
         )
 
     def _read_body(
-        self, response: requests.Response, cancel: threading.Event | None
+        self, response: requests.Response, fetch: _Fetch
     ) -> tuple[bytes, ApiError | None]:
-        """The decompressed body, counting decompressed bytes against ``max_bytes``."""
+        """The decompressed body, counting decompressed bytes against ``max_bytes``; a timer
+        closes the connection at the deadline (see the module docstring)."""
         length = response.headers.get("Content-Length", "")
         if (
             length.isdigit()
-            and int(length) > self._max_bytes
+            and int(length) > fetch.budget
             and not response.headers.get("Content-Encoding")
         ):
             return b"", self._too_large()
+        expired = threading.Event()
+        timer = threading.Timer(self._time_left(fetch), _shut_down, (response, expired))
+        timer.daemon = True
+        timer.start()
         chunks: list[bytes] = []
         size = 0
+        failure: ApiError | None = None
         try:
-            for chunk in response.iter_content(CHUNK_SIZE):
-                if cancel is not None and cancel.is_set():
+            for chunk in _body_chunks(response):
+                if fetch.cancel is not None and fetch.cancel.is_set():
                     return b"", FetchCancelled("The report fetch was cancelled.")
                 size += len(chunk)
-                if size > self._max_bytes:
+                if size > fetch.budget:
                     return b"", self._too_large()
                 chunks.append(chunk)
-        except requests.exceptions.ContentDecodingError:
-            return b"", InvalidResponseError(
+        except (requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError):
+            failure = InvalidResponseError(
                 "The server's compressed response could not be decompressed."
             )
-        except requests.exceptions.ChunkedEncodingError:
-            return b"", InvalidResponseError(
-                f"The server's response was cut off after {format_size(size)}; the connection "
-                "ended before the whole report arrived. Try again."
-            )
-        except requests.RequestException as exc:
-            return b"", network_error(
-                exc,
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            failure = self._broken_body(response, exc, _arrived(response, size), length)
+        finally:
+            timer.cancel()
+            fetch.arrived += _arrived(response, size)
+        if expired.is_set():
+            return b"", self._deadline_error(fetch)
+        return (b"", failure) if failure is not None else (b"".join(chunks), None)
+
+    def _broken_body(
+        self, response: requests.Response, exc: BaseException, arrived: int, length: str
+    ) -> NetworkError:
+        """A connection that reset or closed before the whole body arrived: a network error
+        (the documented exit 4), saying how much really arrived."""
+        if any(
+            isinstance(c, requests.exceptions.Timeout | TimeoutError)
+            or type(c).__name__ == "ReadTimeoutError"
+            for c in exception_chain(exc)
+        ):
+            return network_error(
+                requests.exceptions.ReadTimeout(exc),
                 response.url,
                 connect_timeout=self._connect_timeout,
                 read_timeout=self._read_timeout,
             )
-        return b"".join(chunks), None
+        of = f" of {format_size(int(length))}" if length.isdigit() else ""
+        return NetworkError(
+            f"The connection to {host_of(response.url or self.report_url)} broke after "
+            f"{format_size(arrived)}{of} of the report had arrived. Try again."
+        )
 
     # -- error statuses -----------------------------------------------------------------------
 
@@ -508,6 +670,58 @@ class ReportClient:
             f"{host} answered HTTP {status}{reason}, which this app does not expect.{said}",
             status=status,
         )
+
+
+def _shut_down(response: requests.Response, expired: threading.Event) -> None:
+    """At the deadline (timer thread): stop the body's reads, which then fail or end."""
+    expired.set()
+    raw = response.raw
+    try:
+        raw.shutdown()  # urllib3 >= 2.3: shuts the socket down under the blocked read
+    except (AttributeError, ValueError, OSError):
+        response.close()  # older urllib3: closing is the best there is
+
+
+def _body_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body, decompressed, in pieces as they arrive (``read1``): a connection that breaks
+    mid-body then leaves nothing uncounted in a half-filled buffer. Older urllib3 has no
+    ``read1``: then requests' fixed-size chunks."""
+    raw = response.raw
+    read1 = getattr(raw, "read1", None)
+    if read1 is None:
+        yield from response.iter_content(CHUNK_SIZE)
+        return
+    while chunk := read1(CHUNK_SIZE, decode_content=True):
+        yield chunk
+
+
+def _arrived(response: requests.Response, decoded: int) -> int:
+    """Bytes of the body that really arrived: urllib3 counts what it read from the socket,
+    including a last chunk cut short; ``decoded`` is what was handed to us."""
+    try:
+        wire = int(response.raw.tell())
+    except (AttributeError, TypeError, ValueError, OSError):
+        wire = 0
+    return max(wire, decoded)
+
+
+def _minutes_or_seconds(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g} s"
+
+
+def _next_link(links: tuple[Link, ...]) -> Link | None:
+    return next((link for link in links if link.rel.lower() == "next" and link.href), None)
+
+
+def _shifted(problem: ReadProblem, offset: int) -> ReadProblem:
+    """A later page's problem, numbered within the whole report."""
+    if problem.row is None or not offset:
+        return problem
+    return dataclasses.replace(problem, row=problem.row + offset)
+
+
+def _without_statuses(params: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in params.items() if k != STATUS_PARAM}
 
 
 class _RetryableNetworkError(NetworkError):

@@ -11,7 +11,7 @@ import requests
 from desktop_app.api.errors import NetworkError
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
+def exception_chain(exc: BaseException) -> list[BaseException]:
     """``exc`` and everything it wraps: __cause__/__context__, urllib3's ``.reason``, and args."""
     seen: list[BaseException] = []
     todo: list[BaseException] = [exc]
@@ -45,7 +45,7 @@ def network_error(
     (tokens travel in headers, secrets in request bodies), but the host is what the admin needs.
     """
     host = urlsplit(url).netloc or url
-    chain = _causes(exc)
+    chain = exception_chain(exc)
     if isinstance(exc, requests.exceptions.SSLError):
         text = (
             f"TLS/certificate problem talking to {host}: the secure connection could not be "

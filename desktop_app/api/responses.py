@@ -120,6 +120,27 @@ def server_said(detail: str) -> str:
     return f" The server said: {detail}{'' if detail.endswith(_SENTENCE_END) else '.'}"
 
 
+def error_object_text(body: bytes, fmt: str) -> str:
+    """The server's words when a body that should be a report is an error object instead
+    (``{"error": ..., "message": ...}`` or ``<error><message>...``); '' when it is not one."""
+    text = body[:ERROR_BODY_LIMIT].decode("utf-8", errors="replace").strip()
+    if fmt == "json":
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return ""
+        if not isinstance(document, dict) or "list" in document:
+            return ""
+        if not any(key.strip().lower() in _ERROR_KEYS for key in document):
+            return ""
+        found = _from_json(document)
+        return _clean(found) if found else ""
+    root = re.match(r"\A(?:<\?xml[^>]*\?>\s*)?<\s*([\w:.-]+)", text)
+    if root is None or root.group(1).rpartition(":")[2].lower() not in ("error", "errors"):
+        return ""
+    return _clean(html.unescape(_TAG.sub(" ", text[root.start(1) - 1 :])))
+
+
 def format_size(num_bytes: int) -> str:
     """A byte count in words: '768 MB', '1.5 KB', '12 bytes' (binary units, as memory is)."""
     if num_bytes < 1024:

@@ -4,6 +4,11 @@ For schedulers and scripts: no Qt, no prompts, one clear error line on stderr an
 exit code. The status filter is sent to the server *and* applied again here, and the ordering is
 applied here, so the output is right even from a server that ignores those parameters.
 
+Values the report holds that cannot be read are written as empty cells and listed on stderr
+(the first ``PROBLEM_LINES``, then how many more); the export still succeeds. ``--strict``
+refuses instead (exit 5, nothing written), and so it does for an incomplete report (the server
+promised more rows than arrived), which otherwise is a warning on stderr.
+
 ``--stale-after HOURS`` adds the app's "stale or missing" column (``stale_or_missing``) to CSV.
 Without a history this command can only tell stale sets ("Stale": no activity for longer than
 HOURS, the app's rule), never missing ones, so the column holds "Stale" or nothing. It is opt-in
@@ -29,6 +34,7 @@ from desktop_app.export.report_csv import FLAG_FIELD, write_report_csv
 from desktop_app.report.derived import STALE, StaleRule
 from desktop_app.report.errors import ParseError
 from desktop_app.report.query import OrderBy, OrderDir, ReportQuery
+from desktop_app.report.read_problems import count_text, problem_lines
 from desktop_app.report.rows import BackupStatusRow, Report
 from desktop_app.report.status import status_severity
 from desktop_app.storage.credentials import CredentialStore, CredentialStoreError
@@ -47,6 +53,8 @@ ENV_USERNAME = "BACKUP_STATUS_USERNAME"
 ENV_TOKEN = "BACKUP_STATUS_TOKEN"
 ENV_CLIENT_ID = "BACKUP_STATUS_CLIENT_ID"
 ENV_CLIENT_SECRET = "BACKUP_STATUS_CLIENT_SECRET"
+
+PROBLEM_LINES = 10  # read problems listed on stderr before "… and N more"
 
 REGIONS: dict[str, Region] = {"na": Region.NORTH_AMERICA, "emea": Region.EMEA}
 ORDER_FIELDS = ("username", "computer_name", "backupset_name", "local_end", "condition_status")
@@ -69,13 +77,22 @@ output:
   --order-by condition_status sorts worst first (FAILURE, WARNING, RUNNING, COMPLETED);
   rows without an end time always come last.
 
+odd data:
+  A value the report holds that cannot be read is an empty cell, and one stderr line says
+  where (row, field, the value sent); up to 10 lines, then how many more. Times without a UTC
+  offset are read as UTC and listed the same way. The export still succeeds (exit 0). A report
+  with fewer rows than the server said it has is exported with a warning. --strict makes
+  either of these fail with exit 5 and writes nothing.
+  --timeout SECONDS ends a fetch that takes longer (default 300), with exit 4.
+
 exit codes:
   0  success
   1  unexpected internal error (run with --debug and report it)
   2  usage: bad option, unknown status, missing username or incomplete credentials
   3  authentication or permission refused, or no stored credentials
-  4  network, server, not found or rate limit
-  5  the server's answer was not a readable report
+  4  network, server, not found or rate limit; a connection that broke mid-report; --timeout
+  5  the server's answer was not a readable report (or an error object); with --strict, also
+     a value that could not be read or an incomplete report
   6  the output could not be written (folder missing, permission denied, disk full)
 """
 
@@ -141,6 +158,17 @@ def add_export_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="CSV delimiter: ',' (default), ';' or 'tab'",
     )
     parser.add_argument("--no-bom", action="store_true", help="CSV without a byte order mark")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 5, write nothing) when a value cannot be read or rows are missing",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="the longest the whole fetch may take (default 300)",
+    )
     parser.add_argument(
         "--stale-after",
         type=float,
@@ -216,6 +244,7 @@ def _export(
 ) -> int:
     query = _query(args)
     stale_after = _stale_after(args)
+    options = _client_options(args)
     endpoint = _endpoint(args)
     username = (args.username or environ.get(ENV_USERNAME, "")).strip()
     if not username:
@@ -235,6 +264,7 @@ def _export(
         client_id=credentials.client_id,
         client_secret=credentials.client_secret,
         response_format=args.response_format,
+        **options,
     )
     try:
         report = client.fetch_report(query)
@@ -243,7 +273,9 @@ def _export(
         if close is not None:
             close()
     log.debug("fetched %d rows in %.2f s", len(report.rows), time.perf_counter() - started)
-    rows = order_rows(filter_rows(report.rows, query), args.order_by, args.order_dir or "asc")
+    if not _judge(report, stderr, strict=getattr(args, "strict", False)):
+        return EXIT_INVALID_RESPONSE
+    rows = order_rows(query.keep(report.rows), args.order_by, args.order_dir or "asc")
 
     flags = None if stale_after is None else stale_flags(rows, stale_after, clock())
 
@@ -260,6 +292,34 @@ def _export(
         elapsed = time.perf_counter() - started
         stderr.write(f"backup-status: {written} rows written to {args.output} in {elapsed:.2f} s\n")
     return EXIT_OK
+
+
+def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    timeout = getattr(args, "timeout", None)
+    if timeout is None:
+        return {}
+    if not 0 < timeout < float("inf"):
+        raise UsageError("--timeout needs a positive number of seconds")
+    return {"deadline": timeout}
+
+
+def _judge(report: Report, stderr: TextIO, *, strict: bool) -> bool:
+    """Tell what could not be read and whether rows are missing; ``False`` when ``strict``
+    refuses the report for it (see the module docstring)."""
+    problems = report.problems
+    if not problems and report.incomplete is None:
+        return True
+    level = "error" if strict else "warning"
+    if problems:
+        stderr.write(f"backup-status: {level}: {count_text(problems)}:\n")
+        for line in problem_lines(problems, PROBLEM_LINES):
+            stderr.write(f"  {line}\n")
+    if report.incomplete is not None:
+        stderr.write(f"backup-status: {level}: the report is incomplete: {report.incomplete}\n")
+    if strict:
+        stderr.write("backup-status: error: --strict: nothing was written\n")
+    stderr.flush()
+    return not strict
 
 
 def _stale_after(args: argparse.Namespace) -> timedelta | None:
@@ -333,23 +393,16 @@ def _credentials(
     return Credentials(access_token=stored.access_token)
 
 
-def filter_rows(rows: Sequence[BackupStatusRow], query: ReportQuery) -> Sequence[BackupStatusRow]:
-    """Keep only the queried statuses (all rows when none were asked for)."""
-    if not query.statuses:
-        return rows
-    wanted = {str(s) for s in query.statuses}
-    return [row for row in rows if row.condition_status in wanted]
-
-
-def _text_key(value: str) -> tuple[str, str]:
-    return (value.casefold(), value)
+def _text_key(value: str | None) -> tuple[bool, str, str]:
+    """Case-insensitive, then exact; an unknown value after every known one (ascending)."""
+    return (False, value.casefold(), value) if value is not None else (True, "", "")
 
 
 _SORT_KEYS: dict[str, Callable[[BackupStatusRow], Any]] = {
     "username": lambda r: _text_key(r.username),
     "computer_name": lambda r: _text_key(r.computer_name),
     "backupset_name": lambda r: _text_key(r.backupset_name),
-    "condition_status": lambda r: (status_severity(r.condition_status), r.condition_status),
+    "condition_status": lambda r: (status_severity(r.condition_status), r.condition_status or ""),
     # Instants, so different offsets compare correctly; None never reaches here (order_rows).
     "local_end": lambda r: r.local_end.timestamp() if r.local_end is not None else 0.0,
 }

@@ -9,6 +9,7 @@ import threading
 from types import FrameType
 
 from desktop_app.demo.data import DemoData
+from desktop_app.demo.quirks import Quirk, parse_quirks
 from desktop_app.demo.server import DemoServer
 
 
@@ -30,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--unknown-statuses", action="store_true", help="include undocumented statuses"
     )
+    parser.add_argument(
+        "--quirks",
+        default="",
+        metavar="LIST",
+        help="serve what a real server may send instead of the documented shapes: "
+        f"{','.join(q.value for q in Quirk)} (comma-separated; 'all' for every one)",
+    )
     return parser
 
 
@@ -38,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.rows < 0:
         print("--rows must not be negative", file=sys.stderr)
         return 2
+    try:
+        quirks = parse_quirks(args.quirks)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     data = DemoData(args.rows, seed=args.seed, unknown_statuses=args.unknown_statuses)
     server = DemoServer(
         data,
@@ -45,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         token_lifetime=args.token_lifetime,
         evolve=not args.no_evolve,
+        quirks=quirks,
     )
     stop = threading.Event()
 
@@ -61,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  client id:     {server.client_id}")
             print(f"  client secret: {server.client_secret}  (demo credentials)")
             print(f"  evolving:      {'no' if args.no_evolve else 'yes, one tick per request'}")
+            print(f"  quirks:        {', '.join(sorted(quirks)) or 'none (documented shapes)'}")
             print("Press Ctrl+C to stop.", flush=True)
             try:
                 while not stop.wait(0.5):

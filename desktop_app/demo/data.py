@@ -7,6 +7,7 @@ rows, so generation works from precomputed pools, shared ``tzinfo`` objects and 
 
 ``report_date`` is not described by the documentation beyond being a date-time; here it is the
 UTC midnight of the day the set last reported (its run's end, or start while running).
+Computer ids are text with leading zeros (``"0012345"``), the documented shape (``"0000"``).
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ class DemoData:
         self._days: dict[int, datetime] = {}
         # Static facts per set, in parallel lists (index = set number).
         self._user: list[str] = []
-        self._cid: list[int] = []
+        self._cid: list[str] = []
         self._cname: list[str] = []
         self._set: list[str] = []
         self._zone: list[timezone] = []
@@ -287,7 +288,8 @@ class DemoData:
             else:
                 frozen[i] = 1
                 end_ts = now_ts - rng.randrange(3 * _DAY, 10 * _DAY)
-                self._finish(i, rows_[i].condition_status, end_ts - _duration(rng.random()), end_ts)
+                status = rows_[i].condition_status or _S.COMPLETED
+                self._finish(i, status, end_ts - _duration(rng.random()), end_ts)
             stopped += 1
         if self._tick == 2:  # 0.2% vanish after the first report, so the demo shows missing
             for i in rng.sample(range(n), n // 500):
@@ -330,9 +332,10 @@ class DemoData:
                 cname = short if rand() < 0.15 else f"{prefix}-{short}"
                 zone = home if rand() >= _P_OTHER_TZ else zones[int(rand() * n_zones)]
                 computer_id += 1 + int(rand() * 9)
+                cid = f"{computer_id:07d}"  # documented as text, leading zeros and all
                 for set_name in combos[int(rand() * len(combos))]:
                     user_add(username)
-                    cid_add(computer_id)
+                    cid_add(cid)
                     cname_add(cname)
                     set_add(set_name)
                     zone_add(zone)

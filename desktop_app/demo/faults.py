@@ -26,6 +26,7 @@ class FaultKind(StrEnum):
     OVERSIZED = "oversized"  # 200 with a body far larger than any real report
     HTML_ERROR = "html_error"  # an error page from a proxy: text/html
     WRONG_CONTENT_TYPE = "wrong_content_type"  # the right body labelled with the wrong type
+    ERROR_OBJECT = "error_object"  # 200 holding an error object instead of the report
 
 
 class Target(StrEnum):
@@ -88,6 +89,11 @@ class Fault:
     @classmethod
     def wrong_content_type(cls, content_type: str = "text/html; charset=utf-8") -> Fault:
         return cls(FaultKind.WRONG_CONTENT_TYPE, content_type=content_type)
+
+    @classmethod
+    def error_object(cls) -> Fault:
+        """A 200 whose body is an error object (``{"error", "message"}``), not the report."""
+        return cls(FaultKind.ERROR_OBJECT)
 
 
 @dataclass(slots=True)

@@ -9,6 +9,9 @@ change notifications can be seen working, and ``faults`` scripts misbehaviour fr
 Content negotiation: ``application/json`` and ``application/xml`` (``text/xml`` too) are served;
 a missing ``Accept``, ``*/*`` or ``application/*`` gets JSON; an ``Accept`` naming only other
 types gets 406.
+
+It serves the documented shapes unless ``quirks`` (``demo.quirks.Quirk``) switch on what a real
+server may send instead: odd values, pages with ``next`` links, a short report.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +37,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from desktop_app.demo.data import DemoData
 from desktop_app.demo.faults import Fault, FaultKind, FaultPlan, Target
+from desktop_app.demo.quirks import Quirk, quirky_body
 from desktop_app.report.background import unpaced
 from desktop_app.report.rows import BackupStatusRow, Link
 from desktop_app.report.serialize import rows_to_json_bytes, rows_to_xml_bytes
@@ -60,12 +64,18 @@ _ACCEPTED: dict[str, tuple[str, int]] = {  # media type -> (format, specificity)
     "*/*": ("json", 0),
 }
 _BODY_FAULTS = frozenset(
-    {FaultKind.MALFORMED, FaultKind.TRUNCATED, FaultKind.OVERSIZED, FaultKind.WRONG_CONTENT_TYPE}
+    {
+        FaultKind.MALFORMED,
+        FaultKind.TRUNCATED,
+        FaultKind.OVERSIZED,
+        FaultKind.WRONG_CONTENT_TYPE,
+        FaultKind.ERROR_OBJECT,
+    }
 )
 _EARLY_FAULTS = frozenset({FaultKind.LATENCY, FaultKind.STATUS, FaultKind.HTML_ERROR})
 _MALFORMED = {
     "json": b'{"page": 1, "page_size": 2, "count": 2, "links": [], "list": [{"username": }',
-    "xml": b'<?xml version="1.0"?><list page="1"><backup_status><username>x</backup_status>',
+    "xml": b'<?xml version="1.0"?><list page="1" count="2"',  # beyond recovery: no row
 }
 
 
@@ -137,8 +147,10 @@ class DemoServer:
         faults: FaultPlan | None = None,
         pause: Callable[[], None] = unpaced,
         compress: bool = True,
+        quirks: frozenset[Quirk] | set[Quirk] = frozenset(),
     ) -> None:
         self._pause = pause
+        self.quirks: frozenset[Quirk] = frozenset(quirks)
         self._compress = compress
         self._data = data
         self._data_args = (rows, seed)
@@ -386,10 +398,18 @@ class DemoServer:
             return params
         statuses, order_dir = params
         use_gzip = self._compress and _accepts_gzip(headers.get("Accept-Encoding", ""))
+        quirks = self.quirks
+        page = _page_number(parse_qs(query)) if quirks else 1
         with self._data_lock:
-            if self.evolve:
+            if self.evolve and page == 1:  # later pages belong to the same report
                 self.data.advance()
-            body = self._serialized(path, fmt, statuses, order_dir, use_gzip)
+            if quirks:
+                rows = _selected(self.data.rows(), statuses, order_dir)
+                body = quirky_body(rows, fmt, quirks, page, self.base_url + path)
+                if use_gzip:
+                    body = gzip.compress(body, compresslevel=1, mtime=0)
+            else:
+                body = self._serialized(path, fmt, statuses, order_dir, use_gzip)
         extra = [("Cache-Control", "no-store"), ("Vary", "Accept, Accept-Encoding")]
         if use_gzip:
             extra.append(("Content-Encoding", "gzip"))
@@ -414,12 +434,7 @@ class DemoServer:
             return cached
         plain = self._cache.get((fmt, statuses, order_dir, False))
         if plain is None:
-            rows: tuple[BackupStatusRow, ...] | list[BackupStatusRow] = self.data.rows()
-            if statuses:
-                wanted = frozenset(statuses)
-                rows = [r for r in rows if r.condition_status in wanted]
-            if order_dir is not None:
-                rows = sorted(rows, key=attrgetter("username"), reverse=order_dir == "DESC")
+            rows = _selected(self.data.rows(), statuses, order_dir)
             params: dict[str, str] = {}
             if statuses:
                 params["condition_status"] = ",".join(statuses)
@@ -433,6 +448,25 @@ class DemoServer:
         packed = gzip.compress(plain, compresslevel=1, mtime=0)
         self._cache[key] = packed
         return packed
+
+
+def _selected(
+    rows: Sequence[BackupStatusRow], statuses: tuple[str, ...], order_dir: str | None
+) -> Sequence[BackupStatusRow]:
+    """The rows the query asks for: only ``statuses`` (if any), by username if ordered."""
+    if statuses:
+        wanted = frozenset(statuses)
+        rows = [r for r in rows if r.condition_status in wanted]
+    if order_dir is not None:
+        rows = sorted(rows, key=attrgetter("username"), reverse=order_dir == "DESC")
+    return rows
+
+
+def _page_number(query: dict[str, list[str]]) -> int:
+    try:
+        return max(1, int(query.get("page", ["1"])[-1]))
+    except ValueError:
+        return 1
 
 
 class _RowTexts:
@@ -457,7 +491,7 @@ class _RowTexts:
 
     def body(
         self,
-        rows: tuple[BackupStatusRow, ...] | list[BackupStatusRow],
+        rows: Sequence[BackupStatusRow],
         links: list[Link],
         pause: Callable[[], None],
     ) -> bytes:
@@ -649,6 +683,19 @@ def _body_fault(fault: Fault, response: _Response) -> _Response:
     plain_headers = [h for h in response.headers if h[0] != "Content-Encoding"]
     if fault.kind is FaultKind.WRONG_CONTENT_TYPE:
         return _Response(200, body, fault.content_type, plain_headers)
+    if fault.kind is FaultKind.ERROR_OBJECT:
+        if response.content_type == _CONTENT_TYPES["xml"]:
+            error = (
+                b'<?xml version="1.0"?><error><code>report_unavailable</code>'
+                b"<message>The report is being rebuilt; try again in a few minutes</message>"
+                b"</error>"
+            )
+            return _Response(200, error, response.content_type, plain_headers)
+        text = {
+            "error": "report_unavailable",
+            "message": "The report is being rebuilt; try again in a few minutes",
+        }
+        return _Response(200, json.dumps(text).encode(), response.content_type, plain_headers)
     if fault.kind is FaultKind.MALFORMED:
         malformed = _MALFORMED["xml" if response.content_type == _CONTENT_TYPES["xml"] else "json"]
         return _Response(200, malformed, response.content_type, plain_headers)

@@ -67,15 +67,19 @@ def report_rows_to_lines(
         return
     d = resolve_delimiter(delimiter)
     triggers = INJECTION_TRIGGERS
-    texts: dict[str, str] = {}
-    joined_types: dict[tuple[str, ...], str] = {}
+    texts: dict[str | None, str] = {}
+    joined_types: dict[tuple[str, ...] | None, str] = {}
     # Keyed with the tzinfo too: 06:00+00:00 == 08:00+02:00 as instants, yet each keeps its text.
     dates: dict[tuple[datetime, tzinfo | None], str] = {}
 
-    def text(value: str) -> str:
+    def text(value: str | None) -> str:
         out = texts.get(value)
         if out is None:
-            out = texts[value] = quote_text("'" + value if value[:1] in triggers else str(value), d)
+            if value is None:
+                out = ""  # unknown: an empty cell, as ``format_cell(None)``
+            else:
+                out = quote_text("'" + value if value[:1] in triggers else str(value), d)
+            texts[value] = out
         return out
 
     for (
@@ -91,18 +95,23 @@ def report_rows_to_lines(
         e,
         w,
     ) in rows:
-        date_key = (report_date, report_date.tzinfo)
-        day = dates.get(date_key)
-        if day is None:
-            day = dates[date_key] = report_date.isoformat()
+        if report_date is None:
+            day = ""
+        else:
+            date_key = (report_date, report_date.tzinfo)
+            known = dates.get(date_key)
+            if known is None:
+                known = dates[date_key] = report_date.isoformat()
+            day = known
         joined = joined_types.get(types)
         if joined is None:
-            joined = joined_types[types] = text(LIST_SEPARATOR.join(types))
+            joined = "" if types is None else text(LIST_SEPARATOR.join(types))
+            joined_types[types] = joined
         yield (
-            f"{day}{d}{text(user)}{d}{computer_id}{d}{text(computer)}{d}{text(backupset)}{d}"
+            f"{day}{d}{text(user)}{d}{text(computer_id)}{d}{text(computer)}{d}{text(backupset)}{d}"
             f"{'' if start is None else start.isoformat()}{d}"
             f"{'' if end is None else end.isoformat()}{d}"
-            f"{text(status)}{d}{joined}{d}{e}{d}{w}\r\n"
+            f"{text(status)}{d}{joined}{d}{'' if e is None else e}{d}{'' if w is None else w}\r\n"
         )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from desktop_app.report.derived import DerivedStates
 from desktop_app.report.rows import BackupStatusRow
-from desktop_app.report.status import ConditionStatus, status_severity
+from desktop_app.report.status import ConditionStatus, status_group, status_severity
 
 __all__ = ["CustomerCounts", "by_problems", "summarise_customers"]
 
@@ -39,12 +39,18 @@ class CustomerCounts:
 def summarise_customers(
     rows: Iterable[BackupStatusRow], derived: DerivedStates | None = None
 ) -> list[CustomerCounts]:
-    """Counts per customer (missing sets count for their customer too), by username."""
+    """Counts per customer (missing sets count for their customer too), by username.
+
+    A row whose username could not be read belongs to no customer: it is left out here (the
+    table still shows it, marked).
+    """
     sets: dict[str, int] = {}
     per_status: dict[tuple[str, str], int] = {}
     worst: dict[str, str] = {}
     for row in rows:
-        user, status = row[1], row[7]
+        user, status = row[1], status_group(row[7])
+        if user is None:
+            continue
         sets[user] = sets.get(user, 0) + 1
         per_status[user, status] = per_status.get((user, status), 0) + 1
         current = worst.get(user)
@@ -63,9 +69,11 @@ def summarise_customers(
             (attention, derived.needs_attention),
         ):
             for key in keys:
-                counter[key[0]] = counter.get(key[0], 0) + 1
+                if key[0] is not None:
+                    counter[key[0]] = counter.get(key[0], 0) + 1
         for key in derived.missing:
-            sets[key[0]] = sets.get(key[0], 0) + 1
+            if key[0] is not None:
+                sets[key[0]] = sets.get(key[0], 0) + 1
     return [
         CustomerCounts(
             username=user,

@@ -60,7 +60,9 @@ class StaleRule:
     threshold: timedelta = DEFAULT_STALE_AFTER
     per_customer: Mapping[str, timedelta] = field(default_factory=dict)
 
-    def threshold_for(self, username: str) -> timedelta:
+    def threshold_for(self, username: str | None) -> timedelta:
+        if username is None:
+            return self.threshold
         return self.per_customer.get(username, self.threshold)
 
     def is_stale(self, row: BackupStatusRow, now: datetime) -> bool:
@@ -69,7 +71,9 @@ class StaleRule:
     def stale_keys(self, rows: Iterable[BackupStatusRow], now: datetime) -> set[RowKey]:
         """Keys of the stale rows; one datetime comparison per row (cutoffs computed once)."""
         default_cutoff = now - self.threshold
-        cutoffs = {user: now - limit for user, limit in self.per_customer.items()}
+        cutoffs: dict[str | None, datetime] = {
+            user: now - limit for user, limit in self.per_customer.items()
+        }
         cutoff_of = cutoffs.get
         stale: set[RowKey] = set()
         add = stale.add
@@ -164,9 +168,9 @@ def derive(
         if key in missing_set:
             continue
         if row[7] == failure:
-            problems[key] = failure
+            problems[key] = failure  # a set listed twice counts with its worse state
         elif key in stale:
-            problems[key] = STALE
+            problems.setdefault(key, STALE)
     held: dict[RowKey, Acknowledgement] = {}
     voided: set[RowKey] = set()
     for key, ack in (acknowledgements or {}).items():

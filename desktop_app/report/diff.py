@@ -13,6 +13,9 @@ once, here (rows are matched by ``RowKey``; a set absent from the previous repor
   it runs) is older than the threshold; each report is judged at its own clock reading.
 * Newly missing: in the previous report, absent from this one (the row as it was last seen).
   The history (``report.derived``) keeps the longer memory; this is what changed just now.
+  Never from a report that cannot tell (``Report.missing_detectable``: incomplete, or a row
+  whose key could not be read): a set absent from it may simply not have arrived.
+* A set listed twice in one report counts with its worse status (``report.rows.worst_of``).
 
 Each set lands in at most one bucket. Nothing here imports Qt, so all of it is unit-tested.
 The row loops take a ``pause`` (see ``report.background.Pacer``), called every few dozen rows,
@@ -22,13 +25,13 @@ because the tray runs them on a worker thread while the GUI thread draws the new
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from desktop_app.report.background import unpaced
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
-from desktop_app.report.status import ConditionStatus, status_severity
+from desktop_app.report.status import ConditionStatus, status_group, status_severity
 
 __all__ = [
     "DEFAULT_NOTIFY_KINDS",
@@ -39,6 +42,7 @@ __all__ = [
     "ReportChanges",
     "StatusSummary",
     "build_notification",
+    "carry_forward",
     "diff_reports",
     "is_stale",
     "row_label",
@@ -147,7 +151,7 @@ def diff_reports(
     default_prev_cutoff = previous_now - stale_after
     default_cutoff = now - stale_after
     failure, warning = _FAILURE, _WARNING
-    before: dict[RowKey, tuple[str, bool, BackupStatusRow | None]] = {}
+    before: dict[RowKey, tuple[str | None, bool, BackupStatusRow | None]] = {}
     every = _PAUSE_EVERY
     for i, row in enumerate(prev_rows):
         if not i % every:
@@ -156,12 +160,12 @@ def diff_reports(
         prev_cutoff = (
             prev_cutoffs.get(row[1], default_prev_cutoff) if prev_cutoffs else default_prev_cutoff
         )
-        before[(row[1], row[2], row[4])] = (
-            row[7],
-            activity is not None and activity < prev_cutoff,
-            row,
-        )
-    unknown: tuple[str, bool, BackupStatusRow | None] = ("", False, None)
+        key = (row[1], row[2], row[4])
+        if key in before and _worse_or_same(before[key][0], row[7]):
+            continue  # listed twice: the worse status counts
+        before[key] = (row[7], activity is not None and activity < prev_cutoff, row)
+    unknown: tuple[str | None, bool, BackupStatusRow | None] = ("", False, None)
+    taken: dict[RowKey, tuple[str | None, bool, BackupStatusRow | None]] = {}
     failures: list[BackupStatusRow] = []
     warnings: list[BackupStatusRow] = []
     recovered: list[BackupStatusRow] = []
@@ -171,8 +175,15 @@ def diff_reports(
             pause()
         status = row[7]
         cutoff = cutoffs.get(row[1], default_cutoff) if cutoffs else default_cutoff
-        # pop: what is left in ``before`` at the end is no longer reported.
-        old_status, was_stale, _ = before.pop((row[1], row[2], row[4]), unknown)
+        # pop: what is left in ``before`` at the end is no longer reported; ``taken`` answers
+        # for a set listed twice in this report.
+        key = (row[1], row[2], row[4])
+        old = before.pop(key, None)
+        if old is None:
+            old = taken.get(key, unknown)
+        else:
+            taken[key] = old
+        old_status, was_stale, _ = old
         if status == failure:  # decided without the clock: failing outranks stale
             if old_status != failure:
                 failures.append(row)
@@ -195,19 +206,45 @@ def diff_reports(
         elif stale_now and not was_stale:
             stale.append(row)
     gone = tuple(row for _, _, row in before.values() if row is not None)
+    if isinstance(current, Report) and not current.missing_detectable:
+        gone = ()  # absent from a report that cannot tell is not "no longer reported"
     return ReportChanges(
         tuple(failures), tuple(warnings), tuple(recovered), tuple(stale), newly_missing=gone
     )
 
 
-def _cutoffs(now: datetime, per_customer: Mapping[str, timedelta] | None) -> dict[str, datetime]:
+def carry_forward(previous: Report | None, current: Report) -> Report:
+    """What the next report is to be compared with: ``current``, plus, when it cannot tell
+    what is missing (``Report.missing_detectable``), the sets of ``previous`` it lacks. A set
+    absent from an incomplete report and still absent from the next, complete one is then
+    announced by that one."""
+    if previous is None or current.missing_detectable:
+        return current
+    present = {(r[1], r[2], r[4]) for r in current.rows}
+    kept = tuple(r for r in previous.rows if (r[1], r[2], r[4]) not in present)
+    return replace(current, rows=current.rows + kept) if kept else current
+
+
+def _worse_or_same(kept: str | None, other: str | None) -> bool:
+    """Whether status ``kept`` is at least as bad as ``other`` (failure first)."""
+    return status_severity(kept) <= status_severity(other)
+
+
+def _cutoffs(
+    now: datetime, per_customer: Mapping[str, timedelta] | None
+) -> dict[str | None, datetime]:
     """Each overridden customer's stale cutoff at ``now`` (empty: one threshold for all)."""
     return {user: now - limit for user, limit in (per_customer or {}).items()}
 
 
+UNKNOWN_NAME = "?"
+"""How a name that could not be read is written in a notification or menu."""
+
+
 def row_label(row: BackupStatusRow) -> str:
     """How one set is named in a notification: customer / computer / backup set."""
-    return f"{row.username} / {row.computer_name} / {row.backupset_name}"
+    names = (row.username, row.computer_name, row.backupset_name)
+    return " / ".join(UNKNOWN_NAME if n is None else n for n in names)
 
 
 _PHRASES: dict[ChangeKind, tuple[str, str]] = {
@@ -340,7 +377,7 @@ def summarize_report(
     for i, row in enumerate(rows):
         if not i % _PAUSE_EVERY:
             pause()
-        status = row.condition_status
+        status = status_group(row.condition_status)
         counts[status] = counts.get(status, 0) + 1
         if status == _FAILURE:
             failures.append(row)

@@ -8,8 +8,9 @@ as its row exists, instead of 100,000 dicts living until the end and being freed
 
 The hook is written flat on purpose: at 100,000 rows every extra function call per row shows
 up next to ``json.loads`` itself. A dict it cannot build (the envelope, links, anything unusual)
-is returned unchanged; unusual rows then drop to ``RowBuilder.checked_row``, which names the
-row and field of anything wrong.
+is returned unchanged; unusual rows then drop to ``RowBuilder.checked_row``, which reads what
+it can and records a ``ReadProblem`` (row, field, value) for the rest. Only a document that is
+not a report at all (not JSON, no list of rows) raises ``ParseError``.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from datetime import datetime
 from typing import Any
 
 from desktop_app.report.errors import ParseError
-from desktop_app.report.parse_fields import RowBuilder, envelope_number, gc_paused
+from desktop_app.report.parse_fields import RowBuilder, gc_paused
 from desktop_app.report.rows import BackupStatusRow, Link, Report
 
 _ROW_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 
 
 def parse_json(body: bytes) -> Report:
-    """Parse a JSON report body. Raises ``ParseError`` (only) for anything unreadable."""
+    """Parse a JSON report body. Raises ``ParseError`` (only) for a document that is not a
+    report; odd values are the report's ``problems``."""
     with gc_paused():
         return _parse(body)
 
@@ -56,11 +58,12 @@ def _parse(body: bytes) -> Report:
     rows = _rows(items, builder)
     return Report(
         rows=rows,
-        page=envelope_number(envelope.get("page"), "page", 1),
-        page_size=envelope_number(envelope.get("page_size"), "page_size", len(rows)),
-        count=envelope_number(envelope.get("count"), "count", len(rows)),
-        links=_links(envelope.get("links")),
+        page=builder.envelope_number(envelope.get("page"), "page", 1),
+        page_size=builder.envelope_number(envelope.get("page_size"), "page_size", len(rows)),
+        count=builder.envelope_number(envelope.get("count"), "count", len(rows)),
+        links=_links(envelope.get("links"), builder),
         source="json",
+        problems=tuple(builder.problems),
     )
 
 
@@ -75,18 +78,21 @@ def _top_level(document: dict[str, object]) -> Mapping[str, object]:
     return {key.strip(): value for key, value in document.items()}
 
 
-def _links(value: object) -> tuple[Link, ...]:
+def _links(value: object, builder: RowBuilder) -> tuple[Link, ...]:
+    """The envelope's links; one that cannot be read is left out (and recorded)."""
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise ParseError(f"envelope field 'links' must be a list, got {type(value).__name__}")
+        builder.problem(None, "links", value, "expected a list of links", "left out")
+        return ()
     links = []
     for item in value:
-        fields = {k.strip(): v for k, v in item.items()} if isinstance(item, dict) else {}
+        fields = {str(k).strip(): v for k, v in item.items()} if isinstance(item, dict) else {}
         rel, href = fields.get("rel"), fields.get("href")
         if not isinstance(rel, str) or not isinstance(href, str):
-            raise ParseError(f"a link needs text 'rel' and 'href', got {item!r}")
-        links.append(Link(rel=rel, href=href))
+            builder.problem(None, "links", item, "a link needs text rel and href", "left out")
+            continue
+        links.append(Link(rel=rel.strip(), href=href.strip()))
     return tuple(links)
 
 
@@ -104,7 +110,7 @@ def _row_hook(builder: RowBuilder) -> Callable[[dict[str, Any]], object]:
         statuses: dict[str, str] = builder.statuses,
         condition_types: dict[tuple[str, ...], tuple[str, ...]] = builder.condition_types,
         intern_string: Callable[[str, str], str] = builder.strings.setdefault,
-        intern_id: Callable[[int, int], int] = builder.computer_ids.setdefault,
+        computer_ids: dict[object, str] = builder.computer_ids,
         fromiso: Callable[[str], datetime] = datetime.fromisoformat,
         new: Callable[..., BackupStatusRow] = tuple.__new__,
         row_type: type[BackupStatusRow] = BackupStatusRow,
@@ -115,18 +121,16 @@ def _row_hook(builder: RowBuilder) -> Callable[[dict[str, Any]], object]:
         row_errors: tuple[type[Exception], ...] = _ROW_ERRORS,
     ) -> object:
         try:
-            computer_id = d["computer_id"]
             computer_name = d["computer_name"]
             start = fromiso(d["local_start"])
             end = d["local_end"]
-            if end is not None:
-                end = fromiso(end)
+            # "" is how a running set's end is documented.
+            end = None if end is None or end == "" else fromiso(end)
             types = d["condition_types"]
             errors = d["errors"]
             warnings = d["warnings"]
             if (
-                type(computer_id) is not int_
-                or type(computer_name) is not str_
+                type(computer_name) is not str_
                 or type(types) is not list_
                 or type(errors) is not int_
                 or type(warnings) is not int_
@@ -141,7 +145,7 @@ def _row_hook(builder: RowBuilder) -> Callable[[dict[str, Any]], object]:
                 (
                     report_dates[d["report_date"]],
                     usernames[d["username"]],
-                    intern_id(computer_id, computer_id),
+                    computer_ids[d["computer_id"]],
                     intern_string(computer_name, computer_name),
                     backupset_names[d["backupset_name"]],
                     start,

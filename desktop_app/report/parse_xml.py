@@ -1,8 +1,10 @@
 """Read the XML form of the Backup Status Report into an immutable ``Report``.
 
 Every document goes through lxml with entities unresolved, no DTD loading and no network; a
-document that declares entities is refused (billion laughs, XXE), and a malformed one is a
-``ParseError`` carrying lxml's line and message.
+document that declares entities is refused (billion laughs, XXE). A malformed one is read again
+in libxml2's recovery mode: if that yields a ``<list>``, its rows are kept and the syntax error
+becomes a read problem of the document; otherwise it is a ``ParseError`` carrying lxml's line
+and message. Values that cannot be read are read problems, as in JSON (``parse_fields``).
 
 Reading 1.2M child elements back through lxml proxies costs more than the parse itself, so a
 plainly written document (UTF-8, no comments, CDATA, processing instructions or DOCTYPE, rows in
@@ -29,8 +31,8 @@ from typing import Any
 from lxml import etree
 
 from desktop_app.report.errors import ParseError
-from desktop_app.report.parse_fields import RowBuilder, TextCounts, envelope_number, gc_paused
-from desktop_app.report.rows import FIELD_NAMES, BackupStatusRow, Link, Report
+from desktop_app.report.parse_fields import RowBuilder, TextCounts, gc_paused
+from desktop_app.report.rows import FIELD_NAMES, BackupStatusRow, Link, ReadProblem, Report
 
 _ROW_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 _ROW_TAG = "backup_status"
@@ -70,7 +72,9 @@ _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _Match = tuple[Any, ...]  # re.split groups: str, or None for a group that did not match
 
 
-def _parser(huge: bool, target: object = None) -> etree.XMLParser:
+def safe_parser(huge: bool, target: object = None, *, recover: bool = False) -> etree.XMLParser:
+    """An lxml parser that resolves no entity, loads no DTD and never touches the network;
+    ``recover`` reads on past syntax errors (libxml2's recovery mode)."""
     return etree.XMLParser(
         target=target,
         resolve_entities=False,
@@ -80,6 +84,7 @@ def _parser(huge: bool, target: object = None) -> etree.XMLParser:
         remove_comments=True,
         remove_pis=True,
         huge_tree=huge,
+        recover=recover,
     )
 
 
@@ -88,7 +93,8 @@ def _no_pause() -> None:
 
 
 def parse_xml(body: bytes, *, pause: Callable[[], None] = _no_pause) -> Report:
-    """Parse an XML report body. Raises ``ParseError`` (only) for anything unreadable.
+    """Parse an XML report body. Raises ``ParseError`` (only) for a document that is not a
+    report; odd values are the report's ``problems``.
 
     ``pause`` is called every millisecond or so of work (a paced worker's rest).
     """
@@ -97,20 +103,22 @@ def parse_xml(body: bytes, *, pause: Callable[[], None] = _no_pause) -> Report:
 
 
 def _parse(body: bytes, pause: Callable[[], None]) -> Report:
-    shortcut = _text_path(body, pause)
+    builder = RowBuilder()
+    shortcut = _text_path(body, builder, pause)
     if shortcut is not None:
         root, rows = shortcut
     else:
-        root = _tree(body)
-        rows = _rows_from_tree(root)
+        root = _tree(body, builder)
+        rows = _rows_from_tree(root, builder)
     attrib = {key.strip(): value for key, value in root.attrib.items()}
     return Report(
         rows=rows,
-        page=envelope_number(attrib.get("page"), "page", 1),
-        page_size=envelope_number(attrib.get("page_size"), "page_size", len(rows)),
-        count=envelope_number(attrib.get("count"), "count", len(rows)),
-        links=_links(root),
+        page=builder.envelope_number(attrib.get("page"), "page", 1),
+        page_size=builder.envelope_number(attrib.get("page_size"), "page_size", len(rows)),
+        count=builder.envelope_number(attrib.get("count"), "count", len(rows)),
+        links=_links(root, builder),
         source="xml",
+        problems=tuple(builder.problems),
     )
 
 
@@ -119,11 +127,22 @@ def _syntax_error(exc: etree.XMLSyntaxError) -> ParseError:
     return ParseError(f"malformed XML{line}: {exc.msg}")
 
 
-def _tree(body: bytes) -> etree._Element:
+def _tree(body: bytes, builder: RowBuilder | None = None) -> etree._Element:
+    """The document's tree. With a ``builder``, a malformed document is read once more in
+    libxml2's recovery mode (the documentation's own example closes ``<condition_type>`` with
+    ``</condition_types>``); what it recovers is kept, with the syntax error as a read problem.
+    """
     try:
-        root = etree.fromstring(body, _parser(len(body) > _HUGE_BYTES))
+        root = etree.fromstring(body, safe_parser(len(body) > _HUGE_BYTES))
     except etree.XMLSyntaxError as exc:
-        raise _syntax_error(exc) from None
+        recovered = _recovered(body) if builder is not None else None
+        if builder is None or recovered is None:
+            raise _syntax_error(exc) from None
+        where = f"line {exc.lineno}" if exc.lineno else "somewhere"
+        builder.problems.append(
+            ReadProblem(None, "document", where, f"malformed XML: {exc.msg}", "read what it could")
+        )
+        root = recovered
     except (etree.LxmlError, ValueError, TypeError) as exc:
         raise ParseError(f"unreadable XML: {exc}") from None
     dtd = root.getroottree().docinfo.internalDTD
@@ -134,6 +153,20 @@ def _tree(body: bytes) -> etree._Element:
     return root
 
 
+def _recovered(body: bytes) -> etree._Element | None:
+    """The tree libxml2 recovers from a malformed document, if it is a ``<list>`` holding every
+    row the text opens (at least one): a recovery that lost rows, or found none, is no report,
+    and the last good one must stay on screen rather than give way to it."""
+    try:
+        root = etree.fromstring(body, safe_parser(len(body) > _HUGE_BYTES, recover=True))
+    except (etree.LxmlError, ValueError, TypeError):
+        return None
+    if root is None or _local(root.tag) != "list":
+        return None
+    rows = sum(1 for child in root if _local(child.tag) == _ROW_TAG)
+    return root if 0 < rows == body.count(b"<" + _ROW_TAG.encode()) else None
+
+
 def _local(tag: object) -> str:
     """The tag without a namespace; '' for comments and other non-elements."""
     if not isinstance(tag, str):
@@ -141,7 +174,8 @@ def _local(tag: object) -> str:
     return tag.rpartition("}")[2] if tag.startswith("{") else tag
 
 
-def _links(root: etree._Element) -> tuple[Link, ...]:
+def _links(root: etree._Element, builder: RowBuilder) -> tuple[Link, ...]:
+    """The envelope's links; one without rel and href is left out (and recorded)."""
     links = []
     for child in root.iterchildren("{*}link", "{*}links"):
         items = [child] if _local(child.tag) == "link" else child.iterchildren("{*}link")
@@ -149,8 +183,10 @@ def _links(root: etree._Element) -> tuple[Link, ...]:
             attrib = {key.strip(): value for key, value in item.attrib.items()}
             rel, href = attrib.get("rel"), attrib.get("href")
             if rel is None or href is None:
-                raise ParseError(f"a <link> needs 'rel' and 'href' (line {item.sourceline})")
-            links.append(Link(rel=rel, href=href))
+                raw = etree.tostring(item, encoding="unicode", with_tail=False)
+                builder.problem(None, "links", raw, "a link needs rel and href", "left out")
+                continue
+            links.append(Link(rel=rel.strip(), href=href.strip()))
     return tuple(links)
 
 
@@ -158,22 +194,21 @@ def _links(root: etree._Element) -> tuple[Link, ...]:
 
 
 def _text_path(
-    body: bytes, pause: Callable[[], None] = _no_pause, slice_bytes: int = _SLICE_BYTES
+    body: bytes,
+    builder: RowBuilder,
+    pause: Callable[[], None] = _no_pause,
+    slice_bytes: int = _SLICE_BYTES,
 ) -> tuple[etree._Element, tuple[BackupStatusRow, ...]] | None:
-    """The envelope's tree and the rows, or None when the shortcut cannot be proven equivalent.
-
-    Raises ``ParseError`` for a malformed document, exactly as the tree path would.
-    """
+    """The envelope's tree and the rows, or None when the shortcut cannot be proven equivalent
+    (a malformed document included: the tree path handles it)."""
     texts = _shortcut_text(body, pause, slice_bytes)
     if texts is None:
         return None
     # Well-formedness without building a tree: a parser target that receives no events.
     try:
-        etree.fromstring(body, _parser(len(body) > _HUGE_BYTES, target=_NoEvents()))
-    except etree.XMLSyntaxError as exc:
-        raise _syntax_error(exc) from None
+        etree.fromstring(body, safe_parser(len(body) > _HUGE_BYTES, target=_NoEvents()))
     except (etree.LxmlError, ValueError, TypeError):
-        return None
+        return None  # malformed: the tree path recovers what it can, or says what is wrong
     split = _split_rows(texts, pause)
     if split is None:
         return None
@@ -181,7 +216,7 @@ def _text_path(
     root = _envelope(head, tail)
     if root is None:
         return None
-    return root, _rows_from_text(_drained(batches), pause)
+    return root, _rows_from_text(_drained(batches), builder, pause)
 
 
 _Split = tuple[str, list[list[Any]], str]  # text before the rows, groups per slice, text after
@@ -282,9 +317,10 @@ def _envelope(head: str, tail: str) -> etree._Element | None:
 
 
 def _rows_from_text(
-    batches: Iterable[Iterable[_Match]], pause: Callable[[], None] = _no_pause
+    batches: Iterable[Iterable[_Match]],
+    builder: RowBuilder,
+    pause: Callable[[], None] = _no_pause,
 ) -> tuple[BackupStatusRow, ...]:
-    builder = RowBuilder()
     report_dates = builder.report_dates
     usernames = builder.usernames
     backupset_names = builder.backupset_names
@@ -292,7 +328,8 @@ def _rows_from_text(
     types = _TypeTexts(builder)
     counts = TextCounts()
     intern_string = builder.strings.setdefault
-    intern_id = builder.computer_ids.setdefault
+    computer_ids = builder.computer_ids
+    problems = builder.problems
     fromiso = datetime.fromisoformat
     new = tuple.__new__
     row_type = BackupStatusRow
@@ -311,14 +348,13 @@ def _rows_from_text(
                     or "\r" in name
                 ):
                     raise ValueError
-                computer_id = int(m[2])
                 append(
                     new(
                         row_type,
                         (
                             report_dates[m[0]],
                             usernames[m[1]],
-                            intern_id(computer_id, computer_id),
+                            computer_ids[m[2]],
                             intern_string(name, name),
                             backupset_names[m[4]],
                             start,
@@ -331,12 +367,11 @@ def _rows_from_text(
                     )
                 )
             except _ROW_ERRORS:
+                known = len(problems)
                 row = builder.checked_row(_match_fields(m), len(rows) + 1)
                 append(row)
-                _learn(builder, m, row)
-                types[m[8] or m[9] or ""] = row.condition_types
-                counts[m[10]] = row.errors
-                counts[m[11]] = row.warnings
+                if len(problems) == known:
+                    _learn(builder, types, counts, m, row)
         pause()
     return tuple(rows)
 
@@ -364,12 +399,31 @@ def _match_fields(m: _Match) -> dict[str, object]:
     return fields
 
 
-def _learn(builder: RowBuilder, m: _Match, row: BackupStatusRow) -> None:
-    """Remember what this row's raw texts turned out to mean, so later rows stay fast."""
-    builder.report_dates[m[0]] = row.report_date
-    builder.usernames[m[1]] = row.username
-    builder.backupset_names[m[4]] = row.backupset_name
-    builder.statuses[m[7]] = row.condition_status
+def _learn(
+    builder: RowBuilder,
+    types: dict[str, tuple[str, ...]],
+    counts: dict[str, int],
+    m: _Match,
+    row: BackupStatusRow,
+) -> None:
+    """Remember what this row's raw texts turned out to mean, so later rows stay fast.
+
+    Only for a row read without problems, and only known values: a value that was recorded as
+    a problem must be recorded again for every row that has it.
+    """
+    pairs: tuple[tuple[dict[Any, Any], Any, Any], ...] = (
+        (builder.report_dates, m[0], row.report_date),
+        (builder.usernames, m[1], row.username),
+        (builder.computer_ids, m[2], row.computer_id),
+        (builder.backupset_names, m[4], row.backupset_name),
+        (builder.statuses, m[7], row.condition_status),
+        (types, m[8] or m[9] or "", row.condition_types),
+        (counts, m[10], row.errors),
+        (counts, m[11], row.warnings),
+    )
+    for cache, raw, value in pairs:
+        if raw is not None and value is not None:
+            cache[raw] = value
 
 
 def _decode_text(raw: str | None) -> str:
@@ -395,8 +449,7 @@ def _replace_reference(match: re.Match[str]) -> str:
 # -- the tree path -----------------------------------------------------------------------------
 
 
-def _rows_from_tree(root: etree._Element) -> tuple[BackupStatusRow, ...]:
-    builder = RowBuilder()
+def _rows_from_tree(root: etree._Element, builder: RowBuilder) -> tuple[BackupStatusRow, ...]:
     checked_row: Callable[[object, int], BackupStatusRow] = builder.checked_row
     rows: list[BackupStatusRow] = []
     for element in root:
@@ -406,16 +459,17 @@ def _rows_from_tree(root: etree._Element) -> tuple[BackupStatusRow, ...]:
 
 
 def _element_fields(element: etree._Element) -> dict[str, object]:
-    """A row's children as {tag: text}; condition types as a list, direct or wrapped."""
+    """A row's children as {tag: text}; condition types as a list, direct or wrapped. An empty
+    element is empty text (as the text shortcut reads it); an absent one is absent."""
     fields: dict[str, object] = {}
-    types: list[str | None] = []
+    types: list[str] = []
     for child in element:
         tag = _local(child.tag)
         if tag == _TYPE_TAG:
-            types.append(child.text)
+            types.append(child.text or "")
         elif tag == _TYPES_TAG:
-            types.extend(item.text for item in child if _local(item.tag) == _TYPE_TAG)
+            types.extend(item.text or "" for item in child if _local(item.tag) == _TYPE_TAG)
         elif tag:
-            fields.setdefault(tag, child.text)
+            fields.setdefault(tag, child.text or "")
     fields["condition_types"] = types
     return fields

@@ -1,7 +1,11 @@
-"""The immutable report rows and the report envelope.
+"""The immutable report rows, the report envelope, and what could not be read.
 
 A row is a ``NamedTuple``: immutable, compact (about 136 bytes plus its values) and five times
 faster to build than a frozen dataclass, which matters at 1,000,000 rows.
+
+Any field may be ``None``: a value the report did not give, or one that could not be read (the
+report's ``problems`` then say which, where and what was sent). One odd value costs a field,
+never the row or the report.
 """
 
 from __future__ import annotations
@@ -25,8 +29,14 @@ FIELD_NAMES: tuple[str, ...] = (
     "warnings",
 )
 
-RowKey = tuple[str, int, str]
-"""(username, computer_id, backupset_name): identifies one backup set across reports."""
+RowKey = tuple[str | None, str | None, str | None]
+"""(username, computer_id, backupset_name): identifies one backup set across reports.
+
+``computer_id`` is opaque text, exactly as sent (``"0000"`` keeps its zeros). A key with an
+unknown (``None``) part cannot identify a set across reports (see ``Report.missing_detectable``).
+"""
+
+KEY_FIELDS: tuple[str, ...] = ("username", "computer_id", "backupset_name")
 
 
 class BackupStatusRow(NamedTuple):
@@ -35,24 +45,61 @@ class BackupStatusRow(NamedTuple):
     Datetimes keep the UTC offset the server sent: ``local_start``/``local_end`` are the backup
     *computer's* local times. ``local_end`` is ``None`` while a run has not ended.
     ``condition_status`` and each condition type are ``str``: the shared enum member when
-    documented, the verbatim value otherwise (see ``report.status``).
+    documented, the verbatim value otherwise (see ``report.status``). ``None`` anywhere means
+    unknown: not sent, or unreadable (then the report has a ``ReadProblem`` for it).
     """
 
-    report_date: datetime
-    username: str
-    computer_id: int
-    computer_name: str
-    backupset_name: str
+    report_date: datetime | None
+    username: str | None
+    computer_id: str | None
+    computer_name: str | None
+    backupset_name: str | None
     local_start: datetime | None
     local_end: datetime | None
-    condition_status: str
-    condition_types: tuple[str, ...]
-    errors: int
-    warnings: int
+    condition_status: str | None
+    condition_types: tuple[str, ...] | None
+    errors: int | None
+    warnings: int | None
 
     @property
     def key(self) -> RowKey:
         return (self.username, self.computer_id, self.backupset_name)
+
+
+LEFT_BLANK = "left blank"
+"""The outcome of a value that could not be read at all: the field is unknown (``None``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadProblem:
+    """One value that could not be read as documented, and what the app made of it.
+
+    ``row`` is the 1-based number of the row in the report as received (pages counted on), or
+    ``None`` for the envelope and the document; ``field`` the documented field name ("row" when
+    the whole row was not an object); ``raw`` the value as sent, shortened for display;
+    ``reason`` what is wrong; ``outcome`` what is shown instead (``LEFT_BLANK`` when the field
+    is unknown).
+    """
+
+    row: int | None
+    field: str
+    raw: str
+    reason: str
+    outcome: str = LEFT_BLANK
+
+    @property
+    def blank(self) -> bool:
+        """True when the field is unknown (``None``), not read under an assumption."""
+        return self.outcome == LEFT_BLANK
+
+    def line(self) -> str:
+        """One line for stderr and the log: ``row 3, errors: "abc" (not a whole number; left
+        blank)``."""
+        if self.row is not None:
+            where = f"row {self.row:,}, {self.field}"
+        else:
+            where = self.field if self.field == "document" else f"envelope, {self.field}"
+        return f"{where}: {self.raw} ({self.reason}; {self.outcome})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +113,12 @@ class Report:
     """A whole Backup Status Report: the rows plus the envelope and how it was obtained.
 
     ``fetched_at`` is an aware UTC datetime set by whoever fetched it; ``source`` says how
-    (e.g. "json", "xml"); ``fetch_seconds`` is the wall time of the fetch, when known.
+    (e.g. "json", "xml", "history"); ``fetch_seconds`` is the wall time of the fetch, when known.
+    ``problems`` lists every value that could not be read (row numbers follow ``rows``: row
+    ``n`` is ``rows[n - 1]``). ``incomplete`` says, in a sentence for the user, why the report
+    lacks rows the server has (``count`` promised more, a page could not be fetched); ``None``
+    when nothing is known to be missing. ``response`` describes the server's answer for a
+    support bundle.
     """
 
     rows: tuple[BackupStatusRow, ...]
@@ -78,6 +130,37 @@ class Report:
     source: str = ""
     fetch_seconds: float | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    problems: tuple[ReadProblem, ...] = ()
+    incomplete: str | None = None
+    response: ResponseSample | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    @property
+    def missing_detectable(self) -> bool:
+        """Whether a set absent from this report may be called missing: only when the report
+        is complete, the document was well formed, and every row's key could be read (an
+        unreadable key could be any set)."""
+        if self.incomplete is not None:
+            return False
+        return not any(p.field in _IN_DOUBT for p in self.problems)
+
+
+_IN_DOUBT = frozenset((*KEY_FIELDS, "row", "document"))
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSample:
+    """What a support bundle needs of the server's answer: how it was labelled and sized, and
+    its beginning (``head``, at most ``HEAD_BYTES``, decompressed) to show the shapes sent."""
+
+    content_type: str
+    status: int
+    size: int
+    fmt: str
+    head: bytes
+    pages: int = 1
+
+
+HEAD_BYTES = 512 * 1024

@@ -21,6 +21,12 @@ __all__ = ["row_to_record", "rows_to_json_bytes", "rows_to_xml_bytes"]
 # The C escaper behind json.dumps for str values: quotes and escapes in one call.
 _json_string: Callable[[str], str] = json.encoder.encode_basestring
 
+
+def _json_text(value: str | None) -> str:
+    """A JSON string, or ``null`` for an unknown value."""
+    return "null" if value is None else _json_string(value)
+
+
 # Characters XML 1.0 cannot carry at all, even escaped; they become U+FFFD rather than
 # producing a document no parser accepts.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -30,19 +36,25 @@ _Q = '"'
 
 def row_to_record(row: BackupStatusRow) -> dict[str, object]:
     """One row as a plain dict with the API's field names (in ``FIELD_NAMES`` order), JSON-ready."""
+    types = row.condition_types
     return {
         "report_date": _iso(row.report_date),
-        "username": str(row.username),
-        "computer_id": row.computer_id,
-        "computer_name": str(row.computer_name),
-        "backupset_name": str(row.backupset_name),
+        "username": _plain(row.username),
+        "computer_id": _plain(row.computer_id),
+        "computer_name": _plain(row.computer_name),
+        "backupset_name": _plain(row.backupset_name),
         "local_start": _iso(row.local_start),
         "local_end": _iso(row.local_end),
-        "condition_status": str(row.condition_status),
-        "condition_types": [str(t) for t in row.condition_types],
+        "condition_status": _plain(row.condition_status),
+        "condition_types": None if types is None else [str(t) for t in types],
         "errors": row.errors,
         "warnings": row.warnings,
     }
+
+
+def _plain(value: str | None) -> str | None:
+    """A ``StrEnum`` member as its plain value; ``None`` stays ``None``."""
+    return None if value is None else str(value)
 
 
 def rows_to_json_bytes(
@@ -59,9 +71,9 @@ def rows_to_json_bytes(
     becomes the row count), or to one page holding all the rows. ``None`` becomes ``null``.
     """
     rows, page, page_size, count, links_t = _envelope(report_or_rows, page, page_size, count, links)
-    s = _Memo(_json_string)
+    s = _Memo(_json_text)
     dates = _ByIdentity(_json_datetime)  # report dates are usually shared objects
-    types_memo: dict[tuple[str, ...], str] = {}
+    types_memo: dict[tuple[str, ...] | None, str] = {}
     head = (
         f'{{"page":{page},"page_size":{page_size},"count":{count},"links":['
         + ",".join(f'{{"rel":{s[ln.rel]},"href":{s[ln.href]}}}' for ln in links_t)
@@ -72,14 +84,17 @@ def rows_to_json_bytes(
     for rd, user, cid, cname, sname, ls, le, status, ct, errors, warnings in rows:
         types = types_memo.get(ct)
         if types is None:
-            types = types_memo[ct] = "[" + ",".join(s[t] for t in ct) + "]"
+            types = types_memo[ct] = (
+                "null" if ct is None else "[" + ",".join(s[t] for t in ct) + "]"
+            )
         append(
-            f'{{"report_date":{dates.get(rd)},"username":{s[user]},"computer_id":{int(cid)},'
+            f'{{"report_date":{dates.get(rd)},"username":{s[user]},"computer_id":{s[cid]},'
             f'"computer_name":{s[cname]},"backupset_name":{s[sname]},'
             f'"local_start":{"null" if ls is None else f"{_Q}{ls.isoformat()}{_Q}"},'
             f'"local_end":{"null" if le is None else f"{_Q}{le.isoformat()}{_Q}"},'
             f'"condition_status":{s[status]},"condition_types":{types},'
-            f'"errors":{int(errors)},"warnings":{int(warnings)}}}'
+            f'"errors":{"null" if errors is None else errors},'
+            f'"warnings":{"null" if warnings is None else warnings}}}'
         )
     return "".join((head, ",".join(out), "]}")).encode("utf-8")
 
@@ -100,7 +115,7 @@ def rows_to_xml_bytes(
     rows, page, page_size, count, links_t = _envelope(report_or_rows, page, page_size, count, links)
     s = _Memo(_xml_text)
     dates = _ByIdentity(_xml_report_date)
-    types_memo: dict[tuple[str, ...], str] = {}
+    types_memo: dict[tuple[str, ...] | None, str] = {}
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<list page="{page}" page_size="{page_size}" count="{count}">'
@@ -115,12 +130,13 @@ def rows_to_xml_bytes(
             types = types_memo[ct] = _xml_types(ct, s)
         append(
             f"<backup_status>{dates.get(rd)}<username>{s[user]}</username>"
-            f"<computer_id>{int(cid)}</computer_id><computer_name>{s[cname]}</computer_name>"
+            f"<computer_id>{s[cid]}</computer_id><computer_name>{s[cname]}</computer_name>"
             f"<backupset_name>{s[sname]}</backupset_name>"
             f"{'<local_start/>' if ls is None else f'<local_start>{ls.isoformat()}</local_start>'}"
             f"{'<local_end/>' if le is None else f'<local_end>{le.isoformat()}</local_end>'}"
             f"<condition_status>{s[status]}</condition_status>{types}"
-            f"<errors>{int(errors)}</errors><warnings>{int(warnings)}</warnings></backup_status>"
+            f"<errors>{'' if errors is None else errors}</errors>"
+            f"<warnings>{'' if warnings is None else warnings}</warnings></backup_status>"
         )
     append("</list>\n")
     return "".join(out).encode("utf-8")
@@ -198,14 +214,16 @@ def _xml_report_date(value: datetime | None) -> str:
     return "<report_date/>" if value is None else f"<report_date>{value.isoformat()}</report_date>"
 
 
-def _xml_types(types: tuple[str, ...], text: _Memo) -> str:
-    if not types:
+def _xml_types(types: tuple[str, ...] | None, text: _Memo) -> str:
+    if not types:  # XML cannot say "unknown": an unknown list is written empty
         return "<condition_types/>"
     items = "".join(f"<condition_type>{text[t]}</condition_type>" for t in types)
     return f"<condition_types>{items}</condition_types>"
 
 
-def _xml_text(value: str) -> str:
+def _xml_text(value: str | None) -> str:
+    if value is None:
+        return ""  # an empty element: the XML form of an unknown value
     value = str(value)  # a StrEnum member as its plain value
     if not (value.isascii() and value.isprintable()):
         value = _XML_INVALID.sub("\ufffd", value)

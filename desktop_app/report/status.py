@@ -2,7 +2,10 @@
 
 Rows hold plain ``str`` values: a documented value is the enum member itself (a ``StrEnum`` is a
 ``str``, and members are shared, so 100k rows cost nothing extra); an undocumented value is kept
-verbatim so it can be shown and filtered, never dropped and never a crash.
+verbatim so it can be shown and filtered, never dropped and never a crash. Documented values
+match whatever their case ("failure" is FAILURE): the documentation's own examples are sloppy.
+A status that could not be read at all is ``None``; views that group by status use
+``UNREADABLE_STATUS`` for it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ class ConditionType(StrEnum):
 _STATUS_BY_VALUE: dict[str, str] = {m.value: m for m in ConditionStatus}
 _TYPE_BY_VALUE: dict[str, str] = {m.value: m for m in ConditionType}
 
+UNREADABLE_STATUS = "(unreadable)"
+"""Where a view groups rows by status (filters, counts), the group of an unreadable one."""
+
 # Worst first: the order used for "worst state" summaries and for sorting by severity.
 STATUS_SEVERITY: dict[str, int] = {
     ConditionStatus.FAILURE: 0,
@@ -63,22 +69,29 @@ CONDITION_TYPE_EXPLANATIONS: dict[str, str] = {
 
 
 def canonical_status(value: str) -> str:
-    """The shared enum member for a documented status, else the value itself (kept verbatim)."""
-    return _STATUS_BY_VALUE.get(value, value)
+    """The shared enum member for a documented status in any case, else the value itself."""
+    found = _STATUS_BY_VALUE.get(value)
+    return found if found is not None else _STATUS_BY_VALUE.get(value.upper(), value)
 
 
 def canonical_condition_type(value: str) -> str:
-    """The shared enum member for a documented condition type, else the value itself."""
-    return _TYPE_BY_VALUE.get(value, value)
+    """The shared enum member for a documented condition type in any case, else the value."""
+    found = _TYPE_BY_VALUE.get(value)
+    return found if found is not None else _TYPE_BY_VALUE.get(value.upper(), value)
 
 
-def is_known_status(value: str) -> bool:
+def is_known_status(value: str | None) -> bool:
     return value in _STATUS_BY_VALUE
 
 
-def status_severity(value: str) -> int:
-    """0 is worst. Unknown statuses rank with warnings so they are noticed."""
-    return STATUS_SEVERITY.get(value, UNKNOWN_STATUS_SEVERITY)
+def status_group(value: str | None) -> str:
+    """The status a view groups and filters by: ``UNREADABLE_STATUS`` for ``None``."""
+    return UNREADABLE_STATUS if value is None else value
+
+
+def status_severity(value: str | None) -> int:
+    """0 is worst. Unknown and unreadable statuses rank with warnings so they are noticed."""
+    return STATUS_SEVERITY.get(value, UNKNOWN_STATUS_SEVERITY)  # type: ignore[arg-type]
 
 
 def explain_condition_type(value: str) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from desktop_app.report.rows import BackupStatusRow
-from desktop_app.report.status import ConditionStatus, status_severity
+from desktop_app.report.status import ConditionStatus, status_group, status_severity
 
 __all__ = [
     "DayStatus",
@@ -96,7 +96,7 @@ def day_strip(
     for run in reversed(runs(states)):  # oldest first, so each day lists runs in time order
         day = run.when.astimezone(tz).date()
         if first <= day <= today:
-            per_day.setdefault(day, []).append(run.row.condition_status)
+            per_day.setdefault(day, []).append(status_group(run.row.condition_status))
     cells = []
     for offset in range(days):
         day = first + timedelta(days=offset)

@@ -30,7 +30,7 @@ from operator import attrgetter, contains, is_not
 from typing import Any
 
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
-from desktop_app.report.status import ConditionStatus, status_severity
+from desktop_app.report.status import ConditionStatus, status_group, status_severity
 
 _SEARCH_CACHE_SIZE = 16  # recent queries kept per load, so deleting characters is instant
 _FEW_PERSISTENT = 8  # below this many lookups, scanning the index beats building the inverse
@@ -119,10 +119,10 @@ class _KeyMaker:
     def keys(self, field: SortField, now: datetime) -> list[Any]:
         rows = self._rows
         if field is SortField.STATUS:
-            statuses = list(map(attrgetter("condition_status"), rows))
+            statuses = statuses_of(rows)
             return list(map(status_rank(statuses).__getitem__, statuses))
         if field in (SortField.USERNAME, SortField.COMPUTER_NAME, SortField.BACKUPSET_NAME):
-            return [s.casefold() for s in map(attrgetter(field.value), rows)]
+            return [None if s is None else s.casefold() for s in map(attrgetter(field.value), rows)]
         if field in (SortField.LOCAL_START, SortField.LOCAL_END):
             return self.times(field.value)
         if field is SortField.DURATION:
@@ -136,12 +136,15 @@ class _KeyMaker:
         if field in (SortField.ERRORS, SortField.WARNINGS):
             return list(map(attrgetter(field.value), rows))
         if field is SortField.CONDITION_TYPES:
-            return [", ".join(t).casefold() for t in map(attrgetter("condition_types"), rows)]
+            return [
+                None if t is None else ", ".join(t).casefold()
+                for t in map(attrgetter("condition_types"), rows)
+            ]
         raise ValueError(f"unknown sort field: {field!r}")
 
 
 def compute_keys(rows: Sequence[BackupStatusRow], field: SortField, now: datetime) -> list[Any]:
-    """One sort key per row for ``field``; ``None`` where the value is missing.
+    """One sort key per row for ``field``; ``None`` where the value is missing or unknown.
 
     Text keys are case-folded so "alice" and "Bob" sort as a person expects. Times are POSIX
     seconds (rows carry different UTC offsets; comparing floats is also faster). Age is seconds
@@ -151,9 +154,18 @@ def compute_keys(rows: Sequence[BackupStatusRow], field: SortField, now: datetim
 
 
 def search_haystacks(rows: Iterable[BackupStatusRow]) -> list[str]:
-    """One case-folded string per row: "customer\\0computer\\0backup set"."""
+    """One case-folded string per row: "customer\\0computer\\0backup set" (unknown: empty)."""
     sep = _FIELD_SEPARATOR
-    return [f"{r.username}{sep}{r.computer_name}{sep}{r.backupset_name}".casefold() for r in rows]
+    return [
+        f"{r[1] or ''}{sep}{r[3] or ''}{sep}{r[4] or ''}".casefold()
+        for r in rows  # by index: the fields are username, computer_name, backupset_name
+    ]
+
+
+def statuses_of(rows: Iterable[BackupStatusRow]) -> list[str]:
+    """Each row's status as views group it (``status.status_group``: never ``None``)."""
+    unreadable = status_group(None)
+    return [unreadable if s is None else s for s in map(attrgetter("condition_status"), rows)]
 
 
 def normalise_query(text: str) -> str:
@@ -245,7 +257,7 @@ class RowIndex:
         self._report_size = len(self._rows)
         self._missing_rows: tuple[BackupStatusRow, ...] = ()
         self._now = now
-        self._statuses: list[str] = list(map(attrgetter("condition_status"), self._rows))
+        self._statuses: list[str] = statuses_of(self._rows)
         self._all_counts: Counter[str] = Counter(self._statuses)
         self._haystacks: list[str] = search_haystacks(self._rows)
         self._key_maker = _KeyMaker(self._rows)

@@ -16,7 +16,7 @@ from typing import Final
 import requests
 
 from desktop_app.api.auth import ClientCredentialsProvider, StaticTokenProvider, TokenProvider
-from desktop_app.api.client import ReportClient
+from desktop_app.api.client import DEFAULT_DEADLINE, ReportClient
 from desktop_app.api.regions import Endpoint, Region, custom_endpoint, endpoint_for_region
 from desktop_app.storage.credentials import StoredCredentials, account_name
 
@@ -138,6 +138,7 @@ def build_report_client(
     *,
     connect_timeout: float = 10.0,
     read_timeout: float = 60.0,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> ReportClient:
     """The report client for ``account``, owning ``session`` (closed with the client).
 
@@ -164,4 +165,5 @@ def build_report_client(
         owns_session=True,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
+        deadline=deadline,
     )

@@ -60,6 +60,11 @@ class AcknowledgementStore:
         """Acknowledge ``key`` in problem ``state`` (replacing an earlier acknowledgement)."""
         if snooze_until is not None and snooze_until.tzinfo is None:
             raise ValueError("snooze_until must be timezone-aware")
+        if None in key:
+            raise ValueError(
+                "part of this backup set's name could not be read, so it cannot be "
+                "recognised in the next report"
+            )
         ack = Acknowledgement(
             key=key,
             state=state,

@@ -7,7 +7,14 @@ tuple slice, so comparing is one C-level tuple comparison per row), loaded from 
 the first ``record``. An unchanged refresh writes one ``refresh`` row and nothing else.
 
 "Missing" needs no per-refresh write either: a set's ``missing_since`` is set by the first
-refresh that lacks it and cleared when it comes back.
+refresh that lacks it and cleared when it comes back. A report that cannot tell
+(``Report.missing_detectable``: incomplete, or a row whose key could not be read) marks no set
+missing; a row whose key is unknown cannot be tracked and is not recorded. A set listed twice
+in one report is recorded with its worse status, never the better one that came last.
+
+Computer ids are text. Sets recorded by version 1-2 databases with numeric ids (``42``) are
+renamed by the first report naming them with leading zeros (``"0042"``), history and
+acknowledgement alike (see ``storage.migrations``), so they neither restart nor go "missing".
 
 Call ``record`` on a worker thread (it writes through the database's writer connection); the
 queries use the reader connection and are safe from the GUI thread meanwhile (see
@@ -35,6 +42,7 @@ from desktop_app.report.status import (
     ConditionStatus,
     canonical_condition_type,
     canonical_status,
+    status_severity,
 )
 from desktop_app.report.timeline import (
     SetHistory,
@@ -139,8 +147,22 @@ def _local(ts: float | None, offset: int | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, _zone(offset or 0))
 
 
-def _types(text: str) -> tuple[str, ...]:
+def _types(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
     return tuple(canonical_condition_type(t) for t in text.split(_TYPES_SEPARATOR)) if text else ()
+
+
+def _status(text: str | None) -> str | None:
+    return None if text is None else canonical_status(text)
+
+
+def _numeric_form(key: RowKey) -> RowKey | None:
+    """The key as a version 1-2 database stored it: the id as a plain number's text."""
+    cid = key[1]
+    if cid is None or not (cid.isascii() and cid.isdigit()):
+        return None
+    return (key[0], str(int(cid)), key[2])
 
 
 class HistoryStore:
@@ -167,6 +189,7 @@ class HistoryStore:
         self._content: dict[RowKey, tuple[int, _Content]] | None = None
         self._present: Collection[RowKey] = set()
         self._missing: set[RowKey] = set()
+        self._numeric: set[RowKey] = set()  # keys of sets stored with a version 1-2 numeric id
         self._next_set_id = 1
         self._last_purge: datetime | None = None
 
@@ -204,27 +227,41 @@ class HistoryStore:
         when = int(_ts(fetched_at or self._clock()))
         if not self.database.available:
             return RecordResult(0, 0, 0, 0, 0, 0.0)
+        detectable = report.missing_detectable if isinstance(report, Report) else True
         pause = self._pause
         content = self._load_content()
         get = content.get
         current: dict[RowKey, BackupStatusRow] = {}
+        keep = current.setdefault
         for i, row in enumerate(rows):
-            current[(row[1], row[2], row[4])] = row
+            held = keep((row[1], row[2], row[4]), row)
+            if held is not row and status_severity(row[7]) < status_severity(held[7]):
+                current[(row[1], row[2], row[4])] = row  # listed twice: keep the worse
             if not i % _PAUSE_EVERY:
                 pause()
+        for key in [key for key in current if None in key]:
+            del current[key]  # an unknown key cannot be followed from report to report
+        renamed = self._renamed(current, content)
         changed: list[tuple[int, BackupStatusRow]] = []
         for i, (key, row) in enumerate(current.items()):
             known = get(key)
+            if known is None and key in renamed:
+                known = content[renamed[key]]
             if known is None or known[1] != row[5:]:
                 changed.append((known[0] if known is not None else 0, row))
             if not i % _PAUSE_EVERY:
                 pause()
         # Comprehensions rather than set operations: one C call over 100k keys holds the GIL.
-        gone = [key for key in self._present if key not in current]
+        old_keys = set(renamed.values())
+        gone = (
+            [key for key in self._present if key not in current and key not in old_keys]
+            if detectable
+            else []
+        )
         pause()
         returned = [key for key in self._missing if key in current]
 
-        new_sets: list[tuple[int, str, int, str, int, int]] = []
+        new_sets: list[tuple[int, str | None, str | None, str | None, int, int]] = []
         states: list[tuple[Any, ...]] = []
         pointers: list[tuple[int, int]] = []
         set_id = self._next_set_id
@@ -247,6 +284,17 @@ class HistoryStore:
                 "INSERT INTO refresh (fetched_at, row_count, changed) VALUES (?, ?, ?)",
                 (when, len(current), len(changed)),
             )
+            for new_key, old_key in renamed.items():
+                db.execute(
+                    "UPDATE backup_set SET computer_id = ?, numeric_id = 0, missing_since = NULL"
+                    " WHERE id = ?",
+                    (new_key[1], content[old_key][0]),
+                )
+                db.execute(
+                    "UPDATE acknowledgement SET computer_id = ? WHERE username = ?"
+                    " AND computer_id = ? AND backupset_name = ?",
+                    (new_key[1], *old_key),
+                )
             self._write(
                 db,
                 "INSERT INTO backup_set (id, username, computer_id, backupset_name, first_seen,"
@@ -273,6 +321,12 @@ class HistoryStore:
                 [(content[key][0],) for key in returned],
             )
         # Only now, after the commit, does memory follow the database.
+        for new_key, old_key in renamed.items():
+            content[new_key] = content.pop(old_key)
+            self._numeric.discard(old_key)
+            self._missing.discard(old_key)
+        if renamed:
+            log.info("History: %d sets now named by their text computer id", len(renamed))
         self._next_set_id = set_id
         for i, (key, known_id, values) in enumerate(assigned):
             content[key] = (known_id, values)
@@ -280,7 +334,8 @@ class HistoryStore:
                 pause()
         self._missing.difference_update(returned)
         self._missing.update(gone)
-        self._present = current
+        # A report that cannot tell what is missing adds to what is known to be present.
+        self._present = current if detectable else {*self._present, *current}
         self._maybe_purge()
         return RecordResult(
             len(current),
@@ -290,6 +345,22 @@ class HistoryStore:
             len(returned),
             time.perf_counter() - started,
         )
+
+    def _renamed(
+        self, current: dict[RowKey, BackupStatusRow], content: dict[RowKey, tuple[int, _Content]]
+    ) -> dict[RowKey, RowKey]:
+        """New key -> stored key, for the sets stored with a numeric id that this report names
+        with leading zeros (see the module docstring)."""
+        if not self._numeric:
+            return {}
+        found: dict[RowKey, RowKey] = {}
+        for key in current:
+            if key in content:
+                continue
+            old = _numeric_form(key)
+            if old is not None and old in self._numeric and old in content and old not in current:
+                found[key] = old
+        return found
 
     def _write(self, db: sqlite3.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """``executemany`` in batches, pausing between them."""
@@ -320,12 +391,13 @@ class HistoryStore:
             cursor = db.execute(
                 "SELECT b.id, b.username, b.computer_id, b.backupset_name, b.missing_since,"
                 " s.start_ts, s.start_offset, s.end_ts, s.end_offset, s.condition_status,"
-                " s.condition_types, s.errors, s.warnings FROM backup_set b"
+                " s.condition_types, s.errors, s.warnings, b.numeric_id FROM backup_set b"
                 " JOIN state s ON s.set_id = b.id AND s.observed_at = b.current_state"
             )
             # A few distinct statuses, type lists and offsets: parse each once.
-            statuses: dict[str, str] = {}
-            type_lists: dict[str, tuple[str, ...]] = {}
+            statuses: dict[str | None, str | None] = {}
+            type_lists: dict[str | None, tuple[str, ...] | None] = {}
+            numeric: set[RowKey] = set()
             zones: dict[int | None, tzinfo] = {}
             stamp = datetime.fromtimestamp
             pause = self._pause
@@ -343,10 +415,13 @@ class HistoryStore:
                 types,
                 e,
                 w,
+                numeric_id,
             ) in enumerate(cursor):
                 if not i % _PAUSE_EVERY:
                     pause()
                 key = (user, cid, name)
+                if numeric_id:
+                    numeric.add(key)
                 if st is not None:
                     zone = zones.get(so) or zones.setdefault(so, _zone(so or 0))
                     start: datetime | None = stamp(st, zone)
@@ -357,11 +432,13 @@ class HistoryStore:
                     end: datetime | None = stamp(et, zone)
                 else:
                     end = None
-                canon = statuses.get(status)
-                if canon is None:
-                    canon = statuses[status] = canonical_status(status)
-                kinds = type_lists.get(types)
-                if kinds is None:
+                if status in statuses:
+                    canon = statuses[status]
+                else:
+                    canon = statuses[status] = _status(status)
+                if types in type_lists:
+                    kinds = type_lists[types]
+                else:
                     kinds = type_lists[types] = _types(types)
                 content[key] = (set_id, (start, end, canon, kinds, e, w))
                 (missing if gone is not None else present).add(key)
@@ -369,6 +446,7 @@ class HistoryStore:
                 db.execute("SELECT IFNULL(MAX(id), 0) + 1 FROM backup_set").fetchone()[0]
             )
         self._content, self._present, self._missing = content, present, missing
+        self._numeric = numeric
         return content
 
     # -- retention --------------------------------------------------------------------------------
@@ -414,6 +492,7 @@ class HistoryStore:
                 key = (f[1], f[2], f[3])
                 self._content.pop(key, None)
                 self._missing.discard(key)
+                self._numeric.discard(key)
         return int(deleted)
 
     # -- queries (reader connection; safe from the GUI thread) -----------------------------------
@@ -509,6 +588,35 @@ class HistoryStore:
         with self.database.read() as db:
             return _from_ts(db.execute("SELECT MAX(fetched_at) FROM refresh").fetchone()[0])
 
+    def last_report(self) -> Report | None:
+        """The last recorded report as the history holds it: each set it listed, with its last
+        recorded state, ``fetched_at`` the refresh that recorded it (``source`` "history").
+        ``None`` before the first refresh. Shown at start, before the first fetch returns."""
+        if not self.database.available:
+            return None
+        with self.database.read() as db:
+            last = db.execute("SELECT MAX(fetched_at) FROM refresh").fetchone()[0]
+            if last is None:
+                return None
+            found = db.execute(
+                f"SELECT b.username, b.computer_id, b.backupset_name, {_STATE_COLUMNS}"
+                " FROM backup_set b JOIN state s ON s.set_id = b.id"
+                " AND s.observed_at = b.current_state WHERE b.missing_since IS NULL"
+                " ORDER BY b.id"
+            ).fetchall()
+        rows = []
+        for i, (user, cid, name, *values) in enumerate(found):
+            if not i % _PAUSE_EVERY:
+                self._pause()
+            rows.append(_row((user, cid, name), values))
+        return Report(
+            tuple(rows),
+            page_size=len(rows),
+            count=len(rows),
+            fetched_at=_from_ts(last),
+            source="history",
+        )
+
     def success_rates(self, now: datetime | None = None) -> dict[str, SuccessRates]:
         """Per customer: completed / finished runs that ended in the last 7 and 30 days.
 
@@ -577,13 +685,14 @@ def _state_values(row: BackupStatusRow, offsets: dict[Any, int]) -> tuple[Any, .
         end_values: tuple[Any, Any] = (_seconds(end), _memo_offset(end, offsets))
     else:
         end_values = (None, None)
+    status, types = row.condition_status, row.condition_types
     return (
-        _seconds(row.report_date),
+        None if row.report_date is None else _seconds(row.report_date),
         row.computer_name,
         *start_values,
         *end_values,
-        str(row.condition_status),
-        _TYPES_SEPARATOR.join(row.condition_types),
+        None if status is None else str(status),
+        None if types is None else _TYPES_SEPARATOR.join(types),
         row.errors,
         row.warnings,
     )
@@ -593,14 +702,14 @@ def _row(key: RowKey, values: Iterable[Any]) -> BackupStatusRow:
     """Rebuild a row from ``key`` and the ``_STATE_COLUMNS``; ``report_date`` comes back in UTC."""
     report_date, computer_name, st, so, et, eo, status, types, errors, warnings = values
     return BackupStatusRow(
-        datetime.fromtimestamp(report_date, UTC),
+        _from_ts(report_date),
         key[0],
         key[1],
         computer_name,
         key[2],
         _local(st, so),
         _local(et, eo),
-        canonical_status(status),
+        _status(status),
         _types(types),
         errors,
         warnings,

@@ -67,7 +67,70 @@ CREATE TABLE acknowledgement (
 """
 """Version 2: acknowledgements, keyed like a report row (they outlive a set's history rows)."""
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_V3 = """
+CREATE TABLE backup_set_v3 (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL,
+    computer_id TEXT NOT NULL,
+    backupset_name TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    missing_since INTEGER,
+    current_state INTEGER,
+    numeric_id INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (username, computer_id, backupset_name)
+);
+INSERT INTO backup_set_v3 (id, username, computer_id, backupset_name, first_seen, missing_since,
+    current_state, numeric_id)
+    SELECT id, username, CAST(computer_id AS TEXT), backupset_name, first_seen, missing_since,
+        current_state, 1 FROM backup_set;
+DROP TABLE backup_set;
+ALTER TABLE backup_set_v3 RENAME TO backup_set;
+CREATE TABLE state_v3 (
+    set_id INTEGER NOT NULL,
+    observed_at INTEGER NOT NULL,
+    report_date NUMERIC,
+    computer_name TEXT,
+    start_ts NUMERIC,
+    start_offset INTEGER,
+    end_ts NUMERIC,
+    end_offset INTEGER,
+    condition_status TEXT,
+    condition_types TEXT,
+    errors INTEGER,
+    warnings INTEGER,
+    PRIMARY KEY (set_id, observed_at)
+) WITHOUT ROWID;
+INSERT INTO state_v3 SELECT set_id, observed_at, report_date, computer_name, start_ts,
+    start_offset, end_ts, end_offset, condition_status, condition_types, errors, warnings
+    FROM state;
+DROP TABLE state;
+ALTER TABLE state_v3 RENAME TO state;
+CREATE TABLE acknowledgement_v3 (
+    username TEXT NOT NULL,
+    computer_id TEXT NOT NULL,
+    backupset_name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    note TEXT NOT NULL,
+    acknowledged_by TEXT NOT NULL,
+    acknowledged_at REAL NOT NULL,
+    snooze_until REAL,
+    PRIMARY KEY (username, computer_id, backupset_name)
+);
+INSERT INTO acknowledgement_v3 SELECT username, CAST(computer_id AS TEXT), backupset_name, state,
+    note, acknowledged_by, acknowledged_at, snooze_until FROM acknowledgement;
+DROP TABLE acknowledgement;
+ALTER TABLE acknowledgement_v3 RENAME TO acknowledgement;
+"""
+"""Version 3: ``computer_id`` is opaque text (the API documents ``"0000"``, leading zeros and
+all; versions 1-2 stored a number). Existing ids become their decimal text and are flagged
+``numeric_id = 1``: the first report that names such a set with leading zeros (``"0042"`` for
+a stored 42) renames it, history and acknowledgement alike, instead of starting it afresh and
+calling the old one missing (``HistoryStore``). Every ``state`` column but the key may now be
+NULL: a value the report did not give, or could not be read, is stored as unknown, not
+invented. SQLite cannot change a column's type, so the three tables are rebuilt (about a second
+per million states, once)."""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 """``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -44,6 +44,7 @@ BOUNDS: Final[dict[str, Bounds]] = {
     "history_days": Bounds(7, 10 * 366),
     "connect_timeout": Bounds(1, 120),
     "read_timeout": Bounds(5, 600),
+    "fetch_deadline_minutes": Bounds(1, 60),
 }
 
 
@@ -64,10 +65,16 @@ class AppSettings:
     ca_bundle: str = ""
     connect_timeout: int = 10
     read_timeout: int = 60
+    fetch_deadline_minutes: int = 5  # a whole fetch, however slowly the bytes come
 
     @property
     def refresh_seconds(self) -> float:
         return self.refresh_minutes * 60.0
+
+    @property
+    def fetch_deadline(self) -> float:
+        """Seconds a whole fetch may take (``api.client`` ends it after that)."""
+        return self.fetch_deadline_minutes * 60.0
 
     @property
     def stale_after(self) -> timedelta:
@@ -270,6 +277,12 @@ SCHEMA: Final[tuple[FieldSpec, ...]] = (
         "network/read_timeout_seconds",
         _parse_int,
         _in_bounds("read_timeout", "seconds"),
+    ),
+    FieldSpec(
+        "fetch_deadline_minutes",
+        "network/fetch_deadline_minutes",
+        _parse_int,
+        _in_bounds("fetch_deadline_minutes", "minutes"),
     ),
 )
 

@@ -3,12 +3,15 @@ Python versions, and where the log and data live (what support asks for first)."
 
 from __future__ import annotations
 
+import importlib.metadata
 import platform
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.etree
 import PySide6
+import requests
 from PySide6.QtCore import QDir, Qt, QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -24,6 +27,21 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, app_version
 
 
+def about_versions() -> dict[str, str]:
+    """The versions and platform support asks about first (About, and the diagnostics zip)."""
+    return {
+        APP_NAME: app_version(),
+        "Qt": qVersion(),
+        "PySide6": PySide6.__version__,
+        "Python": f"{platform.python_version()} ({sys.platform})",
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "lxml": ".".join(map(str, lxml.etree.LXML_VERSION)),
+        "requests": requests.__version__,
+        "urllib3": importlib.metadata.version("urllib3"),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class AboutFacts:
     version: str
@@ -36,11 +54,12 @@ class AboutFacts:
 
     @classmethod
     def collect(cls, log_dir: Path, data_dir: Path, settings_file: str) -> AboutFacts:
+        versions = about_versions()
         return cls(
-            version=app_version(),
-            qt_version=qVersion(),
-            pyside_version=PySide6.__version__,
-            python_version=f"{platform.python_version()} ({sys.platform})",
+            version=versions[APP_NAME],
+            qt_version=versions["Qt"],
+            pyside_version=versions["PySide6"],
+            python_version=versions["Python"],
             log_dir=log_dir,
             data_dir=data_dir,
             settings_file=settings_file,

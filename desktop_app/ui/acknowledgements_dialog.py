@@ -150,11 +150,11 @@ _HEADER_TIPS = {
 def _text(entry: AckEntry, column: AckColumn) -> str:
     ack = entry.ack
     if column == AckColumn.CUSTOMER:
-        return ack.key[0]
+        return ack.key[0] or ""
     if column == AckColumn.COMPUTER:
         return entry.computer
     if column == AckColumn.BACKUP_SET:
-        return ack.key[2]
+        return ack.key[2] or ""
     if column == AckColumn.PROBLEM:
         return problem_word(ack.state)
     if column == AckColumn.NOTE:
@@ -411,7 +411,7 @@ def computer_names(keys: Iterable[RowKey], rows: Iterable[BackupStatusRow]) -> d
     for row in rows:
         key = (row[1], row[2], row[4])
         if key in wanted:
-            names[key] = row[3]
+            names[key] = row[3] or ""
     return names
 
 

@@ -102,8 +102,11 @@ _NUMERIC = frozenset({Column.DURATION, Column.AGE, Column.ERRORS, Column.WARNING
 
 
 # --- value formatting ------------------------------------------------------------------------
-def status_text(status: str) -> str:
-    """ "Failure" for a documented status; an undocumented one verbatim, so it is recognisable."""
+def status_text(status: str | None) -> str:
+    """ "Failure" for a documented status; an undocumented one verbatim, so it is recognisable;
+    an unreadable one empty."""
+    if status is None:
+        return ""
     return status.capitalize() if is_known_status(status) else status
 
 
@@ -146,8 +149,17 @@ def format_age(seconds: float | None) -> str:
     return format_span(seconds, precise=False, hour_minutes=False)
 
 
-def format_condition_types(types: tuple[str, ...]) -> str:
-    return ", ".join(types)
+def format_condition_types(types: tuple[str, ...] | None) -> str:
+    return "" if types is None else ", ".join(types)
+
+
+def _count(value: int | None) -> str:
+    """A count, or nothing when it is unknown (never a made-up 0)."""
+    return "" if value is None else str(value)
+
+
+def _known(value: str | None) -> str:
+    return "unknown" if value is None else value
 
 
 # --- cells -----------------------------------------------------------------------------------
@@ -155,15 +167,15 @@ _CellFormatter = Callable[[BackupStatusRow, datetime], str]
 
 _TEXT: dict[Column, _CellFormatter] = {
     Column.STATUS: lambda r, _now: status_text(r.condition_status),
-    Column.CUSTOMER: lambda r, _now: r.username,
-    Column.COMPUTER: lambda r, _now: r.computer_name,
-    Column.BACKUP_SET: lambda r, _now: r.backupset_name,
+    Column.CUSTOMER: lambda r, _now: r.username or "",
+    Column.COMPUTER: lambda r, _now: r.computer_name or "",
+    Column.BACKUP_SET: lambda r, _now: r.backupset_name or "",
     Column.STARTED: lambda r, _now: format_local_time(r.local_start),
     Column.ENDED: lambda r, _now: format_local_time(r.local_end),
     Column.DURATION: lambda r, _now: format_duration(duration_seconds(r)),
     Column.AGE: lambda r, now: format_age(age_seconds(r, now)),
-    Column.ERRORS: lambda r, _now: str(r.errors),
-    Column.WARNINGS: lambda r, _now: str(r.warnings),
+    Column.ERRORS: lambda r, _now: _count(r.errors),
+    Column.WARNINGS: lambda r, _now: _count(r.warnings),
     Column.CONDITION_TYPES: lambda r, _now: format_condition_types(r.condition_types),
 }
 
@@ -177,6 +189,8 @@ def cell_text(row: BackupStatusRow, column: Column, now: datetime) -> str:
 
 
 def _explain_types(row: BackupStatusRow) -> str:
+    if row.condition_types is None:
+        return "Condition types unknown"
     if not row.condition_types:
         return "No condition types reported"
     return "\n".join(f"{t}: {explain_condition_type(t)}" for t in row.condition_types)
@@ -209,15 +223,17 @@ def _age_tip(row: BackupStatusRow, now: datetime) -> str:
 
 _TOOLTIP: dict[Column, _CellFormatter] = {
     Column.STATUS: lambda r, _now: f"{status_text(r.condition_status)}\n{_explain_types(r)}",
-    Column.CUSTOMER: lambda r, _now: f"Customer {r.username}",
-    Column.COMPUTER: lambda r, _now: f"{r.computer_name} (computer ID {r.computer_id})",
-    Column.BACKUP_SET: lambda r, _now: f"Backup set {r.backupset_name}",
+    Column.CUSTOMER: lambda r, _now: f"Customer {_known(r.username)}",
+    Column.COMPUTER: lambda r, _now: (
+        f"{_known(r.computer_name)} (computer ID {_known(r.computer_id)})"
+    ),
+    Column.BACKUP_SET: lambda r, _now: f"Backup set {_known(r.backupset_name)}",
     Column.STARTED: _started_tip,
     Column.ENDED: _ended_tip,
     Column.DURATION: _duration_tip,
     Column.AGE: _age_tip,
-    Column.ERRORS: lambda r, _now: f"{r.errors} error(s)",
-    Column.WARNINGS: lambda r, _now: f"{r.warnings} warning(s)",
+    Column.ERRORS: lambda r, _now: f"{_count(r.errors) or 'Unknown number of'} error(s)",
+    Column.WARNINGS: lambda r, _now: f"{_count(r.warnings) or 'Unknown number of'} warning(s)",
     Column.CONDITION_TYPES: lambda r, _now: _explain_types(r),
 }
 

@@ -87,9 +87,17 @@ BADGE_COLORS: dict[str, tuple[str, str]] = {
 }
 
 
-def status_text(status: str) -> str:
+UNKNOWN = "Unknown"
+"""A value the report did not give or that could not be read."""
+
+
+def status_text(status: str | None) -> str:
     """Plain words for a documented status; an undocumented one verbatim."""
-    return STATUS_TEXT.get(status, status)
+    return UNKNOWN if status is None else STATUS_TEXT.get(status, status)
+
+
+def _shown(value: object) -> str:
+    return UNKNOWN if value is None else str(value)
 
 
 def badge_colors(condition_type: str) -> tuple[str, str]:
@@ -124,7 +132,10 @@ def detail_fields(
 ) -> list[DetailField]:
     """Every field of ``row`` as display text, in display order (``missing_since``: the set
     is missing and ``row`` is its last known row)."""
-    conditions = "; ".join(f"{explain_condition_type(t)} ({t})" for t in row.condition_types)
+    types = row.condition_types
+    conditions = (
+        UNKNOWN if types is None else "; ".join(f"{explain_condition_type(t)} ({t})" for t in types)
+    )
 
     def admin(value: datetime | None) -> str | None:
         return None if value is None else format_admin_time(value, local_tz)
@@ -140,9 +151,11 @@ def detail_fields(
             ),
         ]
     return [
-        DetailField("customer", "Customer", row.username),
-        DetailField("computer", "Computer", f"{row.computer_name} (ID {row.computer_id})"),
-        DetailField("backupSet", "Backup set", row.backupset_name),
+        DetailField("customer", "Customer", _shown(row.username)),
+        DetailField(
+            "computer", "Computer", f"{_shown(row.computer_name)} (ID {_shown(row.computer_id)})"
+        ),
+        DetailField("backupSet", "Backup set", _shown(row.backupset_name)),
         *status,
         DetailField("conditions", "Conditions", conditions or "None reported"),
         DetailField(
@@ -153,8 +166,8 @@ def detail_fields(
             "duration", "Duration", format_run_duration(row.local_start, row.local_end, now)
         ),
         DetailField("age", "Age", format_age(row.local_end, now)),
-        DetailField("errors", "Errors", str(row.errors)),
-        DetailField("warnings", "Warnings", str(row.warnings)),
+        DetailField("errors", "Errors", _shown(row.errors)),
+        DetailField("warnings", "Warnings", _shown(row.warnings)),
         DetailField("reportDate", "Report date", format_computer_time(row.report_date)),
     ]
 
@@ -485,7 +498,7 @@ class DetailPane(QWidget):
     # -- rendering ------------------------------------------------------------------------------
 
     def _render(self, row: BackupStatusRow) -> None:
-        self._title.setText(row.backupset_name)
+        self._title.setText(_shown(row.backupset_name))
         history = self._safe_history(row.key) if self._history is not None else None
         missing_since = history.missing_since if history is not None else None
         self._missing_since = missing_since
@@ -497,7 +510,7 @@ class DetailPane(QWidget):
                 admin.setText(f"Your time: {field.admin}" if field.admin else "")
                 admin.setVisible(field.admin is not None)
         self._form.setRowVisible(self._values["missingSince"], missing_since is not None)
-        shown_status = "MISSING" if missing_since is not None else row.condition_status
+        shown_status = "MISSING" if missing_since is not None else _shown(row.condition_status)
         icon = self._icons.status_icon(shown_status)
         self._status_icon.setPixmap(icon.pixmap(QSize(20, 20), self.devicePixelRatioF()))
         label = "Missing" if missing_since is not None else status_text(row.condition_status)
@@ -524,7 +537,7 @@ class DetailPane(QWidget):
             log.exception("Could not read the history of %s", key)
             return None
 
-    def _set_badges(self, condition_types: tuple[str, ...]) -> None:
+    def _set_badges(self, condition_types: tuple[str, ...] | None) -> None:
         while (item := self._badge_layout.takeAt(0)) is not None:
             widget = item.widget()
             if widget is not None:
@@ -532,7 +545,7 @@ class DetailPane(QWidget):
                 widget.deleteLater()
         if not condition_types:
             none = _value_label("conditionNone", "No conditions")
-            none.setText("None reported")
+            none.setText("None reported" if condition_types is not None else UNKNOWN)
             self._badge_layout.addWidget(none)
             return
         for condition_type in condition_types:

@@ -14,8 +14,13 @@ the GUI thread). ``delay`` holds each write back a moment after its report was t
 mailbox: the report arrives when the GUI thread starts drawing it, and that burst of calls into
 Python is quickest without a worker wanting the GIL.
 
+Right after opening, before the warm-up, the last recorded report is read back and handed
+to ``restore`` (on this thread: e.g. a view preparer), and ``restored`` brings the result to
+the GUI thread, so a restart shows the last report at once instead of an empty window.
+
 Signals (queued to the GUI thread):
     ready(object): the open ``HistoryStore`` (hook up the detail pane's provider).
+    restored(object): ``restore(last recorded report)``, when there is one.
     recorded(object): a ``RecordResult`` after each write.
     message(str): a sentence for the user (a damaged database was replaced; history is off).
 """
@@ -44,6 +49,7 @@ class HistoryRecorder(QObject):
     """See module docstring. ``open_store`` builds the store (called on the worker thread)."""
 
     ready = Signal(object)
+    restored = Signal(object)
     recorded = Signal(object)
     message = Signal(str)
 
@@ -53,10 +59,12 @@ class HistoryRecorder(QObject):
         parent: QObject | None = None,
         *,
         delay: float = 0.0,
+        restore: Callable[[Report], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self._open_store = open_store
         self._delay = delay
+        self._restore = restore
         self._store: HistoryStore | None = None
         self._retention: timedelta | None = None  # from Settings; None: the store's default
         self._pending: object = None
@@ -134,6 +142,7 @@ class HistoryRecorder(QObject):
     def _open(self) -> HistoryStore | None:
         try:
             store = self._open_store()
+            self._restore_last(store)
             with building_long_lived() as built:
                 store.warm_up()
                 built.rows = store.known_sets
@@ -148,3 +157,18 @@ class HistoryRecorder(QObject):
             self.message.emit(store.message)
         self.ready.emit(store)
         return store
+
+    def _restore_last(self, store: HistoryStore) -> None:
+        if self._restore is None:
+            return
+        try:
+            with building_long_lived() as built:
+                report = store.last_report()
+                if report is None:
+                    return
+                built.rows = len(report.rows)
+                shown = self._restore(report)
+        except Exception:  # showing nothing at start is better than not recording
+            log.exception("Could not read the last recorded report back")
+            return
+        self.restored.emit(shown)

@@ -45,6 +45,7 @@ from desktop_app.ui.banner import Banner, problem_color
 from desktop_app.ui.columns import Column
 from desktop_app.ui.detail_pane import DetailPane
 from desktop_app.ui.icons import IconProvider
+from desktop_app.ui.read_problems import INCOMPLETE_TITLE, incomplete_message
 from desktop_app.ui.status_filter_bar import StatusFilterBar
 from desktop_app.ui.table_model import ReportTableModel
 
@@ -212,6 +213,7 @@ class MainWindow(QMainWindow):
         self.account_menu = self.menuBar().addMenu("&Account")  # filled by the AccountController
         self.help_menu = self.menuBar().addMenu("&Help")
         self.open_log_action = self.help_menu.addAction("Open &log folder")
+        self.diagnostics_action = self.help_menu.addAction("Save &diagnostics…")
         self.about_action = self.help_menu.addAction("&About")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
@@ -299,14 +301,19 @@ class MainWindow(QMainWindow):
         top_key = self._key_at_view_row(self.table.rowAt(0))
         if isinstance(report, PreparedReport):
             self._report = report.report
+            self._model.set_read_problems(report.report.problems)
             self._model.adopt(report.view)
         else:
             self._report = report
+            self._model.set_read_problems(report.problems)
             self._model.set_rows(report.rows, now=self._now())
         self._restore_selection(selected, current, top_key)
         self._update_report_label()
         self.set_stale(None)
         self.banner.hide()
+        incomplete = incomplete_message(self._report)
+        if incomplete is not None:  # the rows that arrived are shown; the banner says the rest
+            self.banner.show_problem(INCOMPLETE_TITLE, incomplete)
 
     def show_failure(self, title: str, message: str) -> None:
         """A failed refresh: the last good report stays, marked stale, with the reason."""
@@ -529,8 +536,9 @@ class MainWindow(QMainWindow):
             self.report_label.setText("")
             return
         parts = []
-        if report.rows:
-            parts.append(f"Report date {report.rows[0].report_date:%Y-%m-%d %H:%M}")
+        report_date = next((r.report_date for r in report.rows[:100] if r.report_date), None)
+        if report_date is not None:
+            parts.append(f"Report date {report_date:%Y-%m-%d %H:%M}")
         if report.fetched_at is not None:
             local = report.fetched_at.astimezone()
             parts.append(f"fetched {local:%H:%M:%S}")

@@ -107,6 +107,8 @@ def attach_problem_views(
         views.report = report
         if views.controller is not None:
             views.controller.set_report(report)
+            if report is refresh.restored:  # never recorded again: derive its states now
+                views.controller.recompute()
         else:
             sidebar.set_customers(summarise_customers(report.rows))
             model.set_stale_keys(views.rule.stale_keys(report.rows, now()))  # history is off
@@ -136,6 +138,8 @@ def attach_problem_views(
         views.missing_loader = MissingRowsLoader(store, model, parent=window)
         if views.report is not None:
             controller.set_report(views.report)
+            if views.report is refresh.restored:
+                controller.recompute()
         controller.changed.connect(on_changed)
         controller.acknowledged.connect(lambda _ack: on_acknowledged())
         controller.failed.connect(lambda text: window.statusBar().showMessage(text, 10_000))
@@ -151,7 +155,7 @@ def attach_problem_views(
             bar.reset()
             sidebar.clear_selection()
 
-    refresh.report_ready.connect(on_report)
+    refresh.report_shown.connect(on_report)  # fetched, or restored from the history
     model.counts_changed.connect(on_filter_lifted)
     sidebar.customers_selected.connect(customer_scope)
     recorder.ready.connect(on_ready)

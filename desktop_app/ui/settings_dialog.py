@@ -242,6 +242,11 @@ class SettingsDialog(QDialog):
         self.read_timeout_spin = self._spin("read_timeout", " s", "readTimeoutSpin", page)
         self._add_row(form, "&Connect:", self.connect_timeout_spin, "connect_timeout")
         self._add_row(form, "Rea&d (no data for):", self.read_timeout_spin, "read_timeout")
+        self.deadline_spin = self._spin("fetch_deadline_minutes", " min", "deadlineSpin", page)
+        self.deadline_spin.setToolTip(
+            "The longest a whole fetch may take, however slowly the data comes (1 to 60 min)"
+        )
+        self._add_row(form, "Whole &fetch at most:", self.deadline_spin, "fetch_deadline_minutes")
         layout.addWidget(timeouts)
         layout.addStretch(1)
 
@@ -325,6 +330,7 @@ class SettingsDialog(QDialog):
         self.ca_bundle_edit.setText(settings.ca_bundle)
         self.connect_timeout_spin.setValue(settings.connect_timeout)
         self.read_timeout_spin.setValue(settings.read_timeout)
+        self.deadline_spin.setValue(settings.fetch_deadline_minutes)
         self._update_enabled()
         self.validate()
 
@@ -351,6 +357,7 @@ class SettingsDialog(QDialog):
             ca_bundle=self.ca_bundle_edit.text().strip(),
             connect_timeout=self.connect_timeout_spin.value(),
             read_timeout=self.read_timeout_spin.value(),
+            fetch_deadline_minutes=self.deadline_spin.value(),
         )
 
     def validate(self) -> dict[str, str]:

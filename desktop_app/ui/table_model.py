@@ -7,6 +7,9 @@ once (``report.view_keys.RowIndex``) and only formats the few cells a view actua
 Missing sets (from the history) are extra rows after the report's, each its last known row,
 marked in the Status column by the word "Missing" and its own icon, and in italics; see
 ``report.view_keys`` for when they are shown and how they sort and count.
+
+Values the report could not read are marked where they show (``ui.read_problems``): the
+unknown-status icon, the reason in the tooltip, and an empty cell while the value is unknown.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from PySide6.QtGui import QFont, QIcon
 
 from desktop_app.report.background import building_long_lived
 from desktop_app.report.derived import MISSING, STALE
-from desktop_app.report.rows import BackupStatusRow, RowKey
+from desktop_app.report.rows import BackupStatusRow, ReadProblem, RowKey
+from desktop_app.report.status import status_group
 from desktop_app.report.view_keys import RowIndex, ViewPreparer, normalise_query, prepare_view
 from desktop_app.storage.history import MissingSet
 from desktop_app.ui.columns import (
@@ -39,6 +43,7 @@ from desktop_app.ui.columns import (
     Column,
     missing_tooltip,
 )
+from desktop_app.ui.read_problems import CellProblems, problem_cells
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """The value the model sorts a cell by: case-folded text, POSIX seconds, seconds of duration
@@ -63,6 +68,8 @@ _NCOLS = len(_COLUMNS)
 _SORT_FIELDS = tuple(c.sort_field for c in Column)
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
+UNREADABLE_ICON = "UNKNOWN"
+"""The icon marking a cell whose value could not be read (the unknown-status icon)."""
 
 
 def _utc_now() -> datetime:
@@ -111,6 +118,7 @@ class ReportTableModel(QAbstractTableModel):
         self._stale: frozenset[RowKey] = frozenset()
         self._missing_font = QFont()
         self._missing_font.setItalic(True)
+        self._unreadable: CellProblems = {}
 
     # --- loading ---------------------------------------------------------------------------
     def set_rows(self, rows: Iterable[BackupStatusRow], now: datetime | None = None) -> None:
@@ -120,6 +128,10 @@ class ReportTableModel(QAbstractTableModel):
         self.endResetModel()
         self.counts_changed.emit()
         self.view_changed.emit()
+
+    def set_read_problems(self, problems: Sequence[ReadProblem]) -> None:
+        """Mark the cells of the values the next rows could not read (set with the rows)."""
+        self._unreadable = problem_cells(problems)
 
     def adopt(self, view: RowIndex) -> None:
         """Show an index prepared off the GUI thread (see :meth:`preparer`): a swap in one reset.
@@ -256,14 +268,20 @@ class ReportTableModel(QAbstractTableModel):
         column = index.column()
         if source >= view.report_size:  # a missing set's last known row
             return self._missing_data(row, column, role, source)
+        unreadable = self._unreadable.get((source, column)) if self._unreadable else None
         if role == _DISPLAY:
+            if unreadable is not None and unreadable[0]:
+                return ""
             return TEXT_FORMATTERS[column](row, view.now)
         if role == _DECORATION:
-            return self._icon(row.condition_status) if column == _STATUS else None
+            if unreadable is not None:
+                return self._icon(UNREADABLE_ICON)
+            return self._icon(status_group(row.condition_status)) if column == _STATUS else None
         if role == _ALIGNMENT:
             return _ALIGNMENTS[column]
         if role == _TOOLTIP:
-            return TOOLTIP_FORMATTERS[column](row, view.now)
+            tip = TOOLTIP_FORMATTERS[column](row, view.now)
+            return tip if unreadable is None else f"{unreadable[1]}\n{tip}"
         if role == SORT_ROLE:
             return view.keys(_SORT_FIELDS[column])[source]
         if role == ROW_ROLE:

@@ -39,6 +39,7 @@ from desktop_app.report.diff import (
     ReportChanges,
     StatusSummary,
     build_notification,
+    carry_forward,
     diff_reports,
     row_label,
     summarize_report,
@@ -97,7 +98,8 @@ class _Job:
                 per_customer=self.per_customer,
                 pause=pause,
             )
-        return _Outcome(self, summary, _menu_rows(summary), changes)
+        baseline = carry_forward(self.previous, self.report)
+        return _Outcome(self, summary, _menu_rows(summary), changes, baseline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +108,18 @@ class _Outcome:
     summary: StatusSummary
     menu_rows: tuple[BackupStatusRow, ...]
     changes: ReportChanges | None
+    baseline: Report  # what the next report is compared with (``diff.carry_forward``)
 
 
 def _menu_rows(summary: StatusSummary) -> tuple[BackupStatusRow, ...]:
     """The failures the Failures menu lists, in menu order."""
     ordered = sorted(
         summary.failures,
-        key=lambda r: (r.username.casefold(), r.computer_name.casefold(), r.backupset_name),
+        key=lambda r: (
+            (r.username or "").casefold(),
+            (r.computer_name or "").casefold(),
+            r.backupset_name or "",
+        ),
     )
     return tuple(ordered[:FAILURE_MENU_LIMIT])
 
@@ -178,8 +185,9 @@ class TrayController(QObject):
         self.platform = sys.platform  # how a click behaves (see ui.macos)
         self.can_post = True  # False: notifications go to the tooltip (see ui.macos)
         self._unposted: ChangeNotification | None = None
-        self._previous: Report | None = None
+        self._previous: Report | None = None  # what the next report is compared with
         self._previous_at: datetime | None = None
+        self._shown: Report | None = None  # the report the icon and menu reflect
         self._summary: StatusSummary | None = None
         self._outage = FetchOutageTracker()
         self._failure: FetchFailure | None = None
@@ -292,7 +300,8 @@ class TrayController(QObject):
             summary = job.summarise(self._muted)
             menu_rows = _menu_rows(summary)
         self._summary, self._menu_rows = summary, menu_rows
-        self._previous, self._previous_at = job.report, job.now
+        self._previous, self._previous_at = outcome.baseline, job.now
+        self._shown = job.report
         note = None
         if outcome.changes is not None:
             note = build_notification(
@@ -317,9 +326,9 @@ class TrayController(QObject):
         if muted == self._muted:
             return
         self._muted = muted
-        if self._previous is not None:
+        if self._shown is not None:
             now = self._previous_at or self._now()
-            rows = unmuted_rows(self._previous.rows, self._muted)
+            rows = unmuted_rows(self._shown.rows, self._muted)
             self._summary = summarize_report(
                 rows, now, self.stale_after, per_customer=self.stale_per_customer
             )
@@ -332,7 +341,7 @@ class TrayController(QObject):
         """Signed out: forget the old account's report, so the icon claims nothing about it and
         the next account's first report is a fresh baseline (nothing announced for it)."""
         self._generation += 1  # comparisons still running are dropped
-        self._previous = self._previous_at = None
+        self._previous = self._previous_at = self._shown = None
         self._summary = None
         self._menu_rows = ()
         self._failure = None

@@ -4,8 +4,11 @@ real keyring backend kept in memory, and the real log file at DEBUG."""
 
 from __future__ import annotations
 
+import io
 import logging
+import zipfile
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -23,6 +26,8 @@ from desktop_app.logging_setup import LOG_FILE_NAME, LoggingHandle, configure_lo
 from desktop_app.storage.credentials import SERVICE_NAME
 from desktop_app.ui.about_dialog import AboutDialog
 from desktop_app.ui.account_controller import AccountController
+from desktop_app.ui.diagnostics_dialog import DiagnosticsDialog
+from desktop_app.ui.restored_report import recorded_when
 from desktop_app.ui.sign_in_dialog import SignInDialog
 from tests.unit.test_keyring_backend import MemoryKeyring
 
@@ -111,6 +116,12 @@ def sign_in(qtbot: QtBot, parts: AppParts, server: DemoServer, token: str | None
         dialog.sign_in_button.click()
 
 
+def secret_forms(server: RecordingServer) -> set[str]:
+    """The client secret and every token issued, as written and URL-encoded."""
+    secrets = [CLIENT_SECRET, *server.issued]
+    return {f for s in secrets for f in (s, quote_plus(s), quote(s, safe=""))}
+
+
 def files_under(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
 
@@ -136,8 +147,7 @@ def test_first_run_signs_in_and_no_secret_reaches_any_file(
     assert server.issued, "the app obtained at least one token"
     log_text = (tmp_path / "logs" / LOG_FILE_NAME).read_text(encoding="utf-8")
     assert "DEBUG" in log_text and "POST" in log_text  # the log really recorded the sign-in
-    secrets = [CLIENT_SECRET, *server.issued]
-    forms = {f for s in secrets for f in (s, quote_plus(s), quote(s, safe=""))}
+    forms = secret_forms(server)
     checked = files_under(tmp_path)
     assert tmp_path / "settings.ini" in checked and log_handle.log_file in checked
     for path in checked:
@@ -338,3 +348,83 @@ def test_auto_refresh_and_tray_follow_the_account(
         assert auto.status_text() == "Auto-refresh off: not signed in"
     finally:
         parts.close()
+
+
+def test_after_a_restart_with_the_api_down_the_last_report_is_shown_with_its_age(
+    qtbot: QtBot, server: RecordingServer, start_app: AppFactory
+) -> None:
+    """Never an empty window: the last recorded report is on screen at once, marked with its
+    age, and stays (with the banner's reason) when the fetch fails."""
+    backend = MemoryKeyring()
+    first = start_app(backend)
+    sign_in(qtbot, first, server)
+    seen = first.refresh.last_report
+    history = first.history
+    assert seen is not None and history is not None
+    qtbot.waitUntil(lambda: history.store is not None and history.store.last_refresh() is not None)
+    first.close()
+    server.stop()  # the API is down
+
+    parts = start_app(backend)
+    failed: list[object] = []
+    parts.refresh.refresh_failed.connect(failed.append)
+    restored = parts.restored
+    assert restored is not None
+    qtbot.waitUntil(lambda: parts.model.total_rows() == ROWS, timeout=10_000)
+    assert restored.notice.isVisible()
+    when = recorded_when(seen.fetched_at or local_now(), local_now())
+    assert restored.notice.text().startswith(f"Showing the last recorded report, from {when}")
+    views = parts.problems
+    assert views is not None  # the restored report's states (stale, missing) are derived too
+    qtbot.waitUntil(lambda: views.controller is not None and views.controller.derived is not None)
+    qtbot.waitUntil(lambda: bool(failed), timeout=15_000)
+    assert parts.model.total_rows() == ROWS  # it stays
+    assert parts.window.banner.isVisible() and "refused" in parts.window.banner.message()
+    assert "the refresh failed" in restored.notice.text()
+    assert parts.window.is_stale()
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def test_saved_diagnostics_hold_no_secret_or_token(
+    qtbot: QtBot,
+    tmp_path: Path,
+    server: RecordingServer,
+    start_app: AppFactory,
+    log_handle: LoggingHandle,
+) -> None:
+    """Help > Save diagnostics with real secrets in play: the client secret and every issued
+    token planted in the log file (past the log's own masking) and in a computer name the
+    server sends; with names kept (the box unticked), none of them reaches the zip."""
+    rows = server.data.rows
+    server.data.rows = (
+        lambda: (  # type: ignore[method-assign]
+            rows()[0]._replace(computer_name=f"PC {CLIENT_SECRET}"),
+            *rows()[1:],
+        )
+    )
+    parts = start_app(MemoryKeyring())
+    sign_in(qtbot, parts, server)
+    with log_handle.log_file.open("a", encoding="utf-8") as log:
+        log.write(f"planted: {CLIENT_SECRET} Authorization: OAuth {server.issued[-1]}\n")
+    parts.window.diagnostics_action.trigger()
+    dialog = parts.window.findChild(DiagnosticsDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.anonymise.isChecked()  # names are replaced unless the user unticks
+    dialog.anonymise.setChecked(False)
+    target = tmp_path / "support.zip"
+    dialog.choose_path = lambda _parent, _name: str(target)
+    with qtbot.waitSignal(dialog.saved, timeout=15_000):
+        dialog.save_button.click()
+    data = target.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        texts = {name: archive.read(name) for name in archive.namelist()}
+    for form in secret_forms(server):
+        assert form.encode() not in data
+        for name, text in texts.items():
+            assert form.encode() not in text, f"a secret is in {name}"
+    assert b"planted: ***" in texts["log.txt"]
+    assert b"PC ***" in texts["first_rows.json"]  # the real names are kept, the secret is not
+    assert server.username.encode() in texts["settings.json"]

@@ -179,7 +179,7 @@ def _ack(key: RowKey, state: str, snooze: datetime | None = None) -> Acknowledge
 
 
 def test_standing_says_why_an_acknowledgement_lapsed() -> None:
-    key = ("acme", 1, "Files")
+    key = ("acme", "1", "Files")
     failing = {key: FAILURE}
     assert describe_standing(_ack(key, FAILURE), failing, NOW) == (True, "Holds")
     assert describe_standing(_ack(key, FAILURE), None, NOW) == (None, "Not checked yet")
@@ -194,9 +194,11 @@ def test_standing_says_why_an_acknowledgement_lapsed() -> None:
 def test_table_model_passes_qtmodeltester_and_sorts_snoozes_last(qtmodeltester: object) -> None:
     model = AcknowledgementTableModel()
     entries = [
-        AckEntry(_ack(("b", 2, "Files"), FAILURE, NOW + timedelta(days=2)), "PC-2", True, "Holds"),
-        AckEntry(_ack(("a", 1, "SQL"), MISSING), "PC-1", True, "Holds"),
-        AckEntry(_ack(("c", 3, "Files"), STALE, NOW + timedelta(days=1)), "PC-3", True, "Holds"),
+        AckEntry(
+            _ack(("b", "2", "Files"), FAILURE, NOW + timedelta(days=2)), "PC-2", True, "Holds"
+        ),
+        AckEntry(_ack(("a", "1", "SQL"), MISSING), "PC-1", True, "Holds"),
+        AckEntry(_ack(("c", "3", "Files"), STALE, NOW + timedelta(days=1)), "PC-3", True, "Holds"),
     ]
     model.set_entries(entries)
     qtmodeltester.check(model)  # type: ignore[attr-defined]
@@ -204,7 +206,7 @@ def test_table_model_passes_qtmodeltester_and_sorts_snoozes_last(qtmodeltester: 
     assert [model.entry_at(r).ack.key[0] for r in range(3)] == ["c", "b", "a"]
     model.sort(AckColumn.CUSTOMER, Qt.SortOrder.DescendingOrder)
     assert [model.entry_at(r).ack.key[0] for r in range(3)] == ["c", "b", "a"]
-    model.remove_keys([("b", 2, "Files")])
+    model.remove_keys([("b", "2", "Files")])
     assert [model.entry_at(r).ack.key[0] for r in range(2)] == ["c", "a"]
     assert model.data(model.index(1, AckColumn.PROBLEM)) == "Missing"
 
@@ -214,13 +216,13 @@ def test_selection_follows_a_resort(qtbot: QtBot) -> None:
 
     model = AcknowledgementTableModel()
     model.set_entries(
-        AckEntry(_ack((name, i, "Files"), FAILURE), f"PC-{i}", True, "Holds")
+        AckEntry(_ack((name, str(i), "Files"), FAILURE), f"PC-{i}", True, "Holds")
         for i, name in enumerate(["x", "y", "z"])
     )
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(model)
-    row = model.row_of(("y", 1, "Files"))
+    row = model.row_of(("y", "1", "Files"))
     assert row is not None
     view.selectionModel().select(
         model.index(row, 0),
@@ -228,4 +230,4 @@ def test_selection_follows_a_resort(qtbot: QtBot) -> None:
     )
     model.sort(AckColumn.CUSTOMER, Qt.SortOrder.DescendingOrder)
     [selected] = view.selectionModel().selectedRows()
-    assert model.entry_at(selected.row()).ack.key == ("y", 1, "Files")
+    assert model.entry_at(selected.row()).ack.key == ("y", "1", "Files")

@@ -125,7 +125,7 @@ def test_acknowledging_a_failing_row_clears_needs_attention(parts: AppParts, qtb
 
 
 def test_acknowledge_dialog_requires_a_note_and_returns_the_snooze(qtbot: QtBot) -> None:
-    dialog = AcknowledgeDialog(("acme", 7, "Files"), FAILURE)
+    dialog = AcknowledgeDialog(("acme", "7", "Files"), FAILURE)
     qtbot.addWidget(dialog)
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert not ok.isEnabled()

@@ -39,7 +39,7 @@ NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 FAILED_ROW = BackupStatusRow(
     report_date=datetime(2026, 11, 26, 6, 0, tzinfo=UTC),
     username="acme-dental",
-    computer_id=123456,
+    computer_id="123456",
     computer_name="FRONTDESK-PC01",
     backupset_name="Patient records (nightly)",
     local_start=datetime(2026, 11, 25, 22, 14, tzinfo=EST),

@@ -19,7 +19,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def report(errors: int, at: datetime) -> Report:
-    row = BackupStatusRow(NOW, "acme", 1, "PC", "Files", NOW, NOW, "FAILURE", (), errors, 0)
+    row = BackupStatusRow(NOW, "acme", "1", "PC", "Files", NOW, NOW, "FAILURE", (), errors, 0)
     return Report(rows=(row,), fetched_at=at)
 
 
@@ -39,7 +39,7 @@ def test_records_on_the_worker_and_reports_back(qtbot: QtBot, tmp_path: Path) ->
         assert recorder.wait_idle(5)
         store = recorder.store
         assert store is not None
-        assert [s.row.errors for s in store.states(("acme", 1, "Files"))] == [1, 2]
+        assert [s.row.errors for s in store.states(("acme", "1", "Files"))] == [1, 2]
     finally:
         recorder.close()
     assert not recorder.store.available if recorder.store else True
@@ -87,7 +87,7 @@ def test_delayed_writes_keep_every_report_taken_in_order(qtbot: QtBot, tmp_path:
         qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
         store = recorder.store
         assert store is not None
-        assert [s.row.errors for s in store.states(("acme", 1, "Files"))] == [1, 2]
+        assert [s.row.errors for s in store.states(("acme", "1", "Files"))] == [1, 2]
     finally:
         recorder.close()
 

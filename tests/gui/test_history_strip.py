@@ -68,7 +68,7 @@ def test_strip_paints_cells_and_answers_tooltips(qtbot: object) -> None:
 
 def row(status: str, end: datetime, errors: int = 0) -> BackupStatusRow:
     return BackupStatusRow(
-        NOW, "acme", 1, "PC", "Files", end - timedelta(hours=1), end, status, (), errors, 0
+        NOW, "acme", "1", "PC", "Files", end - timedelta(hours=1), end, status, (), errors, 0
     )
 
 

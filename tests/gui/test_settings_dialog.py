@@ -38,6 +38,7 @@ def test_the_form_shows_the_settings_and_reads_them_back(qtbot: QtBot) -> None:
         proxy_mode="none",
         connect_timeout=3,
         read_timeout=90,
+        fetch_deadline_minutes=20,
     )
     dialog = SettingsDialog(chosen)
     qtbot.addWidget(dialog)
@@ -55,6 +56,8 @@ def test_ranges_match_the_schema(qtbot: QtBot) -> None:
     dialog.refresh_spin.setValue(0)  # clamped: a minute is the least
     assert dialog.refresh_spin.value() == 1
     assert dialog.read_timeout_spin.maximum() == BOUNDS["read_timeout"].high
+    assert dialog.deadline_spin.value() == 5  # minutes for a whole fetch
+    assert dialog.deadline_spin.maximum() == BOUNDS["fetch_deadline_minutes"].high
 
 
 def test_problems_are_shown_next_to_their_field(qtbot: QtBot, tmp_path: Path) -> None:

@@ -102,7 +102,7 @@ def test_headers_and_roles() -> None:
         pixmap.fill(QColor("red"))
         return QIcon(pixmap)
 
-    row = make_row("Alice", "PC-9", "Docs", computer_id=9, errors=3, status="FAILURE")
+    row = make_row("Alice", "PC-9", "Docs", computer_id="9", errors=3, status="FAILURE")
     model = loaded([row], icon_for_status=icon_for_status)
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
     assert titles == [
@@ -116,7 +116,7 @@ def test_headers_and_roles() -> None:
     model.index(0, Column.STATUS).data(Qt.ItemDataRole.DecorationRole)
     assert icons == ["FAILURE"]  # asked once per status, then cached
     assert status.data(ROW_ROLE) == row
-    assert model.index(0, Column.ERRORS).data(KEY_ROLE) == ("Alice", 9, "Docs")
+    assert model.index(0, Column.ERRORS).data(KEY_ROLE) == ("Alice", "9", "Docs")
     assert model.index(0, Column.ERRORS).data(SORT_ROLE) == 3
     assert model.index(0, Column.CUSTOMER).data(SORT_ROLE) == "alice"
     assert model.index(0, Column.STARTED).data(SORT_ROLE) == row.local_start.timestamp()
@@ -127,7 +127,7 @@ def test_headers_and_roles() -> None:
 
 
 def test_status_text_is_shown_without_an_icon_provider() -> None:
-    model = loaded([make_row(status="WARNING"), make_row(computer_id=2, status="PAUSED")])
+    model = loaded([make_row(status="WARNING"), make_row(computer_id="2", status="PAUSED")])
     assert model.index(0, Column.STATUS).data() == "Warning"
     assert model.index(1, Column.STATUS).data() == "PAUSED"  # unknown: verbatim
     assert model.index(0, Column.STATUS).data(Qt.ItemDataRole.DecorationRole) is None
@@ -212,43 +212,43 @@ def test_every_column_sorts_like_the_reference(column: Column, order: Qt.SortOrd
 
 def test_ties_keep_customer_computer_backup_set_order_in_both_directions() -> None:
     rows = [
-        make_row("zed", "B", "x", computer_id=1, status="FAILURE"),
-        make_row("Amy", "b", "y", computer_id=2, status="COMPLETED"),
-        make_row("amy", "A", "z", computer_id=3, status="FAILURE"),
-        make_row("Amy", "A", "y", computer_id=4, status="FAILURE"),
+        make_row("zed", "B", "x", computer_id="1", status="FAILURE"),
+        make_row("Amy", "b", "y", computer_id="2", status="COMPLETED"),
+        make_row("amy", "A", "z", computer_id="3", status="FAILURE"),
+        make_row("Amy", "A", "y", computer_id="4", status="FAILURE"),
     ]
     model = loaded(rows)
     model.sort(Column.STATUS, ASC)
-    assert [r.computer_id for r in shown(model)] == [4, 3, 1, 2]
+    assert [r.computer_id for r in shown(model)] == ["4", "3", "1", "2"]
     model.sort(Column.STATUS, DESC)
-    assert [r.computer_id for r in shown(model)] == [2, 4, 3, 1]
+    assert [r.computer_id for r in shown(model)] == ["2", "4", "3", "1"]
 
 
 def test_missing_end_times_sort_last_both_ways() -> None:
     rows = [
-        make_row(computer_id=1, end=None, status="RUNNING"),
-        make_row(computer_id=2, end=REPORT_DATE - timedelta(hours=5)),
-        make_row(computer_id=3, end=REPORT_DATE - timedelta(hours=1)),
-        make_row(computer_id=4, end=None, status="RUNNING"),
+        make_row(computer_id="1", end=None, status="RUNNING"),
+        make_row(computer_id="2", end=REPORT_DATE - timedelta(hours=5)),
+        make_row(computer_id="3", end=REPORT_DATE - timedelta(hours=1)),
+        make_row(computer_id="4", end=None, status="RUNNING"),
     ]
     model = loaded(rows)
     for column in (Column.ENDED, Column.DURATION, Column.AGE):
         model.sort(column, ASC)
-        assert [r.computer_id for r in shown(model)][2:] == [1, 4]
+        assert [r.computer_id for r in shown(model)][2:] == ["1", "4"]
         model.sort(column, DESC)
-        assert [r.computer_id for r in shown(model)][2:] == [1, 4]
+        assert [r.computer_id for r in shown(model)][2:] == ["1", "4"]
     model.sort(Column.ENDED, ASC)
-    assert [r.computer_id for r in shown(model)] == [2, 3, 1, 4]
+    assert [r.computer_id for r in shown(model)] == ["2", "3", "1", "4"]
     model.sort(Column.AGE, ASC)
-    assert [r.computer_id for r in shown(model)] == [3, 2, 1, 4]
+    assert [r.computer_id for r in shown(model)] == ["3", "2", "1", "4"]
 
 
 def test_times_sort_by_the_instant_not_the_local_clock() -> None:
     early = datetime.fromisoformat("2026-11-25T20:00:00+10:00")  # 10:00 UTC
     late = datetime.fromisoformat("2026-11-25T08:00:00-05:00")  # 13:00 UTC
-    model = loaded([make_row(computer_id=1, start=late), make_row(computer_id=2, start=early)])
+    model = loaded([make_row(computer_id="1", start=late), make_row(computer_id="2", start=early)])
     model.sort(Column.STARTED, ASC)
-    assert [r.computer_id for r in shown(model)] == [2, 1]
+    assert [r.computer_id for r in shown(model)] == ["2", "1"]
 
 
 def test_sort_minus_one_restores_report_order() -> None:
@@ -314,7 +314,7 @@ def test_status_filter_with_several_statuses_and_clearing() -> None:
 
 
 def test_unknown_status_is_visible_counted_and_filterable() -> None:
-    rows = [make_row(computer_id=1, status="PAUSED"), make_row(computer_id=2)]
+    rows = [make_row(computer_id="1", status="PAUSED"), make_row(computer_id="2")]
     model = loaded(rows)
     assert model.rows_shown() == 2
     assert model.status_counts()["PAUSED"] == 1
@@ -370,7 +370,7 @@ def test_search_narrows_and_widens_while_typing_and_deleting() -> None:
 def test_filter_by_keys_combines_with_other_filters() -> None:
     rows = make_rows(50)
     model = loaded(rows)
-    wanted = {r.key for r in rows[:20]} | {("nobody", 1, "x")}
+    wanted = {r.key for r in rows[:20]} | {("nobody", "1", "x")}
     model.filter_by_keys(wanted)
     assert shown(model) == rows[:20]
     model.set_status_filter(frozenset({ConditionStatus.FAILURE}))
@@ -446,7 +446,7 @@ def test_view_row_of_key_after_sort_and_filter() -> None:
         assert model.view_row_of_key(row.key) == view_row
     hidden = next(r for r in rows if "eve" not in r.username.casefold())
     assert model.view_row_of_key(hidden.key) is None
-    assert model.view_row_of_key(("nobody", 0, "none")) is None
+    assert model.view_row_of_key(("nobody", "0", "none")) is None
     with pytest.raises(IndexError):
         model.row_at(model.rows_shown())
 

@@ -55,9 +55,9 @@ def image(icon: object, size: int = 32) -> QImage:
 
 
 BASE = (
-    make_row("acme", "MAIL01", "Exchange", computer_id=1),
-    make_row("bob", "PC-1", "Files", computer_id=2),
-    make_row("carol", "SRV", "SQL", computer_id=3, status=S.WARNING),
+    make_row("acme", "MAIL01", "Exchange", computer_id="1"),
+    make_row("bob", "PC-1", "Files", computer_id="2"),
+    make_row("carol", "SRV", "SQL", computer_id="3", status=S.WARNING),
 )
 
 
@@ -65,7 +65,7 @@ def test_first_report_is_the_baseline_and_sets_icon_and_tooltip(
     qtbot: QtBot, tray: TrayController, icons: IconProvider
 ) -> None:
     assert "Not refreshed yet" in tray.tooltip()
-    failing = make_row("zed", "PC-9", "Files", computer_id=9, status=S.FAILURE)
+    failing = make_row("zed", "PC-9", "Files", computer_id="9", status=S.FAILURE)
     with qtbot.assertNotEmitted(tray.notified):
         assert tray.show_report(report(*BASE, failing)) is None
     assert tray.worst_state() == S.FAILURE
@@ -121,11 +121,11 @@ def test_acknowledged_failures_are_muted_in_icon_menu_and_notifications(
 def test_recovery_and_stale_and_warning_opt_in(qtbot: QtBot, tray: TrayController) -> None:
     failing = make_row("acme", status=S.FAILURE)
     old_end = NOW - timedelta(hours=25)
-    quiet = make_row("bob", computer_id=2, start=old_end - timedelta(hours=1), end=old_end)
-    tray.show_report(report(failing, quiet, BASE[1]._replace(computer_id=5)))
+    quiet = make_row("bob", computer_id="2", start=old_end - timedelta(hours=1), end=old_end)
+    tray.show_report(report(failing, quiet, BASE[1]._replace(computer_id="5")))
     later = NOW + timedelta(hours=2)
     fixed = failing._replace(local_end=later, local_start=later - timedelta(hours=1))
-    now_warning = BASE[1]._replace(computer_id=5, condition_status=S.WARNING)
+    now_warning = BASE[1]._replace(computer_id="5", condition_status=S.WARNING)
     with qtbot.waitSignal(tray.notified) as shown:
         tray.show_report(
             report(fixed._replace(condition_status=S.COMPLETED), quiet, now_warning, at=later)
@@ -186,7 +186,7 @@ def test_a_comparison_overtaken_by_a_newer_report_is_dropped(
     )
     try:
         tray.show_report(report(*BASE))  # small: taken in at once (unpaced), the baseline
-        big = [make_row("zz", computer_id=100 + i) for i in range(20)]
+        big = [make_row("zz", computer_id=str(100 + i)) for i in range(20)]
         older = report(*BASE, *big, at=NOW + timedelta(minutes=15))
         tray.show_report(older)
         qtbot.waitUntil(first_job.is_set, timeout=5000)
@@ -231,10 +231,10 @@ def test_failures_menu_lists_the_first_few_and_picks_a_row(
     qtbot: QtBot, tray: TrayController
 ) -> None:
     rows = [
-        make_row(f"cust{i:02d}", "PC", "Files", computer_id=i, status=S.FAILURE)
+        make_row(f"cust{i:02d}", "PC", "Files", computer_id=str(i), status=S.FAILURE)
         for i in range(12, 1, -1)
     ]
-    rows.append(make_row("cust01", "PC", "Finance & HR", computer_id=1, status=S.FAILURE))
+    rows.append(make_row("cust01", "PC", "Finance & HR", computer_id="1", status=S.FAILURE))
     tray.show_report(report(*rows, *BASE))
     actions = tray.failure_actions()
     assert len(actions) == FAILURE_MENU_LIMIT
@@ -242,7 +242,7 @@ def test_failures_menu_lists_the_first_few_and_picks_a_row(
     assert tray.failures_menu.title() == "Failures (12)"
     with qtbot.waitSignal(tray.row_chosen) as chosen:
         actions[1].trigger()
-    assert chosen.args == [("cust02", 2, "Files")]
+    assert chosen.args == [("cust02", "2", "Files")]
     more = tray.failures_menu.actions()[-1]
     assert more.text() == "Show all 12 failures"
     with qtbot.waitSignal(tray.all_failures_chosen):
@@ -412,3 +412,16 @@ def test_a_set_leaving_the_report_is_announced_and_missing_sets_count_in_icon_an
     tray.set_missing(0)
     assert tray.worst_state() == S.COMPLETED
     assert "missing" not in tray.tooltip()
+
+
+def test_the_tray_announces_nothing_missing_from_an_incomplete_report(
+    qtbot: QtBot, tray: TrayController
+) -> None:
+    tray.show_report(report(*BASE))
+    short = Report(rows=BASE[:1], count=3, incomplete="the server said 3, sent 1", fetched_at=NOW)
+    with qtbot.assertNotEmitted(tray.notified, wait=100):
+        tray.show_report(short)
+    # The next complete report still lacks them: now they are no longer reported.
+    with qtbot.waitSignal(tray.notified) as shown:
+        tray.show_report(report(*BASE[:1], at=NOW + timedelta(minutes=30)))
+    assert shown.args[0].title == "2 no longer reported"

@@ -12,9 +12,9 @@ from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-A = ("acme", 1, "Files")
-B = ("acme", 2, "SQL")
-C = ("bravo", 3, "Files")
+A = ("acme", "1", "Files")
+B = ("acme", "2", "SQL")
+C = ("bravo", "3", "Files")
 
 
 @pytest.fixture

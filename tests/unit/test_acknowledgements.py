@@ -14,7 +14,7 @@ from desktop_app.storage.acknowledgements import AcknowledgementStore, current_u
 from desktop_app.storage.history import HistoryStore
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-KEY = ("acme", 1, "Files")
+KEY = ("acme", "1", "Files")
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_acknowledging_again_replaces(acks: AcknowledgementStore) -> None:
     acks.acknowledge(KEY, "MISSING", "second", by="sam")
     [only] = acks.all().values()
     assert (only.state, only.note, only.by) == ("MISSING", "second", "sam")
-    assert acks.get(KEY) == only and acks.get(("x", 0, "y")) is None
+    assert acks.get(KEY) == only and acks.get(("x", "0", "y")) is None
 
 
 def test_naive_snooze_is_rejected(acks: AcknowledgementStore) -> None:

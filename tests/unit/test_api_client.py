@@ -56,7 +56,7 @@ def _row(i: int) -> dict[str, object]:
     return {
         "report_date": "2024-05-01T06:00:00+00:00",
         "username": f"customer{i}",
-        "computer_id": 100 + i,
+        "computer_id": f"{100 + i:04d}",
         "computer_name": f"PC-{i}",
         "backupset_name": f"Set {i}",
         "local_start": "2024-05-01T01:00:00-04:00",
@@ -576,22 +576,28 @@ def test_malformed_or_truncated_json_is_invalid(
         make_client().fetch_report()
 
 
-def test_malformed_xml_is_invalid(
+def test_malformed_xml_is_invalid_unless_every_row_can_be_recovered(
     server: HTTPServer, make_client: Callable[..., ReportClient]
 ) -> None:
-    serve(server, Response(xml_doc()[:-20], content_type="application/xml"))
+    serve(server, Response(xml_doc()[:60], content_type="application/xml"))
     with pytest.raises(InvalidResponseError, match="XML could not be read"):
         make_client(response_format="xml").fetch_report()
+    server.clear()
+    sloppy = xml_doc().replace(b"</condition_type>", b"</condition_types>", 1)
+    serve(server, Response(sloppy, content_type="application/xml"))
+    report = make_client(response_format="xml").fetch_report()
+    assert len(report.rows) == 3 and report.problems[0].field == "document"
 
 
-def test_connection_cut_mid_body_is_invalid(
+def test_connection_closed_mid_body_is_a_network_error_saying_what_arrived(
     server: HTTPServer, make_client: Callable[..., ReportClient]
 ) -> None:
     response = Response(iter([json_doc()[:50]]), content_type="application/json")
     response.headers["Content-Length"] = "5000"
     serve(server, response)
-    with pytest.raises(InvalidResponseError, match="cut off"):
+    with pytest.raises(NetworkError, match=r"broke after 50 bytes of 4\.9 KB") as caught:
         make_client().fetch_report()
+    assert caught.value.exit_code == 4
 
 
 @pytest.mark.parametrize("chunked", [False, True])

@@ -41,7 +41,7 @@ def make_row(i: int = 0, **changes: Any) -> BackupStatusRow:
     row = BackupStatusRow(
         report_date=datetime(2024, 5, 1, 6, 0, tzinfo=UTC),
         username=f"client{i}",
-        computer_id=1000 + i,
+        computer_id=f"{1000 + i:05d}",
         computer_name=f"PC-{i}",
         backupset_name="Files",
         local_start=datetime(2024, 4, 30, 22, 0, tzinfo=MINUS_FIVE),
@@ -69,7 +69,7 @@ def test_report_header_is_exactly_the_field_names_with_bom(tmp_path: Path) -> No
     table = read_back(target)
     assert tuple(table[0]) == FIELD_NAMES
     assert [r[1] for r in table[1:]] == ["client1", "client2"]
-    assert table[1][2] == "1001"
+    assert table[1][2] == "01001"  # the id as sent, leading zero kept
 
 
 def test_no_bom_when_asked(tmp_path: Path) -> None:
@@ -129,9 +129,24 @@ def test_numbers_are_never_neutralised(tmp_path: Path) -> None:
     target = tmp_path / "n.csv"
     write_csv(target, ["int", "float", "text"], [[-5, -1.5, "-5"]])
     assert read_back(target)[1] == ["-5", "-1.5", "'-5"]
-    row = make_row(errors=-3, warnings=-1, computer_id=-7)
+    row = make_row(errors=-3, warnings=-1, computer_id="-7")
     cells = next(report_rows_to_cells([row]))
-    assert (cells[2], cells[9], cells[10]) == (-7, -3, -1)
+    assert (cells[2], cells[9], cells[10]) == ("'-7", -3, -1)  # an id is text, guarded as such
+
+
+def test_unknown_values_are_empty_cells_never_none_or_zero(tmp_path: Path) -> None:
+    target = tmp_path / "u.csv"
+    write_report_csv(
+        target, [make_row(errors=None, warnings=None, report_date=None, username=None)]
+    )
+    record = dict(zip(FIELD_NAMES, read_back(target)[1], strict=True))
+    assert (record["errors"], record["warnings"], record["report_date"], record["username"]) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    assert record["computer_id"] == "01000"
 
 
 def test_safe_text_is_not_prefixed() -> None:
@@ -208,6 +223,9 @@ def test_fast_lines_equal_csv_module_output(tmp_path: Path, delimiter: str) -> N
         )
         for i, text in enumerate(AWKWARD)
     ]
+    unknown = dict.fromkeys(FIELD_NAMES)  # every field unknown, then each one alone
+    rows.append(make_row(**unknown))
+    rows.extend(make_row(7, **{name: None}) for name in FIELD_NAMES)
     fast = tmp_path / "fast.csv"
     write_report_csv(fast, rows, delimiter=delimiter)
     reference = io.StringIO(newline="")

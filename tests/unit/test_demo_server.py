@@ -628,9 +628,9 @@ def test_without_compression_gzip_is_never_sent(http: requests.Session) -> None:
 
 
 ODD_ROW = BackupStatusRow(
-    None,  # type: ignore[arg-type]
+    None,
     'a},{"report_date":x</backup_status>&<>"',
-    5,
+    "05",
     "",
     'set "q" \u00e9\u4e2d',
     datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=5))),

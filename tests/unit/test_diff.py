@@ -14,11 +14,13 @@ from desktop_app.report.diff import (
     build_notification,
     diff_reports,
     is_stale,
+    row_label,
     summarize_report,
     unmuted_rows,
     without_muted,
 )
-from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.rows import BackupStatusRow, ReadProblem, Report
+from desktop_app.report.status import UNREADABLE_STATUS
 from desktop_app.report.status import ConditionStatus as S
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -30,7 +32,7 @@ def row(
     backup_set: str = "Exchange",
     status: str = S.COMPLETED,
     *,
-    computer_id: int = 1,
+    computer_id: str = "1",
     ended_ago: timedelta | None = timedelta(hours=2),
     started_ago: timedelta = timedelta(hours=3),
 ) -> BackupStatusRow:
@@ -49,7 +51,7 @@ def row(
     )
 
 
-def keys(rows: tuple[BackupStatusRow, ...]) -> list[tuple[str, int, str]]:
+def keys(rows: tuple[BackupStatusRow, ...]) -> list[tuple[str | None, str | None, str | None]]:
     return [r.key for r in rows]
 
 
@@ -83,10 +85,10 @@ def test_new_failure_warning_and_recovery_by_key() -> None:
 
 
 def test_same_user_different_computer_id_is_a_different_set() -> None:
-    before = [row(computer_id=1, status=S.FAILURE), row(computer_id=2)]
-    after = [row(computer_id=1, status=S.FAILURE), row(computer_id=2, status=S.FAILURE)]
+    before = [row(computer_id="1", status=S.FAILURE), row(computer_id="2")]
+    after = [row(computer_id="1", status=S.FAILURE), row(computer_id="2", status=S.FAILURE)]
     changes = diff_reports(before, after, NOW)
-    assert keys(changes.new_failures) == [("acme", 2, "Exchange")]
+    assert keys(changes.new_failures) == [("acme", "2", "Exchange")]
 
 
 def test_still_failing_or_running_after_failure_says_nothing() -> None:
@@ -156,7 +158,7 @@ def test_summary_text_lists_the_first_sets_and_an_ellipsis() -> None:
         lines[0] == "5 new failures: acme / MAIL01 / Exchange, c1 / PC / Files, c2 / PC / Files, …"
     )
     assert lines[1] == "1 recovered: z / MAIL01 / Exchange"
-    assert len(note.keys) == 6 and note.keys[-1] == ("z", 1, "Exchange")
+    assert len(note.keys) == 6 and note.keys[-1] == ("z", "1", "Exchange")
     assert note.is_problem
     assert note.kinds == (ChangeKind.NEW_FAILURE, ChangeKind.RECOVERED)
 
@@ -273,7 +275,7 @@ def test_without_muted_drops_only_acknowledged_failures_and_stale_sets() -> None
 def test_a_set_that_leaves_the_report_is_newly_missing_as_last_seen() -> None:
     kept = row("acme")
     gone_failing = row("bob", status=S.FAILURE)
-    gone_ok = row("carol", computer_id=7)
+    gone_ok = row("carol", computer_id="7")
     changes = diff_reports([kept, gone_failing, gone_ok], [kept], NOW)
     assert keys(changes.newly_missing) == [gone_failing.key, gone_ok.key]
     assert changes.newly_missing[0] is gone_failing  # the row as it was last seen
@@ -314,3 +316,36 @@ def test_per_customer_thresholds_in_summary_and_diff() -> None:
     fresh = [r._replace(local_end=NOW - timedelta(minutes=30)) for r in (weekly, daily, hourly)]
     changes = diff_reports(fresh, [weekly, daily, hourly], NOW, previous_now=NOW, per_customer=own)
     assert keys(changes.newly_stale) == [daily.key, hourly.key]
+
+
+def test_nothing_is_announced_missing_from_a_report_that_cannot_tell() -> None:
+    before = [row("acme"), row("bob"), row("carol")]
+    short = Report(tuple(before[:1]), count=3, incomplete="the server said 3 but sent 1")
+    assert diff_reports(before, short, NOW).newly_missing == ()
+    unknown_key = before[1]._replace(username=None)
+    problem = ReadProblem(2, "username", "null", "missing")
+    in_doubt = Report((before[0], unknown_key), problems=(problem,))
+    assert diff_reports(before, in_doubt, NOW).newly_missing == ()
+    complete = Report(tuple(before[:1]))
+    assert keys(diff_reports(before, complete, NOW).newly_missing) == [
+        before[1].key,
+        before[2].key,
+    ]
+
+
+def test_a_set_listed_twice_counts_with_its_worse_status() -> None:
+    failed, fine = row(status=S.FAILURE), row()
+    # Failing before (listed twice, the failure first): one COMPLETED now is a recovery.
+    assert keys(diff_reports([failed, fine], [fine], NOW).recovered) == [fine.key]
+    # Failing now in one of its two rows: a new failure, announced once, not a recovery.
+    changes = diff_reports([fine], [failed, fine], NOW)
+    assert keys(changes.new_failures) == [failed.key] and changes.recovered == ()
+    assert diff_reports([failed, fine], [fine, failed], NOW).new_failures == ()
+
+
+def test_unknown_names_and_statuses_read_plainly_in_summaries() -> None:
+    odd = row(status=S.FAILURE)._replace(computer_name=None, username=None)
+    assert row_label(odd) == "? / ? / Exchange"
+    summary = summarize_report([odd._replace(condition_status=None), row()], NOW)
+    assert summary.counts[UNREADABLE_STATUS] == 1
+    assert summary.worst_state == S.WARNING  # unreadable is noticed, like a warning

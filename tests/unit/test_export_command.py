@@ -75,7 +75,7 @@ def assert_same_rows(records: list[dict[str, str]], rows: list[BackupStatusRow])
     assert len(records) == len(rows)
     for record, row in zip(records, rows, strict=True):
         assert record["username"].lstrip("'") == row.username
-        assert int(record["computer_id"]) == row.computer_id
+        assert record["computer_id"] == row.computer_id  # text, leading zeros kept
         assert record["backupset_name"].lstrip("'") == row.backupset_name
         assert record["condition_status"] == row.condition_status
         assert tuple(record["condition_types"].split("; ")) == row.condition_types
@@ -173,7 +173,7 @@ def test_stdout_output(client_env: DemoServer, capsys: pytest.CaptureFixture[str
     assert "\r\n" in captured.out and "\r\r\n" not in captured.out
     records = list(csv.DictReader(io.StringIO(captured.out.lstrip("\ufeff"), newline="")))
     expected = [r for r in client_env.data.rows() if r.condition_status == "RUNNING"]
-    assert [int(r["computer_id"]) for r in records] == [r.computer_id for r in expected]
+    assert [r["computer_id"] for r in records] == [r.computer_id for r in expected]
     assert_no_secrets(client_env, captured.out)
 
 

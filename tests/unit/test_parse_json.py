@@ -1,11 +1,12 @@
-"""The JSON report parser: documented examples, sloppy inputs, strict errors, a big round trip."""
+"""The JSON report parser: documented examples, sloppy inputs, read problems instead of
+rejection, documents that are not reports, a big round trip."""
 
 from __future__ import annotations
 
 import copy
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ import pytest
 
 from desktop_app.report.errors import ParseError
 from desktop_app.report.parse import parse_body, parse_json, parse_xml
-from desktop_app.report.rows import BackupStatusRow, Link
+from desktop_app.report.parse_fields import READ_AS_UTC, UNREADABLE_ROW
+from desktop_app.report.rows import LEFT_BLANK, BackupStatusRow, Link, ReadProblem
 from desktop_app.report.status import ConditionStatus, ConditionType
 from tests.unit.fixtures.generated import expected_values, sample_rows, to_json
 
@@ -61,7 +63,7 @@ def test_fixed_example_gives_exact_rows_and_envelope() -> None:
     assert acme == BackupStatusRow(
         report_date=datetime.fromisoformat("2024-05-02T00:00:00-05:00"),
         username="acme",
-        computer_id=1001,
+        computer_id="0001001",
         computer_name="ACME-DC01",
         backupset_name="Files and Folders",
         local_start=datetime.fromisoformat("2024-05-01T22:00:00-05:00"),
@@ -82,7 +84,9 @@ def test_fixed_example_gives_exact_rows_and_envelope() -> None:
         ConditionType.NO_EXCHANGE_OR_SQL_DATA_BACKED_UP,
     )
     assert all(isinstance(t, ConditionType) for t in globex.condition_types)
-    assert (globex.computer_id, globex.errors, globex.warnings) == (2002, 3, 1)
+    assert (globex.computer_id, globex.errors, globex.warnings) == ("0002002", 3, 1)
+    assert report.problems == ()
+    assert report.missing_detectable
 
 
 def test_undocumented_status_and_condition_type_are_kept_verbatim() -> None:
@@ -93,58 +97,148 @@ def test_undocumented_status_and_condition_type_are_kept_verbatim() -> None:
     assert not isinstance(row.condition_types[1], ConditionType)
 
 
-def test_missing_required_field_names_row_and_field() -> None:
+def test_missing_key_field_is_unknown_and_recorded_and_the_row_stays() -> None:
     third = good_row()
     del third["username"]
-    with pytest.raises(ParseError) as caught:
-        parse_json(body_with_rows(good_row(), good_row(), third))
-    assert caught.value.row == 3
-    assert caught.value.field == "username"
-    assert str(caught.value) == "missing field 'username' (row 3, field 'username')"
+    report = parse_json(body_with_rows(good_row(), good_row(), third))
+    assert len(report.rows) == 3
+    assert report.rows[2].username is None
+    assert report.rows[2].backupset_name == "SQL Server"
+    assert report.problems == (ReadProblem(3, "username", "null", "missing", LEFT_BLANK),)
+    assert not report.missing_detectable  # row 3 could be any of globex's sets
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        ("report_date", 20240502),
-        ("report_date", "last tuesday"),
-        ("username", 42),
-        ("username", None),
-        ("username", "   "),
-        ("computer_id", "abc"),
-        ("computer_id", 12.5),
-        ("computer_id", True),
-        ("computer_id", None),
-        ("computer_name", ["GLOBEX"]),
-        ("backupset_name", ""),
-        ("local_start", 1714600000),
-        ("local_start", "2024-05-02 at noon"),
-        ("local_start", "2024-05-02T01:30:00"),  # no UTC offset: refuse to guess one
-        ("local_end", "2024-05-02T01:52:09"),
-        ("condition_status", None),
-        ("condition_status", 3),
-        ("condition_types", 7),
-        ("condition_types", [""]),
-        ("condition_types", [None]),
-        ("errors", "abc"),
-        ("errors", 1.5),
-        ("errors", True),
-        ("errors", -1),
-        ("warnings", "2.5"),
-        ("warnings", False),
-        ("warnings", {"n": 1}),
-    ],
-)
-def test_wrong_values_name_the_row_and_field(field: str, value: Any) -> None:
-    with pytest.raises(ParseError) as caught:
-        parse_json(body_with_rows(good_row(), good_row(**{field: value})))
-    assert (caught.value.row, caught.value.field) == (2, field)
-    assert f"row 2, field '{field}'" in str(caught.value)
+# (field, value sent, value read): each one costs its field, never the row or the report.
+_UNREADABLE: list[tuple[str, Any, Any]] = [
+    ("report_date", 20240502, None),
+    ("report_date", "last tuesday", None),
+    ("username", None, None),
+    ("username", "   ", None),
+    ("username", ["acme"], None),
+    ("computer_id", 12.5, None),
+    ("computer_id", True, None),
+    ("computer_id", None, None),
+    ("computer_id", " ", None),
+    ("computer_name", ["GLOBEX"], None),
+    ("backupset_name", "", None),
+    ("local_start", 1714600000, None),
+    ("local_start", "2024-05-02 at noon", None),
+    ("condition_status", None, None),
+    ("condition_status", 3, None),
+    ("condition_status", "  ", None),
+    ("condition_types", 7, None),
+    ("condition_types", {"condition_type": "ERRORS"}, None),
+    ("condition_types", [""], ()),
+    ("condition_types", [None], ()),
+    ("condition_types", ["ERRORS", None, "MISSED"], ("ERRORS", "MISSED")),
+    ("errors", "abc", None),
+    ("errors", 1.5, None),
+    ("errors", True, None),
+    ("errors", -1, None),
+    ("warnings", "2.5", None),
+    ("warnings", False, None),
+    ("warnings", {"n": 1}, None),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "read"), _UNREADABLE)
+def test_unreadable_value_costs_its_field_and_is_recorded(
+    field: str, value: Any, read: Any
+) -> None:
+    report = parse_json(body_with_rows(good_row(), good_row(**{field: value}), good_row()))
+    first, odd, third = report.rows
+    assert first == third == parse_one()  # the rows around it are untouched
+    assert getattr(odd, field) == read
+    assert odd._replace(**{field: getattr(first, field)}) == first  # only that field differs
+    assert len(report.problems) == 1
+    problem = report.problems[0]
+    assert (problem.row, problem.field) == (2, field)
+    assert problem.raw in {json.dumps(value), "null", '""'}  # the value, or the list's item
+    assert problem.blank == (read is None)
+
+
+def test_times_without_offset_or_time_of_day_are_read_as_utc_and_marked() -> None:
+    report = parse_json(
+        body_with_rows(
+            good_row(local_start="2024-05-02T01:30:00", local_end="2024-05-02"),
+            good_row(report_date="2024-05-02T00:00:00"),
+        )
+    )
+    row, second = report.rows
+    assert row.local_start == datetime(2024, 5, 2, 1, 30, tzinfo=UTC)
+    assert row.local_end == datetime(2024, 5, 2, tzinfo=UTC)
+    assert second.report_date == datetime(2024, 5, 2, tzinfo=UTC)
+    assert [(p.row, p.field, p.outcome, p.blank) for p in report.problems] == [
+        (1, "local_start", READ_AS_UTC, False),
+        (1, "local_end", READ_AS_UTC, False),
+        (2, "report_date", READ_AS_UTC, False),
+    ]
+    assert "no UTC offset" in report.problems[0].reason
+    assert "without a time of day" in report.problems[1].reason
+
+
+def test_empty_string_is_none_for_every_date_and_null_counts_are_unknown_not_zero() -> None:
+    report = parse_json(
+        body_with_rows(
+            good_row(report_date="", local_start="", local_end="", errors=None, warnings="")
+        )
+    )
+    row = report.rows[0]
+    assert (row.report_date, row.local_start, row.local_end) == (None, None, None)
+    assert (row.errors, row.warnings) == (None, None)
+    assert report.problems == ()  # not sent is not unreadable
+    missing = good_row()
+    del missing["errors"], missing["warnings"]
+    assert parse_json(body_with_rows(missing)).rows[0][9:] == (None, None)
+
+
+def test_statuses_and_condition_types_match_in_any_case_and_unknown_ones_stay_verbatim() -> None:
+    rows = parse_json(
+        body_with_rows(
+            good_row(condition_status="failure", condition_types=["errors", "Missed"]),
+            good_row(condition_status=" Warning "),
+            good_row(condition_status="paused", condition_types=["quota_low"]),
+        )
+    ).rows
+    assert rows[0].condition_status is ConditionStatus.FAILURE
+    assert rows[0].condition_types == (ConditionType.ERRORS, ConditionType.MISSED)
+    assert rows[1].condition_status is ConditionStatus.WARNING
+    assert (rows[2].condition_status, rows[2].condition_types) == ("paused", ("quota_low",))
+
+
+def test_computer_ids_are_opaque_text_as_sent() -> None:
+    ids = ["0000", "PC-17", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "007"]
+    report = parse_json(body_with_rows(*(good_row(computer_id=i) for i in ids)))
+    assert [r.computer_id for r in report.rows] == ids
+    assert report.problems == ()
+    # A number is still readable: its text (the old int form, and the docs' sloppy types).
+    assert parse_one(computer_id=17).computer_id == "17"
+    assert parse_one(computer_id=17.0).computer_id == "17"
+
+
+def test_names_sent_as_numbers_are_read_as_their_text() -> None:
+    row = parse_one(username=42, computer_name=7, backupset_name=3.5)
+    assert (row.username, row.computer_name, row.backupset_name) == ("42", "7", "3.5")
+
+
+def test_a_list_item_that_is_no_object_is_an_unreadable_row_kept_in_place() -> None:
+    report = parse_json(body_with_rows(good_row(), 7, good_row()))  # type: ignore[arg-type]
+    assert report.rows[1] == UNREADABLE_ROW
+    assert report.rows[0] == report.rows[2] == parse_one()
+    assert [(p.row, p.field, p.raw) for p in report.problems] == [(2, "row", "7")]
+    assert not report.missing_detectable
+
+
+def test_long_raw_values_are_shortened() -> None:
+    report = parse_json(body_with_rows(good_row(errors="x" * 500)))
+    assert len(report.problems[0].raw) == 60
+    assert report.problems[0].raw.endswith("…")
+    assert report.problems[0].line().startswith('row 1, errors: "xxx')
 
 
 def test_numeric_strings_and_integral_floats_are_accepted() -> None:
     row = parse_one(computer_id="2002", errors="3", warnings=" 1 ")
-    assert (row.computer_id, row.errors, row.warnings) == (2002, 3, 1)
+    assert (row.computer_id, row.errors, row.warnings) == ("2002", 3, 1)
     assert parse_one(errors=4.0).errors == 4
     assert type(parse_one(errors=4.0).errors) is int
 
@@ -179,8 +273,10 @@ def test_keys_with_stray_whitespace_are_accepted() -> None:
     assert report.count == 2
 
 
-def test_date_only_report_date_is_a_midnight_datetime() -> None:
-    assert parse_one(report_date="2024-05-02").report_date == datetime(2024, 5, 2)
+def test_date_only_report_date_is_utc_midnight_without_a_problem() -> None:
+    report = parse_json(body_with_rows(good_row(report_date="2024-05-02")))
+    assert report.rows[0].report_date == datetime(2024, 5, 2, tzinfo=UTC)
+    assert report.problems == ()
 
 
 def test_empty_list_and_missing_envelope_numbers_default_sensibly() -> None:
@@ -202,19 +298,35 @@ def test_empty_list_and_missing_envelope_numbers_default_sensibly() -> None:
         b"{}",
         b'{"list": null}',
         b'{"list": {"0": {}}}',
-        b'{"list": [], "page": "first"}',
-        b'{"list": [], "count": -1}',
-        b'{"list": [], "links": {"rel": "self"}}',
-        b'{"list": [], "links": [{"rel": "self"}]}',
-        b'{"list": [7]}',
+        b'{"error": "invalid_token", "message": "The access token is not valid"}',
         b"",
         b"\xff\xfe{",
         b"[" * 100_000,
     ],
 )
-def test_unusable_documents_raise_parse_error(body: bytes) -> None:
+def test_documents_that_are_not_reports_raise_parse_error(body: bytes) -> None:
     with pytest.raises(ParseError):
         parse_json(body)
+
+
+def test_odd_envelope_values_are_problems_of_the_envelope() -> None:
+    report = parse_json(
+        b'{"page": "first", "count": -1, "links": [{"rel": "self"}, {"rel": "next", "href": 3},'
+        b' {"rel": " next ", "href": "https://x/2"}], "list": []}'
+    )
+    assert (report.page, report.count, report.links) == (1, 0, (Link("next", "https://x/2"),))
+    assert [(p.row, p.field) for p in report.problems] == [
+        (None, "page"),
+        (None, "count"),
+        (None, "links"),
+        (None, "links"),
+    ]
+    assert (
+        report.problems[0].line() == 'envelope, page: "first" (not a whole number >= 0; read as 1)'
+    )
+    assert report.missing_detectable  # no row is in doubt
+    not_a_list = parse_json(b'{"links": {"rel": "self"}, "list": []}')
+    assert not_a_list.links == () and not_a_list.problems[0].field == "links"
 
 
 def test_truncated_bodies_raise_parse_error() -> None:
@@ -268,7 +380,7 @@ def test_gc_state_is_restored_even_after_an_error() -> None:
 
     assert gc.isenabled()
     with pytest.raises(ParseError):
-        parse_json(body_with_rows(good_row(errors="x")))
+        parse_json(body_with_rows(good_row(errors="x"))[:-20])
     assert gc.isenabled()
 
 
@@ -280,8 +392,11 @@ def test_row_shaped_objects_outside_the_list_are_not_taken_for_rows() -> None:
         parse_json(json.dumps(good_row()).encode())
     document = json.loads(body_with_rows(good_row()))
     document["links"] = [good_row()]
-    with pytest.raises(ParseError, match="a link needs text 'rel' and 'href'"):
-        parse_json(json.dumps(document).encode())
+    report = parse_json(json.dumps(document).encode())
+    assert report.links == ()
+    assert [(p.field, p.reason) for p in report.problems] == [
+        ("links", "a link needs text rel and href")
+    ]
     document = json.loads(body_with_rows(good_row()))
     document["list"] = good_row()
     with pytest.raises(ParseError, match="'list' of rows is a dict, not a list"):
@@ -290,10 +405,25 @@ def test_row_shaped_objects_outside_the_list_are_not_taken_for_rows() -> None:
 
 def test_rows_mixing_fast_and_careful_paths_keep_their_order_and_numbers() -> None:
     odd = good_row(errors="3")  # a numeric string: built by the careful path
-    rows = [good_row(computer_id=i) for i in range(1, 4)]
+    rows = [good_row(computer_id=str(i)) for i in range(1, 4)]
     report = parse_json(body_with_rows(rows[0], odd, rows[1], rows[2]))
-    assert [r.computer_id for r in report.rows] == [1, odd["computer_id"], 2, 3]
+    assert [r.computer_id for r in report.rows] == ["1", odd["computer_id"], "2", "3"]
     assert report.rows[1].errors == 3
-    with pytest.raises(ParseError) as info:
-        parse_json(body_with_rows(rows[0], good_row(errors=-1), rows[1]))
-    assert info.value.row == 2
+    bad = parse_json(body_with_rows(rows[0], good_row(errors=-1), rows[1], good_row(errors=-1)))
+    assert [(p.row, p.field) for p in bad.problems] == [(2, "errors"), (4, "errors")]
+
+
+def test_a_bad_value_is_recorded_for_every_row_that_has_it() -> None:
+    """The fast path caches what it has read; a value recorded as a problem must never be
+    cached, or only its first row would be marked."""
+    rows = [good_row(condition_status="", report_date="2024-05-02T00:00:00")] * 3
+    report = parse_json(body_with_rows(*rows))
+    assert [(p.row, p.field) for p in report.problems] == [
+        (row, field) for row in (1, 2, 3) for field in ("report_date", "condition_status")
+    ]
+
+
+def test_a_padded_key_from_the_documentation_is_read() -> None:
+    row = good_row()
+    row["condition_types "] = row.pop("condition_types")
+    assert parse_json(body_with_rows(row)).rows[0] == parse_one()

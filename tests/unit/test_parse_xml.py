@@ -1,16 +1,20 @@
-"""The XML report parser: documented examples, both reading paths, hostile documents."""
+"""The XML report parser: documented examples, both reading paths, read problems, recovery of
+malformed documents, hostile documents."""
 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from desktop_app.report.errors import ParseError
 from desktop_app.report.parse import parse_json, parse_xml
-from desktop_app.report.rows import Link, Report
+from desktop_app.report.parse_fields import READ_AS_UTC, RowBuilder
+from desktop_app.report.parse_xml import _text_path
+from desktop_app.report.rows import Link, ReadProblem, Report
 from desktop_app.report.status import ConditionStatus, ConditionType
 from tests.unit.fixtures.generated import expected_values, sample_rows, to_json, to_xml
 
@@ -26,10 +30,14 @@ def with_comment(body: bytes) -> bytes:
 
 
 def parse_both(body: bytes) -> Report:
-    """Parse by the text shortcut and by the tree; both must agree exactly."""
+    """Parse by the text shortcut and by the tree; both must agree exactly (problems too)."""
     quick, tree = parse_xml(body), parse_xml(with_comment(body))
     assert quick == tree
     return quick
+
+
+def shortcut(body: bytes, **kwargs: object) -> object:
+    return _text_path(body, RowBuilder(), **kwargs)  # type: ignore[arg-type]
 
 
 def row_xml(**fields: str | None) -> str:
@@ -62,12 +70,14 @@ def document(*rows: str) -> bytes:
     return DECLARATION + f'<list page="1">{"".join(rows)}</list>'.encode()
 
 
-def test_published_example_with_mismatched_tags_is_rejected_with_line() -> None:
-    with pytest.raises(ParseError) as caught:
-        parse_xml((FIXTURES / "published_example.xml").read_bytes())
-    message = str(caught.value)
-    assert "line 14" in message
-    assert "condition_types" in message and "mismatch" in message
+def test_published_example_with_mismatched_tags_is_recovered_and_marked() -> None:
+    report = parse_xml((FIXTURES / "published_example.xml").read_bytes())
+    assert report.rows == parse_xml(FIXED).rows  # what the documentation meant
+    (problem,) = report.problems
+    assert (problem.row, problem.field, problem.raw) == (None, "document", "line 14")
+    assert "condition_types" in problem.reason and "mismatch" in problem.reason
+    assert problem.line().startswith("document: line 14 (malformed XML: ")
+    assert not report.missing_detectable  # recovery may have lost rows
 
 
 def test_fixed_example_equals_the_fixed_json_example() -> None:
@@ -106,36 +116,49 @@ def test_undocumented_values_are_kept_verbatim() -> None:
     assert row.condition_types == ("NEW",)
 
 
-def test_missing_field_names_row_and_field_on_both_paths() -> None:
-    body = document(row_xml(), row_xml(), row_xml(username=None))
-    for variant in (body, with_comment(body)):
-        with pytest.raises(ParseError) as caught:
-            parse_xml(variant)
-        assert (caught.value.row, caught.value.field) == (3, "username")
-        assert str(caught.value) == "missing field 'username' (row 3, field 'username')"
+def test_missing_field_is_unknown_and_recorded_on_both_paths() -> None:
+    report = parse_both(document(row_xml(), row_xml(), row_xml(username=None)))
+    assert len(report.rows) == 3 and report.rows[2].username is None
+    assert report.problems == (ReadProblem(3, "username", "null", "missing"),)
 
 
 @pytest.mark.parametrize(
-    ("field", "text"),
+    ("field", "text", "read"),
     [
-        ("computer_id", "abc"),
-        ("computer_id", "12.5"),
-        ("errors", "abc"),
-        ("errors", "-2"),
-        ("warnings", "true"),
-        ("local_start", "yesterday"),
-        ("local_end", "2024-05-02T01:52:09"),
-        ("report_date", "2024-13-45"),
-        ("backupset_name", ""),
-        ("condition_status", ""),
+        ("computer_id", "", None),
+        ("errors", "abc", None),
+        ("errors", "-2", None),
+        ("warnings", "true", None),
+        ("local_start", "yesterday", None),
+        ("report_date", "2024-13-45", None),
+        ("backupset_name", "", None),
+        ("username", "  ", None),
+        ("condition_status", "", None),
+        ("local_end", "2024-05-02T01:52:09", datetime(2024, 5, 2, 1, 52, 9, tzinfo=UTC)),
     ],
 )
-def test_wrong_values_name_row_and_field(field: str, text: str) -> None:
-    body = document(row_xml(), row_xml(**{field: text}))
-    for variant in (body, with_comment(body)):
-        with pytest.raises(ParseError) as caught:
-            parse_xml(variant)
-        assert (caught.value.row, caught.value.field) == (2, field)
+def test_unreadable_values_cost_their_field_on_both_paths(
+    field: str, text: str, read: object
+) -> None:
+    report = parse_both(document(row_xml(), row_xml(**{field: text}), row_xml()))
+    first, odd, third = report.rows
+    assert first == third
+    assert getattr(odd, field) == read
+    assert odd._replace(**{field: getattr(first, field)}) == first
+    assert [(p.row, p.field) for p in report.problems] == [(2, field)]
+    assert report.problems[0].outcome == (READ_AS_UTC if read is not None else "left blank")
+
+
+def test_ids_are_text_as_sent_and_statuses_match_in_any_case() -> None:
+    body = document(
+        row_xml(computer_id="0000", condition_status="failure"),
+        row_xml(computer_id="PC-17", condition_status="Paused"),
+        row_xml(computer_id="12.5"),
+    )
+    rows = parse_both(body).rows
+    assert [r.computer_id for r in rows] == ["0000", "PC-17", "12.5"]
+    assert rows[0].condition_status is ConditionStatus.FAILURE
+    assert rows[1].condition_status == "Paused"
 
 
 def test_numbers_with_whitespace_and_empty_optional_elements() -> None:
@@ -143,14 +166,16 @@ def test_numbers_with_whitespace_and_empty_optional_elements() -> None:
         row_xml(computer_id=" 2002 ", errors="\n3\n", local_end="", computer_name=""),
         row_xml(errors="", warnings=""),
     )
-    first, second = parse_both(body).rows
+    report = parse_both(body)
+    first, second = report.rows
     assert (first.computer_id, first.errors, first.local_end, first.computer_name) == (
-        2002,
+        " 2002 ",  # opaque: exactly as sent
         3,
         None,
         "",
     )
-    assert (second.errors, second.warnings) == (0, 0)
+    assert (second.errors, second.warnings) == (None, None)  # unknown, not 0
+    assert report.problems == ()
 
 
 def test_escaped_text_line_ends_and_character_references_are_decoded() -> None:
@@ -199,21 +224,36 @@ def test_empty_list_and_envelope_defaults() -> None:
         b"",
         b"not xml",
         b"<report/>",
-        b'<list page="first"/>',
-        b"<list><link rel='self'/></list>",
-        b"<list>&undefined;</list>",
+        b"<error><message>The access token is not valid</message></error>",
+        b"<html><body>Sign in</body></html>",
         b"\xff\xfe<\x00l\x00",
     ],
 )
-def test_unusable_documents_raise_parse_error(body: bytes) -> None:
+def test_documents_that_are_not_reports_raise_parse_error(body: bytes) -> None:
     with pytest.raises(ParseError):
         parse_xml(body)
 
 
-def test_truncated_documents_raise_parse_error_with_line() -> None:
-    for body in (FIXED, to_xml(sample_rows(50))):
-        with pytest.raises(ParseError, match=r"malformed XML at line \d+"):
-            parse_xml(body[: len(body) // 2])
+def test_odd_envelope_values_are_problems_of_the_envelope() -> None:
+    report = parse_xml(b"<list page='first' count='-3'><link rel='self'/></list>")
+    assert (report.page, report.count, report.links) == (1, 0, ())
+    assert [(p.field, p.outcome) for p in report.problems] == [
+        ("page", "read as 1"),
+        ("count", "read as 0"),
+        ("links", "left out"),
+    ]
+
+
+def test_truncated_documents_keep_the_rows_that_arrived_and_say_so() -> None:
+    rows = sample_rows(50)
+    body = to_xml(rows)
+    report = parse_xml(body[: len(body) // 2])
+    assert 20 <= len(report.rows) <= 26
+    complete = [r for r in report.rows if r.warnings is not None]
+    assert [tuple(r) for r in complete] == [expected_values(r) for r in rows[: len(complete)]]
+    assert report.problems[0].field == "document"
+    assert "malformed XML" in report.problems[0].reason
+    assert not report.missing_detectable
 
 
 def test_external_entities_are_never_expanded(tmp_path: Path) -> None:
@@ -268,19 +308,16 @@ def test_ten_thousand_generated_rows_match_json_on_every_path() -> None:
 
 
 def test_plain_documents_take_the_text_shortcut() -> None:
-    from desktop_app.report.parse_xml import _text_path
-
     rows = sample_rows(30)
     for body in (FIXED, to_xml(rows), to_xml(rows, pretty=True), to_xml(rows, wrapper=False)):
-        assert _text_path(body) is not None
-    assert _text_path(with_comment(FIXED)) is None
-    assert _text_path(FIXED.replace(b"<errors>3", b"<errors kind='n'>3")) is None
+        assert shortcut(body) is not None
+    assert shortcut(with_comment(FIXED)) is None
+    assert shortcut(FIXED.replace(b"<errors>3", b"<errors kind='n'>3")) is None
+    assert shortcut(FIXED[:-30]) is None  # malformed: the tree path recovers it
 
 
 def test_the_shortcut_reads_slice_by_slice_exactly_as_whole() -> None:
     """Slices are cut after a ``</backup_status>``; cut after every row, nothing changes."""
-    from desktop_app.report.parse_xml import _text_path
-
     accented = row_xml(computer_name="CAFÉ-Ø-服务器", username="a&amp;b")
     bodies = [
         FIXED,
@@ -291,10 +328,10 @@ def test_the_shortcut_reads_slice_by_slice_exactly_as_whole() -> None:
         b"\xef\xbb\xbf" + document(row_xml(), accented),
     ]
     for body in bodies:
-        whole = _text_path(body)
+        whole: Any = shortcut(body)
         assert whole is not None
         for slice_bytes in (1, 200, 5_000):
-            sliced = _text_path(body, slice_bytes=slice_bytes)
+            sliced: Any = shortcut(body, slice_bytes=slice_bytes)
             assert sliced is not None
             assert sliced[1] == whole[1]
             assert dict(sliced[0].attrib) == dict(whole[0].attrib)
@@ -302,15 +339,15 @@ def test_the_shortcut_reads_slice_by_slice_exactly_as_whole() -> None:
 
 
 def test_pause_is_called_between_slices() -> None:
-    from desktop_app.report.parse_xml import _slices, _text_path
+    from desktop_app.report.parse_xml import _slices
 
     body = to_xml(sample_rows(25))
     slices = list(_slices(body, 1))
     assert len(slices) == 26  # one per row, then the closing tag
     assert b"".join(body[start:end] for start, end in slices) == body
     calls: list[int] = []
-    shortcut = _text_path(body, lambda: calls.append(1), slice_bytes=1)
-    assert shortcut is not None and len(shortcut[1]) == 25
+    found = _text_path(body, RowBuilder(), lambda: calls.append(1), slice_bytes=1)
+    assert found is not None and len(found[1]) == 25
     # Decoding, splitting and building rows each rest once per slice (rows: per slice of rows).
     assert len(calls) == 26 + 26 + 25
     paused: list[int] = []
@@ -319,8 +356,6 @@ def test_pause_is_called_between_slices() -> None:
 
 
 def test_anything_unusual_in_a_later_slice_leaves_the_shortcut() -> None:
-    from desktop_app.report.parse_xml import _text_path
-
     row = row_xml()
     odd = {
         "text between rows": document(row, row, "stray", row),
@@ -332,9 +367,19 @@ def test_anything_unusual_in_a_later_slice_leaves_the_shortcut() -> None:
         "a processing instruction": document(row, row, "<?later now?>", row),
     }
     for what, body in odd.items():
-        assert _text_path(body) is None, what
-        assert _text_path(body, slice_bytes=1) is None, what
+        assert shortcut(body) is None, what
+        assert shortcut(body, slice_bytes=1) is None, what
         assert parse_xml(body).rows == parse_xml(with_comment(body)).rows, what
     latin = document(row, row).replace(b"UTF-8", b"ISO-8859-1")
-    assert _text_path(latin, slice_bytes=1) is None
+    assert shortcut(latin, slice_bytes=1) is None
     assert parse_xml(latin).rows == parse_xml(document(row, row)).rows
+
+
+def test_a_bad_value_is_recorded_for_every_row_that_has_it() -> None:
+    """The shortcut learns what a careful row's raw texts meant; a value that was a problem
+    must not be learned, or only its first row would be marked."""
+    odd = row_xml(errors="abc", condition_status="", report_date="2024-05-02T00:00:00")
+    report = parse_both(document(odd, row_xml(), odd, odd))
+    assert [(p.row, p.field) for p in report.problems] == [
+        (row, field) for row in (1, 3, 4) for field in ("report_date", "condition_status", "errors")
+    ]

@@ -23,7 +23,7 @@ def _row(**changes: Any) -> BackupStatusRow:
     row = BackupStatusRow(
         report_date=datetime(2025, 3, 1, tzinfo=UTC),
         username="acme-dental",
-        computer_id=1234,
+        computer_id="0001234",
         computer_name="ACME-DC01",
         backupset_name="System State",
         local_start=datetime(2025, 3, 1, 1, 2, 3, tzinfo=EST),
@@ -37,7 +37,7 @@ def _row(**changes: Any) -> BackupStatusRow:
 
 
 def test_json_envelope_and_row_fields_in_documented_order() -> None:
-    rows = [_row(), _row(computer_id=99, local_end=None, condition_types=())]
+    rows = [_row(), _row(computer_id="0099", local_end=None, condition_types=())]
     doc = json.loads(rows_to_json_bytes(rows, links=[Link("self", "http://x/r?a=1&b=2")]))
 
     assert list(doc) == ["page", "page_size", "count", "links", "list"]
@@ -48,7 +48,7 @@ def test_json_envelope_and_row_fields_in_documented_order() -> None:
     assert first == {
         "report_date": "2025-03-01T00:00:00+00:00",
         "username": "acme-dental",
-        "computer_id": 1234,
+        "computer_id": "0001234",
         "computer_name": "ACME-DC01",
         "backupset_name": "System State",
         "local_start": "2025-03-01T01:02:03-05:00",
@@ -61,6 +61,25 @@ def test_json_envelope_and_row_fields_in_documented_order() -> None:
     assert second["local_end"] is None
     assert second["condition_types"] == []
     assert first == row_to_record(rows[0])
+
+
+def test_unknown_values_are_written_as_null_and_read_back_as_unknown() -> None:
+    unknown = _row(
+        report_date=None,
+        username=None,
+        computer_name=None,
+        condition_status=None,
+        condition_types=None,
+        errors=None,
+        warnings=None,
+    )
+    record = json.loads(rows_to_json_bytes([unknown]))["list"][0]
+    assert record == {**row_to_record(unknown), "computer_id": "0001234"}
+    assert [record[k] for k in ("username", "errors", "warnings", "condition_types")] == [None] * 4
+    back = parse_json(rows_to_json_bytes([unknown]))
+    assert back.rows[0][9:] == (None, None)  # unknown counts stay unknown, not 0
+    xml_back = parse_xml(rows_to_xml_bytes([unknown._replace(username="u")]))
+    assert xml_back.rows[0].errors is None and xml_back.rows[0].report_date is None
 
 
 def test_json_escapes_awkward_text() -> None:

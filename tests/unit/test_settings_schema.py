@@ -8,8 +8,11 @@ import ssl
 from pathlib import Path
 
 import pytest
+import requests
 
 from desktop_app.report.diff import DEFAULT_NOTIFY_KINDS, ChangeKind
+from desktop_app.storage.account import Account, build_report_client
+from desktop_app.storage.credentials import StoredCredentials
 from desktop_app.storage.settings import (
     SCHEMA,
     AppSettings,
@@ -87,6 +90,8 @@ def test_an_empty_notification_choice_is_kept() -> None:
         ("network/trust", "none", "trust_mode"),
         ("network/connect_timeout_seconds", "0", "connect_timeout"),
         ("network/read_timeout_seconds", ["x"], "read_timeout"),
+        ("network/fetch_deadline_minutes", "0", "fetch_deadline_minutes"),
+        ("network/fetch_deadline_minutes", "61", "fetch_deadline_minutes"),
     ],
 )
 def test_unusable_value_falls_back_to_default_with_a_warning(
@@ -178,3 +183,15 @@ def test_session_uses_the_os_trust_store_through_truststore() -> None:
         assert isinstance(context, truststore.SSLContext)
         assert isinstance(context, ssl.SSLContext)
         assert context.verify_mode == ssl.CERT_REQUIRED
+
+
+def test_the_fetch_deadline_defaults_to_five_minutes_and_reaches_the_client() -> None:
+    assert AppSettings().fetch_deadline == 300.0
+    settings = load_settings({"network/fetch_deadline_minutes": "12"})
+    assert (settings.fetch_deadline_minutes, settings.fetch_deadline) == (12, 720.0)
+    account = Account(username="p1", region=None, api_url="http://127.0.0.1:9")
+    credentials = StoredCredentials(access_token="t-123456")
+    session = requests.Session()
+    client = build_report_client(account, credentials, session, deadline=settings.fetch_deadline)
+    with client:
+        assert client.deadline == 720.0

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
+from desktop_app.report.customers import summarise_customers
 from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.status import UNREADABLE_STATUS
 from desktop_app.report.status import ConditionStatus as S
 from desktop_app.report.view_keys import (
     PreparedReport,
@@ -32,7 +34,7 @@ def make_rows(n: int) -> list[BackupStatusRow]:
             BackupStatusRow(
                 NOW,
                 f"customer-{i % 7}",
-                i,
+                str(i),
                 f"PC-{i % 4}",
                 ("Files", "SQL", "Exchange")[i % 3],
                 start,
@@ -163,3 +165,34 @@ def test_key_lookup_is_built_in_chunks_with_pauses() -> None:
         len(rows) - 1 if i == 3 else i for i in range(len(rows) - 1)
     ]
     assert index.source_of_key(("nobody", -1, "x")) is None
+
+
+def test_unknown_values_sort_last_search_as_empty_and_count_as_unreadable() -> None:
+    rows = make_rows(12)
+    rows[3] = rows[3]._replace(username=None, condition_status=None, errors=None)
+    rows[5] = rows[5]._replace(computer_name=None, condition_types=None, local_start=None)
+    index = RowIndex()
+    index.load(rows, NOW)
+    for field in SortField:
+        for descending in (False, True):
+            index.sort(field, descending)
+            keys = index.keys(field)
+            shown = [keys[i] for i in index.index]
+            known = [k for k in shown if k is not None]
+            assert shown == known + [None] * (len(shown) - len(known)), field
+    assert index.status_counts()[UNREADABLE_STATUS] == 1
+    index.set_status_filter({UNREADABLE_STATUS})
+    assert list(index.index) == [3]
+    index.set_status_filter(None)
+    index.set_search_text("none")  # an unknown name is not the text "None"
+    assert list(index.index) == []
+    index.set_search_text(rows[5].username or "")
+    assert 5 in index.index
+
+
+def test_customers_leave_out_rows_whose_customer_is_unknown() -> None:
+    rows = make_rows(14)
+    rows[0] = rows[0]._replace(username=None)
+    customers = summarise_customers(rows)
+    assert sum(c.backup_sets for c in customers) == 13
+    assert None not in {c.username for c in customers}
