@@ -123,15 +123,21 @@ class AttentionController(QObject):
             missing = [m.key for m in self._store.missing_sets()]
             acks = self._acks.all()
             derived = derive(rows, now, rule, missing, acks)
-            if derived.voided:
-                # Void for good (see report.derived); only the acknowledgements judged here, so
-                # one made again while this ran survives.
-                self._acks.discard(a for a in acks if a.key in derived.voided)
             customers = summarise_customers(rows, derived)
-        except Exception:
+        except Exception as error:
             if not self._closed:
                 log.exception("Could not derive the problem states")
+                self._emit(self.failed, f"Could not work out the problem states: {error}")
             return
+        if derived.voided:
+            # Void for good (see report.derived); only the acknowledgements judged here, so one
+            # made again while this ran survives. A database that refuses the delete must not
+            # hold the states back: the next pass tries again.
+            try:
+                self._acks.discard(acks[key] for key in derived.voided)
+            except Exception:
+                if not self._closed:
+                    log.exception("Could not delete the lapsed acknowledgements")
         self._emit(self._computed, generation, derived, customers)
 
     def _emit(self, signal: object, *args: object) -> None:
