@@ -56,6 +56,7 @@ from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.problem_views import ProblemViews, attach_problem_views
+from desktop_app.ui.quitting import QuitGuard, arm_exit_deadline
 from desktop_app.ui.refresh import RefreshController
 from desktop_app.ui.settings_dialog import QSettingsStore, SettingsController
 from desktop_app.ui.single_instance import Claim, SingleInstance, instance_key
@@ -117,6 +118,9 @@ class AppParts:
     problems: ProblemViews | None = None
     summary_export: CustomerSummaryExporter | None = None
     acknowledgements: AcknowledgementManagement | None = None
+    quit_guard: QuitGuard | None = None
+    on_quit: Callable[[], None] | None = None  # run() arms the exit deadline here
+    quitting: bool = False
 
     def open_window(self) -> None:
         """Show, raise and focus the window (tray, notification, second launch)."""
@@ -128,6 +132,18 @@ class AppParts:
         self.window.activateWindow()
         if self.auto_refresh is not None:
             self.auto_refresh.window_opened()
+
+    def quit(self) -> None:
+        """The one way to quit (see ``ui.quitting``): save the window and settings, then leave the
+        event loop; the rest of the cleanup (``close``) runs once it has returned."""
+        if self.quitting:
+            return
+        self.quitting = True
+        log.info("Quitting")
+        if self.on_quit is not None:
+            self.on_quit()
+        self.window.save_state()
+        self.app.exit(0)
 
     def close(self) -> None:
         """Stop fetching, save the window, stop the demo server: quitting is always clean."""
@@ -202,7 +218,6 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     window.refresh_requested.connect(refresh.refresh)
     window.cancel_requested.connect(refresh.cancel)
     window.export_requested.connect(exporter.export)
-    window.quit_action.triggered.connect(app.quit)
     refresh.busy_changed.connect(window.set_busy)
     refresh.display_ready.connect(window.show_report)
     refresh.refresh_failed.connect(lambda f: window.show_failure(f.title, f.message))
@@ -211,6 +226,11 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
 
     parts = AppParts(app, settings, window, model, refresh, exporter, demo_server, closers)
     parts.history = history
+    window.quit_action.triggered.connect(parts.quit)
+    parts.quit_guard = QuitGuard(app, parts.quit)  # Quit from the Dock, a session end, app.quit()
+    closers.insert(0, parts.quit_guard.close)
+    # A logout (Windows, X11 session managers) asks to save before it ends the process.
+    app.commitDataRequest.connect(lambda _manager: window.save_state())
     schedule = RefreshSchedule(options.refresh_interval, random=random.random)
     parts.auto_refresh = AutoRefreshController(fetcher, refresh.refresh, schedule, parent=window)
     parts.auto_refresh.status_changed.connect(window.set_auto_refresh_text)
@@ -378,7 +398,7 @@ def _attach_tray(
             parts.settings_controller and parts.settings_controller.open_dialog(),
         )
     )
-    tray.quit_requested.connect(parts.app.quit)
+    tray.quit_requested.connect(parts.quit)
     tray.row_chosen.connect(lambda key: (parts.open_window(), window.reveal_key(key)))
     tray.all_failures_chosen.connect(
         lambda: (
@@ -500,6 +520,11 @@ def run(options: AppOptions, argv: list[str] | None = None) -> int:
         print(f"{APP_NAME} is already running but does not respond.", file=sys.stderr)
         return 1
     parts = build(options, argv)
+    deadline: list[threading.Timer] = []
+    # Whatever still runs once the user asked to quit must not keep the process alive.
+    parts.on_quit = lambda: deadline.append(arm_exit_deadline())
+    if parts.quit_guard is not None:
+        parts.quit_guard.watch_signals()  # SIGTERM at logout saves and quits
     instance.message_received.connect(
         lambda args: None if "--minimized" in args else parts.open_window()
     )
@@ -508,3 +533,5 @@ def run(options: AppOptions, argv: list[str] | None = None) -> int:
     finally:
         parts.close()
         instance.close()
+        for timer in deadline:
+            timer.cancel()  # the shutdown finished in time

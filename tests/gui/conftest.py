@@ -14,6 +14,8 @@ from pytestqt.qtbot import QtBot
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
+from tests import tray_desktop as desktop_harness
+from tests.tray_desktop import TrayDesktop
 
 REPORT_DATE = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 _OFFSETS = (
@@ -135,3 +137,17 @@ def demo_app_with_problems(
         built.close()
         if tray:
             built.app.setQuitOnLastWindowClosed(True)
+
+
+@pytest.fixture(scope="module")
+def tray_desktop() -> Iterator[TrayDesktop]:
+    """Xvfb + openbox + trayer for this test module (see ``tests.tray_desktop``): skipped when a
+    tool is missing, failed instead when ``BSM_TRAY_DESKTOP=1`` (CI)."""
+    missing = desktop_harness.missing_tools()
+    if missing:
+        message = f"a desktop with a tray needs {', '.join(missing)}"
+        if desktop_harness.required():
+            pytest.fail(message)
+        pytest.skip(message)
+    with desktop_harness.tray_desktop() as desktop:
+        yield desktop

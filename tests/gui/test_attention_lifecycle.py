@@ -38,7 +38,9 @@ def setup(tmp_path: Path) -> Iterator[tuple[HistoryStore, AcknowledgementStore]]
     store.close()
 
 
-def derive_once(qtbot: QtBot, controller: AttentionController, rows: list[BackupStatusRow]) -> DerivedStates:
+def derive_once(
+    qtbot: QtBot, controller: AttentionController, rows: list[BackupStatusRow]
+) -> DerivedStates:
     controller.set_report(Report(rows=tuple(rows), fetched_at=NOW))
     with qtbot.waitSignal(controller.changed, timeout=10_000) as changed:
         controller.recompute()
