@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, SignalInstance
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_app import APP_NAME
@@ -243,7 +243,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     app.aboutToQuit.connect(parts.close)
     # Runs last: an app object that outlives these parts (tests, main() with an existing
     # QApplication) must not call close() on them again when it finally quits.
-    closers.insert(0, lambda: app.aboutToQuit.disconnect(parts.close))
+    closers.insert(0, lambda: _disconnect(app.aboutToQuit, parts.close))
     if parts.account is None:
         refresh.refresh()
         parts.auto_refresh.start()
@@ -258,6 +258,10 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     elif parts.tray is None:
         window.showMinimized()  # without a tray a hidden window could never be reopened
     return parts
+
+
+def _disconnect(signal: SignalInstance, slot: Callable[[], None]) -> None:
+    signal.disconnect(slot)
 
 
 def _data_dir(options: AppOptions) -> Path:
@@ -391,25 +395,35 @@ def _attach_tray(
     tray.pause_toggled.connect(auto.set_paused)
     auto.paused_changed.connect(tray.set_paused)
     auto.status_changed.connect(tray.set_auto_refresh_text)
-    tray.export_requested.connect(lambda: (parts.open_window(), parts.exporter.export(False)))
-    tray.settings_requested.connect(
-        lambda: (
-            parts.open_window(),
-            parts.settings_controller and parts.settings_controller.open_dialog(),
-        )
-    )
+
+    def export() -> None:
+        parts.open_window()
+        parts.exporter.export(False)
+
+    def open_settings() -> None:
+        parts.open_window()
+        if parts.settings_controller is not None:
+            parts.settings_controller.open_dialog()
+
+    def reveal(key: RowKey) -> None:
+        parts.open_window()
+        window.reveal_key(key)
+
+    def show_failures() -> None:
+        parts.open_window()
+        window.clear_filters()
+        window.filter_bar.set_selected(frozenset({ConditionStatus.FAILURE}))
+
+    def show_changes(keys: tuple[RowKey, ...]) -> None:
+        parts.open_window()
+        window.show_key_filter(keys, "Showing the changes")
+
+    tray.export_requested.connect(export)
+    tray.settings_requested.connect(open_settings)
     tray.quit_requested.connect(parts.quit)
-    tray.row_chosen.connect(lambda key: (parts.open_window(), window.reveal_key(key)))
-    tray.all_failures_chosen.connect(
-        lambda: (
-            parts.open_window(),
-            window.clear_filters(),
-            window.filter_bar.set_selected(frozenset({ConditionStatus.FAILURE})),
-        )
-    )
-    tray.notification_clicked.connect(
-        lambda keys: (parts.open_window(), window.show_key_filter(keys, "Showing the changes"))
-    )
+    tray.row_chosen.connect(reveal)
+    tray.all_failures_chosen.connect(show_failures)
+    tray.notification_clicked.connect(show_changes)
     refresh.report_ready.connect(tray.show_report)
     refresh.refresh_failed.connect(tray.show_fetch_failure)
     window.set_close_handler(tray.close_hides_window)
@@ -462,8 +476,9 @@ def _attach_settings_and_account(
         )
 
     if not options.demo:
-        if options.keyring_backend is not None:
-            backend, status = options.keyring_backend, probe_keyring(options.keyring_backend)
+        backend: KeyringBackend | None = options.keyring_backend
+        if backend is not None:
+            status = probe_keyring(backend)
         else:
             backend, status = detect_keyring()
         parts.account = AccountController(

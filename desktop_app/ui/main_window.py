@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QPoint,
     QSettings,
     Qt,
     QTimer,
@@ -445,7 +446,7 @@ class MainWindow(QMainWindow):
             return
         # First run: side panes at their natural width, the detail pane 360 px, the table the rest.
         widgets = [self.splitter.widget(i) for i in range(self.splitter.count())]
-        sizes = [w.sizeHint().width() for w in widgets]
+        sizes = [w.sizeHint().width() if w is not None else 0 for w in widgets]
         sizes[self.splitter.indexOf(self.detail_pane)] = 360
         table = self.splitter.indexOf(self.table)
         sizes[table] = max(400, self.width() - sum(sizes) + sizes[table])
@@ -459,7 +460,8 @@ class MainWindow(QMainWindow):
 
     def add_notice(self, widget: QWidget) -> None:
         """A strip shown above the table (e.g. the session-only sign-in notice)."""
-        layout = self.centralWidget().layout()
+        central = self.centralWidget()
+        layout = central.layout() if central is not None else None
         assert isinstance(layout, QVBoxLayout)
         layout.insertWidget(0, widget)
 
@@ -476,9 +478,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # --- slots --------------------------------------------------------------------------------
-    def _show_header_menu(self, pos: object) -> None:
+    def _show_header_menu(self, pos: QPoint) -> None:
         menu = self.header_menu()
-        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
         menu.deleteLater()
 
     def header_menu(self) -> QMenu:

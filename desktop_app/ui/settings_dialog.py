@@ -248,8 +248,8 @@ class SettingsDialog(QDialog):
             widget.toggled.connect(self._update_enabled)
         for edit in (self.proxy_url_edit, self.ca_bundle_edit):
             edit.textChanged.connect(self.validate)
-        for radio in (*self._proxy_group.buttons(), *self._trust_group.buttons()):
-            radio.toggled.connect(self.validate)
+        for button in (*self._proxy_group.buttons(), *self._trust_group.buttons()):
+            button.toggled.connect(self.validate)
         return page
 
     # --- helpers --------------------------------------------------------------------------

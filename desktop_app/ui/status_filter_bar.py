@@ -16,7 +16,7 @@ from desktop_app.ui.remembered_choices import read_choice, write_choice
 
 SETTINGS_KEY = "filters/statuses"
 
-_LABELS = {
+_LABELS: dict[str, str] = {
     ConditionStatus.FAILURE: "Failure",
     ConditionStatus.WARNING: "Warning",
     ConditionStatus.RUNNING: "Running",
