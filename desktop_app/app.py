@@ -202,7 +202,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
             client_secret=demo_server.client_secret,
         )
         closers.append(client.close)  # before the server stops (closers run in reverse)
-        window.setWindowTitle(f"{APP_NAME} — demo data")
+        window.setWindowTitle("Demo data")  # the platform adds " — Backup Status Monitor"
 
     @long_lived  # the report and its view stay until the next one: keep them out of the GC
     def fetch(cancel: threading.Event) -> Report:

@@ -183,16 +183,16 @@ def start(width: int = 1366, height: int = 768) -> TrayDesktop:
 
     try:
         spawn(["Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"])
-        _wait(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 15, "Xvfb")
+        _wait(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 30, "Xvfb")
         spawn(["openbox"])
-        _wait(has_window('"Openbox"'), 15, "openbox")
+        _wait(has_window('"Openbox"'), 30, "openbox")
         trayer = [
             "trayer", "--edge", "bottom", "--align", "right", "--widthtype", "pixel",
             "--width", "160", "--heighttype", "pixel", "--height", str(TRAY_HEIGHT),
             "--SetDockType", "true", "--SetPartialStrut", "true",
         ]  # fmt: skip
         spawn(trayer)
-        _wait(has_window('"panel": ("panel" "trayer")'), 15, "trayer")
+        _wait(has_window('"panel": ("panel" "trayer")'), 30, "trayer")
     except BaseException:
         desktop.close()
         raise

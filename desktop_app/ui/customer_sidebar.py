@@ -225,6 +225,15 @@ class CustomerSidebar(QWidget):
         self.toggle_action.setStatusTip("Show or hide the customer list (F9)")
         self.toggle_action.toggled.connect(self._set_shown)
 
+    def description(self) -> str:
+        """The selected customers in words ("customer acme-dental"), "" for all of them."""
+        chosen = sorted(self._selected, key=str.casefold)
+        if not chosen:
+            return ""
+        if len(chosen) > 3:
+            return f"{len(chosen)} customers"
+        return ("customer " if len(chosen) == 1 else "customers ") + ", ".join(chosen)
+
     # --- remembered choices -------------------------------------------------------------------
     def bind_settings(self, settings: QSettings) -> None:
         """Restore the sort order and visibility from ``settings`` and keep them there.

@@ -93,6 +93,10 @@ class ProblemFilterBar(QWidget):
         self._scope = None if keys is None else frozenset(keys)
         self.apply()
 
+    def description(self) -> str:
+        """The checked toggles in words ("stale or missing"), "" when none is checked."""
+        return " or ".join(_LABELS[s].lower() for s in _LABELS if s in self.checked())
+
     def checked(self) -> frozenset[str]:
         return frozenset(s for s, b in self.buttons.items() if b.isChecked())
 

@@ -16,9 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QSplitter, QToolBar
+from PySide6.QtWidgets import QSplitter
 
 from desktop_app.report.customers import summarise_customers
 from desktop_app.report.derived import DerivedStates, StaleRule
@@ -30,6 +29,7 @@ from desktop_app.ui.attention import AttentionController
 from desktop_app.ui.customer_sidebar import CustomerSidebar
 from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
+from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.missing_rows import MissingRowsLoader
 from desktop_app.ui.problem_filter_bar import ProblemFilterBar
 from desktop_app.ui.refresh import RefreshController
@@ -44,7 +44,6 @@ class ProblemViews:
 
     bar: ProblemFilterBar
     sidebar: CustomerSidebar
-    toolbar: QToolBar
     rule: StaleRule
     ask: Ask = ask_with_dialog
     controller: AttentionController | None = None
@@ -67,7 +66,7 @@ class ProblemViews:
 
 
 def attach_problem_views(
-    window: QMainWindow,
+    window: MainWindow,
     splitter: QSplitter,
     model: ReportTableModel,
     recorder: HistoryRecorder,
@@ -78,17 +77,14 @@ def attach_problem_views(
     current_key: Callable[[], RowKey | None],
     on_acknowledged: Callable[[], None],
 ) -> ProblemViews:
-    """Build the toolbar and sidebar and connect them (see module docstring)."""
-    toolbar = QToolBar("Problems", window)
-    toolbar.setObjectName("problemToolbar")
-    toolbar.setMovable(False)
-    bar = ProblemFilterBar(model, toolbar)
-    toolbar.addWidget(bar)
-    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+    """Build the toggles and sidebar and connect them (see module docstring)."""
+    bar = ProblemFilterBar(model, window)
+    window.add_filter_widget(bar, bar.description)
     sidebar = CustomerSidebar(icons.status_icon)
     splitter.insertWidget(0, sidebar)
     splitter.setStretchFactor(0, 0)
-    views = ProblemViews(bar, sidebar, toolbar, rule)
+    window.add_filter_description(sidebar.description)
+    views = ProblemViews(bar, sidebar, rule)
 
     def customer_scope(usernames: frozenset[str]) -> None:
         report = views.report

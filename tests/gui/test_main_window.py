@@ -120,7 +120,7 @@ def test_first_report_fills_the_table_and_the_status_counts(parts: AppParts) -> 
     assert window.filter_bar.all_button().text() == f"All {len(rows):,}"
     assert window.shown_label.text() == f"Showing {len(rows):,} of {len(rows):,} backup sets"
     assert "fetched" in window.report_label.text()
-    assert "demo" in window.windowTitle()
+    assert "Demo" in window.windowTitle()
     assert not window.banner.isVisible() and not window.is_stale()
 
 
@@ -136,6 +136,8 @@ def test_status_toggles_and_all(qtbot: QtBot, parts: AppParts) -> None:
     total = model.total_rows()
     label = parts.window.shown_label.text()
     assert label == f"Showing {counts[S.FAILURE]:,} of {total:,} backup sets"
+    assert parts.window.filter_label.text() == f"{label}, filtered by: Failure"
+    assert not parts.window.filter_notice.isHidden()
 
     qtbot.mouseClick(bar.button(S.WARNING), left)
     assert {r.condition_status for r in shown(parts)} == {S.FAILURE, S.WARNING}

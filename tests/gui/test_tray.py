@@ -358,11 +358,11 @@ def test_app_with_tray_hides_on_close_and_filters_on_notification_click(
     assert window.isVisible()
     assert parts.model.rows_shown() == 2
     assert {parts.model.row_at(i).key for i in range(2)} == {r.key for r in completed}
-    assert not window.key_filter_notice.isHidden()
-    assert "2 backup sets" in window.key_filter_label.text()
+    assert not window.filter_notice.isHidden()
+    assert "filtered by: showing the changes (2)" in window.filter_label.text()
     window.show_all_button.click()
     assert parts.model.rows_shown() == len(first.rows)
-    assert window.key_filter_notice.isHidden()
+    assert window.filter_notice.isHidden()
 
 
 @OFFSCREEN_NOISE

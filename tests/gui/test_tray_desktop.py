@@ -38,7 +38,7 @@ class RunningApp:
         )
 
     def window(self) -> str:
-        return self.desktop.wait_for_window("demo data")
+        return self.desktop.wait_for_window("Demo data")
 
     def tray_icon(self) -> tuple[int, int]:
         x, y, width, height = self.desktop.wait_for_tray_icon(APP_NAME)
@@ -127,9 +127,9 @@ def test_closing_the_window_hides_it_to_the_tray_and_the_tray_brings_it_back(
     app.desktop.xdotool("windowactivate", "--sync", window)
     app.desktop.xdotool("key", "--clearmodifiers", "alt+F4")  # openbox: close the window
     deadline = time.monotonic() + 10
-    while app.desktop.windows("demo data") and time.monotonic() < deadline:
+    while app.desktop.windows("Demo data") and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not app.desktop.windows("demo data"), "closing did not hide the window"
+    assert not app.desktop.windows("Demo data"), "closing did not hide the window"
     assert app.process.poll() is None, "closing the window ended the app"
     assert app.desktop.tray_icons(APP_NAME), "the tray icon went away with the window"
     assert app.settings().value("tray/close_hint_shown") in (True, "true")
