@@ -52,6 +52,8 @@ from desktop_app.ui.customer_summary_export import (
 from desktop_app.ui.detail_pane import DetailPane
 from desktop_app.ui.export_controller import ExportController
 from desktop_app.ui.fetcher import ReportFetcher
+from desktop_app.ui.history_indicator import HistoryIndicator
+from desktop_app.ui.history_recorder import RETRY_SECONDS as HISTORY_RETRY_SECONDS
 from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.main_window import MainWindow
@@ -95,6 +97,7 @@ class AppOptions:
     autostart: Autostart | None = None  # None: the "start at login" box is unavailable
     logging: LoggingHandle | None = None  # the log file (About, Help > Open log folder)
     data_dir: Path | None = None  # history database; None: next to settings_path, else platform
+    history_retry_seconds: float = HISTORY_RETRY_SECONDS  # a locked database is tried again
 
 
 @dataclass
@@ -222,7 +225,8 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     refresh.display_ready.connect(window.show_report)
     refresh.refresh_failed.connect(lambda f: window.show_failure(f.title, f.message))
     history = _attach_history(options, refresh, detail, closers, pacer)
-    history.message.connect(lambda text: window.statusBar().showMessage(text, 30_000))
+    # Read now and followed from now on: a problem found while the window was built shows too.
+    window.statusBar().addPermanentWidget(HistoryIndicator(history, icons.status_icon, window))
 
     parts = AppParts(app, settings, window, model, refresh, exporter, demo_server, closers)
     parts.history = history
@@ -286,7 +290,9 @@ def _attach_history(
     # Paced and a moment late: recording is never urgent, so the GUI thread keeps the GIL while
     # it draws the report (see report.background).
     recorder = HistoryRecorder(
-        lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause), delay=BACKGROUND_DELAY
+        lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause),
+        delay=BACKGROUND_DELAY,
+        retry_seconds=options.history_retry_seconds,
     )
 
     def on_ready(store: HistoryStore) -> None:
@@ -296,7 +302,6 @@ def _attach_history(
     recorder.ready.connect(on_ready)
     # The pane rendered before this report was written; show the history that now includes it.
     recorder.recorded.connect(lambda _result: detail.refresh())
-    recorder.message.connect(lambda text: log.warning("History: %s", text))
     refresh.report_ready.connect(recorder.record)
     closers.append(recorder.close)
     recorder.start()

@@ -110,6 +110,11 @@ def add_acknowledge_action(
     action.setStatusTip("Note that you know about this set's problem; it stops needing attention")
 
     def trigger() -> None:
+        if not controller.has_history:
+            window.statusBar().showMessage(
+                "Acknowledging needs the history, which is off (see the History indicator)", 8000
+            )
+            return
         key = current_key()
         state = None if key is None else controller.problem_of(key)
         if key is None or state is None:

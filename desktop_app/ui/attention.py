@@ -2,7 +2,10 @@
 
 Why a worker thread per computation: ``derive`` and the customer summary are one pass each over
 the rows (tens of milliseconds at 100k) and reading the missing sets and acknowledgements waits
-for the database's reader lock, which a refresh being recorded may hold. Like the fetcher, a
+for the database's reader lock, which a refresh being recorded may hold. Without the history
+(not open yet, or off) the states are still derived from the report alone (stale, failing): no
+missing sets and no acknowledgements, but never an empty sidebar or a Stale toggle that shows
+nothing. Like the fetcher, a
 daemon ``threading.Thread`` reports back through a queued signal; a generation number drops
 results that a newer computation has overtaken.
 
@@ -39,13 +42,13 @@ class AttentionController(QObject):
     changed = Signal(object)
     acknowledged = Signal(object)
     failed = Signal(str)
-    _computed = Signal(int, object, object)  # generation, DerivedStates, customers
+    _computed = Signal(int, object, object)  # generation, DerivedStates, (customers, history)
     _ack_done = Signal(object, str)  # Acknowledgement or None, error text
 
     def __init__(
         self,
-        store: HistoryStore,
-        acknowledgements: AcknowledgementStore,
+        store: HistoryStore | None,
+        acknowledgements: AcknowledgementStore | None,
         rule: StaleRule,
         now: Callable[[], datetime],
         parent: QObject | None = None,
@@ -55,18 +58,27 @@ class AttentionController(QObject):
         self._acks = acknowledgements
         self._rule = rule
         self._now = now
-        self._rows: tuple[BackupStatusRow, ...] = ()
+        self._rows: tuple[BackupStatusRow, ...] | None = None  # None: no report yet
         self._generation = 0
         self._closed = False
         self.derived: DerivedStates | None = None
+        self.derived_with_history = False  # whether ``derived`` knows missing sets and acks
         self.customers: list[CustomerCounts] = []
         self._computed.connect(self._on_computed)
         self._ack_done.connect(self._on_ack_done)
 
+    def attach_history(self, store: HistoryStore, acknowledgements: AcknowledgementStore) -> None:
+        """The history opened: missing sets and acknowledgements count from the next pass."""
+        self._store, self._acks = store, acknowledgements
+
+    @property
+    def has_history(self) -> bool:
+        return self._acks is not None
+
     @property
     def rows(self) -> tuple[BackupStatusRow, ...]:
         """The rows of the last report handed to ``set_report``."""
-        return self._rows
+        return self._rows or ()
 
     @property
     def rule(self) -> StaleRule:
@@ -84,8 +96,8 @@ class AttentionController(QObject):
 
     def recompute(self, *_args: object) -> None:
         """Derive the states of the current rows on a worker thread (connect to ``recorded``)."""
-        if self._closed:
-            return
+        if self._closed or self._rows is None:
+            return  # nothing to derive before the first report
         self._generation += 1
         job = (self._generation, self._rows, self._rule, self._now())
         threading.Thread(target=self._derive, args=job, name="attention", daemon=True).start()
@@ -97,12 +109,13 @@ class AttentionController(QObject):
     def acknowledge(self, key: RowKey, note: str, snooze_until: datetime | None = None) -> bool:
         """Acknowledge ``key``'s current problem on a worker thread; False: nothing to ack."""
         state = self.problem_of(key)
-        if state is None or self._closed or not note.strip():
+        acks = self._acks
+        if state is None or self._closed or not note.strip() or acks is None:
             return False
 
         def work() -> None:
             try:
-                ack = self._acks.acknowledge(key, state, note, snooze_until)
+                ack = acks.acknowledge(key, state, note, snooze_until)
             except Exception as error:  # database trouble: tell the user, keep running
                 log.exception("Could not store the acknowledgement")
                 self._emit(self._ack_done, None, f"Could not acknowledge: {error}")
@@ -119,9 +132,10 @@ class AttentionController(QObject):
     def _derive(
         self, generation: int, rows: tuple[BackupStatusRow, ...], rule: StaleRule, now: datetime
     ) -> None:
+        store, store_acks = self._store, self._acks
         try:
-            missing = [m.key for m in self._store.missing_sets()]
-            acks = self._acks.all()
+            missing = [m.key for m in store.missing_sets()] if store is not None else []
+            acks = store_acks.all() if store_acks is not None else {}
             derived = derive(rows, now, rule, missing, acks)
             customers = summarise_customers(rows, derived)
         except Exception as error:
@@ -129,16 +143,16 @@ class AttentionController(QObject):
                 log.exception("Could not derive the problem states")
                 self._emit(self.failed, f"Could not work out the problem states: {error}")
             return
-        if derived.voided:
+        if derived.voided and store_acks is not None:
             # Void for good (see report.derived); only the acknowledgements judged here, so one
             # made again while this ran survives. A database that refuses the delete must not
             # hold the states back: the next pass tries again.
             try:
-                self._acks.discard(acks[key] for key in derived.voided)
+                store_acks.discard(acks[key] for key in derived.voided)
             except Exception:
                 if not self._closed:
                     log.exception("Could not delete the lapsed acknowledgements")
-        self._emit(self._computed, generation, derived, customers)
+        self._emit(self._computed, generation, derived, (customers, store_acks is not None))
 
     def _emit(self, signal: object, *args: object) -> None:
         if self._closed:
@@ -146,11 +160,14 @@ class AttentionController(QObject):
         with contextlib.suppress(RuntimeError):  # the QObject is gone: the app is quitting
             signal.emit(*args)  # type: ignore[attr-defined]
 
-    def _on_computed(self, generation: int, derived: DerivedStates, customers: object) -> None:
+    def _on_computed(self, generation: int, derived: DerivedStates, extra: object) -> None:
         if generation != self._generation or self._closed:
             return
+        assert isinstance(extra, tuple)
+        customers: list[CustomerCounts] = extra[0]
         self.derived = derived
-        self.customers = list(customers)  # type: ignore[call-overload]
+        self.derived_with_history = bool(extra[1])
+        self.customers = list(customers)
         self.changed.emit(derived)
 
     def _on_ack_done(self, ack: object, error: str) -> None:

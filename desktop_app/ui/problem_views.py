@@ -2,8 +2,10 @@
 
 Why a module of its own: the composition root stays a list of calls, and the wiring between
 the attention controller, the toggles and the sidebar (they share the table's key filter) is
-in one place. The controller exists once the history database is open (``HistoryRecorder.ready``);
-until then, and when history is off, the sidebar is fed from the rows alone.
+in one place. The controller exists from the start and derives from the report alone until the
+history database is open (``HistoryRecorder.ready``), and for good when history is off; then it
+also knows the missing sets and acknowledgements. With history, a report's states follow its
+recording (``recorded``, or ``record_failed``: the states must not wait for a disk with room).
 
 Missing sets become rows of the table (their last known rows, via ``MissingRowsLoader``) so the
 Missing and Needs attention toggles, and a customer's scope, show them; the stale keys go to the
@@ -19,7 +21,6 @@ from datetime import datetime
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QSplitter
 
-from desktop_app.report.customers import summarise_customers
 from desktop_app.report.derived import DerivedStates, StaleRule
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.storage.acknowledgements import AcknowledgementStore
@@ -45,9 +46,9 @@ class ProblemViews:
     bar: ProblemFilterBar
     sidebar: CustomerSidebar
     rule: StaleRule
+    controller: AttentionController
+    acknowledge_action: QAction
     ask: Ask = ask_with_dialog
-    controller: AttentionController | None = None
-    acknowledge_action: QAction | None = None
     missing_loader: MissingRowsLoader | None = None
     report: Report | None = field(default=None, repr=False)
     # Called with each new DerivedStates (e.g. the tray mutes acknowledged problems).
@@ -55,12 +56,10 @@ class ProblemViews:
 
     def set_rule(self, rule: StaleRule) -> None:
         self.rule = rule
-        if self.controller is not None:
-            self.controller.set_rule(rule)
+        self.controller.set_rule(rule)
 
     def close(self) -> None:
-        if self.controller is not None:
-            self.controller.close()
+        self.controller.close()
         if self.missing_loader is not None:
             self.missing_loader.close()
 
@@ -84,7 +83,9 @@ def attach_problem_views(
     splitter.insertWidget(0, sidebar)
     splitter.setStretchFactor(0, 0)
     window.add_filter_description(sidebar.description)
-    views = ProblemViews(bar, sidebar, rule)
+    controller = AttentionController(None, None, rule, now, parent=window)
+    action = add_acknowledge_action(window, controller, current_key, lambda *a: views.ask(*a))
+    views = ProblemViews(bar, sidebar, rule, controller, action)
 
     def customer_scope(usernames: frozenset[str]) -> None:
         report = views.report
@@ -92,7 +93,7 @@ def attach_problem_views(
             bar.set_customer_scope(None)
             return
         keys = [row.key for row in report.rows if row.username in usernames]
-        derived = views.controller.derived if views.controller is not None else None
+        derived = controller.derived
         if derived is not None:  # a customer's missing sets are its sets too (as in the sidebar)
             keys.extend(k for k in derived.missing if k[0] in usernames)
         bar.set_customer_scope(keys)
@@ -101,16 +102,12 @@ def attach_problem_views(
         if not isinstance(report, Report):
             return
         views.report = report
-        if views.controller is not None:
-            views.controller.set_report(report)
-        else:
-            sidebar.set_customers(summarise_customers(report.rows))
-            model.set_stale_keys(views.rule.stale_keys(report.rows, now()))  # history is off
+        controller.set_report(report)
+        if not controller.has_history:
+            controller.recompute()  # with history: once recorded (see module docstring)
         customer_scope(sidebar.selected_usernames())
 
     def on_changed(derived: object) -> None:
-        controller = views.controller
-        assert controller is not None
         states = controller.derived
         assert states is not None
         model.set_stale_keys(states.stale)
@@ -121,24 +118,16 @@ def attach_problem_views(
         if sidebar.selected_usernames():
             customer_scope(sidebar.selected_usernames())
         for listener in views.listeners:
-            listener(controller.derived)  # type: ignore[arg-type]
+            listener(states)
 
     def on_ready(store: HistoryStore) -> None:
-        if views.controller is not None:
+        if controller.has_history:
             return
-        acks = AcknowledgementStore(store.database, clock=now)
-        controller = AttentionController(store, acks, views.rule, now, parent=window)
-        views.controller = controller
+        controller.attach_history(store, AcknowledgementStore(store.database, clock=now))
         views.missing_loader = MissingRowsLoader(store, model, parent=window)
-        if views.report is not None:
-            controller.set_report(views.report)
-        controller.changed.connect(on_changed)
-        controller.acknowledged.connect(lambda _ack: on_acknowledged())
-        controller.failed.connect(lambda text: window.statusBar().showMessage(text, 10_000))
         recorder.recorded.connect(controller.recompute)
-        views.acknowledge_action = add_acknowledge_action(
-            window, controller, current_key, lambda *a: views.ask(*a)
-        )
+        recorder.record_failed.connect(controller.recompute)
+        controller.recompute()
 
     def on_filter_lifted() -> None:
         # The window's "Show all" / clear_filters lift the key filter: follow it, so no toggle
@@ -147,6 +136,9 @@ def attach_problem_views(
             bar.reset()
             sidebar.clear_selection()
 
+    controller.changed.connect(on_changed)
+    controller.acknowledged.connect(lambda _ack: on_acknowledged())
+    controller.failed.connect(lambda text: window.statusBar().showMessage(text, 10_000))
     refresh.report_ready.connect(on_report)
     model.counts_changed.connect(on_filter_lifted)
     sidebar.customers_selected.connect(customer_scope)

@@ -129,7 +129,7 @@ def demo_app_with_problems(
         views = built.problems
         assert views is not None
         qtbot.waitUntil(
-            lambda: views.controller is not None and views.controller.derived is not None,
+            lambda: views.controller.derived is not None and views.controller.derived_with_history,
             timeout=15_000,
         )
         yield built
