@@ -57,6 +57,7 @@ from desktop_app.ui.history_recorder import RETRY_SECONDS as HISTORY_RETRY_SECON
 from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
 from desktop_app.ui.problem_views import ProblemViews, attach_problem_views
 from desktop_app.ui.quitting import QuitGuard, arm_exit_deadline
 from desktop_app.ui.refresh import RefreshController
@@ -347,12 +348,7 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
 
         tray_rule(thresholds.rule)
         thresholds.rule_changed.connect(tray_rule)
-        views.listeners.append(
-            lambda derived: tray.set_muted({k: a.state for k, a in derived.acknowledged.items()})
-        )
-        views.listeners.append(
-            lambda derived: tray.set_missing(len(derived.missing - derived.acknowledged.keys()))
-        )
+        views.controller.summarised.connect(tray.set_summary)
     parts.closers.append(views.close)
     _attach_customer_features(parts, views)
     return views
@@ -415,9 +411,13 @@ def _attach_tray(
         window.reveal_key(key)
 
     def show_failures() -> None:
+        """Exactly the failures the menu counts: acknowledged ones are left out."""
         parts.open_window()
         window.clear_filters()
         window.filter_bar.set_selected(frozenset({ConditionStatus.FAILURE}))
+        summary = parts.problems.controller.summary if parts.problems is not None else None
+        if summary is not None and summary.acknowledged_failures:
+            parts.problems.bar.set_checked(frozenset({NEEDS_ATTENTION}))  # type: ignore[union-attr]
 
     def show_changes(keys: tuple[RowKey, ...]) -> None:
         parts.open_window()

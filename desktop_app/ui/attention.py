@@ -10,7 +10,8 @@ daemon ``threading.Thread`` reports back through a queued signal; a generation n
 results that a newer computation has overtaken.
 
 Signals (on the GUI thread):
-    changed(object): the new ``DerivedStates`` (``customers`` is already updated).
+    changed(object): the new ``DerivedStates`` (``customers`` and ``summary`` already updated).
+    summarised(object): the new ``ProblemSummary`` (right after ``changed``).
     acknowledged(object): the stored ``Acknowledgement`` (the states are recomputed next).
     failed(str): a sentence for the status bar.
 """
@@ -28,6 +29,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop_app.report.customers import CustomerCounts, summarise_customers
 from desktop_app.report.derived import DerivedStates, StaleRule, derive
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
+from desktop_app.report.summary import ProblemSummary, summarise_problems
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
 
@@ -40,9 +42,11 @@ class AttentionController(QObject):
     """See module docstring. ``now`` returns an aware UTC datetime."""
 
     changed = Signal(object)
+    summarised = Signal(object)
     acknowledged = Signal(object)
     failed = Signal(str)
-    _computed = Signal(int, object, object)  # generation, DerivedStates, (customers, history)
+    # generation, DerivedStates, (customers, summary, whether the history was used)
+    _computed = Signal(int, object, object)
     _ack_done = Signal(object, str)  # Acknowledgement or None, error text
 
     def __init__(
@@ -64,6 +68,7 @@ class AttentionController(QObject):
         self.derived: DerivedStates | None = None
         self.derived_with_history = False  # whether ``derived`` knows missing sets and acks
         self.customers: list[CustomerCounts] = []
+        self.summary: ProblemSummary | None = None
         self._computed.connect(self._on_computed)
         self._ack_done.connect(self._on_ack_done)
 
@@ -138,6 +143,7 @@ class AttentionController(QObject):
             acks = store_acks.all() if store_acks is not None else {}
             derived = derive(rows, now, rule, missing, acks)
             customers = summarise_customers(rows, derived)
+            summary = summarise_problems(rows, derived)
         except Exception as error:
             if not self._closed:
                 log.exception("Could not derive the problem states")
@@ -152,7 +158,8 @@ class AttentionController(QObject):
             except Exception:
                 if not self._closed:
                     log.exception("Could not delete the lapsed acknowledgements")
-        self._emit(self._computed, generation, derived, (customers, store_acks is not None))
+        extra = (customers, summary, store_acks is not None)
+        self._emit(self._computed, generation, derived, extra)
 
     def _emit(self, signal: object, *args: object) -> None:
         if self._closed:
@@ -165,10 +172,13 @@ class AttentionController(QObject):
             return
         assert isinstance(extra, tuple)
         customers: list[CustomerCounts] = extra[0]
+        summary: ProblemSummary = extra[1]
         self.derived = derived
-        self.derived_with_history = bool(extra[1])
+        self.derived_with_history = bool(extra[2])
         self.customers = list(customers)
+        self.summary = summary
         self.changed.emit(derived)
+        self.summarised.emit(summary)
 
     def _on_ack_done(self, ack: object, error: str) -> None:
         if ack is None:

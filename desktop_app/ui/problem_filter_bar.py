@@ -118,8 +118,13 @@ class ProblemFilterBar(QWidget):
         return frozenset(keys)
 
     def reset(self) -> None:
+        self.set_checked(frozenset())
+
+    def set_checked(self, states: frozenset[str]) -> None:
+        """Check exactly these toggles (e.g. the tray's "Show all failures that need attention"
+        adds Needs attention to the Failure status)."""
         self._pending = None
-        self._set_checked(frozenset())
+        self._set_checked(states)
         self.apply()
 
     def apply(self) -> None:

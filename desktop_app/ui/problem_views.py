@@ -21,7 +21,7 @@ from datetime import datetime
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QSplitter
 
-from desktop_app.report.derived import DerivedStates, StaleRule
+from desktop_app.report.derived import StaleRule
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
@@ -51,8 +51,6 @@ class ProblemViews:
     ask: Ask = ask_with_dialog
     missing_loader: MissingRowsLoader | None = None
     report: Report | None = field(default=None, repr=False)
-    # Called with each new DerivedStates (e.g. the tray mutes acknowledged problems).
-    listeners: list[Callable[[DerivedStates], None]] = field(default_factory=list)
 
     def set_rule(self, rule: StaleRule) -> None:
         self.rule = rule
@@ -117,8 +115,6 @@ def attach_problem_views(
         bar.set_derived(states)
         if sidebar.selected_usernames():
             customer_scope(sidebar.selected_usernames())
-        for listener in views.listeners:
-            listener(states)
 
     def on_ready(store: HistoryStore) -> None:
         if controller.has_history:
