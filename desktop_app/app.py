@@ -187,7 +187,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     app.setWindowIcon(icons.app_icon())
 
     model = ReportTableModel(icon_for_status=icons.status_icon, now=utc_now)
-    detail = DetailPane(icons, now=utc_now)
+    detail = DetailPane(icons, now=model.now)  # ages from the table's clock reading
     window = MainWindow(model, icons, detail, settings, now=utc_now)
 
     closers: list[Callable[[], None]] = []
@@ -507,6 +507,8 @@ def _attach_settings_and_account(
     def apply(new: AppSettings) -> None:
         assert parts.auto_refresh is not None
         parts.auto_refresh.set_interval(new.refresh_seconds)
+        parts.model.set_time_mode(new.time_mode)
+        window.detail_pane.refresh()
         if parts.tray is not None:
             parts.tray.notify_kinds = new.notify_change_kinds
         if parts.history is not None:
@@ -516,6 +518,7 @@ def _attach_settings_and_account(
 
     settings.changed.connect(apply)
     first = settings.settings
+    parts.model.set_time_mode(first.time_mode)
     if options.refresh_interval == DEFAULT_INTERVAL and parts.auto_refresh is not None:
         parts.auto_refresh.set_interval(first.refresh_seconds)
     if parts.tray is not None:

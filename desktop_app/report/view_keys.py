@@ -23,7 +23,7 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from itertools import compress, repeat
 from operator import attrgetter, contains, is_not
@@ -51,6 +51,7 @@ _INVERT_FLAGS = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 # status count matches it.
 _MISSING_STATUS = "\0missing"
 _MISSING_RANK = -1  # sorts before the worst real status
+_STALE_RANK_AFTER = 0.5  # a stale set sorts right after failures, before warnings (see set_stale)
 
 
 class SortField(StrEnum):
@@ -199,7 +200,8 @@ class RowIndex:
         self._status_filter: frozenset[str] | None = spec.status_filter or None
         self._query = normalise_query(spec.query)
         self._key_filter: frozenset[RowKey] | None = spec.key_filter
-        self.load((), datetime.fromtimestamp(0).astimezone())
+        self._stale_keys: frozenset[RowKey] = frozenset()
+        self.load((), datetime.fromtimestamp(0, UTC))
 
     @property
     def spec(self) -> ViewSpec:
@@ -252,6 +254,7 @@ class RowIndex:
         self._has_none: dict[SortField, bool] = {}
         self._base: list[int] | None = None
         self._key_to_source: dict[RowKey, int] | None = None
+        self._stale_sources: frozenset[int] | None = None
         missing = tuple(missing)
         if missing:
             self._replace_missing(self.absent_from_report(missing))
@@ -341,6 +344,39 @@ class RowIndex:
             sources = range(n, len(self._rows))
             lookup.update(zip(map(attrgetter("key"), missing), sources, strict=True))
 
+    # --- stale sets ---------------------------------------------------------------------------
+    def set_stale(self, keys: Iterable[RowKey]) -> bool:
+        """The sets judged stale (see ``report.derived``); returns whether anything changed.
+
+        They are shown as "Stale" wherever a status is, so sorting by status must put them
+        where that word belongs: after failures, before warnings (a failing set stays a failure:
+        failing outranks stale). Kept across loads; the next report's derived states replace it.
+        """
+        wanted = frozenset(keys)
+        if wanted == self._stale_keys:
+            return False
+        self._stale_keys = wanted
+        self._stale_sources = None
+        if self._keys.pop(SortField.STATUS, None) is not None and (
+            self._sort_field is SortField.STATUS
+        ):
+            self._order = self._sorted_order()
+            self._apply_filters()
+        return True
+
+    def is_stale(self, source: int) -> bool:
+        """Whether the row at ``source`` reads "Stale" (stale, reported, and not failing)."""
+        return source in self._stale_source_set()
+
+    def _stale_source_set(self) -> frozenset[int]:
+        if self._stale_sources is None:
+            lookup, n, failure = self._key_index(), self._report_size, ConditionStatus.FAILURE
+            found = (lookup.get(k) for k in self._stale_keys)
+            self._stale_sources = frozenset(
+                s for s in found if s is not None and s < n and self._statuses[s] != failure
+            )
+        return self._stale_sources
+
     def refresh_now(self, now: datetime) -> None:
         """Move the clock that ages are measured from; the order by age does not change."""
         self._now = now
@@ -380,9 +416,12 @@ class RowIndex:
         keys = self._keys.get(field)
         if keys is None:
             if field is SortField.STATUS:
-                rank = status_rank(self._all_counts)
+                rank: dict[str, float] = dict(status_rank(self._all_counts))
                 rank[_MISSING_STATUS] = _MISSING_RANK
                 keys = list(map(rank.__getitem__, self._statuses))
+                stale_rank = rank.get(ConditionStatus.FAILURE, -1) + _STALE_RANK_AFTER
+                for source in self._stale_source_set():
+                    keys[source] = stale_rank
             else:
                 keys = self._key_maker.keys(field, self._now)
             self._keys[field] = keys

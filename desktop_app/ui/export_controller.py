@@ -182,7 +182,8 @@ class ExportController(QObject):
         target = with_csv_suffix(path)
         remember_folder(self._settings, target)
         columns = self._window.visible_columns()
-        header = [str(self._model.headerData(c, Qt.Orientation.Horizontal)) for c in columns]
+        # Plain titles: exported times are ISO 8601 with their offset, whatever the table shows.
+        header = [c.title for c in columns]
         header.append(FLAG_TITLE)
         delimiter, bom = csv_options(self._settings)
         now = self._model.now()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from operator import attrgetter
 
 from PySide6.QtCore import (
     QEvent,
@@ -42,7 +43,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
+from desktop_app.export.csv_writer import neutralise
 from desktop_app.report.rows import Report, RowKey
+from desktop_app.report.summary import counted
 from desktop_app.report.view_keys import PreparedReport
 from desktop_app.ui.banner import Banner, problem_color
 from desktop_app.ui.columns import Column
@@ -52,6 +55,7 @@ from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.remembered_choices import read_bytes
 from desktop_app.ui.status_filter_bar import StatusFilterBar
 from desktop_app.ui.table_model import ReportTableModel
+from desktop_app.ui.time_format import format_report_date
 
 GEOMETRY_KEY = "window/geometry"
 HEADER_KEY = "window/header"
@@ -59,6 +63,7 @@ SPLITTER_KEY = "window/splitter"
 MIN_WIDTH, MIN_HEIGHT = 400, 300
 MAX_COLUMN_WIDTH = 4000
 MIN_TABLE_WIDTH = 120
+AGE_REFRESH_MS = 60_000
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +94,11 @@ DETAIL_WIDTH = (260, 420)  # the detail pane's default width, at least and at mo
 SIDEBAR_WIDTH = 230
 DEFAULT_SIZE = QSize(1400, 860)
 FRAME_ALLOWANCE = 40  # px a window frame may add to the size
+
+
+def clipboard_cell(text: str) -> str:
+    """One cell of copied text: no tab or line break inside, no formula at the start."""
+    return neutralise(" ".join(text.split()) if any(c in text for c in "\t\r\n") else text)
 
 
 def _header_usable(header: QHeaderView) -> bool:
@@ -192,6 +202,12 @@ class MainWindow(QMainWindow):
 
         self._apply_initial_widths()
         self._restore_state()
+        # Ages move on: the table and the detail pane are measured from the same clock reading,
+        # renewed every minute, so they never disagree ("11 min" here, "12 min" there).
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(AGE_REFRESH_MS)
+        self._age_timer.timeout.connect(self.refresh_ages)
+        self._age_timer.start()
         self._update_counts()
         self._update_shown()
 
@@ -427,6 +443,11 @@ class MainWindow(QMainWindow):
         logical = [header.logicalIndex(v) for v in range(header.count())]
         return [Column(c) for c in logical if not header.isSectionHidden(c)]
 
+    def refresh_ages(self) -> None:
+        """Age and running durations from now (table and detail pane read the same clock)."""
+        self._model.refresh_now()
+        self.detail_pane.refresh()
+
     def set_auto_refresh_text(self, text: str) -> None:
         self.auto_refresh_label.setText(text)
 
@@ -492,17 +513,22 @@ class MainWindow(QMainWindow):
         return True
 
     def copy_selection(self) -> None:
-        """Selected rows as tab-separated text, visible columns in view order, with a header."""
+        """Selected rows as tab-separated text, visible columns in view order, with a header.
+
+        Guarded like the CSV export: a name that starts like a formula (``=HYPERLINK(…)``) gets
+        a leading ``'`` so a spreadsheet shows it as text, and tabs or line breaks in a name
+        become spaces so they cannot split a cell or a row. Times carry their UTC offset.
+        """
         rows = self.selected_view_rows()
         if not rows:
             return
         columns = self.visible_columns()
-        lines = ["\t".join(self._model.headerData(c, Qt.Orientation.Horizontal) for c in columns)]
+        header = (self._model.headerData(c, Qt.Orientation.Horizontal) for c in columns)
+        lines = ["\t".join(map(clipboard_cell, header))]
         for r in rows:
-            cells = (self._model.cell_text(r, c).replace("\t", " ") for c in columns)
-            lines.append("\t".join(cells))
+            lines.append("\t".join(clipboard_cell(self._model.copy_text(r, c)) for c in columns))
         QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
-        self.statusBar().showMessage(f"Copied {len(rows):,} rows", 3000)
+        self.statusBar().showMessage(f"Copied {counted(len(rows), 'row')}", 3000)
 
     # --- persistence --------------------------------------------------------------------------
     def _restore_state(self) -> None:
@@ -677,11 +703,12 @@ class MainWindow(QMainWindow):
             self.report_label.setText("")
             return
         parts = []
-        if report.rows:
-            parts.append(f"Report date {report.rows[0].report_date:%Y-%m-%d %H:%M}")
+        dates = [d for d in map(attrgetter("report_date"), report.rows) if d is not None]
+        if dates:  # rows carry their own date; the newest is the report's
+            parts.append(f"Report date {format_report_date(max(dates))}")
         if report.fetched_at is not None:
             local = report.fetched_at.astimezone()
-            parts.append(f"fetched {local:%H:%M:%S}")
+            parts.append(f"fetched {local:%H:%M:%S} your time")
         if report.fetch_seconds is not None:
             parts.append(f"in {report.fetch_seconds:.1f} s")
         self.report_label.setText(", ".join(parts))

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QSplitter
 
-from desktop_app.report.derived import StaleRule
+from desktop_app.report.derived import STALE, StaleRule
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
@@ -108,7 +108,13 @@ def attach_problem_views(
     def on_changed(derived: object) -> None:
         states = controller.derived
         assert states is not None
+        rule = views.rule
         model.set_stale_keys(states.stale)
+
+        def stale_after(key: RowKey) -> timedelta | None:
+            return rule.threshold_for(key[0]) if states.problems.get(key) == STALE else None
+
+        window.detail_pane.set_stale_provider(stale_after)
         if views.missing_loader is not None:
             views.missing_loader.show(states.missing)
         sidebar.set_customers(controller.customers)

@@ -34,11 +34,17 @@ from desktop_app.report.view_keys import RowIndex, ViewPreparer, normalise_query
 from desktop_app.storage.history import MissingSet
 from desktop_app.ui.columns import (
     MISSING_TEXT,
-    TEXT_FORMATTERS,
+    STALE_TEXT,
+    TEXT_FORMATTERS_BY_MODE,
     TOOLTIP_FORMATTERS,
     Column,
+    column_description,
+    column_title,
+    copied_text,
     missing_tooltip,
+    stale_tooltip,
 )
+from desktop_app.ui.time_format import LOCAL, TIME_MODES
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """The value the model sorts a cell by: case-folded text, POSIX seconds, seconds of duration
@@ -111,6 +117,8 @@ class ReportTableModel(QAbstractTableModel):
         self._stale: frozenset[RowKey] = frozenset()
         self._missing_font = QFont()
         self._missing_font.setItalic(True)
+        self._time_mode = LOCAL
+        self._formatters = TEXT_FORMATTERS_BY_MODE[LOCAL]
 
     # --- loading ---------------------------------------------------------------------------
     def set_rows(self, rows: Iterable[BackupStatusRow], now: datetime | None = None) -> None:
@@ -128,6 +136,7 @@ class ReportTableModel(QAbstractTableModel):
         """
         view.apply(self._view.spec)
         view.set_missing(self._preparer.missing)  # as known now (usually what it was built with)
+        view.set_stale(self._stale)  # until the new report's own states are derived
         self.beginResetModel()
         self._view = view
         self.endResetModel()
@@ -211,8 +220,13 @@ class ReportTableModel(QAbstractTableModel):
         return self._missing.get(self._view.rows[source].key)
 
     def set_stale_keys(self, keys: Iterable[RowKey]) -> None:
-        """The stale sets (from the derived states), for the export's flag column."""
-        self._stale = frozenset(keys)
+        """The stale sets (from the derived states): their Status reads "Stale" with its icon,
+        they sort after failures, and the export flags them."""
+        stale = frozenset(keys)
+        if stale == self._stale:
+            return
+        self._stale = stale
+        self._relayout(lambda: self._view.set_stale(stale))
 
     def flag_at(self, view_row: int) -> str:
         """ "MISSING", "STALE" or "" for the row shown at ``view_row`` (missing first)."""
@@ -256,8 +270,14 @@ class ReportTableModel(QAbstractTableModel):
         column = index.column()
         if source >= view.report_size:  # a missing set's last known row
             return self._missing_data(row, column, role, source)
+        if (
+            column == _STATUS
+            and role in (_DISPLAY, _DECORATION, _TOOLTIP)
+            and view.is_stale(source)
+        ):
+            return self._stale_data(row, role)
         if role == _DISPLAY:
-            return TEXT_FORMATTERS[column](row, view.now)
+            return self._formatters[column](row, view.now)
         if role == _DECORATION:
             return self._icon(row.condition_status) if column == _STATUS else None
         if role == _ALIGNMENT:
@@ -272,10 +292,18 @@ class ReportTableModel(QAbstractTableModel):
             return row.key
         return None
 
+    def _stale_data(self, row: BackupStatusRow, role: int) -> Any:
+        """The Status cell of a stale set: "Stale" with its icon; the report's word in the tip."""
+        if role == _DISPLAY:
+            return STALE_TEXT
+        if role == _DECORATION:
+            return self._icon(STALE)
+        return stale_tooltip(row, self._view.now)
+
     def _missing_data(self, row: BackupStatusRow, column: int, role: int, source: int) -> Any:
         """Like ``data`` for a missing row: "Missing" with its icon, italics, explained."""
         if role == _DISPLAY:
-            return MISSING_TEXT if column == _STATUS else TEXT_FORMATTERS[column](row, self.now())
+            return MISSING_TEXT if column == _STATUS else self._formatters[column](row, self.now())
         if role == _DECORATION:
             return self._icon(MISSING) if column == _STATUS else None
         if role == _FONT:
@@ -301,9 +329,9 @@ class ReportTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(_COLUMNS):
             if role == _DISPLAY:
-                return _COLUMNS[section].title
+                return column_title(_COLUMNS[section], self._time_mode)
             if role == _TOOLTIP:
-                return _COLUMNS[section].description
+                return column_description(_COLUMNS[section], self._time_mode)
             return None
         return super().headerData(section, orientation, role)
 
@@ -404,9 +432,38 @@ class ReportTableModel(QAbstractTableModel):
     def cell_text(self, view_row: int, column: int) -> str:
         """What the view shows in that cell, for export and copy."""
         row = self.row_at(view_row)
-        if column == _STATUS and self._view.is_missing(self._view.index[view_row]):
+        source = self._view.index[view_row]
+        if column == _STATUS and self._view.is_missing(source):
             return MISSING_TEXT
-        return TEXT_FORMATTERS[column](row, self._view.now)
+        if column == _STATUS and self._view.is_stale(source):
+            return STALE_TEXT
+        return self._formatters[column](row, self._view.now)
+
+    def copy_text(self, view_row: int, column: int) -> str:
+        """A cell as Ctrl+C copies it: the shown text, with times carrying their offset."""
+        if column in (Column.STARTED, Column.ENDED):
+            return copied_text(
+                self.row_at(view_row), Column(column), self._view.now, self._time_mode
+            )
+        return self.cell_text(view_row, column)
+
+    # --- times ---------------------------------------------------------------------------
+    def time_mode(self) -> str:
+        return self._time_mode
+
+    def set_time_mode(self, mode: str) -> None:
+        """Show times in the admin's zone (``LOCAL``) or each computer's (``COMPUTER``); the
+        headers of the time columns say which."""
+        if mode not in TIME_MODES or mode == self._time_mode:
+            return
+        self._time_mode = mode
+        self._formatters = TEXT_FORMATTERS_BY_MODE[mode]
+        first, last = int(Column.STARTED), int(Column.ENDED)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, first, last)
+        if self.rowCount():
+            self.dataChanged.emit(
+                self.index(0, first), self.index(self.rowCount() - 1, last), [_DISPLAY]
+            )
 
     def status_counts(self) -> dict[str, int]:
         """Rows per status among those matching the search and key filter (status filter

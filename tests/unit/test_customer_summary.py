@@ -43,9 +43,17 @@ def test_counts_per_customer_with_derived_states() -> None:
     assert (acme.backup_sets, acme.failures, acme.warnings, acme.stale) == (3, 1, 1, 1)
     assert acme.worst_status == S.FAILURE and acme.problems == 2 and acme.needs_attention == 2
     assert (bravo.backup_sets, bravo.warnings, bravo.missing, bravo.problems) == (3, 2, 1, 1)
-    assert bravo.worst_status == S.WARNING
+    assert bravo.worst_status == "MISSING"  # a set gone quiet outranks its warnings
     assert (cmd.running, cmd.worst_status, cmd.problems) == (1, S.RUNNING, 0)
     assert [c.username for c in by_problems(counts.values())] == ["acme", "bravo", "=cmd"]
+
+
+def test_a_customer_whose_only_set_went_quiet_looks_stale_not_healthy() -> None:
+    quiet = [row("quiet", 9, age_hours=13 * 24)]  # completed, 13 days ago
+    (before,) = summarise_customers(quiet)  # without derived states: the reported status
+    assert before.worst_status == S.COMPLETED
+    (after,) = summarise_customers(quiet, derive(quiet, NOW, StaleRule()))
+    assert after.worst_status == "STALE" and after.stale == 1
 
 
 def test_csv_with_success_rates_from_history(tmp_path: Path) -> None:
