@@ -318,10 +318,6 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
         stale_after = settings.settings.stale_after
     thresholds = StaleThresholds(stale_after, parts.settings, parent=window)
 
-    def current_key() -> RowKey | None:
-        index = window.table.currentIndex()
-        return model.row_at(index.row()).key if index.isValid() else None
-
     assert parts.history is not None
     views = attach_problem_views(
         window,
@@ -332,7 +328,6 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
         icons,
         thresholds.rule,
         utc_now,
-        current_key,
         window.detail_pane.refresh,
     )
     if follow_settings and settings is not None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -68,6 +68,7 @@ class SortField(StrEnum):
     ERRORS = "errors"
     WARNINGS = "warnings"
     CONDITION_TYPES = "condition_types"
+    ACKNOWLEDGED = "acknowledged"  # when, from ``RowIndex.set_acknowledged`` (not in the rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,8 @@ class _KeyMaker:
             return list(map(attrgetter(field.value), rows))
         if field is SortField.CONDITION_TYPES:
             return [", ".join(t).casefold() for t in map(attrgetter("condition_types"), rows)]
+        if field is SortField.ACKNOWLEDGED:
+            return [None] * len(rows)  # filled in by RowIndex from its acknowledgements
         raise ValueError(f"unknown sort field: {field!r}")
 
 
@@ -201,6 +204,7 @@ class RowIndex:
         self._query = normalise_query(spec.query)
         self._key_filter: frozenset[RowKey] | None = spec.key_filter
         self._stale_keys: frozenset[RowKey] = frozenset()
+        self._acknowledged: Mapping[RowKey, float] = {}
         self.load((), datetime.fromtimestamp(0, UTC))
 
     @property
@@ -324,8 +328,8 @@ class RowIndex:
         self._key_maker.replace_tail(n, self._rows)
         tail_keys = _KeyMaker(missing)
         for field, keys in list(self._keys.items()):
-            if field is SortField.STATUS:
-                del self._keys[field]  # ranks are recomputed over the new statuses
+            if field in (SortField.STATUS, SortField.ACKNOWLEDGED):
+                del self._keys[field]  # recomputed over the new rows (ranks, acknowledgements)
                 continue
             del keys[n:]
             keys.extend(tail_keys.keys(field, self._now))
@@ -357,8 +361,23 @@ class RowIndex:
             return False
         self._stale_keys = wanted
         self._stale_sources = None
+        self._has_none.pop(SortField.STATUS, None)
         if self._keys.pop(SortField.STATUS, None) is not None and (
             self._sort_field is SortField.STATUS
+        ):
+            self._order = self._sorted_order()
+            self._apply_filters()
+        return True
+
+    def set_acknowledged(self, when: Mapping[RowKey, float]) -> bool:
+        """The acknowledged sets and when (POSIX seconds), for sorting by Acknowledged; kept
+        across loads like the stale sets. Returns whether anything changed."""
+        if when == self._acknowledged:
+            return False
+        self._acknowledged = dict(when)
+        self._has_none.pop(SortField.ACKNOWLEDGED, None)
+        if self._keys.pop(SortField.ACKNOWLEDGED, None) is not None and (
+            self._sort_field is SortField.ACKNOWLEDGED
         ):
             self._order = self._sorted_order()
             self._apply_filters()
@@ -422,6 +441,13 @@ class RowIndex:
                 stale_rank = rank.get(ConditionStatus.FAILURE, -1) + _STALE_RANK_AFTER
                 for source in self._stale_source_set():
                     keys[source] = stale_rank
+            elif field is SortField.ACKNOWLEDGED:
+                keys = [None] * len(self._rows)
+                lookup = self._key_index()
+                for key, when in self._acknowledged.items():
+                    found = lookup.get(key)
+                    if found is not None:
+                        keys[found] = when
             else:
                 keys = self._key_maker.keys(field, self._now)
             self._keys[field] = keys

@@ -12,7 +12,8 @@ results that a newer computation has overtaken.
 Signals (on the GUI thread):
     changed(object): the new ``DerivedStates`` (``customers`` and ``summary`` already updated).
     summarised(object): the new ``ProblemSummary`` (right after ``changed``).
-    acknowledged(object): the stored ``Acknowledgement`` (the states are recomputed next).
+    acknowledged(object): the list of stored ``Acknowledgement`` (the states are recomputed
+        next).
     failed(str): a sentence for the status bar.
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
@@ -112,20 +113,29 @@ class AttentionController(QObject):
         return None if self.derived is None else self.derived.problems.get(key)
 
     def acknowledge(self, key: RowKey, note: str, snooze_until: datetime | None = None) -> bool:
-        """Acknowledge ``key``'s current problem on a worker thread; False: nothing to ack."""
-        state = self.problem_of(key)
+        """Acknowledge ``key``'s current problem (see ``acknowledge_many``)."""
+        return self.acknowledge_many([key], note, snooze_until)
+
+    def acknowledge_many(
+        self, keys: Sequence[RowKey], note: str, snooze_until: datetime | None = None
+    ) -> bool:
+        """Acknowledge the current problem of each of ``keys`` with one note, on a worker
+        thread, then recompute once; False when there is nothing to acknowledge."""
         acks = self._acks
-        if state is None or self._closed or not note.strip() or acks is None:
+        states = {key: state for key in keys if (state := self.problem_of(key)) is not None}
+        if not states or self._closed or not note.strip() or acks is None:
             return False
 
         def work() -> None:
             try:
-                ack = acks.acknowledge(key, state, note, snooze_until)
+                done = [
+                    acks.acknowledge(k, state, note, snooze_until) for k, state in states.items()
+                ]
             except Exception as error:  # database trouble: tell the user, keep running
                 log.exception("Could not store the acknowledgement")
                 self._emit(self._ack_done, None, f"Could not acknowledge: {error}")
                 return
-            self._emit(self._ack_done, ack, "")
+            self._emit(self._ack_done, done, "")
 
         threading.Thread(target=work, name="acknowledge", daemon=True).start()
         return True

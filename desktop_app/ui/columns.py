@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import IntEnum
 
-from desktop_app.report.derived import MISSING, STALE
+from desktop_app.report.derived import MISSING, STALE, Acknowledgement
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import explain_condition_type, is_known_status
 from desktop_app.report.summary import counted
@@ -53,6 +53,7 @@ class Column(IntEnum):
     ERRORS = 8
     WARNINGS = 9
     CONDITION_TYPES = 10
+    ACKNOWLEDGED = 11  # added later: last, so tables saved before keep their columns
 
     @property
     def title(self) -> str:
@@ -84,6 +85,7 @@ _TITLES: dict[Column, str] = {
     Column.ERRORS: "Errors",
     Column.WARNINGS: "Warnings",
     Column.CONDITION_TYPES: "Condition types",
+    Column.ACKNOWLEDGED: "Acknowledged",
 }
 
 _DESCRIPTIONS: dict[Column, str] = {
@@ -98,6 +100,7 @@ _DESCRIPTIONS: dict[Column, str] = {
     Column.ERRORS: "Errors reported by the last run",
     Column.WARNINGS: "Warnings reported by the last run",
     Column.CONDITION_TYPES: "Detail conditions of the last run",
+    Column.ACKNOWLEDGED: "Who acknowledged the set's problem (when and why in the tooltip)",
 }
 
 _SORT_FIELDS: dict[Column, SortField] = {
@@ -112,6 +115,7 @@ _SORT_FIELDS: dict[Column, SortField] = {
     Column.ERRORS: SortField.ERRORS,
     Column.WARNINGS: SortField.WARNINGS,
     Column.CONDITION_TYPES: SortField.CONDITION_TYPES,
+    Column.ACKNOWLEDGED: SortField.ACKNOWLEDGED,
 }
 
 _NUMERIC = frozenset({Column.DURATION, Column.AGE, Column.ERRORS, Column.WARNINGS})
@@ -179,6 +183,7 @@ def _text_formatters(mode: str) -> tuple[_CellFormatter, ...]:
         Column.ERRORS: lambda r, _now: _count_text(r.errors),
         Column.WARNINGS: lambda r, _now: _count_text(r.warnings),
         Column.CONDITION_TYPES: lambda r, _now: format_condition_types(r.condition_types),
+        Column.ACKNOWLEDGED: lambda _r, _now: "",  # not in the row: the model knows (see there)
     }
     return tuple(text[c] for c in Column)
 
@@ -258,6 +263,7 @@ _TOOLTIP: dict[Column, _CellFormatter] = {
     Column.ERRORS: lambda r, _now: _count_tip(r.errors, "error"),
     Column.WARNINGS: lambda r, _now: _count_tip(r.warnings, "warning"),
     Column.CONDITION_TYPES: lambda r, _now: _explain_types(r),
+    Column.ACKNOWLEDGED: lambda _r, _now: "Not acknowledged",
 }
 
 TOOLTIP_FORMATTERS: tuple[_CellFormatter, ...] = tuple(_TOOLTIP[c] for c in Column)
@@ -284,6 +290,21 @@ def stale_tooltip(row: BackupStatusRow, now: datetime) -> str:
         f"Stale: no backup activity{quiet}, longer than the stale threshold.\n"
         f"Reported status: {status_text(row.condition_status)}\n{_explain_types(row)}"
     )
+
+
+def acknowledged_text(ack: Acknowledgement) -> str:
+    """The Acknowledged cell: who (the rest is in the tooltip)."""
+    return ack.by
+
+
+def acknowledged_tooltip(ack: Acknowledgement) -> str:
+    """Who, when, why, and until when."""
+    lines = [f"Acknowledged by {ack.by}, {format_admin_time(ack.at)}"]
+    if ack.snooze_until is not None:
+        lines.append(f"Snoozed until {format_admin_time(ack.snooze_until)}")
+    if ack.note:
+        lines.append(f"Note: {ack.note}")
+    return "\n".join(lines)
 
 
 def flag_text(flag: str) -> str:

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME
 from desktop_app.export.csv_writer import neutralise
-from desktop_app.report.rows import Report, RowKey
+from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.summary import counted
 from desktop_app.report.view_keys import PreparedReport
 from desktop_app.ui.banner import Banner, problem_color
@@ -80,6 +80,7 @@ _INITIAL_WIDTH_CHARS = {
     Column.ERRORS: 7,
     Column.WARNINGS: 9,
     Column.CONDITION_TYPES: 30,
+    Column.ACKNOWLEDGED: 12,
 }
 FIRST_COLUMNS = (
     Column.STATUS,
@@ -433,6 +434,13 @@ class MainWindow(QMainWindow):
     def selected_keys(self) -> list[RowKey]:
         rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
         return [self._model.row_at(r).key for r in rows]
+
+    def selected_rows(self) -> list[BackupStatusRow]:
+        """The selected rows in view order; the current row when nothing is selected."""
+        rows = self.selected_view_rows()
+        if not rows and self.table.currentIndex().isValid():
+            rows = [self.table.currentIndex().row()]
+        return [self._model.row_at(r) for r in rows]
 
     def selected_view_rows(self) -> list[int]:
         return sorted(i.row() for i in self.table.selectionModel().selectedRows())

@@ -71,7 +71,6 @@ def attach_problem_views(
     icons: IconProvider,
     rule: StaleRule,
     now: Callable[[], datetime],
-    current_key: Callable[[], RowKey | None],
     on_acknowledged: Callable[[], None],
 ) -> ProblemViews:
     """Build the toggles and sidebar and connect them (see module docstring)."""
@@ -82,7 +81,9 @@ def attach_problem_views(
     splitter.setStretchFactor(0, 0)
     window.add_filter_description(sidebar.description)
     controller = AttentionController(None, None, rule, now, parent=window)
-    action = add_acknowledge_action(window, controller, current_key, lambda *a: views.ask(*a))
+    action = add_acknowledge_action(
+        window, controller, window.selected_rows, lambda *a: views.ask(*a)
+    )
     views = ProblemViews(bar, sidebar, rule, controller, action)
 
     def customer_scope(usernames: frozenset[str]) -> None:
@@ -110,6 +111,7 @@ def attach_problem_views(
         assert states is not None
         rule = views.rule
         model.set_stale_keys(states.stale)
+        model.set_acknowledgements(states.acknowledged)
 
         def stale_after(key: RowKey) -> timedelta | None:
             return rule.threshold_for(key[0]) if states.problems.get(key) == STALE else None

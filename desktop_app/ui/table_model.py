@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QIcon
 
 from desktop_app.report.background import building_long_lived
-from desktop_app.report.derived import MISSING, STALE
+from desktop_app.report.derived import MISSING, STALE, Acknowledgement
 from desktop_app.report.rows import BackupStatusRow, RowKey
 from desktop_app.report.view_keys import RowIndex, ViewPreparer, normalise_query, prepare_view
 from desktop_app.storage.history import MissingSet
@@ -38,6 +38,8 @@ from desktop_app.ui.columns import (
     TEXT_FORMATTERS_BY_MODE,
     TOOLTIP_FORMATTERS,
     Column,
+    acknowledged_text,
+    acknowledged_tooltip,
     column_description,
     column_title,
     copied_text,
@@ -61,6 +63,8 @@ _DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _FONT = int(Qt.ItemDataRole.FontRole)
 _STATUS = int(Column.STATUS)
+_ACKNOWLEDGED = int(Column.ACKNOWLEDGED)
+_SHOWN_ROLES = frozenset({_DISPLAY, _DECORATION, _TOOLTIP})
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ALIGNMENTS = tuple(_RIGHT if c.numeric else None for c in Column)
@@ -73,6 +77,10 @@ _AnyIndex = QModelIndex | QPersistentModelIndex
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _ack_times(acks: Mapping[RowKey, Acknowledgement]) -> dict[RowKey, float]:
+    return {key: ack.at.timestamp() for key, ack in acks.items()}
 
 
 class ReportTableModel(QAbstractTableModel):
@@ -119,6 +127,7 @@ class ReportTableModel(QAbstractTableModel):
         self._missing_font.setItalic(True)
         self._time_mode = LOCAL
         self._formatters = TEXT_FORMATTERS_BY_MODE[LOCAL]
+        self._acks: Mapping[RowKey, Acknowledgement] = {}
 
     # --- loading ---------------------------------------------------------------------------
     def set_rows(self, rows: Iterable[BackupStatusRow], now: datetime | None = None) -> None:
@@ -137,6 +146,7 @@ class ReportTableModel(QAbstractTableModel):
         view.apply(self._view.spec)
         view.set_missing(self._preparer.missing)  # as known now (usually what it was built with)
         view.set_stale(self._stale)  # until the new report's own states are derived
+        view.set_acknowledged(_ack_times(self._acks))
         self.beginResetModel()
         self._view = view
         self.endResetModel()
@@ -228,6 +238,18 @@ class ReportTableModel(QAbstractTableModel):
         self._stale = stale
         self._relayout(lambda: self._view.set_stale(stale))
 
+    def set_acknowledgements(self, acks: Mapping[RowKey, Acknowledgement]) -> None:
+        """The acknowledgements that hold now: the Acknowledged column shows who (when and why
+        in its tooltip), sorts by when, and the export writes them."""
+        if acks == self._acks:
+            return
+        self._acks = dict(acks)
+        times = _ack_times(self._acks)
+        self._relayout(lambda: self._view.set_acknowledged(times))
+
+    def acknowledgement_of(self, key: RowKey) -> Acknowledgement | None:
+        return self._acks.get(key)
+
     def flag_at(self, view_row: int) -> str:
         """ "MISSING", "STALE" or "" for the row shown at ``view_row`` (missing first)."""
         source = self._view.index[view_row]
@@ -268,13 +290,11 @@ class ReportTableModel(QAbstractTableModel):
         source = view.index[index.row()]
         row = view.rows[source]
         column = index.column()
+        if column == _ACKNOWLEDGED and role in _SHOWN_ROLES:  # not in the row: the model knows
+            return self._acknowledged_data(row.key, role)
         if source >= view.report_size:  # a missing set's last known row
             return self._missing_data(row, column, role, source)
-        if (
-            column == _STATUS
-            and role in (_DISPLAY, _DECORATION, _TOOLTIP)
-            and view.is_stale(source)
-        ):
+        if column == _STATUS and role in _SHOWN_ROLES and view.is_stale(source):
             return self._stale_data(row, role)
         if role == _DISPLAY:
             return self._formatters[column](row, view.now)
@@ -291,6 +311,16 @@ class ReportTableModel(QAbstractTableModel):
         if role == KEY_ROLE:
             return row.key
         return None
+
+    def _acknowledged_data(self, key: RowKey, role: int) -> Any:
+        ack = self._acks.get(key)
+        if ack is None:
+            return "" if role == _DISPLAY else None
+        if role == _DISPLAY:
+            return acknowledged_text(ack)
+        if role == _DECORATION:
+            return self._icon("ACKNOWLEDGED")
+        return acknowledged_tooltip(ack)
 
     def _stale_data(self, row: BackupStatusRow, role: int) -> Any:
         """The Status cell of a stale set: "Stale" with its icon; the report's word in the tip."""
@@ -437,6 +467,9 @@ class ReportTableModel(QAbstractTableModel):
             return MISSING_TEXT
         if column == _STATUS and self._view.is_stale(source):
             return STALE_TEXT
+        if column == _ACKNOWLEDGED:
+            ack = self._acks.get(row.key)
+            return "" if ack is None else acknowledged_text(ack)
         return self._formatters[column](row, self._view.now)
 
     def copy_text(self, view_row: int, column: int) -> str:

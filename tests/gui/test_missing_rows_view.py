@@ -25,6 +25,7 @@ from desktop_app.report.derived import MISSING, STALE
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.view_keys import SortField, ViewSpec, prepare_view
 from desktop_app.storage.history import HistoryStore, MissingSet
+from desktop_app.ui.acknowledge_dialog import Problem
 from desktop_app.ui.columns import FLAG_TITLE, MISSING_TEXT, Column
 from desktop_app.ui.export_controller import ExportController
 from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
@@ -233,8 +234,8 @@ def test_ctrl_k_acknowledges_a_missing_set(app: AppParts, qtbot: QtBot) -> None:
     assert window.select_key(key)
     asked: list[tuple[RowKey, str]] = []
 
-    def ask(k: RowKey, state: str, _parent: object) -> tuple[str, None]:
-        asked.append((k, state))
+    def ask(problems: list[Problem], _parent: object) -> tuple[str, None]:
+        asked.extend((p.key, p.state) for p in problems)
         return "Computer retired", None
 
     views.ask = ask

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 
+from desktop_app.report.derived import Acknowledgement
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, status_severity
 from desktop_app.ui.columns import Column
@@ -54,6 +55,7 @@ def _primary(row: BackupStatusRow, column: Column) -> Any:
         Column.ERRORS: row.errors,
         Column.WARNINGS: row.warnings,
         Column.CONDITION_TYPES: ", ".join(row.condition_types).casefold(),
+        Column.ACKNOWLEDGED: None,  # nothing acknowledged here (see the acknowledgement tests)
     }[column]
 
 
@@ -111,6 +113,7 @@ def test_headers_and_roles() -> None:
     assert titles == [
         "Status", "Customer", "Computer", "Backup set", "Started (your time)",
         "Ended (your time)", "Duration", "Age", "Errors", "Warnings", "Condition types",
+        "Acknowledged",
     ]  # fmt: skip
     status = model.index(0, Column.STATUS)
     assert status.data() == "Failure"
@@ -530,3 +533,38 @@ def test_stale_sets_read_stale_with_their_icon_and_sort_after_failures() -> None
     assert [r.username for r in shown(model)][-3:] == ["quiet", "failing", "old"]
     model.set_stale_keys(set())
     assert model.index(model.view_row_of_key(quiet.key), Column.STATUS).data() == "Completed"
+
+
+def test_acknowledged_sets_show_who_with_an_icon_and_sort_by_when() -> None:
+    first, second, plain = (make_row(u, computer_id=i) for i, u in enumerate(("a", "b", "c")))
+    model = loaded([plain, second, first])
+    at = REPORT_DATE - timedelta(hours=3)
+    model.set_acknowledgements(
+        {
+            first.key: Acknowledgement(first.key, "STALE", "on holiday", "alice", at),
+            second.key: Acknowledgement(
+                second.key,
+                "FAILURE",
+                "disk",
+                "bob",
+                at + timedelta(hours=1),
+                at + timedelta(days=2),
+            ),
+        }
+    )
+    model.sort(Column.ACKNOWLEDGED, ASC)
+    assert [r.username for r in shown(model)] == ["a", "b", "c"]  # by when; none last
+    cell = model.index(1, Column.ACKNOWLEDGED)
+    assert cell.data() == "bob"
+    assert (
+        isinstance(cell.data(Qt.ItemDataRole.DecorationRole), QIcon)
+        or cell.data(Qt.ItemDataRole.DecorationRole) is None
+    )  # no icon provider here
+    tip = cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert (
+        tip.startswith("Acknowledged by bob, ") and "Snoozed until" in tip and "Note: disk" in tip
+    )
+    assert model.index(2, Column.ACKNOWLEDGED).data() == ""
+    assert model.index(2, Column.ACKNOWLEDGED).data(Qt.ItemDataRole.ToolTipRole) is None
+    model.sort(Column.ACKNOWLEDGED, DESC)
+    assert [r.username for r in shown(model)] == ["b", "a", "c"]
