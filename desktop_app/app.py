@@ -61,6 +61,7 @@ from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
 from desktop_app.ui.problem_views import ProblemViews, attach_problem_views
 from desktop_app.ui.quitting import QuitGuard, arm_exit_deadline
 from desktop_app.ui.refresh import RefreshController
+from desktop_app.ui.row_actions import RowActions
 from desktop_app.ui.settings_dialog import QSettingsStore, SettingsController
 from desktop_app.ui.single_instance import Claim, SingleInstance, instance_key
 from desktop_app.ui.stale_thresholds import StaleThresholds
@@ -122,6 +123,7 @@ class AppParts:
     problems: ProblemViews | None = None
     summary_export: CustomerSummaryExporter | None = None
     acknowledgements: AcknowledgementManagement | None = None
+    row_actions: RowActions | None = None
     quit_guard: QuitGuard | None = None
     on_quit: Callable[[], None] | None = None  # run() arms the exit deadline here
     quitting: bool = False
@@ -370,6 +372,14 @@ def _attach_customer_features(parts: AppParts, views: ProblemViews) -> None:
         window.detail_pane.refresh,
     )
     parts.closers.append(parts.acknowledgements.close)
+    settings = parts.settings_controller
+    parts.row_actions = RowActions(
+        window,
+        views,
+        parts.acknowledgements,
+        history,
+        lambda: settings.settings.ticket_address if settings is not None else "",
+    )
 
 
 def _attach_tray(

@@ -327,6 +327,23 @@ class CustomerSidebar(QWidget):
     def clear_selection(self) -> None:
         self.view.clearSelection()
 
+    def select_customers(self, usernames: frozenset[str]) -> None:
+        """Select exactly these customers (the table's "Filter to this customer"); the sidebar
+        is shown if it was hidden, so the filter is visible where it can be undone."""
+        if not self.toggle_action.isChecked():
+            self.toggle_action.setChecked(True)
+        selection = QItemSelection()
+        for username in usernames:
+            row = self.model.row_of(username)
+            if row is not None:
+                index = self.model.index(row)
+                selection.select(index, index)
+        flags = self.view.selectionModel().SelectionFlag.ClearAndSelect
+        self.view.selectionModel().select(selection, flags)
+        rows = selection.indexes()
+        if rows:
+            self.view.scrollTo(rows[0])
+
     def _on_selection(self, *_args: object) -> None:
         if not self._updating:
             self._emit_if_changed()

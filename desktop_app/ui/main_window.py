@@ -435,6 +435,10 @@ class MainWindow(QMainWindow):
         rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
         return [self._model.row_at(r).key for r in rows]
 
+    @property
+    def model(self) -> ReportTableModel:
+        return self._model
+
     def selected_rows(self) -> list[BackupStatusRow]:
         """The selected rows in view order; the current row when nothing is selected."""
         rows = self.selected_view_rows()

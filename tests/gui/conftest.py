@@ -128,6 +128,12 @@ def demo_app_with_problems(
     try:
         views = built.problems
         assert views is not None
+        recorder = built.history
+        assert recorder is not None
+        qtbot.waitUntil(
+            lambda: recorder.store is not None and recorder.store.last_refresh() is not None,
+            timeout=15_000,
+        )
         qtbot.waitUntil(
             lambda: views.controller.derived is not None and views.controller.derived_with_history,
             timeout=15_000,
