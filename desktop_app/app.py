@@ -36,6 +36,7 @@ from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.autostart import Autostart
 from desktop_app.storage.credentials import CredentialStore, StoredCredentials
 from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HISTORY_FILE_NAME, HistoryStore
+from desktop_app.storage.history_queries import last_successes
 from desktop_app.storage.keyring_backend import detect_keyring, probe_keyring
 from desktop_app.storage.settings import AppSettings, build_session
 from desktop_app.ui.about_dialog import AboutDialog, AboutFacts, open_folder
@@ -219,15 +220,20 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     # Sorts off the GUI thread.
     fetcher = ReportFetcher(fetch, prepare=long_lived(model.preparer()))
     refresh = RefreshController(fetcher)
-    exporter = ExportController(window, model, settings)
 
     window.refresh_requested.connect(refresh.refresh)
     window.cancel_requested.connect(refresh.cancel)
-    window.export_requested.connect(exporter.export)
     refresh.busy_changed.connect(window.set_busy)
     refresh.display_ready.connect(window.show_report)
     refresh.refresh_failed.connect(lambda f: window.show_failure(f.title, f.message))
     history = _attach_history(options, refresh, detail, closers, pacer)
+
+    def export_last_successes() -> dict[RowKey, datetime]:
+        store = history.store  # read on the export's worker thread
+        return last_successes(store.database) if store is not None else {}
+
+    exporter = ExportController(window, model, settings, last_successes=export_last_successes)
+    window.export_requested.connect(exporter.export)
     # Read now and followed from now on: a problem found while the window was built shows too.
     window.statusBar().addPermanentWidget(HistoryIndicator(history, icons.status_icon, window))
 

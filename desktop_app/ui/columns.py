@@ -312,14 +312,32 @@ def flag_text(flag: str) -> str:
     return _FLAG_TEXTS.get(flag, "")
 
 
+def acknowledged_export(ack: Acknowledgement | None) -> str:
+    """The export's Acknowledged cell: one line, who, when, until when, why ("" for none)."""
+    if ack is None:
+        return ""
+    text = f"{ack.by}, {format_admin_time_long(ack.at)}"
+    if ack.snooze_until is not None:
+        text += f"; snoozed until {format_admin_time_long(ack.snooze_until)}"
+    return f"{text}: {ack.note}" if ack.note else text
+
+
 def export_value(
-    row: BackupStatusRow, column: Column, now: datetime, *, missing: bool = False
+    row: BackupStatusRow,
+    column: Column,
+    now: datetime,
+    *,
+    missing: bool = False,
+    stale: bool = False,
+    ack: Acknowledgement | None = None,
 ) -> object:
     """A cell for CSV: raw times (ISO 8601 with offset), numbers and lists stay typed so the
     writer formats them losslessly; everything else is exactly the text the table shows
-    (``missing``: the row is a missing set's last known row, its Status reads "Missing")."""
+    (``missing``/``stale``: the Status reads "Missing"/"Stale", as on screen)."""
     if missing and column is Column.STATUS:
         return MISSING_TEXT
+    if stale and column is Column.STATUS:
+        return STALE_TEXT
     if column is Column.STARTED:
         return row.local_start
     if column is Column.ENDED:
@@ -330,4 +348,31 @@ def export_value(
         return row.warnings
     if column is Column.CONDITION_TYPES:
         return row.condition_types
+    if column is Column.ACKNOWLEDGED:
+        return acknowledged_export(ack)
     return TEXT_FORMATTERS[column](row, now)
+
+
+EXTRA_EXPORT_TITLES: tuple[str, ...] = (
+    "Computer ID",
+    "Reported status",
+    "Last successful backup",
+    "Duration (s)",
+    "Age (h)",
+)
+"""Columns every window export adds after the visible ones (numbers a spreadsheet can use)."""
+
+
+def extra_export_values(
+    row: BackupStatusRow, now: datetime, last_success: datetime | None
+) -> tuple[object, ...]:
+    """The ``EXTRA_EXPORT_TITLES`` cells: typed, so a spreadsheet can sort and sum them."""
+    duration = duration_seconds(row)
+    age = age_seconds(row, now)
+    return (
+        row.computer_id,
+        status_text(row.condition_status),
+        last_success,
+        None if duration is None else int(duration),
+        None if age is None else round(age / 3600, 2),
+    )

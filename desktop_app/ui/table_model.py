@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,6 +78,18 @@ _AnyIndex = QModelIndex | QPersistentModelIndex
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSnapshot:
+    """What an export of the view needs: the rows, which are missing sets' last known rows
+    (one byte each), the stale and acknowledged sets, and the clock reading ages count from."""
+
+    rows: list[BackupStatusRow]
+    missing: bytes
+    stale: frozenset[RowKey]
+    acknowledged: Mapping[RowKey, Acknowledgement]
+    now: datetime
 
 
 def _ack_times(acks: Mapping[RowKey, Acknowledgement]) -> dict[RowKey, float]:
@@ -257,10 +270,8 @@ class ReportTableModel(QAbstractTableModel):
             return MISSING
         return STALE if self._view.rows[source].key in self._stale else ""
 
-    def export_snapshot(
-        self, view_rows: Sequence[int] | None = None
-    ) -> tuple[list[BackupStatusRow], bytes, frozenset[RowKey]]:
-        """(rows, missing flags, stale keys) of the shown rows, or of ``view_rows``: immutable
+    def export_snapshot(self, view_rows: Sequence[int] | None = None) -> ExportSnapshot:
+        """The shown rows, or ``view_rows``, with what the view knows about them: immutable
         values a worker thread can turn into the export's cells (C-level work only here)."""
         view = self._view
         sources = (
@@ -268,7 +279,7 @@ class ReportTableModel(QAbstractTableModel):
         )
         rows = list(map(view.rows.__getitem__, sources))
         missing = bytes(map(view.report_size.__le__, sources))
-        return rows, missing, self._stale
+        return ExportSnapshot(rows, missing, self._stale, self._acks, self._view.now)
 
     # --- Qt model interface ----------------------------------------------------------------
     def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
