@@ -92,7 +92,7 @@ FIRST_COLUMNS = (
 )
 """What a first start shows without scrolling at 1366 px, in this order (the rest follow)."""
 DETAIL_WIDTH = (260, 420)  # the detail pane's default width, at least and at most
-SIDEBAR_WIDTH = 230
+SIDEBAR_WIDTH = 255
 DEFAULT_SIZE = QSize(1400, 860)
 FRAME_ALLOWANCE = 40  # px a window frame may add to the size
 
@@ -608,18 +608,20 @@ class MainWindow(QMainWindow):
 
     def _default_pane_sizes(self) -> list[int]:
         """First run: the table wide enough for ``FIRST_COLUMNS`` where the window allows, the
-        detail pane what is left (within ``DETAIL_WIDTH``), side panes ``SIDEBAR_WIDTH``."""
+        detail pane what is left (within ``DETAIL_WIDTH``), side panes a fifth of the window,
+        at most ``SIDEBAR_WIDTH``."""
         header = self.table.horizontalHeader()
         frame = self.table.frameWidth() * 2
         scroll = self.table.verticalScrollBar().sizeHint().width()
         needed = sum(header.sectionSize(c) for c in FIRST_COLUMNS) + frame + scroll + 2
         handles = self.splitter.handleWidth() * (self.splitter.count() - 1)
+        side_width = min(SIDEBAR_WIDTH, max(180, self.width() // 5))
         margins = self.centralWidget().layout().contentsMargins()  # type: ignore[union-attr]
         total = self.width() - margins.left() - margins.right() - handles
         table_index = self.splitter.indexOf(self.table)
         detail_index = self.splitter.indexOf(self.detail_pane)
-        sizes = [SIDEBAR_WIDTH] * self.splitter.count()
-        side = SIDEBAR_WIDTH * (self.splitter.count() - 2)
+        sizes = [side_width] * self.splitter.count()
+        side = side_width * (self.splitter.count() - 2)
         low, high = DETAIL_WIDTH
         sizes[detail_index] = min(high, max(low, total - side - needed))
         sizes[table_index] = max(MIN_TABLE_WIDTH, total - side - sizes[detail_index])

@@ -87,7 +87,8 @@ def format_admin_time_long(value: datetime | None, local_tz: tzinfo | None = Non
     local = to_admin_time(value, local_tz)
     label = _zone_label(local)
     offset = f"({format_offset(local.utcoffset())})"
-    return f"{local:%Y-%m-%d %H:%M} {label}" + ("" if label == offset else f" {offset}")
+    plain = label in (offset, "UTC")  # already an offset, or UTC itself
+    return f"{local:%Y-%m-%d %H:%M} {label}" + ("" if plain else f" {offset}")
 
 
 def format_report_date(value: datetime | None) -> str:
