@@ -68,8 +68,13 @@ def snooze_end(day: date) -> datetime:
 
 
 def locale_date_format(locale: QLocale | None = None) -> str:
-    """The locale's short date format with a four-digit year ("dd/MM/yyyy", "M/d/yyyy")."""
-    text = (locale or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)
+    """The locale's short date format with a four-digit year ("dd/MM/yyyy", "M/d/yyyy"); ISO
+    ("yyyy-MM-dd") for the C locale of an unconfigured system, whose "d M yyyy" reads as three
+    loose numbers ("8 12 2026")."""
+    locale = locale or QLocale()
+    if locale.language() == QLocale.Language.C:
+        return "yyyy-MM-dd"
+    text = locale.dateFormat(QLocale.FormatType.ShortFormat)
     return text if "yyyy" in text else text.replace("yy", "yyyy")
 
 
@@ -175,7 +180,7 @@ def add_acknowledge_action(
 ) -> QAction:
     """ "Acknowledge…" (Ctrl+K) in the window's Edit menu, acting on every selected row that
     has a problem (rows without one are left alone and counted in the status bar)."""
-    action = QAction("&Acknowledge problems…", window)
+    action = QAction("&Acknowledge…", window)
     action.setObjectName("acknowledgeAction")
     action.setShortcut(QKeySequence("Ctrl+K"))
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

@@ -102,8 +102,11 @@ class RowActions(QObject):
         menu.setObjectName("rowMenu")
         controller = self._views.controller
         acknowledge = self._views.acknowledge_action
-        has_problem = any(controller.problem_of(r.key) is not None for r in rows)
-        acknowledge.setEnabled(has_problem and controller.has_history)
+        problems = sum(controller.problem_of(r.key) is not None for r in rows)
+        acknowledge.setEnabled(bool(problems) and controller.has_history)
+        acknowledge.setText(
+            "&Acknowledge the problem…" if problems <= 1 else f"&Acknowledge {problems} problems…"
+        )
         menu.addAction(acknowledge)
         actions = self._acknowledgements.actions
         if actions is not None:
@@ -138,8 +141,9 @@ class RowActions(QObject):
         menu = self.menu()
         menu.exec(self._window.table.viewport().mapToGlobal(pos))
         menu.deleteLater()
-        # Shortcuts work on the whole selection again whatever the menu disabled.
+        # Shortcuts work on the whole selection again whatever the menu disabled or renamed.
         self._views.acknowledge_action.setEnabled(True)
+        self._views.acknowledge_action.setText("&Acknowledge…")
         self.history_action.setEnabled(True)
 
     # --- actions --------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def test_the_context_menu_offers_every_action_for_the_selection(parts: AppParts)
     menu = actions_of(parts).menu()
     texts = [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]
     assert texts == [
-        "Acknowledge problems…",
+        "Acknowledge the problem…",
         "Remove acknowledgement",
         "Copy rows",
         "Copy as ticket text",
@@ -86,7 +86,7 @@ def test_the_context_menu_offers_every_action_for_the_selection(parts: AppParts)
         f"Filter to customer {keys[0][0]}",
     ]
     enabled = {a.text().replace("&", ""): a.isEnabled() for a in menu.actions()}
-    assert enabled["Acknowledge problems…"]
+    assert enabled["Acknowledge the problem…"]
     assert not enabled["Remove acknowledgement"]  # nothing acknowledged yet
     assert not enabled["E-mail to ticket address (set it in Settings)"]
 
@@ -101,6 +101,8 @@ def test_ctrl_k_acknowledges_every_selected_problem_with_one_note(
         r.key for r in parts.model.visible_rows() if views.controller.problem_of(r.key) is None
     )
     select(parts, [*keys, fine])
+    texts = [a.text() for a in actions_of(parts).menu().actions()]
+    assert "&Acknowledge 5 problems…" in texts  # the six selected: five with a problem
     asked: list[list[Problem]] = []
 
     def ask(problems: list[Problem], _parent: object) -> tuple[str, None]:
@@ -159,6 +161,8 @@ def test_the_dialog_speaks_plainly_and_uses_the_locale_for_dates(qtbot: QtBot) -
         assert dialog.note.width() > hint  # the hint is not cut off
         title = dialog.fontMetrics().horizontalAdvance(dialog.windowTitle())
         assert dialog.width() > title + 100  # room for the title beside the window buttons
+        QLocale.setDefault(QLocale.c())  # an unconfigured system: ISO, not "8 12 2026"
+        assert locale_date_format() == "yyyy-MM-dd"
     finally:
         QLocale.setDefault(previous)
     assert date(2026, 12, 8)  # (the chosen day runs through its end: see snooze_end)
