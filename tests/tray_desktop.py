@@ -44,6 +44,18 @@ def required() -> bool:
     return os.environ.get(REQUIRED_ENV) == "1"
 
 
+def skip_or_fail_without_tools() -> None:
+    """In a test: skip it when a tool is missing, or fail it when they are ``required()``."""
+    import pytest
+
+    missing = missing_tools()
+    if missing:
+        message = f"a desktop with a tray needs {', '.join(missing)}"
+        if required():
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def _display_numbers() -> range:
     text = os.environ.get(DISPLAYS_ENV, "100-199")
     low, _, high = text.partition("-")

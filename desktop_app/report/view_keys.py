@@ -361,12 +361,7 @@ class RowIndex:
             return False
         self._stale_keys = wanted
         self._stale_sources = None
-        self._has_none.pop(SortField.STATUS, None)
-        if self._keys.pop(SortField.STATUS, None) is not None and (
-            self._sort_field is SortField.STATUS
-        ):
-            self._order = self._sorted_order()
-            self._apply_filters()
+        self._forget_keys(SortField.STATUS)
         return True
 
     def set_acknowledged(self, when: Mapping[RowKey, float]) -> bool:
@@ -375,13 +370,16 @@ class RowIndex:
         if when == self._acknowledged:
             return False
         self._acknowledged = dict(when)
-        self._has_none.pop(SortField.ACKNOWLEDGED, None)
-        if self._keys.pop(SortField.ACKNOWLEDGED, None) is not None and (
-            self._sort_field is SortField.ACKNOWLEDGED
-        ):
+        self._forget_keys(SortField.ACKNOWLEDGED)
+        return True
+
+    def _forget_keys(self, field: SortField) -> None:
+        """``field``'s keys changed from outside the rows: recompute them (and re-sort when the
+        view is sorted by that field)."""
+        self._has_none.pop(field, None)
+        if self._keys.pop(field, None) is not None and self._sort_field is field:
             self._order = self._sorted_order()
             self._apply_filters()
-        return True
 
     def is_stale(self, source: int) -> bool:
         """Whether the row at ``source`` reads "Stale" (stale, reported, and not failing)."""

@@ -308,18 +308,23 @@ class CustomerSidebar(QWidget):
         self._updating = True
         try:
             self.model.set_customers(customers)
-            selection = QItemSelection()
-            for username in keep:
-                row = self.model.row_of(username)
-                if row is not None:
-                    index = self.model.index(row)
-                    selection.select(index, index)
-            self.view.selectionModel().select(
-                selection, self.view.selectionModel().SelectionFlag.ClearAndSelect
-            )
+            self._select(keep)
         finally:
             self._updating = False
         self._emit_if_changed()
+
+    def _select(self, usernames: frozenset[str]) -> QItemSelection:
+        """Select exactly these customers (those in the list); returns the selection."""
+        selection = QItemSelection()
+        for username in usernames:
+            row = self.model.row_of(username)
+            if row is not None:
+                index = self.model.index(row)
+                selection.select(index, index)
+        self.view.selectionModel().select(
+            selection, self.view.selectionModel().SelectionFlag.ClearAndSelect
+        )
+        return selection
 
     def selected_usernames(self) -> frozenset[str]:
         return self._selected
@@ -332,15 +337,7 @@ class CustomerSidebar(QWidget):
         is shown if it was hidden, so the filter is visible where it can be undone."""
         if not self.toggle_action.isChecked():
             self.toggle_action.setChecked(True)
-        selection = QItemSelection()
-        for username in usernames:
-            row = self.model.row_of(username)
-            if row is not None:
-                index = self.model.index(row)
-                selection.select(index, index)
-        flags = self.view.selectionModel().SelectionFlag.ClearAndSelect
-        self.view.selectionModel().select(selection, flags)
-        rows = selection.indexes()
+        rows = self._select(usernames).indexes()
         if rows:
             self.view.scrollTo(rows[0])
 

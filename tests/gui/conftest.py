@@ -149,11 +149,6 @@ def demo_app_with_problems(
 def tray_desktop() -> Iterator[TrayDesktop]:
     """Xvfb + openbox + trayer for this test module (see ``tests.tray_desktop``): skipped when a
     tool is missing, failed instead when ``BSM_TRAY_DESKTOP=1`` (CI)."""
-    missing = desktop_harness.missing_tools()
-    if missing:
-        message = f"a desktop with a tray needs {', '.join(missing)}"
-        if desktop_harness.required():
-            pytest.fail(message)
-        pytest.skip(message)
+    desktop_harness.skip_or_fail_without_tools()
     with desktop_harness.tray_desktop() as desktop:
         yield desktop

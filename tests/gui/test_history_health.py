@@ -51,6 +51,21 @@ def locked(tmp_path: Path) -> Iterator[tuple[Path, sqlite3.Connection]]:
     other.close()
 
 
+def start_app(qtbot: QtBot, tmp_path: Path, data_dir: Path, *, retry_seconds: float) -> AppParts:
+    parts = build(
+        AppOptions(
+            demo=True,
+            demo_rows=40,
+            settings_path=tmp_path / "s.ini",
+            data_dir=data_dir,
+            tray=False,
+            history_retry_seconds=retry_seconds,
+        )
+    )
+    qtbot.addWidget(parts.window)
+    return parts
+
+
 def indicator_of(parts: AppParts) -> HistoryIndicator:
     found = parts.window.findChild(HistoryIndicator, "historyIndicator")
     assert isinstance(found, HistoryIndicator)
@@ -61,17 +76,7 @@ def test_a_database_locked_at_start_is_retried_and_history_comes_back(
     qtbot: QtBot, tmp_path: Path, locked: tuple[Path, sqlite3.Connection], quick_busy_timeout: None
 ) -> None:
     _path, other = locked
-    parts = build(
-        AppOptions(
-            demo=True,
-            demo_rows=40,
-            settings_path=tmp_path / "s.ini",
-            data_dir=tmp_path,
-            tray=False,
-            history_retry_seconds=0.5,
-        )
-    )
-    qtbot.addWidget(parts.window)
+    parts = start_app(qtbot, tmp_path, tmp_path, retry_seconds=0.5)
     try:
         recorder = parts.history
         assert recorder is not None
@@ -167,17 +172,7 @@ def test_the_indicator_survives_the_fetch_messages_of_the_status_bar(
 ) -> None:
     folder = tmp_path / "not-a-folder"
     folder.write_text("a file where the data folder should be")
-    parts = build(
-        AppOptions(
-            demo=True,
-            demo_rows=30,
-            settings_path=tmp_path / "s.ini",
-            data_dir=folder,
-            tray=False,
-            history_retry_seconds=60,
-        )
-    )
-    qtbot.addWidget(parts.window)
+    parts = start_app(qtbot, tmp_path, folder, retry_seconds=60)
     try:
         indicator = indicator_of(parts)
         qtbot.waitUntil(lambda: not indicator.isHidden(), timeout=10_000)

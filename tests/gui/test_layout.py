@@ -22,12 +22,7 @@ SIZES = {"1024x700": (1024, 700), "1366x768": (1366, 768)}
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], dict[str, Any]]]:
     """``probe("1366x768")``: the facts of a first start on a screen that size (run once)."""
-    missing = desktop_harness.missing_tools()
-    if missing:
-        message = f"a desktop needs {', '.join(missing)}"
-        if desktop_harness.required():
-            pytest.fail(message)
-        pytest.skip(message)
+    desktop_harness.skip_or_fail_without_tools()
     found: dict[str, dict[str, Any]] = {}
 
     def run(size: str) -> dict[str, Any]:

@@ -151,6 +151,11 @@ def test_every_key_read_at_start_survives_a_bad_value(
     settings.sync()
     del settings
 
+    starts_usable(qtbot, path, demo=demo)
+
+
+def starts_usable(qtbot: QtBot, path: Path, *, demo: bool) -> None:
+    """Start with the settings at ``path``: usable, and every later read of a key survives."""
     parts = start(qtbot, path, demo=demo)
     try:
         parts.window.show()
@@ -172,11 +177,4 @@ def test_a_truncated_settings_file_starts_with_what_is_left(
     data = path.read_bytes()
     assert b"geometry=" in data and b"header=" in data and b"splitter=" in data
     path.write_bytes(data[: int(len(data) * fraction)])
-
-    parts = start(qtbot, path, demo=True)
-    try:
-        parts.window.show()
-        assert_usable(parts)
-        use_everything(qtbot, parts, True)
-    finally:
-        parts.close()
+    starts_usable(qtbot, path, demo=True)
