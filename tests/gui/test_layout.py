@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], 
             with desktop_harness.tray_desktop(*SIZES[size]) as desktop:
                 done = subprocess.run(
                     [sys.executable, "-m", "tests.gui.layout_probe", str(folder)],
+                    cwd=Path(__file__).resolve().parents[2],  # where ``tests`` is a package
                     env=app_environment(desktop, folder / "home"),
                     capture_output=True,
                     text=True,

@@ -108,9 +108,12 @@ def test_quit_in_the_tray_menu_with_the_window_shown_exits(launch: type[RunningA
     app = launch()
     app.window()
     x, y = app.tray_icon()
+    before = len(app.desktop.windows(""))
     app.desktop.click(x, y, button=3)  # the tray's context menu
-    app.desktop.wait_for_window("", timeout=5)
-    time.sleep(0.3)  # the menu maps, then takes the keyboard grab
+    deadline = time.monotonic() + 10
+    while len(app.desktop.windows("")) <= before and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling another process's windows: no signal to wait for
+    assert len(app.desktop.windows("")) > before, "the tray menu did not open"
     started = time.monotonic()
     app.desktop.xdotool("key", "Up", "Return")  # from nothing selected, Up is the last: Quit
     assert app.seconds_to_exit(started) < QUIT_SECONDS
