@@ -48,7 +48,7 @@ class HistoryIndicator(QToolButton):
     def show_health(self, health: HistoryHealth) -> None:
         text = _TEXTS.get(health.state, "")
         if not text and health.notice:
-            text = "History: news"
+            text = "History was reset"
         self.setText(text)
         self.setIcon(self._icon_for("FAILURE" if not health.working else "WARNING"))
         detail = health.reason or health.notice
