@@ -27,10 +27,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from itertools import compress, repeat
 from operator import attrgetter, contains, is_not
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.status import ConditionStatus, status_severity
+
+if TYPE_CHECKING:  # derived imports this module's neighbours: only the type is needed here
+    from desktop_app.report.derived import StaleRule
 
 _SEARCH_CACHE_SIZE = 16  # recent queries kept per load, so deleting characters is instant
 _FEW_PERSISTENT = 8  # below this many lookups, scanning the index beats building the inverse
@@ -230,6 +233,8 @@ class RowIndex:
         Meant for a worker thread, before the GUI adopts this index; ``pause`` (a paced
         worker's rest) is called between chunks of the key lookup."""
         self._key_index(pause)
+        self._stale_source_set()
+        self.latest_report_date()
         self.status_counts()
         if self._index:
             self.view_row_of_source(self._index[0])
@@ -259,6 +264,7 @@ class RowIndex:
         self._base: list[int] | None = None
         self._key_to_source: dict[RowKey, int] | None = None
         self._stale_sources: frozenset[int] | None = None
+        self._latest_date: tuple[datetime | None] | None = None
         missing = tuple(missing)
         if missing:
             self._replace_missing(self.absent_from_report(missing))
@@ -380,6 +386,18 @@ class RowIndex:
         if self._keys.pop(field, None) is not None and self._sort_field is field:
             self._order = self._sorted_order()
             self._apply_filters()
+
+    def latest_report_date(self) -> datetime | None:
+        """The newest ``report_date`` of the report's rows (each row carries its own): the
+        report's date as the status bar shows it. Computed once per load."""
+        if self._latest_date is None:
+            dates = map(attrgetter("report_date"), self._rows[: self._report_size])
+            self._latest_date = (max((d for d in dates if d is not None), default=None),)
+        return self._latest_date[0]
+
+    @property
+    def stale_keys(self) -> frozenset[RowKey]:
+        return self._stale_keys
 
     def is_stale(self, source: int) -> bool:
         """Whether the row at ``source`` reads "Stale" (stale, reported, and not failing)."""
@@ -660,9 +678,17 @@ def prepare_view(
     now: datetime,
     spec: ViewSpec,
     missing: Iterable[BackupStatusRow] = (),
+    stale: Iterable[RowKey] = (),
+    acknowledged: Mapping[RowKey, float] | None = None,
 ) -> RowIndex:
-    """A loaded, sorted, filtered and warmed index: all the per-row work of showing a report."""
+    """A loaded, sorted, filtered and warmed index: all the per-row work of showing a report.
+
+    ``stale`` and ``acknowledged`` (see ``RowIndex.set_stale``/``set_acknowledged``) are taken
+    in before the rows, so sorting by Status or Acknowledged happens here, off the GUI thread.
+    """
     index = RowIndex(spec)
+    index.set_stale(stale)
+    index.set_acknowledged(acknowledged or {})
     index.load(rows, now, missing)
     index.warm()
     return index
@@ -683,17 +709,28 @@ class ViewPreparer:
     once per report. If the user changes the view while a fetch runs, the GUI re-applies its
     newer spec when it adopts the result (rare, and no worse than preparing on the GUI thread).
     ``missing`` (the last known rows of the missing sets, also set by the GUI thread) is
-    appended the same way, so a refresh that changes no missing set costs the GUI nothing.
+    appended the same way, so a refresh that changes no missing set costs the GUI nothing; the
+    ``stale`` and ``acknowledged`` sets are taken in the same way, for the sort.
     """
 
     def __init__(self, clock: Callable[[], datetime], spec: ViewSpec | None = None) -> None:
         self._clock = clock
         self.spec = spec if spec is not None else ViewSpec()
         self.missing: tuple[BackupStatusRow, ...] = ()
+        self.stale: frozenset[RowKey] = frozenset()
+        self.acknowledged: Mapping[RowKey, float] = {}
+        self.rule: StaleRule | None = None
 
     def __call__(self, result: object) -> object:
-        """Anything but a ``Report`` passes through unchanged."""
+        """Anything but a ``Report`` passes through unchanged.
+
+        With a ``rule`` the new rows' stale sets are judged here, at the view's own clock
+        reading: the same judgement the derived states make from that reading (``derive``),
+        so the report arrives already sorted as it will be shown.
+        """
         if not isinstance(result, Report):
             return result
-        view = prepare_view(result.rows, self._clock(), self.spec, self.missing)
+        now = self._clock()
+        stale = self.rule.stale_keys(result.rows, now) if self.rule is not None else self.stale
+        view = prepare_view(result.rows, now, self.spec, self.missing, stale, self.acknowledged)
         return PreparedReport(result, view)

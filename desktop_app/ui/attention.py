@@ -46,7 +46,7 @@ class AttentionController(QObject):
     summarised = Signal(object)
     acknowledged = Signal(object)
     failed = Signal(str)
-    # generation, DerivedStates, (customers, summary, whether the history was used)
+    # generation, DerivedStates, (customers, summary, whether the history was used, rows)
     _computed = Signal(int, object, object)
     _ack_done = Signal(object, str)  # Acknowledgement or None, error text
 
@@ -68,6 +68,7 @@ class AttentionController(QObject):
         self._closed = False
         self.derived: DerivedStates | None = None
         self.derived_with_history = False  # whether ``derived`` knows missing sets and acks
+        self.derived_rows: tuple[BackupStatusRow, ...] = ()  # the rows ``derived`` is of
         self.customers: list[CustomerCounts] = []
         self.summary: ProblemSummary | None = None
         self._computed.connect(self._on_computed)
@@ -168,7 +169,7 @@ class AttentionController(QObject):
             except Exception:
                 if not self._closed:
                     log.exception("Could not delete the lapsed acknowledgements")
-        extra = (customers, summary, store_acks is not None)
+        extra = (customers, summary, store_acks is not None, rows)
         self._emit(self._computed, generation, derived, extra)
 
     def _emit(self, signal: object, *args: object) -> None:
@@ -185,6 +186,7 @@ class AttentionController(QObject):
         summary: ProblemSummary = extra[1]
         self.derived = derived
         self.derived_with_history = bool(extra[2])
+        self.derived_rows = extra[3]
         self.customers = list(customers)
         self.summary = summary
         self.changed.emit(derived)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from operator import attrgetter
 
 from PySide6.QtCore import (
     QEvent,
@@ -717,9 +716,9 @@ class MainWindow(QMainWindow):
             self.report_label.setText("")
             return
         parts = []
-        dates = [d for d in map(attrgetter("report_date"), report.rows) if d is not None]
-        if dates:  # rows carry their own date; the newest is the report's
-            parts.append(f"Report date {format_report_date(max(dates))}")
+        latest = self._model.latest_report_date()  # rows carry their own; the newest
+        if latest is not None:
+            parts.append(f"Report date {format_report_date(latest)}")
         if report.fetched_at is not None:
             local = report.fetched_at.astimezone()
             parts.append(f"fetched {local:%H:%M:%S} your time")

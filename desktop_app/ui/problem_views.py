@@ -48,12 +48,14 @@ class ProblemViews:
     rule: StaleRule
     controller: AttentionController
     acknowledge_action: QAction
+    model: ReportTableModel
     ask: Ask = ask_with_dialog
     missing_loader: MissingRowsLoader | None = None
     report: Report | None = field(default=None, repr=False)
 
     def set_rule(self, rule: StaleRule) -> None:
         self.rule = rule
+        self.model.set_stale_rule(rule)
         self.controller.set_rule(rule)
 
     def close(self) -> None:
@@ -80,11 +82,14 @@ def attach_problem_views(
     splitter.insertWidget(0, sidebar)
     splitter.setStretchFactor(0, 0)
     window.add_filter_description(sidebar.description)
-    controller = AttentionController(None, None, rule, now, parent=window)
+    # States are judged at the table's clock reading (the one its Age column counts from), the
+    # reading the fetch worker judged the new rows' stale sets at: one judgement, no re-sort.
+    controller = AttentionController(None, None, rule, model.now, parent=window)
+    model.set_stale_rule(rule)
     action = add_acknowledge_action(
         window, controller, window.selected_rows, lambda *a: views.ask(*a)
     )
-    views = ProblemViews(bar, sidebar, rule, controller, action)
+    views = ProblemViews(bar, sidebar, rule, controller, action, model)
 
     def customer_scope(usernames: frozenset[str]) -> None:
         report = views.report

@@ -29,9 +29,15 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QIcon
 
 from desktop_app.report.background import building_long_lived
-from desktop_app.report.derived import MISSING, STALE, Acknowledgement
+from desktop_app.report.derived import MISSING, STALE, Acknowledgement, StaleRule
 from desktop_app.report.rows import BackupStatusRow, RowKey
-from desktop_app.report.view_keys import RowIndex, ViewPreparer, normalise_query, prepare_view
+from desktop_app.report.view_keys import (
+    RowIndex,
+    SortField,
+    ViewPreparer,
+    normalise_query,
+    prepare_view,
+)
 from desktop_app.storage.history import MissingSet
 from desktop_app.ui.columns import (
     MISSING_TEXT,
@@ -111,7 +117,7 @@ class ReportTableModel(QAbstractTableModel):
 
     counts_changed = Signal()
     view_changed = Signal()
-    _missing_view_ready = Signal(int, object)  # generation, (the view it replaces, new view)
+    _view_ready = Signal(int, object)  # generation, (the view it replaces, rebuilt view)
 
     def __init__(
         self,
@@ -122,11 +128,12 @@ class ReportTableModel(QAbstractTableModel):
         missing_in_background_from: int = 20_000,
     ) -> None:
         super().__init__(parent)
-        # From this many report rows, a change of the missing sets re-sorts on a worker thread
-        # (60-130 ms at 100k rows); smaller reports re-sort in place in a few ms.
+        # From this many report rows, a change of the missing (or, sorted by them, stale or
+        # acknowledged) sets re-sorts on a worker thread (60-130 ms at 100k rows); smaller
+        # reports re-sort in place in a few ms.
         self._missing_in_background_from = missing_in_background_from
-        self._missing_generation = 0
-        self._missing_view_ready.connect(self._adopt_missing_view)
+        self._view_generation = 0
+        self._view_ready.connect(self._adopt_rebuilt_view)
         self._icon_for_status = icon_for_status
         self._icons: dict[str, QIcon | None] = {}
         self._clock = now
@@ -157,9 +164,12 @@ class ReportTableModel(QAbstractTableModel):
         If the user sorted or filtered while it was prepared, the current choice is re-applied.
         """
         view.apply(self._view.spec)
-        view.set_missing(self._preparer.missing)  # as known now (usually what it was built with)
-        view.set_stale(self._stale)  # until the new report's own states are derived
-        view.set_acknowledged(_ack_times(self._acks))
+        # As known now: usually what it was prepared with (then nothing is re-sorted here).
+        view.set_missing(self._preparer.missing)
+        # The worker judged the new rows' stale sets (with the rule); the derived states, which
+        # judge from the same clock reading, confirm them without a re-sort.
+        self._stale = self._preparer.stale = view.stale_keys
+        view.set_acknowledged(self._preparer.acknowledged)
         self.beginResetModel()
         self._view = view
         self.endResetModel()
@@ -184,6 +194,10 @@ class ReportTableModel(QAbstractTableModel):
         """The clock reading ages are measured from."""
         return self._view.now
 
+    def latest_report_date(self) -> datetime | None:
+        """The report's date: its rows' newest (worked out when the report was prepared)."""
+        return self._view.latest_report_date()
+
     # --- missing and stale sets ------------------------------------------------------------
     def set_missing(self, sets: Iterable[MissingSet]) -> None:
         """Show these missing sets as rows (their last known row); replaces the previous ones.
@@ -197,34 +211,51 @@ class ReportTableModel(QAbstractTableModel):
         self._preparer.missing = rows
         if self._view.absent_from_report(rows) == self._view.missing_rows:
             return
-        self._missing_generation += 1
         view = self._view
         if view.report_size < self._missing_in_background_from:
+            self._view_generation += 1
             self._relayout(lambda: view.set_missing(rows), by_key=True)
             return
-        job = (self._missing_generation, view, view.rows[: view.report_size], rows)
+        self._rebuild_in_background()
+
+    def _rebuild_in_background(self) -> None:
+        """The same report with the current missing, stale and acknowledged sets, sorted and
+        warmed on a worker thread (a re-sort of 100k rows would stall the GUI 60-130 ms)."""
+        self._view_generation += 1
+        view = self._view
+        preparer = self._preparer
+        job = (
+            self._view_generation,
+            view,
+            view.rows[: view.report_size],
+            preparer.missing,
+            preparer.stale,
+            preparer.acknowledged,
+        )
         threading.Thread(
-            target=self._prepare_missing_view, args=job, name="missing-view", daemon=True
+            target=self._prepare_view, args=job, name="rebuild-view", daemon=True
         ).start()
 
-    def _prepare_missing_view(
+    def _prepare_view(
         self,
         generation: int,
         base: RowIndex,
         report_rows: tuple[BackupStatusRow, ...],
         missing: tuple[BackupStatusRow, ...],
+        stale: frozenset[RowKey],
+        acknowledged: Mapping[RowKey, float],
     ) -> None:
-        """Worker thread: the same report with the new missing rows, sorted and warmed."""
+        """Worker thread: see ``_rebuild_in_background``."""
         with building_long_lived() as built:  # like a fetched report's view (report.background)
-            view = prepare_view(report_rows, base.now, base.spec, missing)
+            view = prepare_view(report_rows, base.now, base.spec, missing, stale, acknowledged)
             built.rows = len(report_rows)
         with contextlib.suppress(RuntimeError):  # the model is gone: the app is quitting
-            self._missing_view_ready.emit(generation, (base, view))
+            self._view_ready.emit(generation, (base, view))
 
-    def _adopt_missing_view(self, generation: int, views: tuple[RowIndex, RowIndex]) -> None:
+    def _adopt_rebuilt_view(self, generation: int, views: tuple[RowIndex, RowIndex]) -> None:
         base, view = views
-        if generation != self._missing_generation or base is not self._view:
-            return  # overtaken: a newer report (prepared with these rows) or a newer change
+        if generation != self._view_generation or base is not self._view:
+            return  # overtaken: a newer report (prepared with these sets) or a newer change
         view.apply(self._view.spec)  # the user may have sorted or filtered meanwhile
         self._relayout(lambda: setattr(self, "_view", view), by_key=True)
 
@@ -248,8 +279,13 @@ class ReportTableModel(QAbstractTableModel):
         stale = frozenset(keys)
         if stale == self._stale:
             return
-        self._stale = stale
-        self._relayout(lambda: self._view.set_stale(stale))
+        self._stale = self._preparer.stale = stale
+        self._follow_states(SortField.STATUS)
+
+    def set_stale_rule(self, rule: StaleRule) -> None:
+        """The rule the fetch worker judges a new report's stale sets with (see
+        ``ViewPreparer``); the sets themselves still come through :meth:`set_stale_keys`."""
+        self._preparer.rule = rule
 
     def set_acknowledgements(self, acks: Mapping[RowKey, Acknowledgement]) -> None:
         """The acknowledgements that hold now: the Acknowledged column shows who (when and why
@@ -257,8 +293,23 @@ class ReportTableModel(QAbstractTableModel):
         if acks == self._acks:
             return
         self._acks = dict(acks)
-        times = _ack_times(self._acks)
-        self._relayout(lambda: self._view.set_acknowledged(times))
+        self._preparer.acknowledged = _ack_times(self._acks)
+        self._follow_states(SortField.ACKNOWLEDGED)
+
+    def _follow_states(self, field: SortField) -> None:
+        """The stale or acknowledged sets changed: repaint, and re-sort when the view is sorted
+        by ``field`` (on a worker for a large report, see ``_rebuild_in_background``)."""
+        view, preparer = self._view, self._preparer
+        if view.sort_field is field and view.report_size >= self._missing_in_background_from:
+            self._rebuild_in_background()
+            return
+        self._view_generation += 1  # a rebuild still running would bring back the old sets
+
+        def change() -> None:
+            view.set_stale(preparer.stale)
+            view.set_acknowledged(preparer.acknowledged)
+
+        self._relayout(change)
 
     def acknowledgement_of(self, key: RowKey) -> Acknowledgement | None:
         return self._acks.get(key)

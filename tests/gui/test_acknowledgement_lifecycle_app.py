@@ -106,11 +106,16 @@ def refresh(qtbot: QtBot, parts: AppParts) -> DerivedStates:
     """One refresh as the user triggers it, until its states (after recording) are derived."""
     views, recorder = parts.problems, parts.history
     assert views is not None and recorder is not None
+    controller = views.controller
     with qtbot.waitSignal(recorder.recorded, timeout=TIMEOUT):
         parts.window.refresh_action.trigger()
-    with qtbot.waitSignal(views.controller.summarised, timeout=TIMEOUT):
-        pass
-    derived = views.controller.derived
+    # The derivation that follows this recording (earlier ones may still be arriving).
+    recorded_rows = controller.rows
+    qtbot.waitUntil(
+        lambda: controller.derived is not None and controller.derived_rows is recorded_rows,
+        timeout=TIMEOUT,
+    )
+    derived = controller.derived
     assert derived is not None
     return derived
 
@@ -142,10 +147,15 @@ def test_acknowledgements_through_recovery_snooze_end_removal_and_restart_at_100
         before = needs_attention_toggle(parts)
 
         # Acknowledge two failures (one note) and a stale set until tomorrow.
-        with qtbot.waitSignal(controller.summarised, timeout=TIMEOUT):
-            assert controller.acknowledge_many([recovering, removed], "Known: disk swap tonight")
-        with qtbot.waitSignal(controller.summarised, timeout=TIMEOUT):
-            assert controller.acknowledge(quiet, "On holiday", clock.now + timedelta(days=1))
+        assert controller.acknowledge_many([recovering, removed], "Known: disk swap tonight")
+        assert controller.acknowledge(quiet, "On holiday", clock.now + timedelta(days=1))
+        qtbot.waitUntil(
+            lambda: (
+                controller.derived is not None
+                and {recovering, removed, quiet} <= controller.derived.acknowledged.keys()
+            ),
+            timeout=TIMEOUT,
+        )
         derived = controller.derived
         assert derived is not None
         assert {recovering, removed, quiet} <= derived.acknowledged.keys()
@@ -183,8 +193,13 @@ def test_acknowledgements_through_recovery_snooze_end_removal_and_restart_at_100
         management = parts.acknowledgements
         assert management is not None and management.actions is not None
         manager = management.actions.manager
-        with qtbot.waitSignal(controller.summarised, timeout=TIMEOUT):
-            assert manager.remove(manager.held_for([removed]))
+        assert manager.remove(manager.held_for([removed]))
+        qtbot.waitUntil(
+            lambda: (
+                controller.derived is not None and removed in controller.derived.needs_attention
+            ),
+            timeout=TIMEOUT,
+        )
         derived = controller.derived
         assert derived is not None and removed in derived.needs_attention
         assert needs_attention_toggle(parts) == derived.counts()["NEEDS_ATTENTION"]

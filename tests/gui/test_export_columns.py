@@ -42,8 +42,8 @@ def test_extra_columns_are_typed_facts_and_the_acknowledgement_is_exported(
     key = next(
         k for k, s in sorted(derived.problems.items()) if s == FAILURE and k not in derived.missing
     )
-    with qtbot.waitSignal(views.controller.summarised, timeout=10_000):
-        assert views.controller.acknowledge(key, "Known: replacing the NAS")
+    assert views.controller.acknowledge(key, "Known: replacing the NAS")
+    qtbot.waitUntil(lambda: parts.model.acknowledgement_of(key) is not None, timeout=10_000)
     header: QHeaderView = parts.window.table.horizontalHeader()
     header.setSectionHidden(Column.ACKNOWLEDGED, True)  # hidden: exported as an extra column
     target = tmp_path / "all.csv"
