@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_app import APP_NAME
@@ -41,6 +41,7 @@ from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.autostart import Autostart
 from desktop_app.storage.credentials import CredentialStore, StoredCredentials
 from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HISTORY_FILE_NAME, HistoryStore
+from desktop_app.storage.history_queries import last_successes
 from desktop_app.storage.keyring_backend import detect_keyring, probe_keyring
 from desktop_app.storage.settings import AppSettings, build_session
 from desktop_app.ui.about_dialog import AboutDialog, AboutFacts, about_versions, open_folder
@@ -58,14 +59,19 @@ from desktop_app.ui.detail_pane import DetailPane
 from desktop_app.ui.diagnostics_dialog import DiagnosticsDialog
 from desktop_app.ui.export_controller import ExportController
 from desktop_app.ui.fetcher import FetchFailure, ReportFetcher
+from desktop_app.ui.history_indicator import HistoryIndicator
+from desktop_app.ui.history_recorder import RETRY_SECONDS as HISTORY_RETRY_SECONDS
 from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.macos import DockReopen, notifications_can_post
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
 from desktop_app.ui.problem_views import ProblemViews, attach_problem_views
+from desktop_app.ui.quitting import QuitGuard, arm_exit_deadline
 from desktop_app.ui.read_problems import ReadProblemsIndicator, log_problems
 from desktop_app.ui.refresh import RefreshController
 from desktop_app.ui.restored_report import RestoredNotice, RestoredReport
+from desktop_app.ui.row_actions import RowActions
 from desktop_app.ui.settings_dialog import QSettingsStore, SettingsController
 from desktop_app.ui.single_instance import Claim, SingleInstance, instance_key
 from desktop_app.ui.stale_thresholds import StaleThresholds
@@ -104,6 +110,7 @@ class AppOptions:
     autostart: Autostart | None = None  # None: the "start at login" box is unavailable
     logging: LoggingHandle | None = None  # the log file (About, Help > Open log folder)
     data_dir: Path | None = None  # history database; None: next to settings_path, else platform
+    history_retry_seconds: float = HISTORY_RETRY_SECONDS  # a locked database is tried again
 
 
 @dataclass
@@ -129,6 +136,10 @@ class AppParts:
     read_problems: ReadProblemsIndicator | None = None
     summary_export: CustomerSummaryExporter | None = None
     acknowledgements: AcknowledgementManagement | None = None
+    row_actions: RowActions | None = None
+    quit_guard: QuitGuard | None = None
+    on_quit: Callable[[], None] | None = None  # run() arms the exit deadline here
+    quitting: bool = False
 
     def open_window(self) -> None:
         """Show, raise and focus the window (tray, notification, second launch)."""
@@ -140,6 +151,18 @@ class AppParts:
         self.window.activateWindow()
         if self.auto_refresh is not None:
             self.auto_refresh.window_opened()
+
+    def quit(self) -> None:
+        """The one way to quit (see ``ui.quitting``): save the window and settings, then leave the
+        event loop; the rest of the cleanup (``close``) runs once it has returned."""
+        if self.quitting:
+            return
+        self.quitting = True
+        log.info("Quitting")
+        if self.on_quit is not None:
+            self.on_quit()
+        self.window.save_state()
+        self.app.exit(0)
 
     def close(self) -> None:
         """Stop fetching, save the window, stop the demo server: quitting is always clean."""
@@ -179,7 +202,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     app.setWindowIcon(icons.app_icon())
 
     model = ReportTableModel(icon_for_status=icons.status_icon, now=utc_now)
-    detail = DetailPane(icons, now=utc_now)
+    detail = DetailPane(icons, now=model.now)  # ages from the table's clock reading
     window = MainWindow(model, icons, detail, settings, now=utc_now)
 
     closers: list[Callable[[], None]] = []
@@ -203,7 +226,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
             client_secret=demo_server.client_secret,
         )
         closers.append(client.close)  # before the server stops (closers run in reverse)
-        window.setWindowTitle(f"{APP_NAME} — demo data")
+        window.setWindowTitle("Demo data")  # the platform adds " — Backup Status Monitor"
 
     @long_lived  # the report and its view stay until the next one: keep them out of the GC
     def fetch(cancel: threading.Event) -> Report:
@@ -214,12 +237,9 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     # Sorts off the GUI thread.
     fetcher = ReportFetcher(fetch, prepare=long_lived(model.preparer()))
     refresh = RefreshController(fetcher)
-    exporter = ExportController(window, model, settings)
 
     window.refresh_requested.connect(refresh.refresh)
     window.cancel_requested.connect(refresh.cancel)
-    window.export_requested.connect(exporter.export)
-    window.quit_action.triggered.connect(app.quit)
     refresh.busy_changed.connect(window.set_busy)
     refresh.display_ready.connect(window.show_report)
     refresh.refresh_failed.connect(lambda f: window.show_failure(f.title, f.message))
@@ -227,10 +247,23 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     # a fetched one (see ui.restored_report).
     restore = long_lived(model.preparer())
     history = _attach_history(options, refresh, detail, closers, pacer, restore)
-    history.message.connect(lambda text: window.statusBar().showMessage(text, 30_000))
+
+    def export_last_successes() -> dict[RowKey, datetime]:
+        store = history.store  # read on the export's worker thread
+        return last_successes(store.database) if store is not None else {}
+
+    exporter = ExportController(window, model, settings, last_successes=export_last_successes)
+    window.export_requested.connect(exporter.export)
+    # Read now and followed from now on: a problem found while the window was built shows too.
+    window.statusBar().addPermanentWidget(HistoryIndicator(history, icons.status_icon, window))
 
     parts = AppParts(app, settings, window, model, refresh, exporter, demo_server, closers)
     parts.history = history
+    window.quit_action.triggered.connect(parts.quit)
+    parts.quit_guard = QuitGuard(app, parts.quit)  # Quit from the Dock, a session end, app.quit()
+    closers.insert(0, parts.quit_guard.close)
+    # A logout (Windows, X11 session managers) asks to save before it ends the process.
+    app.commitDataRequest.connect(lambda _manager: window.save_state())
     schedule = RefreshSchedule(options.refresh_interval, random=random.random)
     parts.auto_refresh = AutoRefreshController(fetcher, refresh.refresh, schedule, parent=window)
     parts.auto_refresh.status_changed.connect(window.set_auto_refresh_text)
@@ -246,10 +279,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
 
     # Runs last: an app object that outlives these parts (tests, main() with an existing
     # QApplication) must not call close() on them again when it finally quits.
-    def stop_following_quit() -> None:
-        app.aboutToQuit.disconnect(parts.close)
-
-    closers.insert(0, stop_following_quit)
+    closers.insert(0, lambda: _disconnect(app.aboutToQuit, parts.close))
     if parts.account is None:
         refresh.refresh()
         parts.auto_refresh.start()
@@ -264,6 +294,10 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     elif parts.tray is None:
         window.showMinimized()  # without a tray a hidden window could never be reopened
     return parts
+
+
+def _disconnect(signal: SignalInstance, slot: Callable[[], None]) -> None:
+    signal.disconnect(slot)
 
 
 def _data_dir(options: AppOptions) -> Path:
@@ -293,6 +327,7 @@ def _attach_history(
         lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause),
         delay=BACKGROUND_DELAY,
         restore=restore,
+        retry_seconds=options.history_retry_seconds,
     )
 
     def on_ready(store: HistoryStore) -> None:
@@ -302,7 +337,6 @@ def _attach_history(
     recorder.ready.connect(on_ready)
     # The pane rendered before this report was written; show the history that now includes it.
     recorder.recorded.connect(lambda _result: detail.refresh())
-    recorder.message.connect(lambda text: log.warning("History: %s", text))
     refresh.report_ready.connect(recorder.record)
     closers.append(recorder.close)
     return recorder
@@ -384,10 +418,6 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
         stale_after = settings.settings.stale_after
     thresholds = StaleThresholds(stale_after, parts.settings, parent=window)
 
-    def current_key() -> RowKey | None:
-        index = window.table.currentIndex()
-        return model.row_at(index.row()).key if index.isValid() else None
-
     assert parts.history is not None
     views = attach_problem_views(
         window,
@@ -398,7 +428,6 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
         icons,
         thresholds.rule,
         utc_now,
-        current_key,
         window.detail_pane.refresh,
     )
     if follow_settings and settings is not None:
@@ -414,12 +443,7 @@ def _attach_problems(parts: AppParts, icons: IconProvider, options: AppOptions) 
 
         tray_rule(thresholds.rule)
         thresholds.rule_changed.connect(tray_rule)
-        views.listeners.append(
-            lambda derived: tray.set_muted({k: a.state for k, a in derived.acknowledged.items()})
-        )
-        views.listeners.append(
-            lambda derived: tray.set_missing(len(derived.missing - derived.acknowledged.keys()))
-        )
+        views.controller.summarised.connect(tray.set_summary)
     parts.closers.append(views.close)
     _attach_customer_features(parts, views)
     return views
@@ -446,6 +470,14 @@ def _attach_customer_features(parts: AppParts, views: ProblemViews) -> None:
         window.detail_pane.refresh,
     )
     parts.closers.append(parts.acknowledgements.close)
+    settings = parts.settings_controller
+    parts.row_actions = RowActions(
+        window,
+        views,
+        parts.acknowledgements,
+        history,
+        lambda: settings.settings.ticket_address if settings is not None else "",
+    )
 
 
 def _attach_tray(
@@ -468,31 +500,38 @@ def _attach_tray(
     auto.paused_changed.connect(tray.set_paused)
     auto.status_changed.connect(tray.set_auto_refresh_text)
 
-    def then(*steps: Callable[[], object]) -> Callable[[], None]:
-        """A tray action: open the window, then run ``steps`` in order."""
+    def export() -> None:
+        parts.open_window()
+        parts.exporter.export(False)
 
-        def run() -> None:
-            parts.open_window()
-            for step in steps:
-                step()
+    def open_settings() -> None:
+        parts.open_window()
+        if parts.settings_controller is not None:
+            parts.settings_controller.open_dialog()
 
-        return run
+    def reveal(key: RowKey) -> None:
+        parts.open_window()
+        window.reveal_key(key)
 
-    tray.export_requested.connect(then(lambda: parts.exporter.export(False)))
-    tray.settings_requested.connect(
-        then(lambda: parts.settings_controller and parts.settings_controller.open_dialog())
-    )
-    tray.quit_requested.connect(parts.app.quit)
-    tray.row_chosen.connect(lambda key: then(lambda: window.reveal_key(key))())
-    tray.all_failures_chosen.connect(
-        then(
-            window.clear_filters,
-            lambda: window.filter_bar.set_selected(frozenset({ConditionStatus.FAILURE})),
-        )
-    )
-    tray.notification_clicked.connect(
-        lambda keys: then(lambda: window.show_key_filter(keys, "Showing the changes"))()
-    )
+    def show_failures() -> None:
+        """Exactly the failures the menu counts: acknowledged ones are left out."""
+        parts.open_window()
+        window.clear_filters()
+        window.filter_bar.set_selected(frozenset({ConditionStatus.FAILURE}))
+        summary = parts.problems.controller.summary if parts.problems is not None else None
+        if summary is not None and summary.acknowledged_failures:
+            parts.problems.bar.set_checked(frozenset({NEEDS_ATTENTION}))  # type: ignore[union-attr]
+
+    def show_changes(keys: tuple[RowKey, ...]) -> None:
+        parts.open_window()
+        window.show_key_filter(keys, "Showing the changes")
+
+    tray.export_requested.connect(export)
+    tray.settings_requested.connect(open_settings)
+    tray.quit_requested.connect(parts.quit)
+    tray.row_chosen.connect(reveal)
+    tray.all_failures_chosen.connect(show_failures)
+    tray.notification_clicked.connect(show_changes)
     refresh.report_ready.connect(tray.show_report)
     refresh.refresh_failed.connect(tray.show_fetch_failure)
     window.set_close_handler(tray.close_hides_window)
@@ -550,9 +589,9 @@ def _attach_settings_and_account(
         )
 
     if not options.demo:
-        backend: KeyringBackend | None
-        if options.keyring_backend is not None:
-            backend, status = options.keyring_backend, probe_keyring(options.keyring_backend)
+        backend: KeyringBackend | None = options.keyring_backend
+        if backend is not None:
+            status = probe_keyring(backend)
         else:
             backend, status = detect_keyring()
         parts.account = AccountController(
@@ -576,6 +615,8 @@ def _attach_settings_and_account(
     def apply(new: AppSettings) -> None:
         assert parts.auto_refresh is not None
         parts.auto_refresh.set_interval(new.refresh_seconds)
+        parts.model.set_time_mode(new.time_mode)
+        window.detail_pane.refresh()
         if parts.tray is not None:
             parts.tray.notify_kinds = new.notify_change_kinds
         if parts.history is not None:
@@ -585,6 +626,7 @@ def _attach_settings_and_account(
 
     settings.changed.connect(apply)
     first = settings.settings
+    parts.model.set_time_mode(first.time_mode)
     if options.refresh_interval == DEFAULT_INTERVAL and parts.auto_refresh is not None:
         parts.auto_refresh.set_interval(first.refresh_seconds)
     if parts.tray is not None:
@@ -609,6 +651,11 @@ def run(options: AppOptions, argv: list[str] | None = None) -> int:
         print(f"{APP_NAME} is already running but does not respond.", file=sys.stderr)
         return 1
     parts = build(options, argv)
+    deadline: list[threading.Timer] = []
+    # Whatever still runs once the user asked to quit must not keep the process alive.
+    parts.on_quit = lambda: deadline.append(arm_exit_deadline())
+    if parts.quit_guard is not None:
+        parts.quit_guard.watch_signals()  # SIGTERM at logout saves and quits
     instance.message_received.connect(
         lambda args: None if "--minimized" in args else parts.open_window()
     )
@@ -617,6 +664,8 @@ def run(options: AppOptions, argv: list[str] | None = None) -> int:
     finally:
         parts.close()
         instance.close()
+        for timer in deadline:
+            timer.cancel()  # the shutdown finished in time
 
 
 def check_demo_window(folder: Path, rows: int = 200, timeout_ms: int = 60_000) -> CheckResult:

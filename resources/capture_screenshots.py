@@ -1,33 +1,42 @@
-"""Capture the README screenshots of the demo window, light and dark.
+"""Capture the README screenshots of the demo window: at 1024x700 and 1366x768, light and dark.
 
-Run under a real X server so fonts and styles are those a person sees:
+Each screenshot is the whole screen of a real X server of that size with a window manager and a
+system tray (``tests/tray_desktop.py``: Xvfb + openbox + trayer), taken with ImageMagick's
+``import``, so it shows exactly what a user of such a laptop sees on a first start: the window
+as the app sizes it (maximized there), the default column widths and panes, the tray icon.
 
-    xvfb-run -a -s "-screen 0 1400x900x24" python resources/capture_screenshots.py
+    python resources/capture_screenshots.py            # all four
+    python resources/capture_screenshots.py --sizes 1366x768 --light
 
-Writes ``screenshots/main-window.png`` and ``screenshots/main-window-dark.png``. The app is built
-exactly as ``backup-status --demo`` builds it, with its settings and history in a temporary
-folder (never the user's own). Dark mode asks Qt for the dark colour scheme, as the OS would;
-where the platform theme cannot switch (plain X11 without a desktop), Fusion's palette is set to
-dark colours instead, which is what Windows and macOS hand to the app in dark mode.
+Writes ``screenshots/main-window-<W>x<H>.png`` and ``screenshots/main-window-<W>x<H>-dark.png``.
+The app is built exactly as ``backup-status --demo`` builds it, with its settings and history in
+a temporary folder (never the user's own). Dark mode asks Qt for the dark colour scheme, as the
+OS would; where the platform theme cannot switch (plain X11 without a desktop), Fusion's palette
+is set to dark colours instead, which is what Windows and macOS hand to the app in dark mode.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from desktop_app import APP_NAME
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.report.status import ConditionStatus
 
+ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-SIZE = (1360, 820)
+SIZES = ("1024x700", "1366x768")
 
 
 def dark_palette() -> QPalette:
@@ -59,31 +68,36 @@ def dark_palette() -> QPalette:
     return palette
 
 
-def wait_for(condition: object, timeout: float = 20.0) -> bool:
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         QCoreApplication.processEvents()
-        if callable(condition) and condition():
+        if condition():
             return True
         time.sleep(0.01)
     return False
 
 
 def select_first_failure(parts: AppParts) -> None:
-    """Sort failures first and select one, so the detail pane has something to say."""
-    table = parts.window.table
-    model = table.model()
+    """Select the first failing set, so the detail pane has something to say."""
+    table, model = parts.window.table, parts.model
     for row in range(model.rowCount()):
-        index = model.index(row, 0)
-        if ConditionStatus.FAILURE.value.lower() in str(index.data()).lower():
-            table.selectRow(row)
+        if model.row_at(row).condition_status == ConditionStatus.FAILURE:
+            index = model.index(row, 0)
+            table.selectionModel().setCurrentIndex(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
             table.scrollTo(index)
             return
 
 
-def capture(dark: bool, out: Path, rows: int) -> None:
+def capture_here(dark: bool, out: Path, rows: int) -> None:
+    """On the current display: start the demo app as a first start, then shoot the screen."""
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
+    app.setApplicationDisplayName(APP_NAME)  # as the app does: "Demo data — Backup Status …"
     app.setStyle("Fusion")
     if dark:
         QGuiApplication.styleHints().setColorScheme(Qt.ColorScheme.Dark)
@@ -91,39 +105,76 @@ def capture(dark: bool, out: Path, rows: int) -> None:
             app.setPalette(dark_palette())
     with tempfile.TemporaryDirectory() as tmp:
         options = AppOptions(
-            demo=True,
-            demo_rows=rows,
-            settings_path=Path(tmp) / "settings.ini",
-            data_dir=Path(tmp),
-            tray=False,
+            demo=True, demo_rows=rows, settings_path=Path(tmp) / "settings.ini", data_dir=Path(tmp)
         )
         parts = build(options)
         try:
-            parts.window.resize(*SIZE)
-            parts.window.show()
-            if not wait_for(lambda: parts.window.table.model().rowCount() > 0):
-                raise SystemExit("the demo report did not arrive within 20 s")
+            views = parts.problems
+            assert views is not None
+            ready = wait_for(
+                lambda: (
+                    views.controller.derived is not None and views.controller.derived_with_history
+                )
+            )
+            if not ready:
+                raise SystemExit("the demo report did not arrive within 30 s")
             select_first_failure(parts)
-            wait_for(lambda: False, timeout=1.5)  # history and derived states settle
-            parts.window.grab().save(str(out))
-            print(f"wrote {out}")
+            wait_for(lambda: False, timeout=1.5)  # the detail pane's history, the tray icon
+            subprocess.run(["import", "-window", "root", str(out)], check=True)
+            print(f"wrote {out}", flush=True)
         finally:
-            for close in reversed(parts.closers):
-                close()
-            parts.window.close()
+            parts.close()
+
+
+def capture(size: str, dark: bool, rows: int) -> None:
+    """Start a desktop of ``size`` and run this script's ``--here`` mode on it."""
+    name = f"main-window-{size}{'-dark' if dark else ''}.png"
+    command = [
+        sys.executable,
+        "-m",
+        "tests.tray_desktop",
+        "--size",
+        size,
+        "--",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--here",
+        str(SCREENSHOTS / name),
+        "--rows",
+        str(rows),
+        *(["--dark"] if dark else []),
+    ]
+    with tempfile.TemporaryDirectory() as home:
+        env = {
+            **os.environ,
+            "HOME": home,
+            "XDG_CONFIG_HOME": f"{home}/.config",
+            "XDG_DATA_HOME": f"{home}/.local/share",
+            "XDG_STATE_HOME": f"{home}/.local/state",
+            "XDG_RUNTIME_DIR": home,
+            "TZ": os.environ.get("TZ", "America/New_York"),  # an admin with a named zone
+            "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))),
+        }
+        subprocess.run(command, check=True, cwd=ROOT, env=env)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--dark", action="store_true", help="only the dark screenshot")
-    parser.add_argument("--light", action="store_true", help="only the light screenshot")
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), metavar="WxH")
+    parser.add_argument("--dark", action="store_true", help="only the dark screenshots")
+    parser.add_argument("--light", action="store_true", help="only the light screenshots")
+    parser.add_argument("--here", metavar="OUT", help=argparse.SUPPRESS)  # one, on this display
     args = parser.parse_args()
+    if args.here:
+        capture_here(args.dark, Path(args.here), args.rows)
+        return 0
     SCREENSHOTS.mkdir(exist_ok=True)
-    if not args.dark:
-        capture(False, SCREENSHOTS / "main-window.png", args.rows)
-    if not args.light:
-        capture(True, SCREENSHOTS / "main-window-dark.png", args.rows)
+    for size in args.sizes:
+        if not args.dark:
+            capture(size, False, args.rows)
+        if not args.light:
+            capture(size, True, args.rows)
     return 0
 
 

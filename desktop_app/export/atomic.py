@@ -4,6 +4,11 @@ The data goes to a temporary file in the target's folder (same file system, so t
 is atomic), is flushed and fsynced, then ``os.replace``-d onto the target. Any failure, a cancel
 included, removes the temporary file. A half-written export that looks complete is worse than
 none: someone would send it on.
+
+Permissions: a file that is replaced keeps its mode; a new one is created as any program of the
+user's creates files (``0666`` minus the umask), so under ``umask 077`` a report of every
+customer's backups stays private. The temporary file is opened with that mode directly (the
+kernel applies the umask), never chmod-ed wider afterwards.
 """
 
 from __future__ import annotations
@@ -11,17 +16,18 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TypeVar
 
 T = TypeVar("T")
 
-NEW_FILE_MODE = 0o644
-"""New exports are readable by others like any saved document (mkstemp's 0600 is too private)."""
+NEW_FILE_MODE = 0o666
+"""A new export's mode before the user's umask is applied (as for any file a program saves)."""
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 class ExportError(Exception):
@@ -55,12 +61,14 @@ def write_atomically(target: str | os.PathLike[str], write: Callable[[IO[bytes]]
         raise ExportError(f"Could not replace {path}: {READ_ONLY}")
     tmp_name: str | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        existing = _existing_mode(path)
+        fd, tmp_name = _create_temporary(folder, path.name)
         with open(fd, "wb") as handle:
             result = write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, _mode_for(path))
+        if existing is not None:
+            os.chmod(tmp_name, existing)
         _replace(tmp_name, path)
         tmp_name = None
         _fsync_folder(folder)
@@ -120,12 +128,24 @@ def _reason(exc: OSError, target: Path) -> str:
     return os_error_reason(exc)
 
 
-def _mode_for(target: Path) -> int:
-    """An existing file keeps its permissions; a new one gets ``NEW_FILE_MODE``."""
+def _existing_mode(target: Path) -> int | None:
+    """The permissions of the file about to be replaced, or ``None`` for a new file."""
     try:
         return stat.S_IMODE(target.stat().st_mode)
     except OSError:
-        return NEW_FILE_MODE
+        return None
+
+
+def _create_temporary(folder: Path, name: str) -> tuple[int, str]:
+    """A new, exclusive ``.<name>.<random>.tmp`` in ``folder``, created ``NEW_FILE_MODE`` minus
+    the umask (``tempfile.mkstemp`` would make it 0600 and leave the widening to a chmod)."""
+    for _attempt in range(100):
+        candidate = str(folder / f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(candidate, _OPEN_FLAGS, NEW_FILE_MODE), candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -1,7 +1,10 @@
 """The customer summary CSV: one line per customer with counts and history success rates.
 
 Success rates are percentages with one decimal (a number, so a spreadsheet can chart them);
-an empty cell means no finished run in that window, which is not the same as 0%.
+an empty cell means no finished run in that window, which is not the same as 0%. Beside each
+rate, how many days of recorded history it is based on: a "30-day" rate computed from the 2 days
+since the app was installed says less than its title. With less than ``MIN_HISTORY_DAYS`` of
+history both cells are empty: too little to call a rate.
 """
 
 from __future__ import annotations
@@ -24,21 +27,35 @@ CUSTOMER_SUMMARY_HEADER: tuple[str, ...] = (
     "Stale",
     "Missing",
     "Success rate 7 days (%)",
+    "Days of history behind the 7-day rate",
     "Success rate 30 days (%)",
+    "Days of history behind the 30-day rate",
 )
+MIN_HISTORY_DAYS = 1.0
 
 
 def _percent(rate: float | None) -> float | str:
     return "" if rate is None else round(rate * 100, 1)
 
 
+def _rate_cells(rate: float | None, days: float | None, window: int) -> tuple[object, object]:
+    """(rate %, days of history behind it), both empty with too little history."""
+    if days is None or days < MIN_HISTORY_DAYS:
+        return "", ""
+    return _percent(rate), round(min(float(window), days), 1)
+
+
 def summary_rows(
-    customers: Iterable[CustomerCounts], rates: Mapping[str, SuccessRates]
+    customers: Iterable[CustomerCounts],
+    rates: Mapping[str, SuccessRates],
+    history_days: Mapping[str, float] | None = None,
 ) -> list[Sequence[object]]:
-    """The CSV cells per customer, in the given order."""
+    """The CSV cells per customer, in the given order; ``history_days`` says how far back each
+    customer's history reaches (see module docstring; ``None``: not known, rates as they are)."""
     rows: list[Sequence[object]] = []
     for c in customers:
         rate = rates.get(c.username)
+        days = history_days.get(c.username) if history_days is not None else float("inf")
         rows.append(
             (
                 c.username,
@@ -47,8 +64,8 @@ def summary_rows(
                 c.warnings,
                 c.stale,
                 c.missing,
-                _percent(rate.last_7_days if rate else None),
-                _percent(rate.last_30_days if rate else None),
+                *_rate_cells(rate.last_7_days if rate else None, days, 7),
+                *_rate_cells(rate.last_30_days if rate else None, days, 30),
             )
         )
     return rows
@@ -59,6 +76,7 @@ def write_customer_summary(
     customers: Iterable[CustomerCounts],
     rates: Mapping[str, SuccessRates],
     *,
+    history_days: Mapping[str, float] | None = None,
     delimiter: str = ",",
     bom: bool = True,
 ) -> int:
@@ -66,7 +84,7 @@ def write_customer_summary(
     return write_csv(
         target,
         CUSTOMER_SUMMARY_HEADER,
-        summary_rows(customers, rates),
+        summary_rows(customers, rates, history_days),
         delimiter=delimiter,
         bom=bom,
     )

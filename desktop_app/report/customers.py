@@ -9,16 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from desktop_app.report.derived import DerivedStates
+from desktop_app.report.derived import FAILURE, MISSING, STALE, DerivedStates
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, status_group, status_severity
 
 __all__ = ["CustomerCounts", "by_problems", "summarise_customers"]
 
 
+_PROBLEM_RANK = {MISSING: 0, FAILURE: 1, STALE: 2}
+"""Problems outrank every reported status; among them the order of ``report.derived``."""
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerCounts:
-    """One customer's backup sets by state; ``worst_status`` over its rows' statuses."""
+    """One customer's backup sets by state; ``worst_status`` is its most serious problem
+    (MISSING, FAILURE, STALE) when it has one, else the worst of its rows' statuses, so a
+    customer whose sets went quiet never looks healthy."""
 
     username: str
     backup_sets: int
@@ -63,6 +69,15 @@ def summarise_customers(
     missing: dict[str, int] = {}
     attention: dict[str, int] = {}
     if derived is not None:
+        worst_problem: dict[str, str] = {}
+        for key, state in derived.problems.items():
+            user = key[0]
+            if user is None:
+                continue
+            current = worst_problem.get(user)
+            if current is None or _PROBLEM_RANK[state] < _PROBLEM_RANK[current]:
+                worst_problem[user] = state
+        worst.update(worst_problem)
         for counter, keys in (
             (stale, derived.stale),
             (missing, derived.missing),

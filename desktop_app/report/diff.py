@@ -31,7 +31,7 @@ from enum import StrEnum
 
 from desktop_app.report.background import unpaced
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
-from desktop_app.report.status import ConditionStatus, status_group, status_severity
+from desktop_app.report.status import ConditionStatus, status_severity
 
 __all__ = [
     "DEFAULT_NOTIFY_KINDS",
@@ -40,13 +40,11 @@ __all__ = [
     "ChangeNotification",
     "FetchOutageTracker",
     "ReportChanges",
-    "StatusSummary",
     "build_notification",
     "carry_forward",
     "diff_reports",
     "is_stale",
     "row_label",
-    "summarize_report",
 ]
 
 DEFAULT_STALE_THRESHOLD = timedelta(hours=26)
@@ -54,7 +52,6 @@ DEFAULT_STALE_THRESHOLD = timedelta(hours=26)
 
 _FAILURE: str = ConditionStatus.FAILURE
 _WARNING: str = ConditionStatus.WARNING
-_RUNNING: str = ConditionStatus.RUNNING
 _COMPLETED: str = ConditionStatus.COMPLETED
 _RECOVERED_STATUSES = frozenset({_COMPLETED, _WARNING})
 _PAUSE_EVERY = 64  # rows between calls of ``pause``
@@ -344,59 +341,6 @@ class FetchOutageTracker:
         return ended
 
 
-@dataclass(frozen=True, slots=True)
-class StatusSummary:
-    """Counts for the tray: per status (unknown ones verbatim), stale, and the worst state."""
-
-    counts: dict[str, int]
-    stale: int
-    failures: tuple[BackupStatusRow, ...]
-    worst_state: str  # FAILURE, WARNING, STALE, COMPLETED (also for an empty report)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-def summarize_report(
-    rows: Iterable[BackupStatusRow],
-    now: datetime,
-    stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
-    pause: Callable[[], None] = unpaced,
-    per_customer: Mapping[str, timedelta] | None = None,
-) -> StatusSummary:
-    """Counts and the worst state: FAILURE > WARNING (or an unknown status) > STALE > all good.
-
-    A stale set counts as stale only when it is not failing (failure is the stronger word).
-    """
-    counts: dict[str, int] = dict.fromkeys((_FAILURE, _WARNING, _RUNNING, _COMPLETED), 0)
-    failures: list[BackupStatusRow] = []
-    stale = 0
-    default_cutoff = now - stale_after
-    cutoffs = _cutoffs(now, per_customer)
-    for i, row in enumerate(rows):
-        if not i % _PAUSE_EVERY:
-            pause()
-        status = status_group(row.condition_status)
-        counts[status] = counts.get(status, 0) + 1
-        if status == _FAILURE:
-            failures.append(row)
-            continue
-        activity = _last_activity(row)
-        cutoff = cutoffs.get(row.username, default_cutoff) if cutoffs else default_cutoff
-        if activity is not None and activity < cutoff:
-            stale += 1
-    if failures:
-        worst = _FAILURE
-    elif any(n and status_severity(s) <= 1 for s, n in counts.items()):
-        worst = _WARNING
-    elif stale:
-        worst = "STALE"
-    else:
-        worst = _COMPLETED
-    return StatusSummary(counts, stale, tuple(failures), worst)
-
-
 def _muted_for(row: BackupStatusRow, muted: Mapping[RowKey, str]) -> bool:
     """An acknowledgement mutes a set while its problem is the acknowledged one: a FAILURE ack
     while the set still fails, a STALE (or MISSING) ack while it is not failing."""
@@ -405,15 +349,6 @@ def _muted_for(row: BackupStatusRow, muted: Mapping[RowKey, str]) -> bool:
         return False
     failing = row.condition_status == ConditionStatus.FAILURE
     return failing if state == ConditionStatus.FAILURE else not failing
-
-
-def unmuted_rows(
-    rows: Iterable[BackupStatusRow], muted: Mapping[RowKey, str]
-) -> list[BackupStatusRow]:
-    """The rows the tray should count: acknowledged problems are left out (see ``_muted_for``)."""
-    if not muted:
-        return list(rows)
-    return [row for row in rows if not _muted_for(row, muted)]
 
 
 def without_muted(changes: ReportChanges, muted: Mapping[RowKey, str]) -> ReportChanges:

@@ -21,16 +21,19 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from itertools import compress, repeat
 from operator import attrgetter, contains, is_not
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.status import ConditionStatus, status_group, status_severity
+
+if TYPE_CHECKING:  # derived imports this module's neighbours: only the type is needed here
+    from desktop_app.report.derived import StaleRule
 
 _SEARCH_CACHE_SIZE = 16  # recent queries kept per load, so deleting characters is instant
 _FEW_PERSISTENT = 8  # below this many lookups, scanning the index beats building the inverse
@@ -51,6 +54,7 @@ _INVERT_FLAGS = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 # status count matches it.
 _MISSING_STATUS = "\0missing"
 _MISSING_RANK = -1  # sorts before the worst real status
+_STALE_RANK_AFTER = 0.5  # a stale set sorts right after failures, before warnings (see set_stale)
 
 
 class SortField(StrEnum):
@@ -67,6 +71,7 @@ class SortField(StrEnum):
     ERRORS = "errors"
     WARNINGS = "warnings"
     CONDITION_TYPES = "condition_types"
+    ACKNOWLEDGED = "acknowledged"  # when, from ``RowIndex.set_acknowledged`` (not in the rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +145,8 @@ class _KeyMaker:
                 None if t is None else ", ".join(t).casefold()
                 for t in map(attrgetter("condition_types"), rows)
             ]
+        if field is SortField.ACKNOWLEDGED:
+            return [None] * len(rows)  # filled in by RowIndex from its acknowledgements
         raise ValueError(f"unknown sort field: {field!r}")
 
 
@@ -211,6 +218,8 @@ class RowIndex:
         self._status_filter: frozenset[str] | None = spec.status_filter or None
         self._query = normalise_query(spec.query)
         self._key_filter: frozenset[RowKey] | None = spec.key_filter
+        self._stale_keys: frozenset[RowKey] = frozenset()
+        self._acknowledged: Mapping[RowKey, float] = {}
         # Aware UTC: Windows' localtime() fails for instants near 0 (OSError 22).
         self.load((), datetime.fromtimestamp(0, UTC))
 
@@ -237,6 +246,8 @@ class RowIndex:
         Meant for a worker thread, before the GUI adopts this index; ``pause`` (a paced
         worker's rest) is called between chunks of the key lookup."""
         self._key_index(pause)
+        self._stale_source_set()
+        self.latest_report_date()
         self.status_counts()
         if self._index:
             self.view_row_of_source(self._index[0])
@@ -265,6 +276,8 @@ class RowIndex:
         self._has_none: dict[SortField, bool] = {}
         self._base: list[int] | None = None
         self._key_to_source: dict[RowKey, int] | None = None
+        self._stale_sources: frozenset[int] | None = None
+        self._latest_date: tuple[datetime | None] | None = None
         missing = tuple(missing)
         if missing:
             self._replace_missing(self.absent_from_report(missing))
@@ -334,8 +347,8 @@ class RowIndex:
         self._key_maker.replace_tail(n, self._rows)
         tail_keys = _KeyMaker(missing)
         for field, keys in list(self._keys.items()):
-            if field is SortField.STATUS:
-                del self._keys[field]  # ranks are recomputed over the new statuses
+            if field in (SortField.STATUS, SortField.ACKNOWLEDGED):
+                del self._keys[field]  # recomputed over the new rows (ranks, acknowledgements)
                 continue
             del keys[n:]
             keys.extend(tail_keys.keys(field, self._now))
@@ -353,6 +366,64 @@ class RowIndex:
                 lookup.pop(row.key, None)
             sources = range(n, len(self._rows))
             lookup.update(zip(map(attrgetter("key"), missing), sources, strict=True))
+
+    # --- stale sets ---------------------------------------------------------------------------
+    def set_stale(self, keys: Iterable[RowKey]) -> bool:
+        """The sets judged stale (see ``report.derived``); returns whether anything changed.
+
+        They are shown as "Stale" wherever a status is, so sorting by status must put them
+        where that word belongs: after failures, before warnings (a failing set stays a failure:
+        failing outranks stale). Kept across loads; the next report's derived states replace it.
+        """
+        wanted = frozenset(keys)
+        if wanted == self._stale_keys:
+            return False
+        self._stale_keys = wanted
+        self._stale_sources = None
+        self._forget_keys(SortField.STATUS)
+        return True
+
+    def set_acknowledged(self, when: Mapping[RowKey, float]) -> bool:
+        """The acknowledged sets and when (POSIX seconds), for sorting by Acknowledged; kept
+        across loads like the stale sets. Returns whether anything changed."""
+        if when == self._acknowledged:
+            return False
+        self._acknowledged = dict(when)
+        self._forget_keys(SortField.ACKNOWLEDGED)
+        return True
+
+    def _forget_keys(self, field: SortField) -> None:
+        """``field``'s keys changed from outside the rows: recompute them (and re-sort when the
+        view is sorted by that field)."""
+        self._has_none.pop(field, None)
+        if self._keys.pop(field, None) is not None and self._sort_field is field:
+            self._order = self._sorted_order()
+            self._apply_filters()
+
+    def latest_report_date(self) -> datetime | None:
+        """The newest ``report_date`` of the report's rows (each row carries its own): the
+        report's date as the status bar shows it. Computed once per load."""
+        if self._latest_date is None:
+            dates = map(attrgetter("report_date"), self._rows[: self._report_size])
+            self._latest_date = (max((d for d in dates if d is not None), default=None),)
+        return self._latest_date[0]
+
+    @property
+    def stale_keys(self) -> frozenset[RowKey]:
+        return self._stale_keys
+
+    def is_stale(self, source: int) -> bool:
+        """Whether the row at ``source`` reads "Stale" (stale, reported, and not failing)."""
+        return source in self._stale_source_set()
+
+    def _stale_source_set(self) -> frozenset[int]:
+        if self._stale_sources is None:
+            lookup, n, failure = self._key_index(), self._report_size, ConditionStatus.FAILURE
+            found = (lookup.get(k) for k in self._stale_keys)
+            self._stale_sources = frozenset(
+                s for s in found if s is not None and s < n and self._statuses[s] != failure
+            )
+        return self._stale_sources
 
     def refresh_now(self, now: datetime) -> None:
         """Move the clock that ages are measured from; the order by age does not change."""
@@ -393,9 +464,19 @@ class RowIndex:
         keys = self._keys.get(field)
         if keys is None:
             if field is SortField.STATUS:
-                rank = status_rank(self._all_counts)
+                rank: dict[str, float] = dict(status_rank(self._all_counts))
                 rank[_MISSING_STATUS] = _MISSING_RANK
                 keys = list(map(rank.__getitem__, self._statuses))
+                stale_rank = rank.get(ConditionStatus.FAILURE, -1) + _STALE_RANK_AFTER
+                for source in self._stale_source_set():
+                    keys[source] = stale_rank
+            elif field is SortField.ACKNOWLEDGED:
+                keys = [None] * len(self._rows)
+                lookup = self._key_index()
+                for key, when in self._acknowledged.items():
+                    found = lookup.get(key)
+                    if found is not None:
+                        keys[found] = when
             else:
                 keys = self._key_maker.keys(field, self._now)
             self._keys[field] = keys
@@ -610,9 +691,17 @@ def prepare_view(
     now: datetime,
     spec: ViewSpec,
     missing: Iterable[BackupStatusRow] = (),
+    stale: Iterable[RowKey] = (),
+    acknowledged: Mapping[RowKey, float] | None = None,
 ) -> RowIndex:
-    """A loaded, sorted, filtered and warmed index: all the per-row work of showing a report."""
+    """A loaded, sorted, filtered and warmed index: all the per-row work of showing a report.
+
+    ``stale`` and ``acknowledged`` (see ``RowIndex.set_stale``/``set_acknowledged``) are taken
+    in before the rows, so sorting by Status or Acknowledged happens here, off the GUI thread.
+    """
     index = RowIndex(spec)
+    index.set_stale(stale)
+    index.set_acknowledged(acknowledged or {})
     index.load(rows, now, missing)
     index.warm()
     return index
@@ -633,17 +722,28 @@ class ViewPreparer:
     once per report. If the user changes the view while a fetch runs, the GUI re-applies its
     newer spec when it adopts the result (rare, and no worse than preparing on the GUI thread).
     ``missing`` (the last known rows of the missing sets, also set by the GUI thread) is
-    appended the same way, so a refresh that changes no missing set costs the GUI nothing.
+    appended the same way, so a refresh that changes no missing set costs the GUI nothing; the
+    ``stale`` and ``acknowledged`` sets are taken in the same way, for the sort.
     """
 
     def __init__(self, clock: Callable[[], datetime], spec: ViewSpec | None = None) -> None:
         self._clock = clock
         self.spec = spec if spec is not None else ViewSpec()
         self.missing: tuple[BackupStatusRow, ...] = ()
+        self.stale: frozenset[RowKey] = frozenset()
+        self.acknowledged: Mapping[RowKey, float] = {}
+        self.rule: StaleRule | None = None
 
     def __call__(self, result: object) -> object:
-        """Anything but a ``Report`` passes through unchanged."""
+        """Anything but a ``Report`` passes through unchanged.
+
+        With a ``rule`` the new rows' stale sets are judged here, at the view's own clock
+        reading: the same judgement the derived states make from that reading (``derive``),
+        so the report arrives already sorted as it will be shown.
+        """
         if not isinstance(result, Report):
             return result
-        view = prepare_view(result.rows, self._clock(), self.spec, self.missing)
+        now = self._clock()
+        stale = self.rule.stale_keys(result.rows, now) if self.rule is not None else self.stale
+        view = prepare_view(result.rows, now, self.spec, self.missing, stale, self.acknowledged)
         return PreparedReport(result, view)

@@ -49,14 +49,16 @@ class Database:
     """One SQLite file with a writer and a reader connection (see module docstring).
 
     ``available`` is False when history is switched off for this session; ``message`` then (or
-    after a recovery) explains why in words for the user. ``moved_to`` is where a damaged file
-    was put.
+    after a recovery) explains why in words for the user, and ``retryable`` says whether opening
+    it again later may work (locked by another program, a folder that could not be made).
+    ``moved_to`` is where a damaged file was put.
     """
 
     def __init__(self, path: Path, clock: Callable[[], datetime]) -> None:
         self.path = path
         self._clock = clock
         self.message: str | None = None
+        self.retryable = False
         self.moved_to: Path | None = None
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
@@ -74,6 +76,7 @@ class Database:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
+            self.retryable = True
             self._disable(
                 f"History is off: the folder {self.path.parent} cannot be created ({exc})."
             )
@@ -87,6 +90,7 @@ class Database:
             return
         except sqlite3.OperationalError as exc:  # locked by another instance, I/O, permissions
             self._close_connections()
+            self.retryable = True
             self._disable(f"History is off: the database {self.path} cannot be opened ({exc}).")
             return
         except sqlite3.DatabaseError as exc:  # "file is not a database", malformed image, ...
@@ -166,7 +170,10 @@ class Database:
             try:
                 yield connection
             except BaseException:
-                connection.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (SQLITE_FULL, I/O): a second
+                # ROLLBACK would fail and hide the real reason.
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
 

@@ -30,6 +30,8 @@ DELIMITER_CHOICES: Final = (",", ";", "tab")  # what export.csv_writer.resolve_d
 PROXY_MODES: Final = ("system", "manual", "none")
 TRUST_MODES: Final = ("system", "custom")
 PROXY_SCHEMES: Final = ("http", "https", "socks5", "socks5h")
+TIME_MODES: Final = ("local", "computer")
+"""Report times in the admin's own zone, or on each backup computer's clock (``ui.time_format``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ class AppSettings:
     connect_timeout: int = 10
     read_timeout: int = 60
     fetch_deadline_minutes: int = 5  # a whole fetch, however slowly the bytes come
+    time_mode: str = "local"
+    ticket_address: str = ""
 
     @property
     def refresh_seconds(self) -> float:
@@ -132,6 +136,19 @@ def _known_kinds(value: object) -> str | None:
         return "Must be a set of notification kinds."
     unknown = sorted(str(v) for v in value if v not in set(ChangeKind))
     return f"Unknown notification kinds: {', '.join(unknown)}." if unknown else None
+
+
+def ticket_address_problem(value: object) -> str | None:
+    """Why ``value`` cannot be the ticket e-mail address (empty means "none set"), or None."""
+    if not isinstance(value, str):
+        return "Must be text."
+    text = value.strip()
+    if not text:
+        return None
+    local, at, domain = text.rpartition("@")
+    if not at or not local or "." not in domain or any(c.isspace() or c in '<>,;"' for c in text):
+        return "Enter one e-mail address, e.g. support@psa.example.com."
+    return None
 
 
 def proxy_url_problem(url: str) -> str | None:
@@ -284,6 +301,8 @@ SCHEMA: Final[tuple[FieldSpec, ...]] = (
         _parse_int,
         _in_bounds("fetch_deadline_minutes", "minutes"),
     ),
+    FieldSpec("time_mode", "display/times", _parse_str, _one_of(TIME_MODES)),
+    FieldSpec("ticket_address", "tickets/address", _parse_str, ticket_address_problem),
 )
 
 # Cross-field fallbacks: when the dependent field is unusable, the mode goes back to its default.

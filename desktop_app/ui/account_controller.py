@@ -35,7 +35,13 @@ from desktop_app.storage.keyring_backend import KeyringStatus
 from desktop_app.ui.fetcher import FetchFailure, ReportFetcher
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.refresh import RefreshController
-from desktop_app.ui.sign_in_dialog import ClientFactory, ReportSource, SignInDialog, SignInResult
+from desktop_app.ui.sign_in_dialog import (
+    ClientFactory,
+    ReportSource,
+    SignInDialog,
+    SignInDraft,
+    SignInResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +114,7 @@ class AccountController(QObject):
         self.session_only = False
         self._client: ReportSource | None = None
         self.dialog: SignInDialog | None = None
+        self._draft: SignInDraft | None = None  # typed into a dialog closed without signing in
 
         self.banner = SessionOnlyBanner(window)
         window.add_notice(self.banner)
@@ -183,9 +190,12 @@ class AccountController(QObject):
             token_only=token_only,
             parent=self._window,
         )
+        if self._draft is not None:
+            dialog.restore(self._draft)
         if message:
             dialog.result_label.setText(message)
         dialog.accepted.connect(lambda: self._on_signed_in(dialog.result_value))
+        dialog.rejected.connect(lambda: setattr(self, "_draft", dialog.draft()))
         dialog.finished.connect(self._forget_dialog)
         self.dialog = dialog
         dialog.open()
@@ -250,9 +260,19 @@ class AccountController(QObject):
                 log.warning("Could not delete the older saved secret: %s", exc)
         # The account itself (no secret) is kept either way: next time the form is filled in.
         save_account(result.account, self._store)
-        self._activate(result.account, result.credentials, saved=result.saved)
+        self._draft = None
+        self._activate(result.account, result.credentials, saved=result.saved, report=result.report)
 
-    def _activate(self, account: Account, credentials: StoredCredentials, *, saved: bool) -> None:
+    def _activate(
+        self,
+        account: Account,
+        credentials: StoredCredentials,
+        *,
+        saved: bool,
+        report: Report | None = None,
+    ) -> None:
+        """Fetch for this account from now on; ``report`` (just downloaded by the sign-in test)
+        is shown as this account's first report instead of downloading it again."""
         self._register_secret(credentials.client_secret, credentials.access_token)
         self.account = account
         self._credentials = credentials
@@ -267,7 +287,10 @@ class AccountController(QObject):
         self._fetcher.set_fetch_function(fetch)
         self._update_actions()
         self.account_changed.emit(account)
-        self._refresh.refresh()
+        if report is not None:
+            self._fetcher.deliver(report)
+        else:
+            self._refresh.refresh()
 
     def _close_client(self) -> None:
         client, self._client = self._client, None

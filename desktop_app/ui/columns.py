@@ -10,14 +10,29 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import IntEnum
 
-from desktop_app.report.derived import MISSING, STALE
+from desktop_app.report.derived import MISSING, STALE, Acknowledgement
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import explain_condition_type, is_known_status
+from desktop_app.report.summary import counted
 from desktop_app.report.view_keys import SortField
-from desktop_app.ui.time_format import NO_VALUE, format_admin_time, format_offset, format_span
+from desktop_app.ui.time_format import (
+    LOCAL,
+    TIME_MODE_TITLES,
+    TIME_MODES,
+    format_admin_time,
+    format_admin_time_long,
+    format_age,
+    format_computer_time,
+    format_copied_time,
+    format_duration,
+    format_table_time,
+    seconds_between,
+)
 
 MISSING_TEXT = "Missing"
 """The Status cell of a missing set's row (its last known status is in the tooltip)."""
+STALE_TEXT = "Stale"
+"""The Status cell of a stale set that is not failing (the report's status is in the tooltip)."""
 FLAG_TITLE = "Stale or missing"
 """The export's extra column: "Stale", "Missing" or empty (see :func:`flag_text`)."""
 _FLAG_TEXTS = {MISSING: "Missing", STALE: "Stale"}
@@ -37,6 +52,7 @@ class Column(IntEnum):
     ERRORS = 8
     WARNINGS = 9
     CONDITION_TYPES = 10
+    ACKNOWLEDGED = 11  # added later: last, so tables saved before keep their columns
 
     @property
     def title(self) -> str:
@@ -68,6 +84,7 @@ _TITLES: dict[Column, str] = {
     Column.ERRORS: "Errors",
     Column.WARNINGS: "Warnings",
     Column.CONDITION_TYPES: "Condition types",
+    Column.ACKNOWLEDGED: "Acknowledged",
 }
 
 _DESCRIPTIONS: dict[Column, str] = {
@@ -75,13 +92,14 @@ _DESCRIPTIONS: dict[Column, str] = {
     Column.CUSTOMER: "Customer account (username)",
     Column.COMPUTER: "Computer name",
     Column.BACKUP_SET: "Backup set name",
-    Column.STARTED: "When the last run started, in the computer's own time",
-    Column.ENDED: "When the last run ended, in the computer's own time",
+    Column.STARTED: "When the last run started",
+    Column.ENDED: "When the last run ended",
     Column.DURATION: "How long the last run took",
     Column.AGE: "How long ago the last run ended",
     Column.ERRORS: "Errors reported by the last run",
     Column.WARNINGS: "Warnings reported by the last run",
     Column.CONDITION_TYPES: "Detail conditions of the last run",
+    Column.ACKNOWLEDGED: "Who acknowledged the set's problem (when and why in the tooltip)",
 }
 
 _SORT_FIELDS: dict[Column, SortField] = {
@@ -96,6 +114,7 @@ _SORT_FIELDS: dict[Column, SortField] = {
     Column.ERRORS: SortField.ERRORS,
     Column.WARNINGS: SortField.WARNINGS,
     Column.CONDITION_TYPES: SortField.CONDITION_TYPES,
+    Column.ACKNOWLEDGED: SortField.ACKNOWLEDGED,
 }
 
 _NUMERIC = frozenset({Column.DURATION, Column.AGE, Column.ERRORS, Column.WARNINGS})
@@ -110,43 +129,34 @@ def status_text(status: str | None) -> str:
     return status.capitalize() if is_known_status(status) else status
 
 
-def format_local_time(value: datetime | None) -> str:
-    """Compact, in the computer's own time (the offset the report sent): "2026-11-25 22:14"."""
-    return NO_VALUE if value is None else value.strftime("%Y-%m-%d %H:%M")
+def column_title(column: Column, mode: str = LOCAL) -> str:
+    """The header: time columns say which clock they show, "Ended (your time)"."""
+    if column in _TIME_COLUMNS:
+        return f"{column.title} ({TIME_MODE_TITLES[mode]})"
+    return column.title
 
 
-def format_local_time_long(value: datetime | None) -> str:
-    """With seconds and UTC offset, for tooltips: "2026-11-25 22:14:03 UTC+01:00"."""
-    if value is None:
-        return NO_VALUE
-    offset = value.utcoffset()
-    offset_text = format_offset(offset) if offset is not None else "no UTC offset"
-    return f"{value:%Y-%m-%d %H:%M:%S} {offset_text}"
+def column_description(column: Column, mode: str = LOCAL) -> str:
+    if column in _TIME_COLUMNS:
+        clock = (
+            "in your time zone (Settings can show each computer's own time)"
+            if mode == LOCAL
+            else "on the backup computer's own clock, with its UTC offset"
+        )
+        return f"{column.description}, {clock}"
+    return column.description
 
 
 def duration_seconds(row: BackupStatusRow) -> float | None:
-    if row.local_start is None or row.local_end is None:
-        return None
-    return (row.local_end - row.local_start).total_seconds()
+    return seconds_between(row.local_start, row.local_end)
 
 
 def age_seconds(row: BackupStatusRow, now: datetime) -> float | None:
-    return None if row.local_end is None else (now - row.local_end).total_seconds()
+    return seconds_between(row.local_end, now)
 
 
-def format_duration(seconds: float | None) -> str:
-    """ "1 h 05 min", "12 min", "< 1 min" (hours keep counting, so long runs compare at a
-    glance); "—" when unknown (still running) or negative (bad data)."""
-    if seconds is None or seconds < 0:
-        return NO_VALUE
-    return format_span(seconds, precise=False, days=False)
-
-
-def format_age(seconds: float | None) -> str:
-    """Coarse on purpose: "12 min", "3 h", "2 d 4 h"; "—" when the run has not ended."""
-    if seconds is None:
-        return NO_VALUE
-    return format_span(seconds, precise=False, hour_minutes=False)
+def age_seconds_since(moment: datetime, now: datetime) -> float:
+    return (now - moment).total_seconds()
 
 
 def format_condition_types(types: tuple[str, ...] | None) -> str:
@@ -164,28 +174,46 @@ def _known(value: str | None) -> str:
 
 # --- cells -----------------------------------------------------------------------------------
 _CellFormatter = Callable[[BackupStatusRow, datetime], str]
+_TIME_COLUMNS = frozenset({Column.STARTED, Column.ENDED})
 
-_TEXT: dict[Column, _CellFormatter] = {
-    Column.STATUS: lambda r, _now: status_text(r.condition_status),
-    Column.CUSTOMER: lambda r, _now: r.username or "",
-    Column.COMPUTER: lambda r, _now: r.computer_name or "",
-    Column.BACKUP_SET: lambda r, _now: r.backupset_name or "",
-    Column.STARTED: lambda r, _now: format_local_time(r.local_start),
-    Column.ENDED: lambda r, _now: format_local_time(r.local_end),
-    Column.DURATION: lambda r, _now: format_duration(duration_seconds(r)),
-    Column.AGE: lambda r, now: format_age(age_seconds(r, now)),
-    Column.ERRORS: lambda r, _now: _count(r.errors),
-    Column.WARNINGS: lambda r, _now: _count(r.warnings),
-    Column.CONDITION_TYPES: lambda r, _now: format_condition_types(r.condition_types),
+
+def _text_formatters(mode: str) -> tuple[_CellFormatter, ...]:
+    text: dict[Column, _CellFormatter] = {
+        Column.STATUS: lambda r, _now: status_text(r.condition_status),
+        Column.CUSTOMER: lambda r, _now: r.username or "",
+        Column.COMPUTER: lambda r, _now: r.computer_name or "",
+        Column.BACKUP_SET: lambda r, _now: r.backupset_name or "",
+        Column.STARTED: lambda r, _now: format_table_time(r.local_start, mode),
+        Column.ENDED: lambda r, _now: format_table_time(r.local_end, mode),
+        Column.DURATION: lambda r, _now: format_duration(duration_seconds(r)),
+        Column.AGE: lambda r, now: format_age(age_seconds(r, now)),
+        Column.ERRORS: lambda r, _now: _count(r.errors),
+        Column.WARNINGS: lambda r, _now: _count(r.warnings),
+        Column.CONDITION_TYPES: lambda r, _now: format_condition_types(r.condition_types),
+        Column.ACKNOWLEDGED: lambda _r, _now: "",  # not in the row: the model knows (see there)
+    }
+    return tuple(text[c] for c in Column)
+
+
+TEXT_FORMATTERS_BY_MODE: dict[str, tuple[_CellFormatter, ...]] = {
+    mode: _text_formatters(mode) for mode in TIME_MODES
 }
+"""Per time mode, indexed by column number: the fast path for the model's ``data()``."""
+TEXT_FORMATTERS = TEXT_FORMATTERS_BY_MODE[LOCAL]
 
-TEXT_FORMATTERS: tuple[_CellFormatter, ...] = tuple(_TEXT[c] for c in Column)
-"""Indexed by column number: the fast path for the model's ``data()``."""
 
-
-def cell_text(row: BackupStatusRow, column: Column, now: datetime) -> str:
+def cell_text(row: BackupStatusRow, column: Column, now: datetime, mode: str = LOCAL) -> str:
     """What the table shows in a cell; ``now`` is what ages are measured from."""
-    return _TEXT[column](row, now)
+    return TEXT_FORMATTERS_BY_MODE[mode][column](row, now)
+
+
+def copied_text(row: BackupStatusRow, column: Column, now: datetime, mode: str = LOCAL) -> str:
+    """A cell as Ctrl+C copies it: as shown, except that times carry their UTC offset."""
+    if column is Column.STARTED:
+        return format_copied_time(row.local_start, mode)
+    if column is Column.ENDED:
+        return format_copied_time(row.local_end, mode)
+    return cell_text(row, column, now, mode)
 
 
 def _explain_types(row: BackupStatusRow) -> str:
@@ -196,14 +224,23 @@ def _explain_types(row: BackupStatusRow) -> str:
     return "\n".join(f"{t}: {explain_condition_type(t)}" for t in row.condition_types)
 
 
+def _both_times(value: datetime) -> str:
+    """Both clocks, with offsets: the admin's and the computer's."""
+    return (
+        f"{format_admin_time_long(value)} your time\n{format_computer_time(value)} on the computer"
+    )
+
+
 def _started_tip(row: BackupStatusRow, _now: datetime) -> str:
-    return f"Started {format_local_time_long(row.local_start)} (the computer's own time)"
+    if row.local_start is None:
+        return "Start time unknown"
+    return f"Started\n{_both_times(row.local_start)}"
 
 
 def _ended_tip(row: BackupStatusRow, _now: datetime) -> str:
     if row.local_end is None:
         return "Not ended yet"
-    return f"Ended {format_local_time_long(row.local_end)} (the computer's own time)"
+    return f"Ended\n{_both_times(row.local_end)}"
 
 
 def _duration_tip(row: BackupStatusRow, _now: datetime) -> str:
@@ -216,9 +253,11 @@ def _duration_tip(row: BackupStatusRow, _now: datetime) -> str:
 def _age_tip(row: BackupStatusRow, now: datetime) -> str:
     if row.local_end is None:
         return "Not ended yet"
-    return (
-        f"Ended {format_age(age_seconds(row, now))} ago, at {format_local_time_long(row.local_end)}"
-    )
+    return f"Ended {format_age(age_seconds(row, now))} ago\n{_both_times(row.local_end)}"
+
+
+def _count_tip(value: int | None, singular: str) -> str:
+    return f"{singular.capitalize()}s: unknown" if value is None else counted(value, singular)
 
 
 _TOOLTIP: dict[Column, _CellFormatter] = {
@@ -232,9 +271,10 @@ _TOOLTIP: dict[Column, _CellFormatter] = {
     Column.ENDED: _ended_tip,
     Column.DURATION: _duration_tip,
     Column.AGE: _age_tip,
-    Column.ERRORS: lambda r, _now: f"{_count(r.errors) or 'Unknown number of'} error(s)",
-    Column.WARNINGS: lambda r, _now: f"{_count(r.warnings) or 'Unknown number of'} warning(s)",
+    Column.ERRORS: lambda r, _now: _count_tip(r.errors, "error"),
+    Column.WARNINGS: lambda r, _now: _count_tip(r.warnings, "warning"),
     Column.CONDITION_TYPES: lambda r, _now: _explain_types(r),
+    Column.ACKNOWLEDGED: lambda _r, _now: "Not acknowledged",
 }
 
 TOOLTIP_FORMATTERS: tuple[_CellFormatter, ...] = tuple(_TOOLTIP[c] for c in Column)
@@ -253,19 +293,62 @@ def missing_tooltip(row: BackupStatusRow, missing_since: datetime | None) -> str
     )
 
 
+def stale_tooltip(row: BackupStatusRow, now: datetime) -> str:
+    """The Status tooltip of a stale set: how long it has been quiet, and what was reported."""
+    activity = row.local_end if row.local_end is not None else row.local_start
+    quiet = "" if activity is None else f" for {format_age(age_seconds_since(activity, now))}"
+    return (
+        f"Stale: no backup activity{quiet}, longer than the stale threshold.\n"
+        f"Reported status: {status_text(row.condition_status)}\n{_explain_types(row)}"
+    )
+
+
+def acknowledged_text(ack: Acknowledgement) -> str:
+    """The Acknowledged cell: who (the rest is in the tooltip)."""
+    return ack.by
+
+
+def acknowledged_tooltip(ack: Acknowledgement) -> str:
+    """Who, when, why, and until when."""
+    lines = [f"Acknowledged by {ack.by}, {format_admin_time(ack.at)}"]
+    if ack.snooze_until is not None:
+        lines.append(f"Snoozed until {format_admin_time(ack.snooze_until)}")
+    if ack.note:
+        lines.append(f"Note: {ack.note}")
+    return "\n".join(lines)
+
+
 def flag_text(flag: str) -> str:
     """A problem flag ("MISSING", "STALE", "") as the export writes it."""
     return _FLAG_TEXTS.get(flag, "")
 
 
+def acknowledged_export(ack: Acknowledgement | None) -> str:
+    """The export's Acknowledged cell: one line, who, when, until when, why ("" for none)."""
+    if ack is None:
+        return ""
+    text = f"{ack.by}, {format_admin_time_long(ack.at)}"
+    if ack.snooze_until is not None:
+        text += f"; snoozed until {format_admin_time_long(ack.snooze_until)}"
+    return f"{text}: {ack.note}" if ack.note else text
+
+
 def export_value(
-    row: BackupStatusRow, column: Column, now: datetime, *, missing: bool = False
+    row: BackupStatusRow,
+    column: Column,
+    now: datetime,
+    *,
+    missing: bool = False,
+    stale: bool = False,
+    ack: Acknowledgement | None = None,
 ) -> object:
     """A cell for CSV: raw times (ISO 8601 with offset), numbers and lists stay typed so the
     writer formats them losslessly; everything else is exactly the text the table shows
-    (``missing``: the row is a missing set's last known row, its Status reads "Missing")."""
+    (``missing``/``stale``: the Status reads "Missing"/"Stale", as on screen)."""
     if missing and column is Column.STATUS:
         return MISSING_TEXT
+    if stale and column is Column.STATUS:
+        return STALE_TEXT
     if column is Column.STARTED:
         return row.local_start
     if column is Column.ENDED:
@@ -276,4 +359,31 @@ def export_value(
         return row.warnings
     if column is Column.CONDITION_TYPES:
         return row.condition_types
-    return _TEXT[column](row, now)
+    if column is Column.ACKNOWLEDGED:
+        return acknowledged_export(ack)
+    return TEXT_FORMATTERS[column](row, now)
+
+
+EXTRA_EXPORT_TITLES: tuple[str, ...] = (
+    "Computer ID",
+    "Reported status",
+    "Last successful backup",
+    "Duration (s)",
+    "Age (h)",
+)
+"""Columns every window export adds after the visible ones (numbers a spreadsheet can use)."""
+
+
+def extra_export_values(
+    row: BackupStatusRow, now: datetime, last_success: datetime | None
+) -> tuple[object, ...]:
+    """The ``EXTRA_EXPORT_TITLES`` cells: typed, so a spreadsheet can sort and sum them."""
+    duration = duration_seconds(row)
+    age = age_seconds(row, now)
+    return (
+        row.computer_id,
+        status_text(row.condition_status),
+        last_success,
+        None if duration is None else int(duration),
+        None if age is None else round(age / 3600, 2),
+    )

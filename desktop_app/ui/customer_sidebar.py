@@ -225,6 +225,15 @@ class CustomerSidebar(QWidget):
         self.toggle_action.setStatusTip("Show or hide the customer list (F9)")
         self.toggle_action.toggled.connect(self._set_shown)
 
+    def description(self) -> str:
+        """The selected customers in words ("customer acme-dental"), "" for all of them."""
+        chosen = sorted(self._selected, key=str.casefold)
+        if not chosen:
+            return ""
+        if len(chosen) > 3:
+            return f"{len(chosen)} customers"
+        return ("customer " if len(chosen) == 1 else "customers ") + ", ".join(chosen)
+
     # --- remembered choices -------------------------------------------------------------------
     def bind_settings(self, settings: QSettings) -> None:
         """Restore the sort order and visibility from ``settings`` and keep them there.
@@ -299,24 +308,38 @@ class CustomerSidebar(QWidget):
         self._updating = True
         try:
             self.model.set_customers(customers)
-            selection = QItemSelection()
-            for username in keep:
-                row = self.model.row_of(username)
-                if row is not None:
-                    index = self.model.index(row)
-                    selection.select(index, index)
-            self.view.selectionModel().select(
-                selection, self.view.selectionModel().SelectionFlag.ClearAndSelect
-            )
+            self._select(keep)
         finally:
             self._updating = False
         self._emit_if_changed()
+
+    def _select(self, usernames: frozenset[str]) -> QItemSelection:
+        """Select exactly these customers (those in the list); returns the selection."""
+        selection = QItemSelection()
+        for username in usernames:
+            row = self.model.row_of(username)
+            if row is not None:
+                index = self.model.index(row)
+                selection.select(index, index)
+        self.view.selectionModel().select(
+            selection, self.view.selectionModel().SelectionFlag.ClearAndSelect
+        )
+        return selection
 
     def selected_usernames(self) -> frozenset[str]:
         return self._selected
 
     def clear_selection(self) -> None:
         self.view.clearSelection()
+
+    def select_customers(self, usernames: frozenset[str]) -> None:
+        """Select exactly these customers (the table's "Filter to this customer"); the sidebar
+        is shown if it was hidden, so the filter is visible where it can be undone."""
+        if not self.toggle_action.isChecked():
+            self.toggle_action.setChecked(True)
+        rows = self._select(usernames).indexes()
+        if rows:
+            self.view.scrollTo(rows[0])
 
     def _on_selection(self, *_args: object) -> None:
         if not self._updating:

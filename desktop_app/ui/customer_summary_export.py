@@ -26,6 +26,7 @@ from desktop_app.report.customers import summarise_customers
 from desktop_app.report.derived import DerivedStates
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.storage.history import SuccessRates
+from desktop_app.storage.history_queries import history_days
 from desktop_app.ui.customer_sidebar import SORT_BY_PROBLEMS, CustomerSidebar, order_customers
 from desktop_app.ui.export_paths import csv_options, proposed_path, remember_folder, with_csv_suffix
 from desktop_app.ui.history_recorder import HistoryRecorder
@@ -52,6 +53,7 @@ class SummarySource:
     rates: Callable[[datetime], Mapping[str, SuccessRates]]
     now: datetime
     order: str = SORT_BY_PROBLEMS
+    history_days: Callable[[datetime], Mapping[str, float] | None] = lambda _now: None
 
 
 def build_summary(
@@ -62,8 +64,11 @@ def build_summary(
     if usernames is not None:
         customers = [c for c in customers if c.username in usernames]
     rates = source.rates(source.now)
+    days = source.history_days(source.now)
     ordered = order_customers(customers, source.order)
-    return write_customer_summary(target, ordered, rates, delimiter=delimiter, bom=bom)
+    return write_customer_summary(
+        target, ordered, rates, history_days=days, delimiter=delimiter, bom=bom
+    )
 
 
 class CustomerSummaryExporter(QObject):
@@ -226,8 +231,17 @@ def attach_customer_summary_export(
         controller = views.controller
         derived = controller.derived if controller is not None else None
         store = recorder.store
-        rates = store.success_rates if store is not None else _no_rates
-        return SummarySource(report.rows, derived, rates, now(), views.sidebar.sort_mode())
+        if store is None:
+            return SummarySource(report.rows, derived, _no_rates, now(), views.sidebar.sort_mode())
+        database = store.database
+        return SummarySource(
+            report.rows,
+            derived,
+            store.success_rates,
+            now(),
+            views.sidebar.sort_mode(),
+            lambda at: history_days(database, at),
+        )
 
     exporter = CustomerSummaryExporter(window, settings, source)
     add_customer_summary_action(window, exporter, views.sidebar)

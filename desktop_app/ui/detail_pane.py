@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -45,9 +45,13 @@ from desktop_app.ui.history_strip import HistoryStrip
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.time_format import (
     format_admin_time,
+    format_admin_time_long,
     format_age,
     format_computer_time,
+    format_report_date,
     format_run_duration,
+    format_span,
+    seconds_between,
 )
 
 log = logging.getLogger(__name__)
@@ -56,6 +60,9 @@ EMPTY_TEXT = "Select a backup set to see its details"
 HistoryProvider = Callable[[RowKey], SetHistory]
 """Answers the history rows of the pane for one set (fast: one indexed query)."""
 AcknowledgementProvider = Callable[[RowKey], Acknowledgement | None]
+StaleProvider = Callable[[RowKey], timedelta | None]
+"""The stale threshold of a set that is stale right now, else ``None`` (from the derived states,
+so the pane says "stale" exactly when the table and the toggles do)."""
 NARROW_WIDTH = 320
 """Below this width the pane puts each label above its value instead of beside it."""
 STATUS_TEXT: dict[str, str] = {
@@ -119,9 +126,26 @@ def missing_status_text(row: BackupStatusRow) -> str:
     return f"Missing (last known: {status_text(row.condition_status)})"
 
 
+def stale_status_text(row: BackupStatusRow) -> str:
+    return f"Stale (last run: {status_text(row.condition_status)})"
+
+
+def ago(moment: datetime, now: datetime) -> str:
+    """``3 d 4 h ago``: the one Age formatter, in a sentence."""
+    return f"{format_age(seconds_between(moment, now))} ago"
+
+
 def missing_since_text(missing_since: datetime, now: datetime, local_tz: tzinfo | None) -> str:
     when = format_admin_time(missing_since, local_tz)
-    return f"{when} ({format_age(missing_since, now)}); not in the latest report"
+    return f"{when} ({ago(missing_since, now)}); not in the latest report"
+
+
+def stale_text(row: BackupStatusRow, now: datetime, threshold: timedelta) -> str:
+    """``No backup activity for 13 d 4 h (the threshold is 26 h)``."""
+    activity = row.local_end if row.local_end is not None else row.local_start
+    quiet = "" if activity is None else f" for {format_age(seconds_between(activity, now))}"
+    limit = format_span(threshold.total_seconds(), days=False, hour_minutes=False)
+    return f"No backup activity{quiet}; the stale threshold is {limit}"
 
 
 def detail_fields(
@@ -129,19 +153,27 @@ def detail_fields(
     now: datetime,
     local_tz: tzinfo | None = None,
     missing_since: datetime | None = None,
+    stale_after: timedelta | None = None,
 ) -> list[DetailField]:
     """Every field of ``row`` as display text, in display order (``missing_since``: the set
-    is missing and ``row`` is its last known row)."""
+    is missing and ``row`` is its last known row; ``stale_after``: the set is stale, past this
+    threshold). Times show the computer's clock and the admin's, each with its offset."""
     types = row.condition_types
     conditions = (
         UNKNOWN if types is None else "; ".join(f"{explain_condition_type(t)} ({t})" for t in types)
     )
 
     def admin(value: datetime | None) -> str | None:
-        return None if value is None else format_admin_time(value, local_tz)
+        return None if value is None else format_admin_time_long(value, local_tz)
 
     ended = format_computer_time(row.local_end) if row.local_end else "Not yet (still running)"
-    if missing_since is None:
+    age = ago(row.local_end, now) if row.local_end is not None else "Not ended yet (still running)"
+    if missing_since is None and stale_after is not None:
+        status = [
+            DetailField("status", "Status", stale_status_text(row)),
+            DetailField("stale", "Stale", stale_text(row, now, stale_after)),
+        ]
+    elif missing_since is None:
         status = [DetailField("status", "Status", status_text(row.condition_status))]
     else:
         status = [
@@ -165,10 +197,10 @@ def detail_fields(
         DetailField(
             "duration", "Duration", format_run_duration(row.local_start, row.local_end, now)
         ),
-        DetailField("age", "Age", format_age(row.local_end, now)),
+        DetailField("age", "Age", age),
         DetailField("errors", "Errors", _shown(row.errors)),
         DetailField("warnings", "Warnings", _shown(row.warnings)),
-        DetailField("reportDate", "Report date", format_computer_time(row.report_date)),
+        DetailField("reportDate", "Report date", format_report_date(row.report_date)),
     ]
 
 
@@ -187,13 +219,13 @@ def history_texts(
         texts["failingSince"] = (
             "Not failing"
             if since is None
-            else f"{format_admin_time(since, local_tz)} ({format_age(since, now)})"
+            else f"{format_admin_time(since, local_tz)} ({ago(since, now)})"
         )
         last = history.last_success
         texts["lastSuccess"] = (
             "None recorded"
             if last is None
-            else f"{format_admin_time(last, local_tz)} ({format_age(last, now)})"
+            else f"{format_admin_time(last, local_tz)} ({ago(last, now)})"
         )
         seen = str(len(history.runs))
         if history.first_seen is not None:
@@ -216,10 +248,11 @@ def details_text(
     now: datetime,
     local_tz: tzinfo | None = None,
     missing_since: datetime | None = None,
+    stale_after: timedelta | None = None,
 ) -> str:
     """A plain-text summary of every field, one per line (what "Copy details" copies)."""
     lines = []
-    for field in detail_fields(row, now, local_tz, missing_since):
+    for field in detail_fields(row, now, local_tz, missing_since, stale_after):
         line = f"{field.label}: {field.value}"
         if field.admin is not None:
             line += f" (your time: {field.admin})"
@@ -271,6 +304,8 @@ class DetailPane(QWidget):
         self._acknowledgement = acknowledgement
         self._row: BackupStatusRow | None = None
         self._missing_since: datetime | None = None
+        self._stale_provider: StaleProvider | None = None
+        self._stale_after: timedelta | None = None
         self._values: dict[str, QLabel] = {}
         self._admin: dict[str, QLabel] = {}
         self._field_labels: list[QLabel] = []
@@ -349,6 +384,8 @@ class DetailPane(QWidget):
         form.addRow(self._field_label("Status"), status_row)
         self._add_row("missingSince", "Missing since")
         self._form.setRowVisible(self._values["missingSince"], False)
+        self._add_row("stale", "Stale")
+        self._form.setRowVisible(self._values["stale"], False)
 
         self._badges = QWidget()
         self._badges.setObjectName("conditionBadges")
@@ -462,6 +499,11 @@ class DetailPane(QWidget):
         self._acknowledgement = acknowledgement
         self.refresh()
 
+    def set_stale_provider(self, provider: StaleProvider | None) -> None:
+        """Which sets are stale now (see ``StaleProvider``); re-renders the shown set."""
+        self._stale_provider = provider
+        self.refresh()
+
     def missing_since(self) -> datetime | None:
         """Since when the shown set is missing (from the history), else ``None``."""
         return self._missing_since
@@ -486,7 +528,9 @@ class DetailPane(QWidget):
         """The shown row as plain text; empty when nothing is shown."""
         if self._row is None:
             return ""
-        return details_text(self._row, self._now(), self._local_tz, self._missing_since)
+        return details_text(
+            self._row, self._now(), self._local_tz, self._missing_since, self._stale_after
+        )
 
     def copy_details(self) -> None:
         text = self.details_text()
@@ -502,7 +546,10 @@ class DetailPane(QWidget):
         history = self._safe_history(row.key) if self._history is not None else None
         missing_since = history.missing_since if history is not None else None
         self._missing_since = missing_since
-        for field in detail_fields(row, self._now(), self._local_tz, missing_since):
+        stale_after = self._stale_provider(row.key) if self._stale_provider is not None else None
+        self._stale_after = stale_after
+        fields = detail_fields(row, self._now(), self._local_tz, missing_since, stale_after)
+        for field in fields:
             if field.key in self._values and field.key != "conditions":
                 self._values[field.key].setText(field.value)
             if field.key in self._admin:
@@ -510,10 +557,16 @@ class DetailPane(QWidget):
                 admin.setText(f"Your time: {field.admin}" if field.admin else "")
                 admin.setVisible(field.admin is not None)
         self._form.setRowVisible(self._values["missingSince"], missing_since is not None)
-        shown_status = "MISSING" if missing_since is not None else _shown(row.condition_status)
+        stale = missing_since is None and stale_after is not None
+        self._form.setRowVisible(self._values["stale"], stale)
+        if missing_since is not None:
+            shown_status, label = "MISSING", "Missing"
+        elif stale:
+            shown_status, label = "STALE", "Stale"
+        else:
+            shown_status, label = _shown(row.condition_status), status_text(row.condition_status)
         icon = self._icons.status_icon(shown_status)
         self._status_icon.setPixmap(icon.pixmap(QSize(20, 20), self.devicePixelRatioF()))
-        label = "Missing" if missing_since is not None else status_text(row.condition_status)
         self._status_icon.setAccessibleName(f"Status icon: {label}")
         self._set_badges(row.condition_types)
         self._render_history(row, history)

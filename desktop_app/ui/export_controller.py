@@ -4,15 +4,18 @@ The rows and columns are snapshotted on the GUI thread (cheap: references to imm
 then the shared Qt-free writer streams them to a temporary file that replaces the target only
 when complete, so a failed or cancelled export never leaves a half-written file.
 
-After the visible columns comes one more, "Stale or missing": "Stale", "Missing" or empty per
-row (a missing set's row also reads "Missing" in its Status cell, as on screen).
+After the visible columns come the numbers and facts a spreadsheet wants (``EXTRA_EXPORT_TITLES``:
+computer ID, the status as reported, the last successful backup from the history, the duration
+in seconds and the age in hours), the acknowledgement when its column is hidden, and last
+"Stale or missing": "Stale", "Missing" or empty per row (those rows' Status cells read the same
+word, as on screen).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -21,11 +24,20 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from desktop_app.export.csv_writer import ExportCancelled, ExportError, write_csv
 from desktop_app.report.derived import MISSING, STALE
-from desktop_app.report.rows import BackupStatusRow, RowKey
-from desktop_app.ui.columns import FLAG_TITLE, Column, export_value, flag_text
+from desktop_app.report.rows import RowKey
+from desktop_app.report.status import ConditionStatus
+from desktop_app.ui.columns import (
+    EXTRA_EXPORT_TITLES,
+    FLAG_TITLE,
+    Column,
+    acknowledged_export,
+    export_value,
+    extra_export_values,
+    flag_text,
+)
 from desktop_app.ui.export_paths import csv_options, proposed_path, remember_folder, with_csv_suffix
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.table_model import ReportTableModel
+from desktop_app.ui.table_model import ExportSnapshot, ReportTableModel
 
 log = logging.getLogger(__name__)
 
@@ -101,31 +113,34 @@ class ExportJob(QObject):
             self.finished.emit(written)
 
 
-def export_cells(
-    rows: Sequence[BackupStatusRow],
-    columns: Sequence[Column],
-    value: Callable[[BackupStatusRow, Column], object],
-) -> Iterator[list[object]]:
-    for row in rows:
-        yield [value(row, c) for c in columns]
-
-
 def flagged_export_cells(
-    rows: Sequence[BackupStatusRow],
-    missing: bytes,
-    stale: frozenset[RowKey],
+    snapshot: ExportSnapshot,
     columns: Sequence[Column],
-    now: datetime,
+    last_successes: Callable[[], Mapping[RowKey, datetime]],
+    *,
+    with_acknowledged: bool,
 ) -> Iterator[list[object]]:
-    """Each row's cells (as :func:`columns.export_value`) plus its flag: "Missing" where
-    ``missing`` has a 1 for it, else "Stale" when its key is in ``stale``, else empty."""
+    """Each row's cells (as :func:`columns.export_value`), the extra columns, and its flag:
+    "Missing" for a missing set's row, else "Stale" when its key is stale, else empty.
+
+    ``last_successes`` runs here, on the export's worker thread (it reads the history)."""
     missing_text, stale_text = flag_text(MISSING), flag_text(STALE)
-    for row, is_missing in zip(rows, missing, strict=True):
-        cells = [export_value(row, c, now, missing=bool(is_missing)) for c in columns]
-        if is_missing:
-            cells.append(missing_text)
-        else:
-            cells.append(stale_text if (row[1], row[2], row[4]) in stale else "")
+    successes = last_successes()
+    now, stale, acks = snapshot.now, snapshot.stale, snapshot.acknowledged
+    failure = ConditionStatus.FAILURE
+    for row, is_missing in zip(snapshot.rows, snapshot.missing, strict=True):
+        key = (row[1], row[2], row[4])
+        is_stale = key in stale and not is_missing
+        ack = acks.get(key)
+        shown_stale = is_stale and row[7] != failure
+        cells = [
+            export_value(row, c, now, missing=bool(is_missing), stale=shown_stale, ack=ack)
+            for c in columns
+        ]
+        cells.extend(extra_export_values(row, now, successes.get(key)))
+        if with_acknowledged:
+            cells.append(acknowledged_export(ack))
+        cells.append(missing_text if is_missing else stale_text if is_stale else "")
         yield cells
 
 
@@ -145,6 +160,7 @@ class ExportController(QObject):
         settings: QSettings,
         ask_path: Callable[[str], str | None] | None = None,
         show_message: Callable[[str, str], None] | None = None,
+        last_successes: Callable[[], Mapping[RowKey, datetime]] = dict,
     ) -> None:
         super().__init__(window)
         self._window = window
@@ -152,6 +168,7 @@ class ExportController(QObject):
         self._settings = settings
         self._ask_path = ask_path or self._ask_path_with_dialog
         self._show_message = show_message or self._show_message_box
+        self._last_successes = last_successes
         self.job: ExportJob | None = None
 
     def proposed_path(self) -> str:
@@ -170,9 +187,10 @@ class ExportController(QObject):
         """Export the rows shown (or only the selected ones), visible columns in view order."""
         if self.job is not None:
             return None  # one export at a time
-        rows, missing, stale = self._model.export_snapshot(
+        snapshot = self._model.export_snapshot(
             self._window.selected_view_rows() if selection_only else None
         )
+        rows = snapshot.rows
         if not rows:
             self._show_message("Export CSV", "There are no rows to export.")
             return None
@@ -182,17 +200,18 @@ class ExportController(QObject):
         target = with_csv_suffix(path)
         remember_folder(self._settings, target)
         columns = self._window.visible_columns()
-        header = [str(self._model.headerData(c, Qt.Orientation.Horizontal)) for c in columns]
+        # Plain titles: exported times are ISO 8601 with their offset, whatever the table shows.
+        header = [c.title for c in columns]
+        header.extend(EXTRA_EXPORT_TITLES)
+        with_acknowledged = Column.ACKNOWLEDGED not in columns
+        if with_acknowledged:
+            header.append(Column.ACKNOWLEDGED.title)
         header.append(FLAG_TITLE)
         delimiter, bom = csv_options(self._settings)
-        now = self._model.now()
-        job = ExportJob(
-            target,
-            header,
-            flagged_export_cells(rows, missing, stale, columns, now),
-            delimiter=delimiter,
-            bom=bom,
+        cells = flagged_export_cells(
+            snapshot, columns, self._last_successes, with_acknowledged=with_acknowledged
         )
+        job = ExportJob(target, header, cells, delimiter=delimiter, bom=bom)
         self.job = job
         dialog: QProgressDialog | None = None
         if len(rows) >= _PROGRESS_THRESHOLD:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
+from desktop_app.storage.settings import load_settings
+from desktop_app.ui.settings_dialog import QSettingsStore
+
 __all__ = ["csv_options", "proposed_path", "remember_folder", "with_csv_suffix"]
 
 FOLDER_KEY = "export/folder"
@@ -37,7 +40,7 @@ def remember_folder(settings: QSettings, target: Path) -> None:
 
 
 def csv_options(settings: QSettings) -> tuple[str, bool]:
-    """(delimiter, write a UTF-8 BOM) as the report export reads them."""
-    delimiter = str(settings.value("export/delimiter", ","))
-    bom = str(settings.value("export/bom", "true")).lower() != "false"
-    return delimiter, bom
+    """(delimiter, write a UTF-8 BOM) as the settings schema reads them: a damaged value means
+    the default, never an export that fails on an unknown delimiter."""
+    chosen = load_settings(QSettingsStore(settings))
+    return chosen.csv_delimiter, chosen.csv_bom

@@ -97,6 +97,18 @@ class ReportFetcher(QObject):
             return
         self._start()
 
+    def deliver(self, result: object) -> None:
+        """Take a result fetched elsewhere (the sign-in dialog's test downloaded the report) as
+        if this fetcher had fetched it: prepared on the worker and announced by the usual
+        signals, without downloading it a second time. Supersedes a running fetch."""
+        if self._closed:
+            return
+        self._pending = False
+        if self._thread is not None:
+            self._supersede()
+            self._thread = None
+        self._start(lambda _cancel: result)
+
     def cancel(self) -> None:
         """Abandon the running fetch; its result, if it still arrives, is ignored."""
         self._pending = False
@@ -129,14 +141,14 @@ class ReportFetcher(QObject):
         if self._cancel is not None:
             self._cancel.set()
 
-    def _start(self) -> None:
+    def _start(self, fetch: FetchFunction | None = None) -> None:
         self._generation += 1
         generation = self._generation
         cancel = threading.Event()
         self._cancel = cancel
         thread = threading.Thread(
             target=self._run,
-            args=(self._fetch, self._prepare, generation, cancel),
+            args=(fetch or self._fetch, self._prepare, generation, cancel),
             name="report-fetch",
             daemon=True,
         )

@@ -38,6 +38,7 @@ STATUS_FILES: dict[str, str] = {
     "COMPLETED": "status-completed.svg",
     STALE: "status-stale.svg",
     "MISSING": "status-missing.svg",  # a set no longer in the report (not a report value)
+    "ACKNOWLEDGED": "status-acknowledged.svg",  # the Acknowledged column (not a report value)
     "UNKNOWN": "status-unknown.svg",
 }
 ACTION_NAMES: tuple[str, ...] = ("refresh", "export", "search", "settings", "cancel")

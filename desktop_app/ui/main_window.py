@@ -6,6 +6,7 @@ exporting to the ``ExportController``; widgets never call HTTP.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPoint,
     QSettings,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QToolBar,
@@ -39,30 +42,74 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
-from desktop_app.report.rows import Report, RowKey
+from desktop_app.export.csv_writer import neutralise
+from desktop_app.report.rows import BackupStatusRow, Report, RowKey
+from desktop_app.report.summary import counted
 from desktop_app.report.view_keys import PreparedReport
 from desktop_app.ui.banner import Banner, problem_color
 from desktop_app.ui.columns import Column
 from desktop_app.ui.detail_pane import DetailPane
+from desktop_app.ui.flow_layout import FlowLayout
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.read_problems import INCOMPLETE_TITLE, incomplete_message
+from desktop_app.ui.remembered_choices import read_bytes
 from desktop_app.ui.status_filter_bar import StatusFilterBar
 from desktop_app.ui.table_model import ReportTableModel
+from desktop_app.ui.time_format import format_report_date
+
+GEOMETRY_KEY = "window/geometry"
+HEADER_KEY = "window/header"
+SPLITTER_KEY = "window/splitter"
+MIN_WIDTH, MIN_HEIGHT = 400, 300
+MAX_COLUMN_WIDTH = 4000
+MIN_TABLE_WIDTH = 120
+AGE_REFRESH_MS = 60_000
+
+log = logging.getLogger(__name__)
 
 # Initial widths in average characters: sized from typical content, not by measuring 100k rows.
 _INITIAL_WIDTH_CHARS = {
-    Column.STATUS: 12,
-    Column.CUSTOMER: 22,
-    Column.COMPUTER: 18,
-    Column.BACKUP_SET: 22,
+    Column.STATUS: 11,
+    Column.CUSTOMER: 20,
+    Column.COMPUTER: 16,
+    Column.BACKUP_SET: 19,
     Column.STARTED: 17,
     Column.ENDED: 17,
     Column.DURATION: 10,
-    Column.AGE: 9,
+    Column.AGE: 8,
     Column.ERRORS: 7,
     Column.WARNINGS: 9,
     Column.CONDITION_TYPES: 30,
+    Column.ACKNOWLEDGED: 12,
 }
+FIRST_COLUMNS = (
+    Column.STATUS,
+    Column.CUSTOMER,
+    Column.COMPUTER,
+    Column.BACKUP_SET,
+    Column.ENDED,
+    Column.AGE,
+)
+"""What a first start shows without scrolling at 1366 px, in this order (the rest follow)."""
+DETAIL_WIDTH = (260, 420)  # the detail pane's default width, at least and at most
+SIDEBAR_WIDTH = 255
+DEFAULT_SIZE = QSize(1400, 860)
+FRAME_ALLOWANCE = 40  # px a window frame may add to the size
+
+
+def clipboard_cell(text: str) -> str:
+    """One cell of copied text: no tab or line break inside, no formula at the start."""
+    return neutralise(" ".join(text.split()) if any(c in text for c in "\t\r\n") else text)
+
+
+def _header_usable(header: QHeaderView) -> bool:
+    """One section per column, at least one shown, none squeezed to nothing or absurdly wide."""
+    if header.count() != len(Column):
+        return False
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    return bool(shown) and all(
+        header.minimumSectionSize() <= header.sectionSize(c) <= MAX_COLUMN_WIDTH for c in shown
+    )
 
 
 class MainWindow(QMainWindow):
@@ -136,13 +183,16 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 6, 6, 0)
         layout.setSpacing(6)
         layout.addWidget(self.banner)
-        self._build_key_filter_notice()
-        layout.addWidget(self.key_filter_notice)
+        self._key_filter_text = ""
+        self._filter_descriptions: list[Callable[[], str]] = []
+        self._build_filter_notice()
+        layout.addWidget(self.filter_notice)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
         self._build_actions()
         self._build_toolbar()
+        layout.insertWidget(layout.indexOf(self.filter_notice), self.filter_row)
         self._build_status_bar()
 
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
@@ -153,6 +203,12 @@ class MainWindow(QMainWindow):
 
         self._apply_initial_widths()
         self._restore_state()
+        # Ages move on: the table and the detail pane are measured from the same clock reading,
+        # renewed every minute, so they never disagree ("11 min" here, "12 min" there).
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(AGE_REFRESH_MS)
+        self._age_timer.timeout.connect(self.refresh_ages)
+        self._age_timer.start()
         self._update_counts()
         self._update_shown()
 
@@ -218,7 +274,9 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
     def _build_toolbar(self) -> None:
-        toolbar = QToolBar("Main", self)
+        """Actions and the search field in the toolbar; the filter toggles in a row below that
+        wraps instead of hiding anything (see ``ui.flow_layout``)."""
+        toolbar = QToolBar("Toolbar", self)
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -226,27 +284,64 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.cancel_action)
         toolbar.addAction(self.export_action)
         toolbar.addSeparator()
-        self.filter_bar = StatusFilterBar(self._icons.status_icon, toolbar)
-        self.filter_bar.filter_changed.connect(self._model.set_status_filter)
-        toolbar.addWidget(self.filter_bar)
-        toolbar.addSeparator()
         self.search = QLineEdit(toolbar)
         self.search.setObjectName("search")
         self.search.setAccessibleName("Search customers, computers and backup sets")
         self.search.setPlaceholderText("Search customer, computer, backup set…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(260)
+        self.search.setMinimumWidth(220)
+        self.search.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.search.addAction(
             self._icons.action_icon("search"), QLineEdit.ActionPosition.LeadingPosition
         )
         self.search.textChanged.connect(self._model.set_search_text)
+        self.search.textChanged.connect(lambda _text: self._update_shown())
         self.search.returnPressed.connect(self.table.setFocus)
         toolbar.addWidget(self.search)
         self.addToolBar(toolbar)
-        # Toolbars added later (problem filters) start a new row: sharing this one pushed the
-        # search field into the overflow menu, where Ctrl+F could not reach it.
-        self.addToolBarBreak()
-        self.view_menu.addAction(toolbar.toggleViewAction())
+        self.toolbar = toolbar
+        # No toolbar context menu: its unnamed "Toolbar" check would hide the search field.
+        toolbar.toggleViewAction().setVisible(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        toolbar_action = toolbar.toggleViewAction()
+        toolbar_action.setText("&Toolbar (refresh, export and search)")
+        toolbar_action.setVisible(True)
+        self.view_menu.addAction(toolbar_action)
+
+        self.filter_row = QWidget(self)
+        self.filter_row.setObjectName("filterRow")
+        self._filter_layout = FlowLayout(self.filter_row, spacing=10)
+        self.filter_bar = StatusFilterBar(self._icons.status_icon, self.filter_row)
+        self.filter_bar.filter_changed.connect(self._model.set_status_filter)
+        self._filter_layout.addWidget(self.filter_bar)
+        self._filter_descriptions.append(self._search_and_status_text)
+
+    def add_filter_widget(self, widget: QWidget, describe: Callable[[], str]) -> None:
+        """More filter toggles (the problem filters) in the filter row; ``describe()`` names
+        what they filter right now ("" for nothing), for the active-filter notice."""
+        self._filter_layout.addWidget(widget)
+        self.add_filter_description(describe)
+
+    def add_filter_description(self, describe: Callable[[], str]) -> None:
+        """Another filter to name in the status bar (e.g. the selected customers)."""
+        self._filter_descriptions.append(describe)
+        self._update_shown()
+
+    def active_filters(self) -> list[str]:
+        """What hides rows right now, in words; empty when every backup set is shown."""
+        return [text for describe in self._filter_descriptions if (text := describe())]
+
+    def _search_and_status_text(self) -> str:
+        parts = []
+        query = self.search.text().strip()
+        if query:
+            parts.append(f"search “{query}”")
+        statuses = self.filter_bar.selected()
+        if statuses:
+            parts.append(", ".join(self.filter_bar.label(s) for s in sorted(statuses)))
+        if self._key_filter_text:
+            parts.append(self._key_filter_text)
+        return " · ".join(parts)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -285,9 +380,13 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def _apply_initial_widths(self) -> None:
+        """Widths from typical content, and ``FIRST_COLUMNS`` first (a saved order wins)."""
         char = self.table.fontMetrics().averageCharWidth()
         for column, chars in _INITIAL_WIDTH_CHARS.items():
             self.table.setColumnWidth(column, chars * char + 24)
+        header = self.table.horizontalHeader()
+        for position, column in enumerate(FIRST_COLUMNS):
+            header.moveSection(header.visualIndex(column), position)
 
     # --- state in and out ---------------------------------------------------------------------
     def show_report(self, report: Report | PreparedReport) -> None:
@@ -342,6 +441,17 @@ class MainWindow(QMainWindow):
         rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
         return [self._model.row_at(r).key for r in rows]
 
+    @property
+    def model(self) -> ReportTableModel:
+        return self._model
+
+    def selected_rows(self) -> list[BackupStatusRow]:
+        """The selected rows in view order; the current row when nothing is selected."""
+        rows = self.selected_view_rows()
+        if not rows and self.table.currentIndex().isValid():
+            rows = [self.table.currentIndex().row()]
+        return [self._model.row_at(r) for r in rows]
+
     def selected_view_rows(self) -> list[int]:
         return sorted(i.row() for i in self.table.selectionModel().selectedRows())
 
@@ -351,24 +461,34 @@ class MainWindow(QMainWindow):
         logical = [header.logicalIndex(v) for v in range(header.count())]
         return [Column(c) for c in logical if not header.isSectionHidden(c)]
 
+    def refresh_ages(self) -> None:
+        """Age and running durations from now (table and detail pane read the same clock)."""
+        self._model.refresh_now()
+        self.detail_pane.refresh()
+
     def set_auto_refresh_text(self, text: str) -> None:
         self.auto_refresh_label.setText(text)
 
-    def _build_key_filter_notice(self) -> None:
-        self.key_filter_notice = QFrame(self)
-        self.key_filter_notice.setObjectName("keyFilterNotice")
-        self.key_filter_notice.setFrameShape(QFrame.Shape.StyledPanel)
-        self.key_filter_label = QLabel(self.key_filter_notice)
-        self.key_filter_label.setObjectName("keyFilterLabel")
-        self.show_all_button = QPushButton("Show all", self.key_filter_notice)
+    def _build_filter_notice(self) -> None:
+        """The strip above the table that names every active filter, with a way back to all
+        rows. Never hidden by a toolbar, never cut off (it wraps), so no filter goes unseen."""
+        self.filter_notice = QFrame(self)
+        self.filter_notice.setObjectName("filterNotice")
+        self.filter_notice.setFrameShape(QFrame.Shape.StyledPanel)
+        self.filter_label = QLabel(self.filter_notice)
+        self.filter_label.setObjectName("filterLabel")
+        self.filter_label.setWordWrap(True)
+        self.filter_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.show_all_button = QPushButton("Show &all", self.filter_notice)
         self.show_all_button.setObjectName("showAllButton")
-        self.show_all_button.setAccessibleName("Show all backup sets again")
-        self.show_all_button.clicked.connect(self.clear_key_filter)
-        notice_layout = QHBoxLayout(self.key_filter_notice)
+        self.show_all_button.setAccessibleName("Clear every filter and show all backup sets")
+        self.show_all_button.setToolTip("Clear the search, the toggles and the customer choice")
+        self.show_all_button.clicked.connect(self.clear_filters)
+        notice_layout = QHBoxLayout(self.filter_notice)
         notice_layout.setContentsMargins(10, 4, 6, 4)
-        notice_layout.addWidget(self.key_filter_label, 1)
+        notice_layout.addWidget(self.filter_label, 1)
         notice_layout.addWidget(self.show_all_button)
-        self.key_filter_notice.hide()
+        self.filter_notice.hide()
 
     def clear_filters(self) -> None:
         """Search, status toggles and key filter all off: every row is shown."""
@@ -380,15 +500,16 @@ class MainWindow(QMainWindow):
         """Show only these sets (e.g. a notification's), with a visible "Show all" way back."""
         self.clear_filters()
         wanted = list(keys)
+        self._key_filter_text = f"{description[:1].lower()}{description[1:]} ({len(wanted):,})"
         self._model.filter_by_keys(wanted)
-        self.key_filter_label.setText(f"{description} ({len(wanted):,} backup sets)")
-        self.key_filter_notice.show()
+        self._update_shown()
         if self._model.rows_shown():
             self.select_key(self._model.row_at(0).key)
 
     def clear_key_filter(self) -> None:
+        self._key_filter_text = ""
         self._model.filter_by_keys(None)
-        self.key_filter_notice.hide()
+        self._update_shown()
 
     def reveal_key(self, key: RowKey) -> bool:
         """Select one set, lifting filters that hide it."""
@@ -410,54 +531,117 @@ class MainWindow(QMainWindow):
         return True
 
     def copy_selection(self) -> None:
-        """Selected rows as tab-separated text, visible columns in view order, with a header."""
+        """Selected rows as tab-separated text, visible columns in view order, with a header.
+
+        Guarded like the CSV export: a name that starts like a formula (``=HYPERLINK(…)``) gets
+        a leading ``'`` so a spreadsheet shows it as text, and tabs or line breaks in a name
+        become spaces so they cannot split a cell or a row. Times carry their UTC offset.
+        """
         rows = self.selected_view_rows()
         if not rows:
             return
         columns = self.visible_columns()
-        lines = ["\t".join(self._model.headerData(c, Qt.Orientation.Horizontal) for c in columns)]
+        header = (self._model.headerData(c, Qt.Orientation.Horizontal) for c in columns)
+        lines = ["\t".join(map(clipboard_cell, header))]
         for r in rows:
-            cells = (self._model.cell_text(r, c).replace("\t", " ") for c in columns)
-            lines.append("\t".join(cells))
+            lines.append("\t".join(clipboard_cell(self._model.copy_text(r, c)) for c in columns))
         QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
-        self.statusBar().showMessage(f"Copied {len(rows):,} rows", 3000)
+        self.statusBar().showMessage(f"Copied {counted(len(rows), 'row')}", 3000)
 
     # --- persistence --------------------------------------------------------------------------
     def _restore_state(self) -> None:
-        geometry = self._settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 760)
-        header_state = self._settings.value("window/header")
-        if header_state is not None:
-            self.table.horizontalHeader().restoreState(header_state)
+        """Geometry, columns and sort as saved; anything unusable means the default (a damaged
+        settings file must never stop the app or leave it unusable)."""
+        geometry = read_bytes(self._settings, GEOMETRY_KEY)
+        if geometry is None or not self.restoreGeometry(geometry) or not self._geometry_usable():
+            self._default_geometry()
+        header = self.table.horizontalHeader()
+        default_header = header.saveState()
+        header_state = read_bytes(self._settings, HEADER_KEY)
+        if header_state is not None and not (
+            header.restoreState(header_state) and _header_usable(header)
+        ):
+            log.warning("The saved table columns are unusable; using the default columns")
+            header.restoreState(default_header)
         # Other parts add panes to the splitter after this constructor (the customer sidebar):
         # its saved state only fits once they are in, so it is applied when first shown.
-        self._splitter_state = self._settings.value("window/splitter")
-        sort_column = self.table.horizontalHeader().sortIndicatorSection()
-        sort_order = self.table.horizontalHeader().sortIndicatorOrder()
-        self._model.sort(sort_column, sort_order)
+        self._splitter_state = read_bytes(self._settings, SPLITTER_KEY)
+        sort_column = header.sortIndicatorSection()
+        if not 0 <= sort_column < len(Column):
+            sort_column = Column.STATUS
+        self._model.sort(sort_column, header.sortIndicatorOrder())
         self.filter_bar.bind_settings(self._settings)  # the status toggles, kept as they change
 
+    def _geometry_usable(self) -> bool:
+        """At least a usable size, and some part of the window on an existing screen."""
+        frame = self.frameGeometry()
+        if frame.width() < MIN_WIDTH or frame.height() < MIN_HEIGHT:
+            return False
+        screens = QGuiApplication.screens()
+        return any(s.availableGeometry().intersects(frame) for s in screens)
+
+    def _default_geometry(self) -> None:
+        """``DEFAULT_SIZE`` centred, or maximized on a screen too small for it (1366x768 and
+        smaller laptops), where a window that fills the screen is what users expect."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(DEFAULT_SIZE)
+            return
+        area = screen.availableGeometry()
+        size = DEFAULT_SIZE.boundedTo(area.size())
+        self.resize(size)
+        self.move(area.center() - QPoint(size.width() // 2, size.height() // 2))
+        # The frame (title bar, borders) is not known before the window is shown: leave room.
+        if size.width() + FRAME_ALLOWANCE > area.width() or (
+            size.height() + FRAME_ALLOWANCE > area.height()
+        ):
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+
     def save_state(self) -> None:
-        self._settings.setValue("window/geometry", self.saveGeometry())
-        self._settings.setValue("window/header", self.table.horizontalHeader().saveState())
+        self._settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self._settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
         if self._splitter_restored:  # never shown: keep what was saved before
-            self._settings.setValue("window/splitter", self.splitter.saveState())
+            self._settings.setValue(SPLITTER_KEY, self.splitter.saveState())
         self._settings.sync()
 
     def _restore_splitter(self) -> None:
         state, self._splitter_state = self._splitter_state, None
-        if state is not None and self.splitter.restoreState(state):
+        if state is not None and self.splitter.restoreState(state) and self._splitter_usable():
             return
-        # First run: side panes at their natural width, the detail pane 360 px, the table the rest.
+        if state is not None:
+            log.warning("The saved pane sizes are unusable; using the default sizes")
+        self.splitter.setSizes(self._default_pane_sizes())
+
+    def _default_pane_sizes(self) -> list[int]:
+        """First run: the table wide enough for ``FIRST_COLUMNS`` where the window allows, the
+        detail pane what is left (within ``DETAIL_WIDTH``), side panes a fifth of the window,
+        at most ``SIDEBAR_WIDTH``."""
+        header = self.table.horizontalHeader()
+        frame = self.table.frameWidth() * 2
+        scroll = self.table.verticalScrollBar().sizeHint().width()
+        needed = sum(header.sectionSize(c) for c in FIRST_COLUMNS) + frame + scroll + 2
+        handles = self.splitter.handleWidth() * (self.splitter.count() - 1)
+        side_width = min(SIDEBAR_WIDTH, max(180, self.width() // 5))
+        margins = self.centralWidget().layout().contentsMargins()  # type: ignore[union-attr]
+        total = self.width() - margins.left() - margins.right() - handles
+        table_index = self.splitter.indexOf(self.table)
+        detail_index = self.splitter.indexOf(self.detail_pane)
+        sizes = [side_width] * self.splitter.count()
+        side = side_width * (self.splitter.count() - 2)
+        low, high = DETAIL_WIDTH
+        sizes[detail_index] = min(high, max(low, total - side - needed))
+        sizes[table_index] = max(MIN_TABLE_WIDTH, total - side - sizes[detail_index])
+        return sizes
+
+    def _splitter_usable(self) -> bool:
+        """Every pane that is shown has room, the table at least ``MIN_TABLE_WIDTH``."""
+        sizes = self.splitter.sizes()
+        if len(sizes) != self.splitter.count() or sum(sizes) <= 0:
+            return False
         widgets = [self.splitter.widget(i) for i in range(self.splitter.count())]
-        sizes = [w.sizeHint().width() if w is not None else 0 for w in widgets]
-        sizes[self.splitter.indexOf(self.detail_pane)] = 360
-        table = self.splitter.indexOf(self.table)
-        sizes[table] = max(400, self.width() - sum(sizes) + sizes[table])
-        self.splitter.setSizes(sizes)
+        shown = [size for w, size in zip(widgets, sizes, strict=True) if w and not w.isHidden()]
+        table = sizes[self.splitter.indexOf(self.table)]
+        return all(size > 0 for size in shown) and table >= MIN_TABLE_WIDTH
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._splitter_restored:
@@ -526,6 +710,9 @@ class MainWindow(QMainWindow):
         if missing:
             text = f"Showing {missing:,} missing and {shown - missing:,} of {total:,} reported sets"
         self.shown_label.setText(text)
+        filters = self.active_filters()
+        self.filter_label.setText(f"{text}, filtered by: {' · '.join(filters)}")
+        self.filter_notice.setVisible(bool(filters))
         current = self.table.currentIndex()
         if not current.isValid():
             self.detail_pane.set_row(None)
@@ -536,12 +723,12 @@ class MainWindow(QMainWindow):
             self.report_label.setText("")
             return
         parts = []
-        report_date = next((r.report_date for r in report.rows[:100] if r.report_date), None)
-        if report_date is not None:
-            parts.append(f"Report date {report_date:%Y-%m-%d %H:%M}")
+        latest = self._model.latest_report_date()  # rows carry their own; the newest
+        if latest is not None:
+            parts.append(f"Report date {format_report_date(latest)}")
         if report.fetched_at is not None:
             local = report.fetched_at.astimezone()
-            parts.append(f"fetched {local:%H:%M:%S}")
+            parts.append(f"fetched {local:%H:%M:%S} your time")
         if report.fetch_seconds is not None:
             parts.append(f"in {report.fetch_seconds:.1f} s")
         self.report_label.setText(", ".join(parts))

@@ -93,6 +93,10 @@ class ProblemFilterBar(QWidget):
         self._scope = None if keys is None else frozenset(keys)
         self.apply()
 
+    def description(self) -> str:
+        """The checked toggles in words ("stale or missing"), "" when none is checked."""
+        return " or ".join(_LABELS[s].lower() for s in _LABELS if s in self.checked())
+
     def checked(self) -> frozenset[str]:
         return frozenset(s for s, b in self.buttons.items() if b.isChecked())
 
@@ -114,8 +118,13 @@ class ProblemFilterBar(QWidget):
         return frozenset(keys)
 
     def reset(self) -> None:
+        self.set_checked(frozenset())
+
+    def set_checked(self, states: frozenset[str]) -> None:
+        """Check exactly these toggles (e.g. the tray's "Show all failures that need attention"
+        adds Needs attention to the Failure status)."""
         self._pending = None
-        self._set_checked(frozenset())
+        self._set_checked(states)
         self.apply()
 
     def apply(self) -> None:

@@ -2,8 +2,10 @@
 
 Why a module of its own: the composition root stays a list of calls, and the wiring between
 the attention controller, the toggles and the sidebar (they share the table's key filter) is
-in one place. The controller exists once the history database is open (``HistoryRecorder.ready``);
-until then, and when history is off, the sidebar is fed from the rows alone.
+in one place. The controller exists from the start and derives from the report alone until the
+history database is open (``HistoryRecorder.ready``), and for good when history is off; then it
+also knows the missing sets and acknowledgements. With history, a report's states follow its
+recording (``recorded``, or ``record_failed``: the states must not wait for a disk with room).
 
 Missing sets become rows of the table (their last known rows, via ``MissingRowsLoader``) so the
 Missing and Needs attention toggles, and a customer's scope, show them; the stale keys go to the
@@ -14,14 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QSplitter, QToolBar
+from PySide6.QtWidgets import QSplitter
 
-from desktop_app.report.customers import summarise_customers
-from desktop_app.report.derived import DerivedStates, StaleRule
+from desktop_app.report.derived import STALE, StaleRule
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
@@ -30,6 +30,7 @@ from desktop_app.ui.attention import AttentionController
 from desktop_app.ui.customer_sidebar import CustomerSidebar
 from desktop_app.ui.history_recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
+from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.missing_rows import MissingRowsLoader
 from desktop_app.ui.problem_filter_bar import ProblemFilterBar
 from desktop_app.ui.refresh import RefreshController
@@ -44,30 +45,27 @@ class ProblemViews:
 
     bar: ProblemFilterBar
     sidebar: CustomerSidebar
-    toolbar: QToolBar
     rule: StaleRule
+    controller: AttentionController
+    acknowledge_action: QAction
+    model: ReportTableModel
     ask: Ask = ask_with_dialog
-    controller: AttentionController | None = None
-    acknowledge_action: QAction | None = None
     missing_loader: MissingRowsLoader | None = None
     report: Report | None = field(default=None, repr=False)
-    # Called with each new DerivedStates (e.g. the tray mutes acknowledged problems).
-    listeners: list[Callable[[DerivedStates], None]] = field(default_factory=list)
 
     def set_rule(self, rule: StaleRule) -> None:
         self.rule = rule
-        if self.controller is not None:
-            self.controller.set_rule(rule)
+        self.model.set_stale_rule(rule)
+        self.controller.set_rule(rule)
 
     def close(self) -> None:
-        if self.controller is not None:
-            self.controller.close()
+        self.controller.close()
         if self.missing_loader is not None:
             self.missing_loader.close()
 
 
 def attach_problem_views(
-    window: QMainWindow,
+    window: MainWindow,
     splitter: QSplitter,
     model: ReportTableModel,
     recorder: HistoryRecorder,
@@ -75,20 +73,23 @@ def attach_problem_views(
     icons: IconProvider,
     rule: StaleRule,
     now: Callable[[], datetime],
-    current_key: Callable[[], RowKey | None],
     on_acknowledged: Callable[[], None],
 ) -> ProblemViews:
-    """Build the toolbar and sidebar and connect them (see module docstring)."""
-    toolbar = QToolBar("Problems", window)
-    toolbar.setObjectName("problemToolbar")
-    toolbar.setMovable(False)
-    bar = ProblemFilterBar(model, toolbar)
-    toolbar.addWidget(bar)
-    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+    """Build the toggles and sidebar and connect them (see module docstring)."""
+    bar = ProblemFilterBar(model, window)
+    window.add_filter_widget(bar, bar.description)
     sidebar = CustomerSidebar(icons.status_icon)
     splitter.insertWidget(0, sidebar)
     splitter.setStretchFactor(0, 0)
-    views = ProblemViews(bar, sidebar, toolbar, rule)
+    window.add_filter_description(sidebar.description)
+    # States are judged at the table's clock reading (the one its Age column counts from), the
+    # reading the fetch worker judged the new rows' stale sets at: one judgement, no re-sort.
+    controller = AttentionController(None, None, rule, model.now, parent=window)
+    model.set_stale_rule(rule)
+    action = add_acknowledge_action(
+        window, controller, window.selected_rows, lambda *a: views.ask(*a)
+    )
+    views = ProblemViews(bar, sidebar, rule, controller, action, model)
 
     def customer_scope(usernames: frozenset[str]) -> None:
         report = views.report
@@ -96,7 +97,7 @@ def attach_problem_views(
             bar.set_customer_scope(None)
             return
         keys = [row.key for row in report.rows if row.username in usernames]
-        derived = views.controller.derived if views.controller is not None else None
+        derived = controller.derived
         if derived is not None:  # a customer's missing sets are its sets too (as in the sidebar)
             keys.extend(k for k in derived.missing if k[0] in usernames)
         bar.set_customer_scope(keys)
@@ -105,48 +106,39 @@ def attach_problem_views(
         if not isinstance(report, Report):
             return
         views.report = report
-        if views.controller is not None:
-            views.controller.set_report(report)
-            if report is refresh.restored:  # never recorded again: derive its states now
-                views.controller.recompute()
-        else:
-            sidebar.set_customers(summarise_customers(report.rows))
-            model.set_stale_keys(views.rule.stale_keys(report.rows, now()))  # history is off
+        controller.set_report(report)
+        # With history, a fetched report's states follow its recording (module docstring); a
+        # restored one is never recorded again, so its states are derived now.
+        if not controller.has_history or report is refresh.restored:
+            controller.recompute()
         customer_scope(sidebar.selected_usernames())
 
     def on_changed(derived: object) -> None:
-        controller = views.controller
-        assert controller is not None
         states = controller.derived
         assert states is not None
+        rule = views.rule
         model.set_stale_keys(states.stale)
+        model.set_acknowledgements(states.acknowledged)
+
+        def stale_after(key: RowKey) -> timedelta | None:
+            return rule.threshold_for(key[0]) if states.problems.get(key) == STALE else None
+
+        window.detail_pane.set_stale_provider(stale_after)
         if views.missing_loader is not None:
             views.missing_loader.show(states.missing)
         sidebar.set_customers(controller.customers)
         bar.set_derived(states)
         if sidebar.selected_usernames():
             customer_scope(sidebar.selected_usernames())
-        for listener in views.listeners:
-            listener(controller.derived)  # type: ignore[arg-type]
 
     def on_ready(store: HistoryStore) -> None:
-        if views.controller is not None:
+        if controller.has_history:
             return
-        acks = AcknowledgementStore(store.database, clock=now)
-        controller = AttentionController(store, acks, views.rule, now, parent=window)
-        views.controller = controller
+        controller.attach_history(store, AcknowledgementStore(store.database, clock=now))
         views.missing_loader = MissingRowsLoader(store, model, parent=window)
-        if views.report is not None:
-            controller.set_report(views.report)
-            if views.report is refresh.restored:
-                controller.recompute()
-        controller.changed.connect(on_changed)
-        controller.acknowledged.connect(lambda _ack: on_acknowledged())
-        controller.failed.connect(lambda text: window.statusBar().showMessage(text, 10_000))
         recorder.recorded.connect(controller.recompute)
-        views.acknowledge_action = add_acknowledge_action(
-            window, controller, current_key, lambda *a: views.ask(*a)
-        )
+        recorder.record_failed.connect(controller.recompute)
+        controller.recompute()
 
     def on_filter_lifted() -> None:
         # The window's "Show all" / clear_filters lift the key filter: follow it, so no toggle
@@ -155,6 +147,9 @@ def attach_problem_views(
             bar.reset()
             sidebar.clear_selection()
 
+    controller.changed.connect(on_changed)
+    controller.acknowledged.connect(lambda _ack: on_acknowledged())
+    controller.failed.connect(lambda text: window.statusBar().showMessage(text, 10_000))
     refresh.report_shown.connect(on_report)  # fetched, or restored from the history
     model.counts_changed.connect(on_filter_lifted)
     sidebar.customers_selected.connect(customer_scope)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
-__all__ = ["read_bool", "read_choice", "write_choice"]
+__all__ = ["read_bool", "read_bytes", "read_choice", "read_text", "write_choice"]
 
 
 def read_choice(settings: QSettings, key: str, allowed: Iterable[str]) -> frozenset[str]:
@@ -39,3 +39,22 @@ def read_bool(settings: QSettings, key: str, default: bool) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return default
+
+
+def read_bytes(settings: QSettings, key: str) -> QByteArray | None:
+    """A saved Qt state (geometry, header, splitter), or None for anything that is not bytes.
+
+    Only the type is checked here: whether the bytes make sense is for the widget's own
+    ``restoreState`` to say, and for the caller to check afterwards (a truncated state can be
+    accepted and still leave nonsense behind).
+    """
+    value = settings.value(key)
+    if isinstance(value, bytes | bytearray):
+        value = QByteArray(bytes(value))
+    return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+
+def read_text(settings: QSettings, key: str, allowed: Iterable[str], default: str) -> str:
+    """A remembered word from ``allowed``; anything else means ``default``."""
+    value = settings.value(key)
+    return value if isinstance(value, str) and value in frozenset(allowed) else default

@@ -151,7 +151,30 @@ class SettingsDialog(QDialog):
         self.start_at_login_check = QCheckBox("Start at &login (in the tray)", refresh)
         self.start_at_login_check.setObjectName("startAtLoginCheck")
         form.addRow("", self.start_at_login_check)
+        self.time_mode_combo = QComboBox(refresh)
+        self.time_mode_combo.setObjectName("timeModeCombo")
+        self.time_mode_combo.addItem("Your time zone (this computer's)", "local")
+        self.time_mode_combo.addItem("Each backup computer's own clock", "computer")
+        self._add_row(form, "Show &times in:", self.time_mode_combo, "time_mode")
+        form.addRow(
+            "",
+            _hint("The table's Started and Ended columns say which; details show both.", refresh),
+        )
         layout.addWidget(refresh)
+        tickets = QGroupBox("Tickets", page)
+        tickets_form = QFormLayout(tickets)
+        self.ticket_address_edit = QLineEdit(tickets)
+        self.ticket_address_edit.setObjectName("ticketAddressEdit")
+        self.ticket_address_edit.setPlaceholderText("support@psa.example.com")
+        self.ticket_address_edit.textChanged.connect(self.validate)
+        self._add_row(
+            tickets_form, "Ticket &e-mail address:", self.ticket_address_edit, "ticket_address"
+        )
+        tickets_form.addRow(
+            "",
+            _hint('Your PSA\'s e-mail-to-ticket address, for "E-mail to ticket address".', tickets),
+        )
+        layout.addWidget(tickets)
         layout.addWidget(self._export_box(page))
         layout.addStretch(1)
         return page
@@ -312,6 +335,10 @@ class SettingsDialog(QDialog):
         self.stale_spin.setValue(settings.stale_hours)
         self.history_spin.setValue(settings.history_days)
         self.start_at_login_check.setChecked(settings.start_at_login)
+        self.time_mode_combo.setCurrentIndex(
+            max(0, self.time_mode_combo.findData(settings.time_mode))
+        )
+        self.ticket_address_edit.setText(settings.ticket_address)
         for kind, check in self.notify_checks.items():
             check.setChecked(kind.value in settings.notify_kinds)
         self.delimiter_combo.setCurrentIndex(
@@ -358,6 +385,8 @@ class SettingsDialog(QDialog):
             connect_timeout=self.connect_timeout_spin.value(),
             read_timeout=self.read_timeout_spin.value(),
             fetch_deadline_minutes=self.deadline_spin.value(),
+            time_mode=str(self.time_mode_combo.currentData()),
+            ticket_address=self.ticket_address_edit.text().strip(),
         )
 
     def validate(self) -> dict[str, str]:

@@ -83,12 +83,15 @@ ClientFactory = Callable[[Account, StoredCredentials], ReportSource]
 
 @dataclass(frozen=True, slots=True)
 class SignInResult:
-    """What the dialog produced. ``saved`` False means session-only (the secret is in memory)."""
+    """What the dialog produced. ``saved`` False means session-only (the secret is in memory).
+    ``report`` is the report the connection test downloaded: the app shows it instead of
+    downloading it again."""
 
     account: Account
     credentials: StoredCredentials
     saved: bool
     backup_sets: int | None = None
+    report: Report | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,22 @@ class ConnectionOutcome:
     ok: bool
     text: str
     backup_sets: int | None = None
+    report: Report | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignInDraft:
+    """What was typed into the form, kept in memory (never on disk) when the dialog is closed
+    without signing in, so opening it again does not make the admin type it all again."""
+
+    region: object
+    api_url: str
+    auth_url: str
+    username: str
+    token_method: bool
+    client_id: str
+    client_secret: str
+    access_token: str
 
 
 def describe_connection_error(error: BaseException, method: AuthMethod) -> str:
@@ -146,7 +165,7 @@ def _run_test(
                 raise
             return ConnectionOutcome(False, describe_connection_error(exc, account.method))
         count = len(report.rows)
-        return ConnectionOutcome(True, f"Connected: {count:,} backup sets", count)
+        return ConnectionOutcome(True, f"Connected: {count:,} backup sets", count, report)
 
     return fetch
 
@@ -182,6 +201,8 @@ class SignInDialog(QDialog):
         self._tested: tuple[Account, str] | None = None  # what the last good test was for
         self._pending: tuple[Account, str] | None = None  # what the running test is for
         self._tested_count: int | None = None
+        self._tested_report: Report | None = None
+        self._focus_before_test: QWidget | None = None
         self._accept_after_test = False
         self.result_value: SignInResult | None = None
         self._fetcher = ReportFetcher(lambda cancel: None, self)
@@ -325,6 +346,13 @@ class SignInDialog(QDialog):
         )
         self.sign_in_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.sign_in_button.setObjectName("signInButton")
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        # Enter always means "sign in" (which tests first when needed), never Cancel: a button
+        # that merely had the focus must not become the default.
+        for button in (self.test_button, self.cancel_button):
+            button.setAutoDefault(False)
+        self.sign_in_button.setAutoDefault(True)
+        self.sign_in_button.setDefault(True)
         if self._token_only:
             self.sign_in_button.setText("Use this token")
         elif not self._keyring_status.usable:
@@ -403,8 +431,10 @@ class SignInDialog(QDialog):
             return
         account, credentials = inputs
         self._tested = None
+        self._tested_report = None
         self._pending = (account, _fingerprint(credentials))
         self._fetcher.set_fetch_function(_run_test(self._factory, account, credentials))
+        self._focus_before_test = self.focusWidget()
         self._set_testing(True)
         self.result_label.setStyleSheet("")
         self.result_label.setText("Testing the connection…")
@@ -429,7 +459,11 @@ class SignInDialog(QDialog):
                 self._offer_session_only(str(exc))
                 return
         self.result_value = SignInResult(
-            account, credentials, saved=not session_only, backup_sets=self._tested_count
+            account,
+            credentials,
+            saved=not session_only,
+            backup_sets=self._tested_count,
+            report=self._tested_report,
         )
         self.accept()
 
@@ -444,6 +478,7 @@ class SignInDialog(QDialog):
         if outcome.ok:
             self._tested = self._pending
             self._tested_count = outcome.backup_sets
+            self._tested_report = outcome.report
             if self._accept_after_test:
                 self._accept_after_test = False
                 self.sign_in()
@@ -473,6 +508,43 @@ class SignInDialog(QDialog):
     def _set_testing(self, testing: bool) -> None:
         self.test_button.setEnabled(not testing)
         self.sign_in_button.setEnabled(not testing)
+        if not testing:
+            # Disabling the focused Test button sent the focus on (to Cancel); bring it back
+            # to where the admin was typing, or to "Sign in" after a click on Test.
+            before, self._focus_before_test = self._focus_before_test, None
+            if before is None or before is self.test_button or not before.isEnabled():
+                before = self.sign_in_button
+            before.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.sign_in_button.setDefault(True)
+
+    # --- the draft ------------------------------------------------------------------------
+    def draft(self) -> SignInDraft:
+        """What the form holds now (see ``SignInDraft``)."""
+        return SignInDraft(
+            region=self.region_combo.currentData(),
+            api_url=self.api_url_edit.text(),
+            auth_url=self.auth_url_edit.text(),
+            username=self.username_edit.text(),
+            token_method=self.token_radio.isChecked(),
+            client_id=self.client_id_edit.text(),
+            client_secret=self.client_secret_edit.text(),
+            access_token=self.token_edit.text(),
+        )
+
+    def restore(self, draft: SignInDraft) -> None:
+        """Fill the form with what was typed before (not in token-only mode: that asks for a
+        token for the saved account only)."""
+        if self._token_only:
+            return
+        self.region_combo.setCurrentIndex(max(0, self.region_combo.findData(draft.region)))
+        self.api_url_edit.setText(draft.api_url)
+        self.auth_url_edit.setText(draft.auth_url)
+        self.username_edit.setText(draft.username)
+        self.token_radio.setChecked(draft.token_method)
+        self.client_radio.setChecked(not draft.token_method)
+        self.client_id_edit.setText(draft.client_id)
+        self.client_secret_edit.setText(draft.client_secret)
+        self.token_edit.setText(draft.access_token)
 
     def _update_region(self) -> None:
         custom = self.region_combo.currentData() == "custom"

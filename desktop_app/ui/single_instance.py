@@ -6,6 +6,13 @@ lock, connects, sends its argv as one JSON line and waits for "ok". The first in
 claiming, removes any socket a crash left behind (``QLocalServer.removeServer``) before it
 listens. Both names are keyed by user and by a hash of the settings location, so a test run or
 a second profile is a separate "app".
+
+Why a private folder: in the shared temp folder, with a predictable name, anyone could plant a
+lock file naming some live process and stop the app from ever starting. The lock and (on Unix)
+the socket live in a per-user folder only its owner can write (``private_lock_dir``). And a
+lock whose holder does not answer within ``find_primary_ms`` (a planted or orphaned lock whose
+PID belongs to another process now) is taken over rather than obeyed: a running instance
+always answers.
 """
 
 from __future__ import annotations
@@ -15,10 +22,14 @@ import hashlib
 import json
 import logging
 import os
+import stat
+import sys
+import tempfile
 from collections.abc import Sequence
 from enum import Enum
+from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QDeadlineTimer, QDir, QLockFile, QObject, Signal
+from PySide6.QtCore import QByteArray, QDeadlineTimer, QLockFile, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
@@ -30,6 +41,48 @@ FIND_PRIMARY_MS = 5000
 listening yet (it may be starting right now)."""
 ACK = b"ok\n"
 MAX_MESSAGE = 64 * 1024
+
+
+def _is_private(folder: Path) -> bool:
+    """Ours and closed to everyone else (POSIX); Windows keeps a user's folders private."""
+    if sys.platform == "win32":  # (a platform check mypy follows: os.getuid is POSIX-only)
+        return folder.is_dir()
+    info = folder.stat()
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def private_lock_dir(candidates: Sequence[Path] | None = None) -> Path:
+    """A folder for the lock and socket that only this user can write.
+
+    Linux: the user's runtime folder (``XDG_RUNTIME_DIR``, 0700 by definition); macOS and
+    Windows: the per-user temporary folder; else the app's data folder. Each is created as 0700
+    when missing and used only if it is the user's own and closed to others.
+    """
+    if candidates is None:
+        from desktop_app.logging_setup import default_data_dir
+
+        found = []
+        runtime = os.environ.get("XDG_RUNTIME_DIR")
+        if runtime:
+            found.append(Path(runtime) / "backup-status-monitor")
+        if sys.platform in ("darwin", "win32"):
+            found.append(Path(tempfile.gettempdir()))  # $TMPDIR / %TEMP%: the user's own
+        found.append(default_data_dir() / "run")
+        candidates = found
+    for folder in candidates:
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if _is_private(folder):
+                return folder
+        except OSError as error:
+            log.info("Cannot use %s for the single-instance lock: %s", folder, error)
+            continue
+        log.warning("Not using %s for the single-instance lock: others can write there", folder)
+    raise OSError("no private folder for the single-instance lock")
 
 
 def instance_key(settings_location: str, user: str | None = None) -> str:
@@ -59,12 +112,22 @@ class SingleInstance(QObject):
     message_received = Signal(object)
 
     def __init__(
-        self, key: str, lock_dir: str | None = None, parent: QObject | None = None
+        self,
+        key: str,
+        lock_dir: str | None = None,
+        parent: QObject | None = None,
+        *,
+        find_primary_ms: int = FIND_PRIMARY_MS,
     ) -> None:
         super().__init__(parent)
-        self.key = key
-        folder = lock_dir if lock_dir is not None else QDir.tempPath()
+        folder = lock_dir if lock_dir is not None else str(private_lock_dir())
+        # Linux: the socket's full path in the same private folder (a bare name would put it in
+        # the shared /tmp; the file name is short, as socket paths are limited to ~100 bytes).
+        # macOS puts bare names in the user's own $TMPDIR; Windows pipes are per-user anyway.
+        shared_tmp = os.name == "posix" and sys.platform != "darwin"
+        self.key = os.path.join(folder, f"{key[-16:]}.sock") if shared_tmp else key
         self.lock_path = os.path.join(folder, f"{key}.lock")
+        self._find_primary_ms = find_primary_ms
         self._lock = QLockFile(self.lock_path)
         self._lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
         self._server: QLocalServer | None = None
@@ -75,7 +138,7 @@ class SingleInstance(QObject):
         if self._lock.tryLock(0):
             self._listen()
             return Claim.PRIMARY
-        deadline = QDeadlineTimer(FIND_PRIMARY_MS)
+        deadline = QDeadlineTimer(self._find_primary_ms)
         while True:
             if self._forward(argv):
                 return Claim.FORWARDED
@@ -84,8 +147,15 @@ class SingleInstance(QObject):
                 self._listen()
                 return Claim.PRIMARY
             if deadline.hasExpired():
-                log.warning("Another instance holds %s but does not answer", self.lock_path)
-                return Claim.UNREACHABLE
+                break
+        # Nobody answers for the lock: not an instance of this app (those answer at once),
+        # but a lock planted or left behind naming some other live process. Take it over.
+        log.warning("The lock %s is held by no answering instance; taking it over", self.lock_path)
+        if self._lock.removeStaleLockFile() and self._lock.tryLock(0):
+            self._listen()
+            return Claim.PRIMARY
+        log.warning("Could not take over %s", self.lock_path)
+        return Claim.UNREACHABLE
 
     def is_primary(self) -> bool:
         return self._server is not None

@@ -71,6 +71,10 @@ class StatusFilterBar(QWidget):
         self._set_text(status)
         return button
 
+    def label(self, status: str) -> str:
+        """The word a toggle shows for ``status`` ("Failure"; unknown ones as sent)."""
+        return _LABELS.get(status, status.title())
+
     def _set_text(self, status: str) -> None:
         count = self._counts.get(status, 0)
         self._buttons[status].setText(f"{_LABELS.get(status, status.title())} {count:,}")

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,19 +32,33 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QIcon
 
 from desktop_app.report.background import building_long_lived
-from desktop_app.report.derived import MISSING, STALE
+from desktop_app.report.derived import MISSING, STALE, Acknowledgement, StaleRule
 from desktop_app.report.rows import BackupStatusRow, ReadProblem, RowKey
 from desktop_app.report.status import status_group
-from desktop_app.report.view_keys import RowIndex, ViewPreparer, normalise_query, prepare_view
+from desktop_app.report.view_keys import (
+    RowIndex,
+    SortField,
+    ViewPreparer,
+    normalise_query,
+    prepare_view,
+)
 from desktop_app.storage.history import MissingSet
 from desktop_app.ui.columns import (
     MISSING_TEXT,
-    TEXT_FORMATTERS,
+    STALE_TEXT,
+    TEXT_FORMATTERS_BY_MODE,
     TOOLTIP_FORMATTERS,
     Column,
+    acknowledged_text,
+    acknowledged_tooltip,
+    column_description,
+    column_title,
+    copied_text,
     missing_tooltip,
+    stale_tooltip,
 )
 from desktop_app.ui.read_problems import CellProblems, problem_cells
+from desktop_app.ui.time_format import LOCAL, TIME_MODES
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """The value the model sorts a cell by: case-folded text, POSIX seconds, seconds of duration
@@ -60,6 +75,8 @@ _DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _FONT = int(Qt.ItemDataRole.FontRole)
 _STATUS = int(Column.STATUS)
+_ACKNOWLEDGED = int(Column.ACKNOWLEDGED)
+_SHOWN_ROLES = frozenset({_DISPLAY, _DECORATION, _TOOLTIP})
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ALIGNMENTS = tuple(_RIGHT if c.numeric else None for c in Column)
@@ -74,6 +91,22 @@ UNREADABLE_ICON = "UNKNOWN"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSnapshot:
+    """What an export of the view needs: the rows, which are missing sets' last known rows
+    (one byte each), the stale and acknowledged sets, and the clock reading ages count from."""
+
+    rows: list[BackupStatusRow]
+    missing: bytes
+    stale: frozenset[RowKey]
+    acknowledged: Mapping[RowKey, Acknowledgement]
+    now: datetime
+
+
+def _ack_times(acks: Mapping[RowKey, Acknowledgement]) -> dict[RowKey, float]:
+    return {key: ack.at.timestamp() for key, ack in acks.items()}
 
 
 class ReportTableModel(QAbstractTableModel):
@@ -91,7 +124,7 @@ class ReportTableModel(QAbstractTableModel):
 
     counts_changed = Signal()
     view_changed = Signal()
-    _missing_view_ready = Signal(int, object)  # generation, (the view it replaces, new view)
+    _view_ready = Signal(int, object)  # generation, (the view it replaces, rebuilt view)
 
     def __init__(
         self,
@@ -102,11 +135,12 @@ class ReportTableModel(QAbstractTableModel):
         missing_in_background_from: int = 20_000,
     ) -> None:
         super().__init__(parent)
-        # From this many report rows, a change of the missing sets re-sorts on a worker thread
-        # (60-130 ms at 100k rows); smaller reports re-sort in place in a few ms.
+        # From this many report rows, a change of the missing (or, sorted by them, stale or
+        # acknowledged) sets re-sorts on a worker thread (60-130 ms at 100k rows); smaller
+        # reports re-sort in place in a few ms.
         self._missing_in_background_from = missing_in_background_from
-        self._missing_generation = 0
-        self._missing_view_ready.connect(self._adopt_missing_view)
+        self._view_generation = 0
+        self._view_ready.connect(self._adopt_rebuilt_view)
         self._icon_for_status = icon_for_status
         self._icons: dict[str, QIcon | None] = {}
         self._clock = now
@@ -119,6 +153,9 @@ class ReportTableModel(QAbstractTableModel):
         self._missing_font = QFont()
         self._missing_font.setItalic(True)
         self._unreadable: CellProblems = {}
+        self._time_mode = LOCAL
+        self._formatters = TEXT_FORMATTERS_BY_MODE[LOCAL]
+        self._acks: Mapping[RowKey, Acknowledgement] = {}
 
     # --- loading ---------------------------------------------------------------------------
     def set_rows(self, rows: Iterable[BackupStatusRow], now: datetime | None = None) -> None:
@@ -139,7 +176,12 @@ class ReportTableModel(QAbstractTableModel):
         If the user sorted or filtered while it was prepared, the current choice is re-applied.
         """
         view.apply(self._view.spec)
-        view.set_missing(self._preparer.missing)  # as known now (usually what it was built with)
+        # As known now: usually what it was prepared with (then nothing is re-sorted here).
+        view.set_missing(self._preparer.missing)
+        # The worker judged the new rows' stale sets (with the rule); the derived states, which
+        # judge from the same clock reading, confirm them without a re-sort.
+        self._stale = self._preparer.stale = view.stale_keys
+        view.set_acknowledged(self._preparer.acknowledged)
         self.beginResetModel()
         self._view = view
         self.endResetModel()
@@ -164,6 +206,10 @@ class ReportTableModel(QAbstractTableModel):
         """The clock reading ages are measured from."""
         return self._view.now
 
+    def latest_report_date(self) -> datetime | None:
+        """The report's date: its rows' newest (worked out when the report was prepared)."""
+        return self._view.latest_report_date()
+
     # --- missing and stale sets ------------------------------------------------------------
     def set_missing(self, sets: Iterable[MissingSet]) -> None:
         """Show these missing sets as rows (their last known row); replaces the previous ones.
@@ -177,34 +223,51 @@ class ReportTableModel(QAbstractTableModel):
         self._preparer.missing = rows
         if self._view.absent_from_report(rows) == self._view.missing_rows:
             return
-        self._missing_generation += 1
         view = self._view
         if view.report_size < self._missing_in_background_from:
+            self._view_generation += 1
             self._relayout(lambda: view.set_missing(rows), by_key=True)
             return
-        job = (self._missing_generation, view, view.rows[: view.report_size], rows)
+        self._rebuild_in_background()
+
+    def _rebuild_in_background(self) -> None:
+        """The same report with the current missing, stale and acknowledged sets, sorted and
+        warmed on a worker thread (a re-sort of 100k rows would stall the GUI 60-130 ms)."""
+        self._view_generation += 1
+        view = self._view
+        preparer = self._preparer
+        job = (
+            self._view_generation,
+            view,
+            view.rows[: view.report_size],
+            preparer.missing,
+            preparer.stale,
+            preparer.acknowledged,
+        )
         threading.Thread(
-            target=self._prepare_missing_view, args=job, name="missing-view", daemon=True
+            target=self._prepare_view, args=job, name="rebuild-view", daemon=True
         ).start()
 
-    def _prepare_missing_view(
+    def _prepare_view(
         self,
         generation: int,
         base: RowIndex,
         report_rows: tuple[BackupStatusRow, ...],
         missing: tuple[BackupStatusRow, ...],
+        stale: frozenset[RowKey],
+        acknowledged: Mapping[RowKey, float],
     ) -> None:
-        """Worker thread: the same report with the new missing rows, sorted and warmed."""
+        """Worker thread: see ``_rebuild_in_background``."""
         with building_long_lived() as built:  # like a fetched report's view (report.background)
-            view = prepare_view(report_rows, base.now, base.spec, missing)
+            view = prepare_view(report_rows, base.now, base.spec, missing, stale, acknowledged)
             built.rows = len(report_rows)
         with contextlib.suppress(RuntimeError):  # the model is gone: the app is quitting
-            self._missing_view_ready.emit(generation, (base, view))
+            self._view_ready.emit(generation, (base, view))
 
-    def _adopt_missing_view(self, generation: int, views: tuple[RowIndex, RowIndex]) -> None:
+    def _adopt_rebuilt_view(self, generation: int, views: tuple[RowIndex, RowIndex]) -> None:
         base, view = views
-        if generation != self._missing_generation or base is not self._view:
-            return  # overtaken: a newer report (prepared with these rows) or a newer change
+        if generation != self._view_generation or base is not self._view:
+            return  # overtaken: a newer report (prepared with these sets) or a newer change
         view.apply(self._view.spec)  # the user may have sorted or filtered meanwhile
         self._relayout(lambda: setattr(self, "_view", view), by_key=True)
 
@@ -223,8 +286,45 @@ class ReportTableModel(QAbstractTableModel):
         return self._missing.get(self._view.rows[source].key)
 
     def set_stale_keys(self, keys: Iterable[RowKey]) -> None:
-        """The stale sets (from the derived states), for the export's flag column."""
-        self._stale = frozenset(keys)
+        """The stale sets (from the derived states): their Status reads "Stale" with its icon,
+        they sort after failures, and the export flags them."""
+        stale = frozenset(keys)
+        if stale == self._stale:
+            return
+        self._stale = self._preparer.stale = stale
+        self._follow_states(SortField.STATUS)
+
+    def set_stale_rule(self, rule: StaleRule) -> None:
+        """The rule the fetch worker judges a new report's stale sets with (see
+        ``ViewPreparer``); the sets themselves still come through :meth:`set_stale_keys`."""
+        self._preparer.rule = rule
+
+    def set_acknowledgements(self, acks: Mapping[RowKey, Acknowledgement]) -> None:
+        """The acknowledgements that hold now: the Acknowledged column shows who (when and why
+        in its tooltip), sorts by when, and the export writes them."""
+        if acks == self._acks:
+            return
+        self._acks = dict(acks)
+        self._preparer.acknowledged = _ack_times(self._acks)
+        self._follow_states(SortField.ACKNOWLEDGED)
+
+    def _follow_states(self, field: SortField) -> None:
+        """The stale or acknowledged sets changed: repaint, and re-sort when the view is sorted
+        by ``field`` (on a worker for a large report, see ``_rebuild_in_background``)."""
+        view, preparer = self._view, self._preparer
+        if view.sort_field is field and view.report_size >= self._missing_in_background_from:
+            self._rebuild_in_background()
+            return
+        self._view_generation += 1  # a rebuild still running would bring back the old sets
+
+        def change() -> None:
+            view.set_stale(preparer.stale)
+            view.set_acknowledged(preparer.acknowledged)
+
+        self._relayout(change)
+
+    def acknowledgement_of(self, key: RowKey) -> Acknowledgement | None:
+        return self._acks.get(key)
 
     def flag_at(self, view_row: int) -> str:
         """ "MISSING", "STALE" or "" for the row shown at ``view_row`` (missing first)."""
@@ -233,10 +333,8 @@ class ReportTableModel(QAbstractTableModel):
             return MISSING
         return STALE if self._view.rows[source].key in self._stale else ""
 
-    def export_snapshot(
-        self, view_rows: Sequence[int] | None = None
-    ) -> tuple[list[BackupStatusRow], bytes, frozenset[RowKey]]:
-        """(rows, missing flags, stale keys) of the shown rows, or of ``view_rows``: immutable
+    def export_snapshot(self, view_rows: Sequence[int] | None = None) -> ExportSnapshot:
+        """The shown rows, or ``view_rows``, with what the view knows about them: immutable
         values a worker thread can turn into the export's cells (C-level work only here)."""
         view = self._view
         sources = (
@@ -244,7 +342,7 @@ class ReportTableModel(QAbstractTableModel):
         )
         rows = list(map(view.rows.__getitem__, sources))
         missing = bytes(map(view.report_size.__le__, sources))
-        return rows, missing, self._stale
+        return ExportSnapshot(rows, missing, self._stale, self._acks, self._view.now)
 
     # --- Qt model interface ----------------------------------------------------------------
     def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
@@ -266,13 +364,20 @@ class ReportTableModel(QAbstractTableModel):
         source = view.index[index.row()]
         row = view.rows[source]
         column = index.column()
+        if column == _ACKNOWLEDGED and role in _SHOWN_ROLES:  # not in the row: the model knows
+            return self._acknowledged_data(row.key, role)
         if source >= view.report_size:  # a missing set's last known row
             return self._missing_data(row, column, role, source)
         unreadable = self._unreadable.get((source, column)) if self._unreadable else None
+        if column == _STATUS and role in _SHOWN_ROLES and view.is_stale(source):
+            shown = self._stale_data(row, role)
+            if role == _TOOLTIP and unreadable is not None:  # "Stale" says more than the status
+                return f"{unreadable[1]}\n{shown}"
+            return shown
         if role == _DISPLAY:
             if unreadable is not None and unreadable[0]:
                 return ""
-            return TEXT_FORMATTERS[column](row, view.now)
+            return self._formatters[column](row, view.now)
         if role == _DECORATION:
             if unreadable is not None:
                 return self._icon(UNREADABLE_ICON)
@@ -290,10 +395,28 @@ class ReportTableModel(QAbstractTableModel):
             return row.key
         return None
 
+    def _acknowledged_data(self, key: RowKey, role: int) -> Any:
+        ack = self._acks.get(key)
+        if ack is None:
+            return "" if role == _DISPLAY else None
+        if role == _DISPLAY:
+            return acknowledged_text(ack)
+        if role == _DECORATION:
+            return self._icon("ACKNOWLEDGED")
+        return acknowledged_tooltip(ack)
+
+    def _stale_data(self, row: BackupStatusRow, role: int) -> Any:
+        """The Status cell of a stale set: "Stale" with its icon; the report's word in the tip."""
+        if role == _DISPLAY:
+            return STALE_TEXT
+        if role == _DECORATION:
+            return self._icon(STALE)
+        return stale_tooltip(row, self._view.now)
+
     def _missing_data(self, row: BackupStatusRow, column: int, role: int, source: int) -> Any:
         """Like ``data`` for a missing row: "Missing" with its icon, italics, explained."""
         if role == _DISPLAY:
-            return MISSING_TEXT if column == _STATUS else TEXT_FORMATTERS[column](row, self.now())
+            return MISSING_TEXT if column == _STATUS else self._formatters[column](row, self.now())
         if role == _DECORATION:
             return self._icon(MISSING) if column == _STATUS else None
         if role == _FONT:
@@ -319,9 +442,9 @@ class ReportTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(_COLUMNS):
             if role == _DISPLAY:
-                return _COLUMNS[section].title
+                return column_title(_COLUMNS[section], self._time_mode)
             if role == _TOOLTIP:
-                return _COLUMNS[section].description
+                return column_description(_COLUMNS[section], self._time_mode)
             return None
         return super().headerData(section, orientation, role)
 
@@ -422,9 +545,41 @@ class ReportTableModel(QAbstractTableModel):
     def cell_text(self, view_row: int, column: int) -> str:
         """What the view shows in that cell, for export and copy."""
         row = self.row_at(view_row)
-        if column == _STATUS and self._view.is_missing(self._view.index[view_row]):
+        source = self._view.index[view_row]
+        if column == _STATUS and self._view.is_missing(source):
             return MISSING_TEXT
-        return TEXT_FORMATTERS[column](row, self._view.now)
+        if column == _STATUS and self._view.is_stale(source):
+            return STALE_TEXT
+        if column == _ACKNOWLEDGED:
+            ack = self._acks.get(row.key)
+            return "" if ack is None else acknowledged_text(ack)
+        return self._formatters[column](row, self._view.now)
+
+    def copy_text(self, view_row: int, column: int) -> str:
+        """A cell as Ctrl+C copies it: the shown text, with times carrying their offset."""
+        if column in (Column.STARTED, Column.ENDED):
+            return copied_text(
+                self.row_at(view_row), Column(column), self._view.now, self._time_mode
+            )
+        return self.cell_text(view_row, column)
+
+    # --- times ---------------------------------------------------------------------------
+    def time_mode(self) -> str:
+        return self._time_mode
+
+    def set_time_mode(self, mode: str) -> None:
+        """Show times in the admin's zone (``LOCAL``) or each computer's (``COMPUTER``); the
+        headers of the time columns say which."""
+        if mode not in TIME_MODES or mode == self._time_mode:
+            return
+        self._time_mode = mode
+        self._formatters = TEXT_FORMATTERS_BY_MODE[mode]
+        first, last = int(Column.STARTED), int(Column.ENDED)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, first, last)
+        if self.rowCount():
+            self.dataChanged.emit(
+                self.index(0, first), self.index(self.rowCount() - 1, last), [_DISPLAY]
+            )
 
     def status_counts(self) -> dict[str, int]:
         """Rows per status among those matching the search and key filter (status filter

@@ -4,7 +4,12 @@ The tray knows nothing about the window: it emits what the user asked for and th
 it. It owns the "what did the admin already hear" memory (the previous report and whether a
 fetch outage was announced), because that memory exists only for the notifications.
 
-Comparing two 100,000-row reports and summarising the new one takes about 0.4 s, so for reports
+What the icon, badge, tooltip and Failures menu say comes from the one ``ProblemSummary`` the
+problem views are built from (``set_summary``), so the tray never counts differently from the
+window's toggles. Until a summary arrives (no report yet, signed out) the icon is the neutral
+app icon: it claims nothing about backups it has not seen.
+
+Comparing two 100,000-row reports takes about 0.4 s, so for reports
 of ``INLINE_BELOW`` rows or more it happens on a worker thread (paced, see
 ``report.background``) while the GUI thread draws the report; the result comes back through a
 queued signal, and a result overtaken by a newer report is dropped (the newer one is compared
@@ -37,19 +42,16 @@ from desktop_app.report.diff import (
     ChangeNotification,
     FetchOutageTracker,
     ReportChanges,
-    StatusSummary,
     build_notification,
     carry_forward,
     diff_reports,
     row_label,
-    summarize_report,
-    unmuted_rows,
     without_muted,
 )
-from desktop_app.report.rows import BackupStatusRow, Report, RowKey
+from desktop_app.report.rows import Report, RowKey
 from desktop_app.report.status import ConditionStatus
+from desktop_app.report.summary import ProblemSummary
 from desktop_app.ui.fetcher import FetchFailure
-from desktop_app.ui.icons import STALE as STALE_STATE
 from desktop_app.ui.icons import TRAY_SIZES, IconProvider, badge_layout
 from desktop_app.ui.macos import click_opens_window
 
@@ -57,6 +59,8 @@ log = logging.getLogger(__name__)
 
 CANNOT_FETCH = "UNKNOWN"
 """The tray state while fetching fails: the status icon of "unknown"."""
+NO_DATA = "NO_DATA"
+"""The tray state without a report to judge (not signed in, nothing fetched yet): the app icon."""
 FAILURE_MENU_LIMIT = 8
 MESSAGE_MS = 15_000
 CLOSE_HINT_KEY = "tray/close_hint_shown"
@@ -74,19 +78,8 @@ class _Job:
     previous_at: datetime | None
     stale_after: timedelta
     per_customer: Mapping[str, timedelta]
-    muted: Mapping[RowKey, str]
-
-    def summarise(
-        self, muted: Mapping[RowKey, str], pause: Callable[[], None] = unpaced
-    ) -> StatusSummary:
-        """The icon's counts: this report without the ``muted`` (acknowledged) problems."""
-        rows = unmuted_rows(self.report.rows, muted)
-        return summarize_report(
-            rows, self.now, self.stale_after, pause=pause, per_customer=self.per_customer
-        )
 
     def run(self, pause: Callable[[], None]) -> _Outcome:
-        summary = self.summarise(self.muted, pause)
         changes = None
         if self.previous is not None:
             changes = diff_reports(
@@ -99,29 +92,14 @@ class _Job:
                 pause=pause,
             )
         baseline = carry_forward(self.previous, self.report)
-        return _Outcome(self, summary, _menu_rows(summary), changes, baseline)
+        return _Outcome(self, changes, baseline)
 
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     job: _Job
-    summary: StatusSummary
-    menu_rows: tuple[BackupStatusRow, ...]
     changes: ReportChanges | None
     baseline: Report  # what the next report is compared with (``diff.carry_forward``)
-
-
-def _menu_rows(summary: StatusSummary) -> tuple[BackupStatusRow, ...]:
-    """The failures the Failures menu lists, in menu order."""
-    ordered = sorted(
-        summary.failures,
-        key=lambda r: (
-            (r.username or "").casefold(),
-            (r.computer_name or "").casefold(),
-            r.backupset_name or "",
-        ),
-    )
-    return tuple(ordered[:FAILURE_MENU_LIMIT])
 
 
 class TrayController(QObject):
@@ -138,7 +116,7 @@ class TrayController(QObject):
         all_failures_chosen(): "Show all failures" in the Failures menu.
         notification_clicked(object): the tuple of ``RowKey`` the clicked notification was about.
         notified(object): a ``ChangeNotification`` was shown (also for the log and tests).
-        report_shown(object): the ``Report`` now reflected by icon, tooltip and menu.
+        report_shown(object): the ``Report`` now compared with the previous one.
     """
 
     open_requested = Signal()
@@ -174,7 +152,6 @@ class TrayController(QObject):
         self._inline_below = inline_below
         self._generation = 0
         self._closed = False
-        self._menu_rows: tuple[BackupStatusRow, ...] = ()
         self._icons = icons
         self._now = now
         self._settings = settings
@@ -187,8 +164,7 @@ class TrayController(QObject):
         self._unposted: ChangeNotification | None = None
         self._previous: Report | None = None  # what the next report is compared with
         self._previous_at: datetime | None = None
-        self._shown: Report | None = None  # the report the icon and menu reflect
-        self._summary: StatusSummary | None = None
+        self._summary: ProblemSummary | None = None
         self._outage = FetchOutageTracker()
         self._failure: FetchFailure | None = None
         self._last_refresh: datetime | None = None
@@ -196,8 +172,6 @@ class TrayController(QObject):
         self._message_keys: tuple[RowKey, ...] = ()
         self._mono_cache: dict[tuple[str, int], QIcon] = {}
         self._paused = False
-        self._muted: Mapping[RowKey, str] = {}
-        self._missing = 0  # sets no longer reported and not acknowledged (from the history)
         self._signed_out = False
 
         self.tray = QSystemTrayIcon(self)
@@ -268,7 +242,6 @@ class TrayController(QObject):
             self._previous_at,
             self.stale_after,
             self.stale_per_customer,
-            self._muted,
         )
         if len(report.rows) < self._inline_below:
             self._adopt(job.run(unpaced))
@@ -295,70 +268,37 @@ class TrayController(QObject):
         job = outcome.job
         if job.generation != self._generation or self._closed:
             return  # overtaken by a newer report, which is compared with the last one taken in
-        summary, menu_rows = outcome.summary, outcome.menu_rows
-        if job.muted is not self._muted:  # acknowledgements changed meanwhile (rare)
-            summary = job.summarise(self._muted)
-            menu_rows = _menu_rows(summary)
-        self._summary, self._menu_rows = summary, menu_rows
         self._previous, self._previous_at = outcome.baseline, job.now
-        self._shown = job.report
         note = None
         if outcome.changes is not None:
-            note = build_notification(
-                without_muted(outcome.changes, self._muted), self.notify_kinds
-            )
-        self._fill_failures_menu()
-        self._update_icon()
+            muted = self._summary.muted if self._summary is not None else {}
+            note = build_notification(without_muted(outcome.changes, muted), self.notify_kinds)
         self._update_tooltip()
         self.report_shown.emit(job.report)
         if note is not None:
             self._notify(note)
 
-    def set_muted(self, muted: Mapping[RowKey, str]) -> None:
-        """Acknowledged problems (key -> acknowledged state) stay out of the icon, the count, the
-        Failures menu and notifications while the problem is still the acknowledged one.
-
-        Called after every refresh; only a change of the acknowledgements costs a pass over the
-        rows (on the GUI thread: acknowledging is a user's action, and its effect is expected at
-        once).
-        """
-        muted = dict(muted)
-        if muted == self._muted:
-            return
-        self._muted = muted
-        if self._shown is not None:
-            now = self._previous_at or self._now()
-            rows = unmuted_rows(self._shown.rows, self._muted)
-            self._summary = summarize_report(
-                rows, now, self.stale_after, per_customer=self.stale_per_customer
-            )
-            self._menu_rows = _menu_rows(self._summary)
-            self._fill_failures_menu()
-            self._update_icon()
-            self._update_tooltip()
+    def set_summary(self, summary: ProblemSummary) -> None:
+        """The counts of the report on screen (see module docstring): icon, badge, tooltip and
+        Failures menu follow; acknowledged problems stay out of the alarm and notifications."""
+        if self._signed_out:
+            return  # a late summary of the account just signed out of
+        self._summary = summary
+        self._fill_failures_menu()
+        self._update_icon()
+        self._update_tooltip()
 
     def show_signed_out(self) -> None:
         """Signed out: forget the old account's report, so the icon claims nothing about it and
         the next account's first report is a fresh baseline (nothing announced for it)."""
         self._generation += 1  # comparisons still running are dropped
-        self._previous = self._previous_at = self._shown = None
+        self._previous = self._previous_at = None
         self._summary = None
-        self._menu_rows = ()
         self._failure = None
         self._last_refresh = None
         self._outage = FetchOutageTracker()
-        self._missing = 0
         self._signed_out = True
         self._fill_failures_menu()
-        self._update_icon()
-        self._update_tooltip()
-
-    def set_missing(self, count: int) -> None:
-        """How many sets stopped appearing in the report (unacknowledged): they have gone quiet,
-        so with nothing worse the icon shows the stale state, and the tooltip counts them."""
-        if count == self._missing:
-            return
-        self._missing = count
         self._update_icon()
         self._update_tooltip()
 
@@ -406,16 +346,17 @@ class TrayController(QObject):
 
     # --- state --------------------------------------------------------------------------------
     def worst_state(self) -> str:
-        """FAILURE, WARNING, STALE, COMPLETED, or UNKNOWN while fetching fails."""
-        if self._failure is not None or self._signed_out:
+        """FAILURE, MISSING, STALE, WARNING, COMPLETED (see ``ProblemSummary.worst``); UNKNOWN
+        while fetching fails; NO_DATA without a report (signed out, nothing fetched yet)."""
+        if self._failure is not None:
             return CANNOT_FETCH
-        if self._summary is None:
-            return CANNOT_FETCH if self._outage.in_outage else ConditionStatus.COMPLETED
-        worst = self._summary.worst_state
-        return STALE_STATE if worst == ConditionStatus.COMPLETED and self._missing else worst
+        if self._signed_out or self._summary is None:
+            return CANNOT_FETCH if self._outage.in_outage else NO_DATA
+        return self._summary.worst
 
     def failure_count(self) -> int:
-        return len(self._summary.failures) if self._summary is not None else 0
+        """The badge: failures that need attention (acknowledged ones are muted)."""
+        return len(self._summary.failing) if self._summary is not None else 0
 
     def tooltip(self) -> str:
         return self.tray.toolTip()
@@ -444,6 +385,8 @@ class TrayController(QObject):
 
     def icon_for(self, state: str, failures: int) -> QIcon:
         """The tray icon for a state and failure count (monochrome on macOS)."""
+        if state == NO_DATA:
+            return self._app_icon()  # neutral: no claim about backups it has not seen
         if not self.monochrome:
             return self._icons.tray_icon(state, failures)
         key = (state, min(max(failures, 0), 100))
@@ -460,19 +403,7 @@ class TrayController(QObject):
         lines = [APP_NAME]
         summary = self._summary
         if summary is not None:
-            counts = summary.counts
-            parts = [
-                f"{counts.get(ConditionStatus.FAILURE, 0):,} failed",
-                f"{counts.get(ConditionStatus.WARNING, 0):,} warnings",
-                f"{summary.stale:,} stale",
-                f"{counts.get(ConditionStatus.COMPLETED, 0):,} OK",
-            ]
-            running = counts.get(ConditionStatus.RUNNING, 0)
-            if running:
-                parts.append(f"{running:,} running")
-            if self._missing:
-                parts.append(f"{self._missing:,} missing")
-            lines.append(" · ".join(parts))
+            lines.extend(summary_lines(summary))
         if self._signed_out:
             lines.append("Not signed in")
         elif self._last_refresh is not None:
@@ -494,19 +425,19 @@ class TrayController(QObject):
     def _fill_failures_menu(self) -> None:
         menu = self.failures_menu
         menu.clear()
-        failures = self._summary.failures if self._summary is not None else ()
-        menu.setTitle(f"Failures ({len(failures):,})" if failures else "Failures")
-        if not failures:
-            empty = menu.addAction("No failures")
+        failing = self._summary.failing if self._summary is not None else ()
+        menu.setTitle(f"Failures ({len(failing):,})" if failing else "Failures")
+        if not failing:
+            empty = menu.addAction("No failures need attention")
             empty.setEnabled(False)
             return
-        for row in self._menu_rows:
+        for row in failing[:FAILURE_MENU_LIMIT]:
             # "&" would turn into a keyboard mnemonic in a menu: "&&" shows one "&".
             action = menu.addAction(_elide(row_label(row), 60).replace("&", "&&"))
             action.setData(row.key)
             action.triggered.connect(lambda _=False, key=row.key: self.row_chosen.emit(key))
         menu.addSeparator()
-        more = menu.addAction(f"Show all {len(failures):,} failures")
+        more = menu.addAction(show_all_failures_text(len(failing)))
         more.triggered.connect(self.all_failures_chosen)
 
     def failure_actions(self) -> list[QAction]:
@@ -531,6 +462,35 @@ class TrayController(QObject):
             self.notification_clicked.emit(self._message_keys)
         else:
             self.open_requested.emit()
+
+
+def summary_lines(summary: ProblemSummary) -> list[str]:
+    """The tooltip's counts, in the words and numbers of the window's toggles."""
+    statuses = summary.statuses
+    parts = [
+        f"{label} {statuses.get(status, 0):,}"
+        for status, label in (
+            (ConditionStatus.FAILURE, "Failure"),
+            (ConditionStatus.WARNING, "Warning"),
+            (ConditionStatus.RUNNING, "Running"),
+            (ConditionStatus.COMPLETED, "Completed"),
+        )
+    ]
+    problems = [
+        f"Stale {summary.stale:,}",
+        f"Missing {summary.missing:,}",
+        f"Needs attention {summary.needs_attention:,}",
+    ]
+    if summary.acknowledged:
+        problems.append(f"Acknowledged {summary.acknowledged:,}")
+    return [" · ".join(parts), " · ".join(problems)]
+
+
+def show_all_failures_text(count: int) -> str:
+    """The Failures menu's last entry; it opens exactly these ``count`` sets."""
+    if count == 1:
+        return "Show the failure that needs attention"
+    return f"Show all {count:,} failures that need attention"
 
 
 def _elide(text: str, limit: int) -> str:

@@ -14,6 +14,8 @@ from pytestqt.qtbot import QtBot
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
+from tests import tray_desktop as desktop_harness
+from tests.tray_desktop import TrayDesktop
 
 REPORT_DATE = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 _OFFSETS = (
@@ -126,8 +128,14 @@ def demo_app_with_problems(
     try:
         views = built.problems
         assert views is not None
+        recorder = built.history
+        assert recorder is not None
         qtbot.waitUntil(
-            lambda: views.controller is not None and views.controller.derived is not None,
+            lambda: recorder.store is not None and recorder.store.last_refresh() is not None,
+            timeout=15_000,
+        )
+        qtbot.waitUntil(
+            lambda: views.controller.derived is not None and views.controller.derived_with_history,
             timeout=15_000,
         )
         yield built
@@ -135,3 +143,12 @@ def demo_app_with_problems(
         built.close()
         if tray:
             built.app.setQuitOnLastWindowClosed(True)
+
+
+@pytest.fixture(scope="module")
+def tray_desktop() -> Iterator[TrayDesktop]:
+    """Xvfb + openbox + trayer for this test module (see ``tests.tray_desktop``): skipped when a
+    tool is missing, failed instead when ``BSM_TRAY_DESKTOP=1`` (CI)."""
+    desktop_harness.skip_or_fail_without_tools()
+    with desktop_harness.tray_desktop() as desktop:
+        yield desktop

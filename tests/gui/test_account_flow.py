@@ -29,6 +29,7 @@ from desktop_app.ui.account_controller import AccountController
 from desktop_app.ui.diagnostics_dialog import DiagnosticsDialog
 from desktop_app.ui.restored_report import recorded_when
 from desktop_app.ui.sign_in_dialog import SignInDialog
+from desktop_app.ui.tray import NO_DATA
 from tests.unit.test_keyring_backend import MemoryKeyring
 
 CLIENT_SECRET = "cs-Zq9/+w=Very$ecret!"
@@ -331,17 +332,18 @@ def test_auto_refresh_and_tray_follow_the_account(
         # First run: nothing to refresh until signed in, and the status bar says why.
         assert not auto.running
         assert auto.status_text() == "Auto-refresh off: not signed in"
+        assert tray.worst_state() == NO_DATA  # neutral, never a green "all OK" unsigned
         sign_in(qtbot, parts, server)
         assert auto.running
         qtbot.waitUntil(lambda: "next at" in auto.status_text())
-        qtbot.waitUntil(lambda: tray.worst_state() != "UNKNOWN")
+        qtbot.waitUntil(lambda: tray.worst_state() not in ("UNKNOWN", NO_DATA))
         assert "Last refresh" in tray.tooltip()
 
         monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
         account_of(parts).sign_out_action.trigger()
         assert not auto.running and auto.due_in() is None
         assert auto.status_text() == "Auto-refresh off: not signed in"
-        assert tray.worst_state() == "UNKNOWN" and tray.failure_count() == 0
+        assert tray.worst_state() == NO_DATA and tray.failure_count() == 0
         assert "Not signed in" in tray.tooltip() and "Last refresh" not in tray.tooltip()
         # A late "cancelled" from the fetch stopped by signing out does not re-arm the timer.
         qtbot.wait(50)

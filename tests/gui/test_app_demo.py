@@ -77,7 +77,7 @@ def test_main_runs_the_demo_in_the_existing_application_and_returns_on_quit(
     assert QApplication.instance() is app  # the existing application was reused
     new = [w for w in demo_windows() if w not in before]
     assert len(new) == 1
-    assert "demo" in new[0].windowTitle()
+    assert "Demo" in new[0].windowTitle()
     settings = list((isolated_home / ".config").rglob("*.conf"))
     assert settings, "the window state was saved in the (isolated) user settings"
     for window in new:

@@ -16,7 +16,7 @@ from desktop_app.app import AppParts
 from desktop_app.report.derived import FAILURE, MISSING, STALE, StaleRule, derive
 from desktop_app.report.rows import RowKey
 from desktop_app.storage.acknowledgements import AcknowledgementStore
-from desktop_app.ui.acknowledge_dialog import AcknowledgeDialog, snooze_end
+from desktop_app.ui.acknowledge_dialog import AcknowledgeDialog, Problem, snooze_end
 from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
 
 from .conftest import demo_app_with_problems
@@ -102,8 +102,8 @@ def test_acknowledging_a_failing_row_clears_needs_attention(parts: AppParts, qtb
     assert parts.window.select_key(key)
     asked: list[tuple[RowKey, str]] = []
 
-    def ask(k: RowKey, state: str, _parent: object) -> tuple[str, None]:
-        asked.append((k, state))
+    def ask(problems: list[Problem], _parent: object) -> tuple[str, None]:
+        asked.extend((p.key, p.state) for p in problems)
         return "Disk replaced, rerun tonight", None
 
     views.ask = ask
@@ -125,7 +125,7 @@ def test_acknowledging_a_failing_row_clears_needs_attention(parts: AppParts, qtb
 
 
 def test_acknowledge_dialog_requires_a_note_and_returns_the_snooze(qtbot: QtBot) -> None:
-    dialog = AcknowledgeDialog(("acme", "7", "Files"), FAILURE)
+    dialog = AcknowledgeDialog([Problem(("acme", "7", "Files"), FAILURE, "ACME-FS01")])
     qtbot.addWidget(dialog)
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert not ok.isEnabled()

@@ -18,6 +18,7 @@ from desktop_app.report.derived import StaleRule, derive
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus
 from desktop_app.storage.history import HistoryStore
+from desktop_app.storage.history_queries import history_days
 from desktop_app.ui.customer_sidebar import SORT_BY_NAME, SORT_BY_PROBLEMS
 from desktop_app.ui.customer_summary_export import (
     CustomerSummaryExporter,
@@ -33,7 +34,7 @@ S = ConditionStatus
 
 def row(user: str, cid: int, status: str = S.COMPLETED, age_hours: float = 1) -> BackupStatusRow:
     end = NOW - timedelta(hours=age_hours)
-    return BackupStatusRow(NOW, user, cid, "PC", "Files", end, end, status, (), 0, 0)
+    return BackupStatusRow(NOW, user, str(cid), "PC", "Files", end, end, status, (), 0, 0)
 
 
 @pytest.fixture
@@ -74,7 +75,14 @@ class Harness:
         self.answer: str | None = str(tmp_path / "out" / "summary")
         self.errors: list[tuple[str, str]] = []
         derived = derive(CURRENT, NOW, StaleRule())
-        self.source = SummarySource(CURRENT, derived, history.success_rates, NOW, order)
+        self.source = SummarySource(
+            CURRENT,
+            derived,
+            history.success_rates,
+            NOW,
+            order,
+            lambda at: history_days(history.database, at),
+        )
         self.exporter = CustomerSummaryExporter(
             self.window,
             self.settings,
@@ -105,10 +113,11 @@ def test_summary_from_a_real_history_is_written_off_the_gui_thread(
     assert done.args == [str(target), 2]
     assert read(target) == [
         list(CUSTOMER_SUMMARY_HEADER),
-        # acme: 3 sets, 1 failing, 1 stale; runs in history: 3 of 4 completed in 7 and 30 days
-        ["acme", "3", "1", "0", "1", "0", "75.0", "75.0"],
+        # acme: 3 sets, 1 failing, 1 stale; runs in history: 3 of 4 completed in 7 and 30 days,
+        # but its history reaches back 3 days only, and the summary says so
+        ["acme", "3", "1", "0", "1", "0", "75.0", "3.0", "75.0", "3.0"],
         # bravo: the run 10 days ago counts for 30 days only (1 failure in 7 days)
-        ["bravo", "1", "0", "1", "0", "0", "0.0", "50.0"],
+        ["bravo", "1", "0", "1", "0", "0", "0.0", "7.0", "50.0", "10.0"],
     ]
     message = h.window.statusBar().currentMessage()
     assert message == f"Exported 2 customers to {target}"

@@ -23,12 +23,18 @@ from desktop_app.ui.detail_pane import (
 )
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.time_format import (
+    COMPUTER,
+    LOCAL,
     format_admin_time,
+    format_admin_time_long,
     format_age,
     format_computer_time,
+    format_copied_time,
     format_duration,
     format_offset,
+    format_report_date,
     format_run_duration,
+    format_table_time,
 )
 
 REPO_ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
@@ -114,7 +120,28 @@ def test_computer_and_admin_times() -> None:
     assert format_computer_time(start) == "2026-11-25 22:14 (UTC−05:00)"
     assert format_admin_time(start, ADMIN_TZ) == "2026-11-26 04:14 (UTC+01:00)"
     assert format_admin_time(start, UTC) == "2026-11-26 03:14 UTC"
+    assert format_admin_time_long(start, UTC) == "2026-11-26 03:14 UTC"
+    assert format_admin_time_long(start, ADMIN_TZ) == "2026-11-26 04:14 (UTC+01:00)"
     assert format_computer_time(None) == "—"
+
+
+def test_one_rule_for_table_times_and_offsets_whenever_copied() -> None:
+    start = FAILED_ROW.local_start
+    # The admin's zone (the header says "your time"); each computer's clock carries its offset.
+    assert format_table_time(start, LOCAL, ADMIN_TZ) == "2026-11-26 04:14"
+    assert format_table_time(start, COMPUTER) == "2026-11-25 22:14 −05:00"
+    assert format_copied_time(start, LOCAL, ADMIN_TZ) == "2026-11-26 04:14 UTC+01:00"
+    assert format_copied_time(start, COMPUTER) == "2026-11-25 22:14 UTC−05:00"
+    assert format_table_time(None, LOCAL) == format_copied_time(None, COMPUTER) == "—"
+    # Three rows that ended a minute ago in three zones read the same in the admin's zone.
+    moments = [NOW.astimezone(timezone(timedelta(hours=h))) for h in (-8, 0, 5)]
+    assert {format_table_time(m, LOCAL, ADMIN_TZ) for m in moments} == {"2026-11-26 10:30"}
+
+
+def test_report_date_is_labelled_with_its_zone() -> None:
+    assert format_report_date(FAILED_ROW.report_date) == "2026-11-26 06:00 UTC"
+    assert format_report_date(FAILED_ROW.local_start) == "2026-11-25 22:14 (UTC−05:00)"
+    assert format_report_date(None) == "—"
 
 
 def test_admin_time_uses_zone_abbreviation_with_daylight_saving() -> None:
@@ -128,11 +155,11 @@ def test_admin_time_uses_zone_abbreviation_with_daylight_saving() -> None:
 
 
 def test_durations() -> None:
-    assert format_duration(timedelta(seconds=42)) == "42 s"
-    assert format_duration(timedelta(minutes=12, seconds=59)) == "12 min"
-    assert format_duration(timedelta(hours=2, minutes=5)) == "2 h 05 min"
-    assert format_duration(timedelta(days=3, hours=4, minutes=9)) == "3 d 4 h"
-    assert format_duration(timedelta(minutes=-3)) == "−3 min"
+    assert format_duration(42) == "42 s"
+    assert format_duration(12 * 60 + 59) == "12 min"
+    assert format_duration(2 * 3600 + 5 * 60) == "2 h 05 min"
+    assert format_duration(3 * 86400 + 4 * 3600 + 9 * 60) == "76 h 09 min"  # hours keep counting
+    assert format_duration(-180) == "−3 min"  # an end before its start: shown, not hidden
     assert format_duration(None) == "—"
 
 
@@ -141,10 +168,11 @@ def test_run_duration_and_age() -> None:
     assert format_run_duration(row.local_start, row.local_end, NOW) == "1 h 27 min"
     assert format_run_duration(RUNNING_ROW.local_start, None, NOW) == "1 h 30 min so far"
     assert format_run_duration(None, None, NOW) == "—"
-    assert format_age(row.local_end, NOW) == "4 h 48 min ago"
-    assert format_age(None, NOW) == "still running"
-    assert format_age(NOW - timedelta(seconds=5), NOW) == "just now"
-    assert format_age(NOW + timedelta(hours=2), NOW) == "2 h 00 min in the future (clock skew?)"
+    assert format_age(4 * 3600 + 48 * 60) == "4 h"  # coarse: the table's and the pane's
+    assert format_age(5) == "< 1 min"
+    assert format_age(3 * 86400 + 4 * 3600) == "3 d 4 h"
+    assert format_age(-7200) == "−2 h"  # an end in the future: clock skew, shown as such
+    assert format_age(None) == "—"
 
 
 # -- the pane -------------------------------------------------------------------------------
@@ -177,10 +205,29 @@ def test_set_row_shows_every_field(pane: DetailPane) -> None:
     assert text(pane, "endedValue") == "2026-11-25 23:41 (UTC−05:00)"
     assert text(pane, "endedAdminValue") == "Your time: 2026-11-26 05:41 (UTC+01:00)"
     assert text(pane, "durationValue") == "1 h 27 min"
-    assert text(pane, "ageValue") == "4 h 48 min ago"
+    assert text(pane, "ageValue") == "4 h ago"
     assert text(pane, "errorsValue") == "3"
     assert text(pane, "warningsValue") == "12"
-    assert text(pane, "reportDateValue") == "2026-11-26 06:00 (UTC+00:00)"
+    assert text(pane, "reportDateValue") == "2026-11-26 06:00 UTC"
+    assert pane.findChild(QLabel, "staleValue").isHidden()
+
+
+def test_a_stale_set_says_so_with_its_icon_and_a_line(
+    pane: DetailPane, icons: IconProvider
+) -> None:
+    quiet = FAILED_ROW._replace(condition_status=ConditionStatus.COMPLETED, condition_types=())
+    pane.set_stale_provider(lambda key: timedelta(hours=26) if key == quiet.key else None)
+    pane.set_row(quiet)
+    assert text(pane, "statusValue") == "Stale (last run: Completed)"
+    assert text(pane, "staleValue") == ("No backup activity for 4 h; the stale threshold is 26 h")
+    assert not pane.findChild(QLabel, "staleValue").isHidden()
+    icon = pane.findChild(QLabel, "statusIcon").pixmap().toImage()
+    assert (
+        icon == icons.status_icon("STALE").pixmap(QSize(20, 20), pane.devicePixelRatioF()).toImage()
+    )
+    assert "Stale: No backup activity for 4 h" in pane.details_text()
+    pane.set_stale_provider(None)
+    assert text(pane, "statusValue") == "Completed"
 
 
 def test_condition_badges_explain_and_keep_the_code(pane: DetailPane) -> None:
@@ -226,7 +273,7 @@ def test_status_icon_matches_the_status(pane: DetailPane, icons: IconProvider) -
 def test_running_row(pane: DetailPane) -> None:
     pane.set_row(RUNNING_ROW)
     assert text(pane, "statusValue") == "Running"
-    assert text(pane, "ageValue") == "still running"
+    assert text(pane, "ageValue") == "Not ended yet (still running)"
     assert text(pane, "endedValue") == "Not yet (still running)"
     assert pane.findChild(QLabel, "endedAdminValue").isHidden()
     assert not pane.findChild(QLabel, "startedAdminValue").isHidden()
@@ -248,9 +295,9 @@ def test_unknown_status_and_type_are_shown_verbatim(pane: DetailPane, icons: Ico
 def test_refresh_moves_the_age_on(pane: DetailPane, clock: Clock) -> None:
     pane.set_row(FAILED_ROW)
     clock.now = NOW + timedelta(hours=2)
-    assert text(pane, "ageValue") == "4 h 48 min ago"  # not until asked
+    assert text(pane, "ageValue") == "4 h ago"  # not until asked
     pane.refresh()
-    assert text(pane, "ageValue") == "6 h 48 min ago"
+    assert text(pane, "ageValue") == "6 h ago"
 
 
 def test_copy_details_puts_every_field_on_the_clipboard(pane: DetailPane, qtbot: object) -> None:

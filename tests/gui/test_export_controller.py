@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app.app import AppParts
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus as S
-from desktop_app.ui.columns import FLAG_TITLE, Column, cell_text
+from desktop_app.ui.columns import EXTRA_EXPORT_TITLES, FLAG_TITLE, Column
 from desktop_app.ui.export_controller import ExportController
 from tests.gui.test_main_window import built_app
 
@@ -101,14 +101,13 @@ def test_export_of_the_view_is_the_filtered_sorted_rows_in_visual_column_order(
     assert seams.proposed and seams.proposed[0].endswith(".csv")
 
     table = read_csv(target)
-    assert table[0] == [*(c.title for c in columns), FLAG_TITLE]
+    assert table[0] == [*(c.title for c in columns), *EXTRA_EXPORT_TITLES, FLAG_TITLE]
     shown = list(parts.model.visible_rows())
     assert len(table) == len(shown) + 1
     assert [name_cells(r, columns) for r in table[1:]] == [names(r) for r in shown]
-    now = parts.model.now()
     status_at, errors_at = columns.index(Column.STATUS), columns.index(Column.ERRORS)
-    for line, row in zip(table[1:], shown, strict=True):
-        assert line[status_at] == cell_text(row, Column.STATUS, now)
+    for view_row, (line, row) in enumerate(zip(table[1:], shown, strict=True)):
+        assert line[status_at] == parts.model.cell_text(view_row, Column.STATUS)  # as shown
         assert line[errors_at] == str(row.errors)
     assert f"Exported {len(shown):,} rows" in parts.window.statusBar().currentMessage()
     # The folder is remembered for the next export's proposal.
@@ -129,7 +128,7 @@ def test_export_of_the_selection_only(qtbot: QtBot, parts: AppParts, tmp_path: P
     written = target.with_suffix(".csv")
     assert done.args == [str(written), len(picked)]
     table = read_csv(written)
-    assert table[0] == [*(c.title for c in columns), FLAG_TITLE]
+    assert table[0] == [*(c.title for c in columns), *EXTRA_EXPORT_TITLES, FLAG_TITLE]
     assert [name_cells(r, columns) for r in table[1:]] == [names(model.row_at(r)) for r in picked]
 
 

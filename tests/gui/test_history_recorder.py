@@ -13,7 +13,7 @@ from desktop_app.demo.data import generate_rows
 from desktop_app.report.background import FREEZE_FROM_ROWS
 from desktop_app.report.rows import BackupStatusRow, Report
 from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HistoryStore, RecordResult
-from desktop_app.ui.history_recorder import HistoryRecorder
+from desktop_app.ui.history_recorder import HistoryRecorder, HistoryState
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -92,17 +92,18 @@ def test_delayed_writes_keep_every_report_taken_in_order(qtbot: QtBot, tmp_path:
         recorder.close()
 
 
-def test_damaged_database_message_reaches_the_gui(qtbot: QtBot, tmp_path: Path) -> None:
+def test_damaged_database_is_replaced_and_the_news_kept_for_the_gui(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
     path = tmp_path / "history.sqlite3"
     path.write_bytes(b"not sqlite" * 100)
     recorder = HistoryRecorder(lambda: HistoryStore(path, clock=lambda: NOW))
     try:
-        messages: list[str] = []
-        recorder.message.connect(messages.append)
         with qtbot.waitSignal(recorder.ready):
             recorder.start()
-        # Emitted on the worker before ``ready``: queued, so delivered first.
-        assert len(messages) == 1 and messages[0].startswith("The history database was damaged")
+        health = recorder.health
+        assert health.state is HistoryState.ON
+        assert health.notice.startswith("The history database was damaged")
     finally:
         recorder.close()
     assert list(tmp_path.glob("history-corrupt-*.sqlite3"))

@@ -25,7 +25,9 @@ from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.demo.faults import Fault
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.status import ConditionStatus as S
-from desktop_app.ui.columns import Column, cell_text
+from desktop_app.ui.columns import Column, column_title, copied_text
+from desktop_app.ui.time_format import format_offset
+from tests.gui.conftest import REPORT_DATE, make_row
 
 ROWS = 300
 TIMEOUT = 10_000  # ms; a 300-row demo report arrives in well under a second
@@ -56,6 +58,10 @@ def built_app(qtbot: QtBot, settings: Path, rows: int = ROWS) -> Iterator[AppPar
     parts.demo_server.evolve = False  # the same rows every time: keys stay comparable
     try:
         wait_until_shown(qtbot, parts)
+        views = parts.problems
+        assert views is not None
+        # Stale sets sort after failures once derived: wait for them, so the order is final.
+        qtbot.waitUntil(lambda: views.controller.derived is not None, timeout=TIMEOUT)
         yield parts
     finally:
         parts.close()
@@ -120,7 +126,7 @@ def test_first_report_fills_the_table_and_the_status_counts(parts: AppParts) -> 
     assert window.filter_bar.all_button().text() == f"All {len(rows):,}"
     assert window.shown_label.text() == f"Showing {len(rows):,} of {len(rows):,} backup sets"
     assert "fetched" in window.report_label.text()
-    assert "demo" in window.windowTitle()
+    assert "Demo" in window.windowTitle()
     assert not window.banner.isVisible() and not window.is_stale()
 
 
@@ -136,6 +142,8 @@ def test_status_toggles_and_all(qtbot: QtBot, parts: AppParts) -> None:
     total = model.total_rows()
     label = parts.window.shown_label.text()
     assert label == f"Showing {counts[S.FAILURE]:,} of {total:,} backup sets"
+    assert parts.window.filter_label.text() == f"{label}, filtered by: Failure"
+    assert not parts.window.filter_notice.isHidden()
 
     qtbot.mouseClick(bar.button(S.WARNING), left)
     assert {r.condition_status for r in shown(parts)} == {S.FAILURE, S.WARNING}
@@ -392,11 +400,18 @@ def test_ctrl_c_copies_selected_rows_as_tsv_in_visible_column_order(
     lines = QGuiApplication.clipboard().text().splitlines()
     columns = [Column(c) for c in window.visible_columns()]
     assert columns[0] is Column.ERRORS and Column.CONDITION_TYPES not in columns
-    assert lines[0].split("\t") == [c.title for c in columns]
+    assert lines[0].split("\t") == [column_title(c) for c in columns]
+    assert "Ended (your time)" in lines[0]
     now = model.now()
     for line, view_row in zip(lines[1:], (2, 4), strict=True):
         row = model.row_at(view_row)
-        assert line.split("\t") == [cell_text(row, c, now) for c in columns]
+        assert line.split("\t") == [
+            model.cell_text(view_row, c) if c not in (Column.STARTED, Column.ENDED)
+            else copied_text(row, c, now)
+            for c in columns
+        ]  # fmt: skip
+        ended = line.split("\t")[columns.index(Column.ENDED)]
+        assert ended.endswith(format_offset(row.local_end.astimezone().utcoffset()))
     assert len(lines) == 3
 
 
@@ -407,7 +422,7 @@ def test_header_menu_hides_and_shows_columns_but_never_the_last(parts: AppParts)
     def actions() -> dict[Column, object]:
         menu = window.header_menu()
         found = {Column(a.data()): a for a in menu.actions()}
-        assert [a.text() for a in menu.actions()] == [c.title for c in Column]
+        assert [a.text() for a in menu.actions()] == [column_title(c) for c in Column]
         return found
 
     menu_actions = actions()
@@ -459,3 +474,24 @@ def test_main_window_exists_only_while_parts_live(qtbot: QtBot, parts: AppParts)
     """The window is a top-level widget of the one QApplication; nothing else is left open."""
     assert parts.window in QApplication.topLevelWidgets()
     assert parts.app is QApplication.instance()
+
+
+def test_ctrl_c_is_guarded_like_the_csv_export(qtbot: QtBot, parts: AppParts) -> None:
+    """A customer named like a formula stays text in a spreadsheet, and a tab or line break in
+    a name cannot split a cell or a row."""
+    evil = make_row(
+        '=HYPERLINK("http://evil.example","click")',
+        "PC\n-2+3",
+        "Files\tand\r\nFolders",
+        computer_id="77",
+    )
+    parts.window.show_report(Report(rows=(evil,), fetched_at=REPORT_DATE))
+    parts.window.clear_filters()
+    parts.window.table.selectRow(0)
+    parts.window.copy_selection()
+    lines = QGuiApplication.clipboard().text().split("\n")
+    assert lines[-1] == "" and len(lines) == 3  # header, one row, the final newline
+    cells = dict(zip(lines[0].split("\t"), lines[1].split("\t"), strict=True))
+    assert cells["Customer"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert cells["Computer"] == "PC -2+3"
+    assert cells["Backup set"] == "Files and Folders"

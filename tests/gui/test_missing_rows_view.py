@@ -25,7 +25,8 @@ from desktop_app.report.derived import MISSING, STALE
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.view_keys import SortField, ViewSpec, prepare_view
 from desktop_app.storage.history import HistoryStore, MissingSet
-from desktop_app.ui.columns import FLAG_TITLE, MISSING_TEXT, Column
+from desktop_app.ui.acknowledge_dialog import Problem
+from desktop_app.ui.columns import EXTRA_EXPORT_TITLES, FLAG_TITLE, MISSING_TEXT, Column
 from desktop_app.ui.export_controller import ExportController
 from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
 from desktop_app.ui.table_model import MISSING_ROLE, ReportTableModel
@@ -233,8 +234,8 @@ def test_ctrl_k_acknowledges_a_missing_set(app: AppParts, qtbot: QtBot) -> None:
     assert window.select_key(key)
     asked: list[tuple[RowKey, str]] = []
 
-    def ask(k: RowKey, state: str, _parent: object) -> tuple[str, None]:
-        asked.append((k, state))
+    def ask(problems: list[Problem], _parent: object) -> tuple[str, None]:
+        asked.extend((p.key, p.state) for p in problems)
         return "Computer retired", None
 
     views.ask = ask
@@ -276,7 +277,7 @@ def test_export_flags_missing_stale_and_normal_rows(
     views.bar.buttons[STALE].click()  # checked toggles combine: stale or missing
     table = export_view(app, qtbot, tmp_path / "flags.csv")
     columns = app.window.visible_columns()
-    assert table[0] == [*(c.title for c in columns), FLAG_TITLE]
+    assert table[0] == [*(c.title for c in columns), *EXTRA_EXPORT_TITLES, FLAG_TITLE]
     at = {c: i for i, c in enumerate(columns)}
     flags = {}
     for line in table[1:]:
@@ -288,6 +289,9 @@ def test_export_flags_missing_stale_and_normal_rows(
         flags[key] = line[-1]
         if line[-1] == "Missing":
             assert line[at[Column.STATUS]] == MISSING_TEXT
+        elif line[-1] == "Stale" and line[at[Column.STATUS]] != "Failure":
+            assert line[at[Column.STATUS]] == "Stale"  # as on screen; the report's word beside
+            assert line[len(columns) + 1] in ("Completed", "Warning", "Running")
     assert {k for k, f in flags.items() if f == "Missing"} == model.missing_keys()
     assert {k for k, f in flags.items() if f == "Stale"} == set(derived.stale)
 

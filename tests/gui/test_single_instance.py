@@ -7,24 +7,27 @@ import json
 import os
 import selectors
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSysInfo
 
-from desktop_app.ui.single_instance import instance_key
+from desktop_app.ui.single_instance import SingleInstance, instance_key, private_lock_dir
 
 PROBE = """
-import json, sys
+import json, os, sys
 from PySide6.QtCore import QCoreApplication
 from desktop_app.ui.single_instance import Claim, SingleInstance
 
 key, lock_dir, *rest = sys.argv[1:]
 app = QCoreApplication(sys.argv[:1])
-instance = SingleInstance(key, lock_dir)
+instance = SingleInstance(key, lock_dir, find_primary_ms=int(os.environ.get("FIND_MS", "5000")))
 claim = instance.claim(rest)
 print(claim.value, instance.server_name(), flush=True)
 if claim is not Claim.PRIMARY:
@@ -45,8 +48,10 @@ print("closed", flush=True)
 class Probe:
     """One probe process and line-by-line reading of its output, with deadlines."""
 
-    def __init__(self, script: Path, key: str, lock_dir: Path, *args: str) -> None:
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    def __init__(
+        self, script: Path, key: str, lock_dir: Path, *args: str, find_ms: int = 5000
+    ) -> None:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "FIND_MS": str(find_ms)}
         self.proc = subprocess.Popen(
             [sys.executable, str(script), key, str(lock_dir), *args],
             stdout=subprocess.PIPE,
@@ -94,8 +99,8 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Probe]]:
     key = instance_key(str(tmp_path / "settings.ini"), user="tester")
     probes: list[Probe] = []
 
-    def start(*args: str) -> Probe:
-        probe = Probe(script, key, tmp_path, *args)
+    def start(*args: str, find_ms: int = 5000) -> Probe:
+        probe = Probe(script, key, tmp_path, *args, find_ms=find_ms)
         probes.append(probe)
         return probe
 
@@ -153,3 +158,49 @@ def test_keys_differ_per_user_and_settings_location() -> None:
     assert a != instance_key("/home/a/settings.ini", user="bob")
     assert a != instance_key("/tmp/test/settings.ini", user="alice")
     assert a.startswith("backup-status-monitor-") and len(a) < 60
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX process names and permissions")
+def test_a_planted_lock_naming_a_live_process_does_not_stop_the_app(
+    launch: Callable[..., Probe], tmp_path: Path
+) -> None:
+    """Anyone could once write ``<pid>\n<name>\n<host>`` naming a live process into the shared
+    temp folder: QLockFile believes it (the process lives, its name matches) and the app never
+    started. A lock nobody answers for is now taken over."""
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        key = instance_key(str(tmp_path / "settings.ini"), user="tester")
+        host = QSysInfo.machineHostName()
+        (tmp_path / f"{key}.lock").write_text(f"{sleeper.pid}\nsleep\n{host}\n")
+        began = time.monotonic()
+        probe = launch(find_ms=800)
+        assert probe.line().split(" ", 1)[0] == "primary"
+        assert time.monotonic() - began < 8
+    finally:
+        sleeper.kill()
+        sleeper.wait(10)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_lock_and_socket_live_in_a_private_per_user_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    instance = SingleInstance(instance_key("/x/settings.ini", user="tester"))
+    folder = Path(instance.lock_path).parent
+    assert folder == runtime / "backup-status-monitor"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert folder != Path(tempfile.gettempdir())  # not the shared temp folder itself
+    if sys.platform != "darwin":
+        assert Path(instance.key).parent == folder  # the socket too, not a name in /tmp
+
+    # A runtime folder others can write to is not used: the app's own data folder instead.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    data = tmp_path / "data"
+    monkeypatch.setattr("desktop_app.logging_setup.default_data_dir", lambda: data)
+    assert private_lock_dir([shared, data / "run"]) == data / "run"
+    assert stat.S_IMODE((data / "run").stat().st_mode) == 0o700

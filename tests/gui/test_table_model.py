@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections import Counter
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 
+from desktop_app.report.derived import Acknowledgement
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, status_severity
-from desktop_app.ui.columns import Column, format_age, format_duration
+from desktop_app.ui.columns import Column
 from desktop_app.ui.table_model import KEY_ROLE, ROW_ROLE, SORT_ROLE, ReportTableModel
+from desktop_app.ui.time_format import COMPUTER, format_age, format_duration
 from tests.gui.conftest import REPORT_DATE, make_row, make_rows
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -51,6 +55,7 @@ def _primary(row: BackupStatusRow, column: Column) -> Any:
         Column.ERRORS: row.errors,
         Column.WARNINGS: row.warnings,
         Column.CONDITION_TYPES: ", ".join(row.condition_types).casefold(),
+        Column.ACKNOWLEDGED: None,  # nothing acknowledged here (see the acknowledgement tests)
     }[column]
 
 
@@ -106,8 +111,9 @@ def test_headers_and_roles() -> None:
     model = loaded([row], icon_for_status=icon_for_status)
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
     assert titles == [
-        "Status", "Customer", "Computer", "Backup set", "Started", "Ended",
-        "Duration", "Age", "Errors", "Warnings", "Condition types",
+        "Status", "Customer", "Computer", "Backup set", "Started (your time)",
+        "Ended (your time)", "Duration", "Age", "Errors", "Warnings", "Condition types",
+        "Acknowledged",
     ]  # fmt: skip
     status = model.index(0, Column.STATUS)
     assert status.data() == "Failure"
@@ -134,20 +140,49 @@ def test_status_text_is_shown_without_an_icon_provider() -> None:
 
 
 # --- display texts ---------------------------------------------------------------------------
-def test_times_show_the_computers_own_clock_and_tooltip_shows_offset() -> None:
-    start = datetime.fromisoformat("2026-11-25T22:14:03+01:00")
-    model = loaded([make_row(start=start, end=start + timedelta(minutes=65))])
-    assert model.index(0, Column.STARTED).data() == "2026-11-25 22:14"
-    assert model.index(0, Column.ENDED).data() == "2026-11-25 23:19"
-    tip = model.index(0, Column.STARTED).data(Qt.ItemDataRole.ToolTipRole)
-    assert "2026-11-25 22:14:03 UTC+01:00" in tip
-    assert model.index(0, Column.DURATION).data() == "1 h 05 min"
+@pytest.fixture
+def admin_in_berlin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The admin's computer is set to Europe/Berlin (the process's local zone)."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_follow_one_rule_and_the_header_says_which(admin_in_berlin: None) -> None:
+    """Three sets that ended a minute ago in three zones read the same time in the admin's
+    zone; the computer's-time setting shows each clock with its offset; tooltips show both."""
+    ended = REPORT_DATE - timedelta(minutes=1)
+    zones = [timezone(timedelta(hours=h)) for h in (-5, 1, 10)]
+    rows = [
+        make_row(f"c{i}", computer_id=i, start=ended - timedelta(hours=1), end=ended.astimezone(z))
+        for i, z in enumerate(zones)
+    ]
+    model = loaded(rows)
+    assert {model.index(r, Column.ENDED).data() for r in range(3)} == {"2026-11-25 12:59"}
+    assert model.headerData(Column.ENDED, Qt.Orientation.Horizontal) == "Ended (your time)"
+    tip = model.index(0, Column.ENDED).data(Qt.ItemDataRole.ToolTipRole)
+    assert "2026-11-25 12:59 CET (UTC+01:00) your time" in tip
+    assert "2026-11-25 06:59 (UTC−05:00) on the computer" in tip
+
+    changed: list[object] = []
+    model.headerDataChanged.connect(lambda *args: changed.append(args))
+    model.set_time_mode(COMPUTER)
+    assert changed  # the header repaints with its new title
+    assert model.headerData(Column.ENDED, Qt.Orientation.Horizontal) == "Ended (computer's time)"
+    assert [model.index(r, Column.ENDED).data() for r in range(3)] == [
+        "2026-11-25 06:59 −05:00",
+        "2026-11-25 12:59 +01:00",
+        "2026-11-25 21:59 +10:00",
+    ]
+    assert model.index(0, Column.DURATION).data() == "1 h 00 min"
 
 
 @pytest.mark.parametrize(
     ("minutes", "duration", "age"),
     [
-        (0.5, "< 1 min", "< 1 min"),
+        (0.5, "30 s", "< 1 min"),
         (12, "12 min", "12 min"),
         (65, "1 h 05 min", "1 h"),
         (3 * 60 + 59, "3 h 59 min", "3 h"),
@@ -194,8 +229,8 @@ def test_age_uses_the_clock_read_at_load_until_refreshed(qtbot) -> None:
 
 def test_format_helpers_edge_cases() -> None:
     assert format_duration(None) == "—"
-    assert format_duration(-5) == "—"
-    assert format_age(-120) == "< 1 min"  # end a little in the future: clock skew
+    assert format_duration(-5) == "−5 s"  # an end before its start: bad data, shown as such
+    assert format_age(-120) == "−2 min"  # an end in the future: clock skew, shown as such
 
 
 # --- sorting ---------------------------------------------------------------------------------
@@ -461,3 +496,75 @@ def test_visible_rows_and_cell_text_match_what_the_view_shows() -> None:
     for r in range(model.rowCount()):
         for c in Column:
             assert model.cell_text(r, c) == model.index(r, c).data()
+
+
+def test_stale_sets_read_stale_with_their_icon_and_sort_after_failures() -> None:
+    """A 13-day-old completed backup must not show a green Completed check: its Status reads
+    "Stale" with the stale icon (the report's status in the tooltip), and sorting by Status puts
+    it after the failures and before the warnings. A failing set stays a failure."""
+    asked: list[str] = []
+
+    def icon_for_status(status: str) -> QIcon:
+        asked.append(status)
+        return QIcon()
+
+    quiet = make_row("quiet", computer_id="1", end=REPORT_DATE - timedelta(days=13))
+    failing = make_row("failing", computer_id="2", status="FAILURE")
+    old_failing = make_row("old", computer_id="3", status="FAILURE", end=quiet.local_end)
+    warning = make_row("warn", computer_id="4", status="WARNING")
+    fine = make_row("fine", computer_id="5")
+    model = loaded([fine, warning, quiet, old_failing, failing], icon_for_status=icon_for_status)
+    model.sort(Column.STATUS, ASC)
+    assert [r.username for r in shown(model)] == ["failing", "old", "warn", "fine", "quiet"]
+
+    model.set_stale_keys({quiet.key, old_failing.key})
+    assert [r.username for r in shown(model)] == ["failing", "old", "quiet", "warn", "fine"]
+    status = model.index(2, Column.STATUS)
+    assert status.data() == "Stale"
+    status.data(Qt.ItemDataRole.DecorationRole)
+    assert asked[-1] == "STALE"
+    tip = status.data(Qt.ItemDataRole.ToolTipRole)
+    assert (
+        tip.startswith("Stale: no backup activity for 13 d") and "Reported status: Completed" in tip
+    )
+    assert model.index(1, Column.STATUS).data() == "Failure"  # failing outranks stale
+    assert model.cell_text(2, Column.STATUS) == "Stale"  # copies say what the view says
+    model.sort(Column.STATUS, DESC)
+    assert [r.username for r in shown(model)][-3:] == ["quiet", "failing", "old"]
+    model.set_stale_keys(set())
+    assert model.index(model.view_row_of_key(quiet.key), Column.STATUS).data() == "Completed"
+
+
+def test_acknowledged_sets_show_who_with_an_icon_and_sort_by_when() -> None:
+    first, second, plain = (make_row(u, computer_id=i) for i, u in enumerate(("a", "b", "c")))
+    model = loaded([plain, second, first])
+    at = REPORT_DATE - timedelta(hours=3)
+    model.set_acknowledgements(
+        {
+            first.key: Acknowledgement(first.key, "STALE", "on holiday", "alice", at),
+            second.key: Acknowledgement(
+                second.key,
+                "FAILURE",
+                "disk",
+                "bob",
+                at + timedelta(hours=1),
+                at + timedelta(days=2),
+            ),
+        }
+    )
+    model.sort(Column.ACKNOWLEDGED, ASC)
+    assert [r.username for r in shown(model)] == ["a", "b", "c"]  # by when; none last
+    cell = model.index(1, Column.ACKNOWLEDGED)
+    assert cell.data() == "bob"
+    assert (
+        isinstance(cell.data(Qt.ItemDataRole.DecorationRole), QIcon)
+        or cell.data(Qt.ItemDataRole.DecorationRole) is None
+    )  # no icon provider here
+    tip = cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert (
+        tip.startswith("Acknowledged by bob, ") and "Snoozed until" in tip and "Note: disk" in tip
+    )
+    assert model.index(2, Column.ACKNOWLEDGED).data() == ""
+    assert model.index(2, Column.ACKNOWLEDGED).data(Qt.ItemDataRole.ToolTipRole) is None
+    model.sort(Column.ACKNOWLEDGED, DESC)
+    assert [r.username for r in shown(model)] == ["b", "a", "c"]

@@ -15,12 +15,14 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.report.derived import Acknowledgement, StaleRule, derive
 from desktop_app.report.diff import ChangeKind, ChangeNotification
-from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.status import ConditionStatus as S
+from desktop_app.report.summary import ProblemSummary, summarise_problems
 from desktop_app.ui.fetcher import FetchFailure
 from desktop_app.ui.icons import IconProvider
-from desktop_app.ui.tray import CLOSE_HINT_KEY, FAILURE_MENU_LIMIT, TrayController
+from desktop_app.ui.tray import CLOSE_HINT_KEY, FAILURE_MENU_LIMIT, NO_DATA, TrayController
 
 from .conftest import REPORT_DATE, make_row
 
@@ -49,6 +51,23 @@ def report(*rows: BackupStatusRow, at: datetime = NOW) -> Report:
     return Report(rows=tuple(rows), fetched_at=at)
 
 
+def summary_of(
+    shown: Report,
+    missing: tuple[RowKey, ...] = (),
+    acks: tuple[tuple[BackupStatusRow, str], ...] = (),
+) -> ProblemSummary:
+    """What the attention controller hands the tray for ``shown``."""
+    held = {r.key: Acknowledgement(r.key, state, "known", "me", NOW) for r, state in acks}
+    at = shown.fetched_at or NOW
+    return summarise_problems(shown.rows, derive(shown.rows, at, StaleRule(), missing, held))
+
+
+def feed(tray: TrayController, shown: Report, **facts: object) -> None:
+    """A report as the app delivers it: the comparison, then the summary of the same report."""
+    tray.show_report(shown)
+    tray.set_summary(summary_of(shown, **facts))  # type: ignore[arg-type]
+
+
 def image(icon: object, size: int = 32) -> QImage:
     assert hasattr(icon, "pixmap")
     return icon.pixmap(QSize(size, size)).toImage().convertToFormat(QImage.Format.Format_ARGB32)
@@ -65,16 +84,21 @@ def test_first_report_is_the_baseline_and_sets_icon_and_tooltip(
     qtbot: QtBot, tray: TrayController, icons: IconProvider
 ) -> None:
     assert "Not refreshed yet" in tray.tooltip()
+    # Nothing seen yet: the neutral app icon, no claim that all is well.
+    assert tray.worst_state() == NO_DATA
+    assert image(tray.current_icon()) == image(icons.app_icon())
     failing = make_row("zed", "PC-9", "Files", computer_id="9", status=S.FAILURE)
     with qtbot.assertNotEmitted(tray.notified):
-        assert tray.show_report(report(*BASE, failing)) is None
+        feed(tray, report(*BASE, failing))
     assert tray.worst_state() == S.FAILURE
     assert tray.failure_count() == 1
     assert image(tray.current_icon()) == image(icons.tray_icon(S.FAILURE, 1))
     assert image(tray.current_icon()) != image(icons.tray_icon(S.FAILURE, 0))
     lines = tray.tooltip().splitlines()
-    assert lines[1] == "1 failed · 1 warnings · 0 stale · 2 OK"
-    assert lines[2] == f"Last refresh {NOW.astimezone():%H:%M}"
+    # The words and numbers of the window's toggles.
+    assert lines[1] == "Failure 1 · Warning 1 · Running 0 · Completed 2"
+    assert lines[2] == "Stale 0 · Missing 0 · Needs attention 1"
+    assert lines[3] == f"Last refresh {NOW.astimezone():%H:%M}"
 
 
 def test_changes_are_notified_once_summarised_and_clickable(
@@ -103,17 +127,19 @@ def test_changes_are_notified_once_summarised_and_clickable(
 def test_acknowledged_failures_are_muted_in_icon_menu_and_notifications(
     qtbot: QtBot, tray: TrayController
 ) -> None:
-    tray.show_report(report(*BASE))
+    feed(tray, report(*BASE))
     failing = (BASE[0]._replace(condition_status=S.FAILURE), *BASE[1:])
-    tray.show_report(report(*failing, at=NOW + timedelta(minutes=15)))
+    feed(tray, report(*failing, at=NOW + timedelta(minutes=15)))
     assert tray.failure_count() == 1
-    tray.set_muted({BASE[0].key: str(S.FAILURE)})
+    acked = ((failing[0], str(S.FAILURE)),)
+    tray.set_summary(summary_of(report(*failing), acks=acked))
     assert tray.failure_count() == 0
     assert tray.worst_state() != S.FAILURE
+    assert "Acknowledged 1" in tray.tooltip()
     # Another set failing is still announced; the acknowledged one is not repeated.
     both = (failing[0], BASE[1]._replace(condition_status=S.FAILURE), *BASE[2:])
     with qtbot.waitSignal(tray.notified) as shown:
-        tray.show_report(report(*both, at=NOW + timedelta(minutes=30)))
+        feed(tray, report(*both, at=NOW + timedelta(minutes=30)), acks=acked)
     assert shown.args[0].keys == (BASE[1].key,)
     assert tray.failure_count() == 1
 
@@ -122,18 +148,19 @@ def test_recovery_and_stale_and_warning_opt_in(qtbot: QtBot, tray: TrayControlle
     failing = make_row("acme", status=S.FAILURE)
     old_end = NOW - timedelta(hours=25)
     quiet = make_row("bob", computer_id="2", start=old_end - timedelta(hours=1), end=old_end)
-    tray.show_report(report(failing, quiet, BASE[1]._replace(computer_id="5")))
+    feed(tray, report(failing, quiet, BASE[1]._replace(computer_id="5")))
     later = NOW + timedelta(hours=2)
     fixed = failing._replace(local_end=later, local_start=later - timedelta(hours=1))
     now_warning = BASE[1]._replace(computer_id="5", condition_status=S.WARNING)
     with qtbot.waitSignal(tray.notified) as shown:
-        tray.show_report(
-            report(fixed._replace(condition_status=S.COMPLETED), quiet, now_warning, at=later)
+        feed(
+            tray,
+            report(fixed._replace(condition_status=S.COMPLETED), quiet, now_warning, at=later),
         )
     note = shown.args[0]
     assert note.kinds == (ChangeKind.NEWLY_STALE, ChangeKind.RECOVERED)  # warning is opt-in
     assert note.title == "1 newly stale, 1 recovered"
-    assert tray.worst_state() == S.WARNING
+    assert tray.worst_state() == "STALE"  # a set without a backup for too long outranks a warning
 
 
 def test_large_reports_are_compared_off_the_gui_thread(
@@ -157,10 +184,10 @@ def test_large_reports_are_compared_off_the_gui_thread(
             assert "Not refreshed yet" in tray.tooltip()  # taken in later, on the GUI thread
         assert shown.args[0] is base
         assert "Not refreshed yet" not in tray.tooltip()
-        assert threads and threading.current_thread().name not in threads
         failing = (BASE[0]._replace(condition_status=S.FAILURE), *BASE[1:])
         with qtbot.waitSignal(tray.notified) as told:
-            tray.show_report(report(*failing, at=NOW + timedelta(minutes=15)))
+            feed(tray, report(*failing, at=NOW + timedelta(minutes=15)))
+        assert threads and threading.current_thread().name not in threads
         assert told.args[0].title == "1 new failure"
         assert tray.failure_count() == 1 and tray.worst_state() == S.FAILURE
         assert [a.data() for a in tray.failure_actions()] == [BASE[0].key]
@@ -203,7 +230,6 @@ def test_a_comparison_overtaken_by_a_newer_report_is_dropped(
         )
         QApplication.processEvents()
         assert shown == []  # the older result arrived and was dropped
-        assert tray.failure_count() == 1
     finally:
         release_first.set()
         tray.close()
@@ -214,7 +240,7 @@ def test_cannot_fetch_is_told_once_per_outage(qtbot: QtBot, tray: TrayController
     with qtbot.assertNotEmitted(tray.notified):
         tray.show_fetch_failure(problem)  # the first fetch of the session: icon only
     assert tray.worst_state() == "UNKNOWN"
-    tray.show_report(report(*BASE))
+    feed(tray, report(*BASE))
     assert tray.worst_state() == S.WARNING
     with qtbot.waitSignal(tray.notified) as shown:
         tray.show_fetch_failure(problem)
@@ -235,7 +261,7 @@ def test_failures_menu_lists_the_first_few_and_picks_a_row(
         for i in range(12, 1, -1)
     ]
     rows.append(make_row("cust01", "PC", "Finance & HR", computer_id="1", status=S.FAILURE))
-    tray.show_report(report(*rows, *BASE))
+    feed(tray, report(*rows, *BASE))
     actions = tray.failure_actions()
     assert len(actions) == FAILURE_MENU_LIMIT
     assert [a.text() for a in actions[:2]] == ["cust01 / PC / Finance && HR", "cust02 / PC / Files"]
@@ -244,12 +270,14 @@ def test_failures_menu_lists_the_first_few_and_picks_a_row(
         actions[1].trigger()
     assert chosen.args == [("cust02", "2", "Files")]
     more = tray.failures_menu.actions()[-1]
-    assert more.text() == "Show all 12 failures"
+    assert more.text() == "Show all 12 failures that need attention"
     with qtbot.waitSignal(tray.all_failures_chosen):
         more.trigger()
-    tray.show_report(report(*BASE))
+    feed(tray, report(*rows[:1], *BASE))
+    assert tray.failures_menu.actions()[-1].text() == "Show the failure that needs attention"
+    feed(tray, report(*BASE))
     assert tray.failure_actions() == []
-    assert [a.text() for a in tray.failures_menu.actions()] == ["No failures"]
+    assert [a.text() for a in tray.failures_menu.actions()] == ["No failures need attention"]
 
 
 def test_menu_entries_emit_their_intent(qtbot: QtBot, tray: TrayController) -> None:
@@ -358,20 +386,19 @@ def test_app_with_tray_hides_on_close_and_filters_on_notification_click(
     assert window.isVisible()
     assert parts.model.rows_shown() == 2
     assert {parts.model.row_at(i).key for i in range(2)} == {r.key for r in completed}
-    assert not window.key_filter_notice.isHidden()
-    assert "2 backup sets" in window.key_filter_label.text()
+    assert not window.filter_notice.isHidden()
+    assert "filtered by: showing the changes (2)" in window.filter_label.text()
     window.show_all_button.click()
     assert parts.model.rows_shown() == len(first.rows)
-    assert window.key_filter_notice.isHidden()
+    assert window.filter_notice.isHidden()
 
 
 @OFFSCREEN_NOISE
 def test_failures_menu_opens_the_window_on_that_row(qtbot: QtBot, parts: AppParts) -> None:
     assert parts.tray is not None
-    with qtbot.waitSignal(parts.refresh.report_ready, timeout=10_000):
-        pass
-    actions = parts.tray.failure_actions()
-    assert actions, "the demo report has failures"
+    tray = parts.tray
+    qtbot.waitUntil(lambda: bool(tray.failure_actions()), timeout=10_000)  # the demo has some
+    actions = tray.failure_actions()
     parts.window.search.setText("no such customer")
     parts.window.hide()
     actions[0].trigger()
@@ -397,21 +424,22 @@ def test_a_set_leaving_the_report_is_announced_and_missing_sets_count_in_icon_an
     qtbot: QtBot, tray: TrayController, icons: IconProvider
 ) -> None:
     ok = tuple(r._replace(condition_status=S.COMPLETED) for r in BASE)
-    tray.show_report(report(*ok))
+    feed(tray, report(*ok))
+    later = report(*ok[:2], at=NOW + timedelta(minutes=15))
     with qtbot.waitSignal(tray.notified) as shown:
-        tray.show_report(report(*ok[:2], at=NOW + timedelta(minutes=15)))
+        tray.show_report(later)
     note: ChangeNotification = shown.args[0]
     assert note.message == "1 no longer reported: carol / SRV / SQL"
     assert note.keys == (BASE[2].key,)
     assert tray.worst_state() == S.COMPLETED
-    # The history says one set is missing (and not acknowledged): it has gone quiet.
-    tray.set_missing(1)
-    assert tray.worst_state() == "STALE"
-    assert image(tray.current_icon()) == image(icons.tray_icon("STALE", 0))
-    assert "1 missing" in tray.tooltip().splitlines()[1]
-    tray.set_missing(0)
+    # The history says one set is missing (and not acknowledged): it is the worst problem.
+    tray.set_summary(summary_of(later, missing=(BASE[2].key,)))
+    assert tray.worst_state() == "MISSING"
+    assert image(tray.current_icon()) == image(icons.tray_icon("MISSING", 0))
+    assert "Missing 1" in tray.tooltip().splitlines()[2]
+    tray.set_summary(summary_of(later, missing=(BASE[2].key,), acks=((ok[2], "MISSING"),)))
     assert tray.worst_state() == S.COMPLETED
-    assert "missing" not in tray.tooltip()
+    assert "Missing 1 · Needs attention 0 · Acknowledged 1" in tray.tooltip()
 
 
 def test_the_tray_announces_nothing_missing_from_an_incomplete_report(
@@ -425,3 +453,17 @@ def test_the_tray_announces_nothing_missing_from_an_incomplete_report(
     with qtbot.waitSignal(tray.notified) as shown:
         tray.show_report(report(*BASE[:1], at=NOW + timedelta(minutes=30)))
     assert shown.args[0].title == "2 no longer reported"
+
+
+def test_signing_out_makes_the_icon_neutral_and_ignores_late_counts(
+    tray: TrayController, icons: IconProvider
+) -> None:
+    failing = report(BASE[0]._replace(condition_status=S.FAILURE))
+    feed(tray, failing)
+    assert tray.worst_state() == S.FAILURE
+    tray.show_signed_out()
+    assert tray.worst_state() == NO_DATA
+    assert image(tray.current_icon()) == image(icons.app_icon())
+    tray.set_summary(summary_of(failing))  # the old account's counts, arriving late
+    assert tray.worst_state() == NO_DATA and tray.failure_count() == 0
+    assert "Not signed in" in tray.tooltip() and "Failure" not in tray.tooltip()

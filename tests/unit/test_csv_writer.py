@@ -301,10 +301,17 @@ def test_success_replaces_existing_target_and_keeps_its_mode(tmp_path: Path) -> 
 
 
 @POSIX_MODES
-def test_new_file_is_readable_by_others(tmp_path: Path) -> None:
-    target = tmp_path / "new.csv"
-    write_csv(target, ["a"], [])
-    assert target.stat().st_mode & 0o777 == 0o644
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o027, 0o640)])
+def test_new_file_follows_the_users_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """Like any file the user's programs create: private under umask 077 (a report of every
+    customer's backups must not become readable by others because the export said so)."""
+    previous = os.umask(umask)
+    try:
+        target = tmp_path / f"new-{umask:o}.csv"
+        write_csv(target, ["a"], [])
+    finally:
+        os.umask(previous)
+    assert target.stat().st_mode & 0o777 == mode
 
 
 # As Excel holds a workbook it shows: read access, and others may only read (no write, no

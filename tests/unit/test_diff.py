@@ -15,12 +15,9 @@ from desktop_app.report.diff import (
     diff_reports,
     is_stale,
     row_label,
-    summarize_report,
-    unmuted_rows,
     without_muted,
 )
 from desktop_app.report.rows import BackupStatusRow, ReadProblem, Report
-from desktop_app.report.status import UNREADABLE_STATUS
 from desktop_app.report.status import ConditionStatus as S
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -193,31 +190,6 @@ def test_outage_announced_once_and_only_after_a_success() -> None:
     assert tracker.record_failure() is True  # a new outage is told again
 
 
-def test_summarize_report_worst_state_and_counts() -> None:
-    fine = row("a")
-    stale = row("b", ended_ago=timedelta(hours=40))
-    warn = row("c", status=S.WARNING)
-    fail = row("d", status=S.FAILURE, ended_ago=timedelta(hours=50))
-    odd = row("e", status="PAUSED")
-    assert summarize_report([], NOW).worst_state == S.COMPLETED
-    assert summarize_report([fine], NOW).worst_state == S.COMPLETED
-    assert summarize_report([fine, stale], NOW).worst_state == "STALE"
-    assert summarize_report([fine, stale, odd], NOW).worst_state == S.WARNING
-    assert summarize_report([stale, warn], NOW).worst_state == S.WARNING
-    summary = summarize_report([fine, stale, warn, fail, odd], NOW)
-    assert summary.worst_state == S.FAILURE
-    assert summary.failures == (fail,)
-    assert summary.stale == 1  # the failing set is counted as failing, not stale
-    assert summary.counts == {
-        S.FAILURE: 1,
-        S.WARNING: 1,
-        S.RUNNING: 0,
-        S.COMPLETED: 2,
-        "PAUSED": 1,
-    }
-    assert summary.total == 5
-
-
 @pytest.mark.parametrize("n", [1000, 100_000])
 def test_diff_is_fast_enough_for_large_reports(n: int) -> None:
     import time
@@ -231,20 +203,6 @@ def test_diff_is_fast_enough_for_large_reports(n: int) -> None:
     elapsed = time.perf_counter() - began
     assert len(changes.new_failures) == n // 10
     assert elapsed < 2.0
-
-
-def test_acknowledged_problems_are_muted_only_while_they_are_the_acknowledged_problem() -> None:
-    failing = row("acme", status=S.FAILURE)
-    stale = row("bob", ended_ago=timedelta(hours=40))
-    other = row("carol", status=S.FAILURE)
-    muted = {failing.key: str(S.FAILURE), stale.key: "STALE"}
-    assert unmuted_rows([failing, stale, other], muted) == [other]
-    # A stale-acknowledged set that now fails is a new problem: it is counted again.
-    assert unmuted_rows([stale._replace(condition_status=S.FAILURE)], muted) != []
-    # A failure-acknowledged set that completes is no longer muted (nothing to hide).
-    recovered = failing._replace(condition_status=S.COMPLETED)
-    assert unmuted_rows([recovered], muted) == [recovered]
-    assert unmuted_rows([failing], {}) == [failing]
 
 
 def test_without_muted_drops_only_acknowledged_failures_and_stale_sets() -> None:
@@ -305,14 +263,11 @@ def test_only_an_acknowledgement_of_being_missing_mutes_a_missing_set() -> None:
     assert keys(muted.newly_missing) == [failing.key]  # a failure ack does not cover going missing
 
 
-def test_per_customer_thresholds_in_summary_and_diff() -> None:
+def test_per_customer_thresholds_in_the_diff() -> None:
     weekly = row("weekly", ended_ago=timedelta(days=3))  # backs up once a week: fine
     daily = row("daily", ended_ago=timedelta(days=3))  # the default 26 h: stale
     hourly = row("hourly", ended_ago=timedelta(hours=3))  # expected every hour: stale
     own = {"weekly": timedelta(days=8), "hourly": timedelta(hours=2)}
-    summary = summarize_report([weekly, daily, hourly], NOW, per_customer=own)
-    assert summary.stale == 2 and summary.worst_state == "STALE"
-    assert summarize_report([weekly, daily, hourly], NOW).stale == 2  # weekly + daily instead
     fresh = [r._replace(local_end=NOW - timedelta(minutes=30)) for r in (weekly, daily, hourly)]
     changes = diff_reports(fresh, [weekly, daily, hourly], NOW, previous_now=NOW, per_customer=own)
     assert keys(changes.newly_stale) == [daily.key, hourly.key]
@@ -343,9 +298,6 @@ def test_a_set_listed_twice_counts_with_its_worse_status() -> None:
     assert diff_reports([failed, fine], [fine, failed], NOW).new_failures == ()
 
 
-def test_unknown_names_and_statuses_read_plainly_in_summaries() -> None:
+def test_unknown_names_read_plainly_in_notifications() -> None:
     odd = row(status=S.FAILURE)._replace(computer_name=None, username=None)
     assert row_label(odd) == "? / ? / Exchange"
-    summary = summarize_report([odd._replace(condition_status=None), row()], NOW)
-    assert summary.counts[UNREADABLE_STATUS] == 1
-    assert summary.worst_state == S.WARNING  # unreadable is noticed, like a warning

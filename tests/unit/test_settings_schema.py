@@ -195,3 +195,18 @@ def test_the_fetch_deadline_defaults_to_five_minutes_and_reaches_the_client() ->
     client = build_report_client(account, credentials, session, deadline=settings.fetch_deadline)
     with client:
         assert client.deadline == 720.0
+
+
+def test_time_display_and_ticket_address_are_validated() -> None:
+    from desktop_app.storage.settings import load_settings, ticket_address_problem
+
+    assert AppSettings().time_mode == "local" and AppSettings().ticket_address == ""
+    loaded = load_settings(
+        {"display/times": "computer", "tickets/address": " help@psa.example.com "}
+    )
+    assert loaded.time_mode == "computer" and loaded.ticket_address == " help@psa.example.com "
+    assert load_settings({"display/times": "moon", "tickets/address": 7}).time_mode == "local"
+    assert ticket_address_problem("") is None
+    assert ticket_address_problem("support@psa.example.com") is None
+    for bad in ("support", "a@b", "two@x.com, three@y.com", "name <a@b.com>", "@x.com"):
+        assert ticket_address_problem(bad), bad
