@@ -28,6 +28,7 @@ from desktop_app.ui.read_problems import INCOMPLETE_TITLE, ReadProblemsDialog
 from desktop_app.ui.refresh import RefreshController
 from desktop_app.ui.restored_report import RestoredNotice, RestoredReport, recorded_when
 from desktop_app.ui.table_model import ReportTableModel
+from desktop_app.ui.time_format import COMPUTER, LOCAL
 from tests.gui.conftest import REPORT_DATE as NOW
 from tests.gui.conftest import make_row
 
@@ -276,3 +277,37 @@ def test_an_error_object_in_place_of_the_report_keeps_the_last_one_and_says_why(
     assert banner.isVisible() and banner.title() == "Unreadable response"
     assert "The report is being rebuilt; try again in a few minutes" in banner.message()
     assert parts.model.total_rows() == len(good.rows) and parts.window.is_stale()
+
+
+def test_read_problem_markers_stay_on_times_shown_in_either_zone(qtbot: QtBot) -> None:
+    """Issue 13 formats times in the admin's zone or the computer's; issue 12's marker of a
+    time read as UTC stays on the cell in both, next to the value."""
+    rows = [make_row(), make_row(start=NOW.replace(tzinfo=UTC) - timedelta(hours=5))]
+    problem = ReadProblem(2, "local_start", '"2026-11-25T09:00:00"', "no UTC offset", "read as UTC")
+    model = ReportTableModel(icon_for_status=lambda s: QIcon(), now=lambda: NOW)
+    model.set_read_problems((problem,))
+    model.set_rows(rows)
+    model.sort(-1)
+    shown = []
+    for mode in (COMPUTER, LOCAL):
+        model.set_time_mode(mode)
+        cell = model.index(1, Column.STARTED)
+        shown.append(cell.data(Qt.ItemDataRole.DisplayRole))
+        assert cell.data(Qt.ItemDataRole.DecorationRole) is not None, mode
+        assert "read as UTC" in str(cell.data(Qt.ItemDataRole.ToolTipRole)), mode
+        assert model.index(0, Column.STARTED).data(Qt.ItemDataRole.DecorationRole) is None
+    assert shown[0].endswith("+00:00") and shown[1] != shown[0]  # the value, in each clock
+
+
+def test_a_stale_set_whose_status_could_not_be_read_reads_stale_and_says_why(
+    qtbot: QtBot,
+) -> None:
+    quiet = make_row(end=NOW - timedelta(days=9))._replace(condition_status=None)
+    model = ReportTableModel(icon_for_status=lambda s: QIcon(), now=lambda: NOW)
+    model.set_read_problems((ReadProblem(1, "condition_status", "42", "expected text"),))
+    model.set_rows([quiet])
+    model.set_stale_keys([quiet.key])
+    status = model.index(0, Column.STATUS)
+    assert status.data(Qt.ItemDataRole.DisplayRole) == "Stale"
+    tip = str(status.data(Qt.ItemDataRole.ToolTipRole))
+    assert "condition_status was 42" in tip and tip.splitlines()[1].startswith("Stale")

@@ -26,8 +26,9 @@ from desktop_app.ui.acknowledge_dialog import (
 )
 from desktop_app.ui.columns import Column
 from desktop_app.ui.row_actions import RowActions
+from desktop_app.ui.ticket_text import TicketSet, ticket_subject, ticket_text
 
-from .conftest import demo_app_with_problems
+from .conftest import demo_app_with_problems, make_row
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 pytestmark = pytest.mark.qt_log_ignore("systemTrayWindowChanged", "does not support raise")
@@ -232,3 +233,16 @@ def test_show_history_and_filter_to_this_customer(parts: AppParts, qtbot: QtBot)
     assert f"customer {key[0]}" in parts.window.filter_label.text()
     parts.window.show_all_button.click()
     assert parts.model.rows_shown() == parts.model.total_rows()
+
+
+def test_ticket_text_names_values_that_could_not_be_read(qtbot: QtBot) -> None:
+    """Issue 12's unknown fields in issue 13's ticket text: said as unknown, never "None"."""
+    odd = make_row(condition_types=("FAILED",))._replace(
+        username=None, computer_id=None, condition_types=None, local_end=None
+    )
+    item = TicketSet(odd, "", None)
+    text, subject = ticket_text([item]), ticket_subject([item])
+    assert "None" not in text and "None" not in subject
+    assert "Customer: unknown" in text and "(ID unknown)" in text
+    assert "Conditions: unknown" in text and "Status: unknown" in text
+    assert subject == "Backup status unknown: unknown / PC-1 / Files"
