@@ -24,6 +24,12 @@ _LABELS: dict[str, str] = {
 }
 
 
+def status_label(status: str) -> str:
+    """The word a toggle shows for ``status`` ("Failure"; unknown ones as sent); the tray's
+    tooltip counts in the same words."""
+    return _LABELS.get(status, status.title())
+
+
 class StatusFilterBar(QWidget):
     """One checkable button per status plus "All". None checked means everything is shown.
 
@@ -72,12 +78,11 @@ class StatusFilterBar(QWidget):
         return button
 
     def label(self, status: str) -> str:
-        """The word a toggle shows for ``status`` ("Failure"; unknown ones as sent)."""
-        return _LABELS.get(status, status.title())
+        return status_label(status)
 
     def _set_text(self, status: str) -> None:
         count = self._counts.get(status, 0)
-        self._buttons[status].setText(f"{_LABELS.get(status, status.title())} {count:,}")
+        self._buttons[status].setText(f"{status_label(status)} {count:,}")
 
     def _update_all_text(self) -> None:
         self._all.setText(f"All {sum(self._counts.values()):,}")

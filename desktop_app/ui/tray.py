@@ -54,6 +54,7 @@ from desktop_app.report.summary import ProblemSummary
 from desktop_app.ui.fetcher import FetchFailure
 from desktop_app.ui.icons import TRAY_SIZES, IconProvider, badge_layout
 from desktop_app.ui.macos import click_opens_window
+from desktop_app.ui.status_filter_bar import status_label
 
 log = logging.getLogger(__name__)
 
@@ -464,17 +465,16 @@ class TrayController(QObject):
             self.open_requested.emit()
 
 
+_DOCUMENTED: tuple[str, ...] = tuple(ConditionStatus)
+
+
 def summary_lines(summary: ProblemSummary) -> list[str]:
-    """The tooltip's counts, in the words and numbers of the window's toggles."""
+    """The tooltip's counts, in the words and numbers of the window's toggles (an undocumented
+    or unreadable status that the report has gets its count too, as it gets its toggle)."""
     statuses = summary.statuses
+    others = sorted(s for s, n in statuses.items() if n and s not in _DOCUMENTED)
     parts = [
-        f"{label} {statuses.get(status, 0):,}"
-        for status, label in (
-            (ConditionStatus.FAILURE, "Failure"),
-            (ConditionStatus.WARNING, "Warning"),
-            (ConditionStatus.RUNNING, "Running"),
-            (ConditionStatus.COMPLETED, "Completed"),
-        )
+        f"{status_label(status)} {statuses.get(status, 0):,}" for status in (*_DOCUMENTED, *others)
     ]
     problems = [
         f"Stale {summary.stale:,}",

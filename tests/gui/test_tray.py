@@ -467,3 +467,17 @@ def test_signing_out_makes_the_icon_neutral_and_ignores_late_counts(
     tray.set_summary(summary_of(failing))  # the old account's counts, arriving late
     assert tray.worst_state() == NO_DATA and tray.failure_count() == 0
     assert "Not signed in" in tray.tooltip() and "Failure" not in tray.tooltip()
+
+
+def test_the_tooltip_counts_undocumented_and_unreadable_statuses_as_the_toggles_do(
+    tray: TrayController,
+) -> None:
+    paused = BASE[0]._replace(condition_status="PAUSED")
+    unreadable = BASE[1]._replace(condition_status=None)
+    feed(tray, report(paused, unreadable))
+    first_line = tray.tooltip().splitlines()[1]
+    # The documented four, then the others in the status toggles' words.
+    assert (
+        first_line == "Failure 0 · Warning 0 · Running 0 · Completed 0 · (Unreadable) 1 · Paused 1"
+    )
+    assert tray.worst_state() == S.WARNING  # noticed, not alarming
