@@ -36,6 +36,13 @@ def _from_ts(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
+UNRECOGNISABLE = (
+    "part of this backup set's name could not be read, so it cannot be recognised in the next "
+    "report"
+)
+"""Why a set whose key has an unknown part cannot be acknowledged."""
+
+
 class AcknowledgementStore:
     """Adds, lists, clears and discards acknowledgements; ``user`` names who acknowledged."""
 
@@ -61,10 +68,7 @@ class AcknowledgementStore:
         if snooze_until is not None and snooze_until.tzinfo is None:
             raise ValueError("snooze_until must be timezone-aware")
         if None in key:
-            raise ValueError(
-                "part of this backup set's name could not be read, so it cannot be "
-                "recognised in the next report"
-            )
+            raise ValueError(UNRECOGNISABLE)
         ack = Acknowledgement(
             key=key,
             state=state,

@@ -35,6 +35,7 @@ from desktop_app.report.derived import MISSING, STALE
 from desktop_app.report.rows import BackupStatusRow, RowKey
 from desktop_app.report.status import ConditionStatus
 from desktop_app.report.summary import counted
+from desktop_app.storage.acknowledgements import UNRECOGNISABLE
 from desktop_app.ui.attention import AttentionController
 
 __all__ = [
@@ -198,26 +199,38 @@ def add_acknowledge_action(
             )
             return
         rows = selected_rows()
-        problems = [
+        found = [
             Problem(row.key, state, row.computer_name)
             for row in rows
             if (state := controller.problem_of(row.key)) is not None
         ]
+        # A set whose key could not be read in full cannot be recognised in the next report,
+        # so an acknowledgement of it could never hold (the store refuses it too).
+        problems = [p for p in found if None not in p.key]
+        unrecognisable = len(found) - len(problems)
         if not problems:
             what = "The selected backup set has" if len(rows) == 1 else "No selected backup set has"
-            bar.showMessage(f"{what} no problem to acknowledge", 5000)
+            text = f"{what} no problem to acknowledge"
+            if unrecognisable:
+                text = f"Cannot acknowledge: {UNRECOGNISABLE}"
+            bar.showMessage(text, 8000)
             return
         answer = ask(problems, window)
         if answer is None:
             return
         note, snooze = answer
         controller.acknowledge_many([p.key for p in problems], note, snooze)
-        skipped = len(rows) - len(problems)
+        skipped = len(rows) - len(found)
+        left_out = []
         if skipped:
+            left_out.append(f"{counted(skipped, 'selected set')} without a problem left alone")
+        if unrecognisable:
+            left_out.append(
+                f"{counted(unrecognisable, 'set')} whose name could not be read left alone"
+            )
+        if left_out:
             bar.showMessage(
-                f"Acknowledging {counted(len(problems), 'problem')}; "
-                f"{counted(skipped, 'selected set')} without a problem left alone",
-                8000,
+                f"Acknowledging {counted(len(problems), 'problem')}; {'; '.join(left_out)}", 8000
             )
 
     action.triggered.connect(trigger)

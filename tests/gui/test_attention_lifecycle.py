@@ -6,17 +6,19 @@ Real SQLite history in ``tmp_path``; the controller derives on its worker thread
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
 from desktop_app.report.derived import FAILURE, STALE, DerivedStates, StaleRule
 from desktop_app.report.rows import BackupStatusRow, Report
-from desktop_app.storage.acknowledgements import AcknowledgementStore
+from desktop_app.storage.acknowledgements import UNRECOGNISABLE, AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
+from desktop_app.ui.acknowledge_dialog import Problem, add_acknowledge_action
 from desktop_app.ui.attention import AttentionController
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -85,3 +87,37 @@ def test_a_snooze_that_ended_voids_the_acknowledgement(
         assert acks.all() == {}
     finally:
         controller.close()
+
+
+def test_sets_whose_key_could_not_be_read_are_left_out_of_an_acknowledgement(
+    qtbot: QtBot, setup: tuple[HistoryStore, AcknowledgementStore]
+) -> None:
+    """Issue 13's bulk acknowledge with issue 12's unknown keys: the store refuses a set it
+    could not recognise again, so the action leaves it out (and says so) instead of failing
+    the whole batch after storing part of it."""
+    store, acks = setup
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    controller = AttentionController(store, acks, StaleRule(), lambda: NOW)
+    nameless = row("FAILURE")._replace(username=None)
+    selected = [nameless, row("FAILURE")]
+    derived = derive_once(qtbot, controller, selected)
+    assert nameless.key in derived.needs_attention  # a problem like any other
+    asked: list[list[Problem]] = []
+
+    def ask(problems: Sequence[Problem], _parent: object) -> tuple[str, None]:
+        asked.append(list(problems))
+        return "known", None
+
+    action = add_acknowledge_action(window, controller, lambda: selected, ask)
+    with qtbot.waitSignal(controller.changed, timeout=10_000) as changed:
+        action.trigger()
+    assert [p.key for p in asked[0]] == [KEY]
+    assert changed.args[0].acknowledged.keys() == {KEY}
+    assert "1 set whose name could not be read left alone" in window.statusBar().currentMessage()
+
+    selected[:] = [nameless]
+    action.trigger()
+    assert len(asked) == 1  # not asked: nothing it could acknowledge
+    assert window.statusBar().currentMessage() == f"Cannot acknowledge: {UNRECOGNISABLE}"
+    controller.close()
