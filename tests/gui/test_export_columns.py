@@ -71,7 +71,7 @@ def test_extra_columns_are_typed_facts_and_the_acknowledgement_is_exported(
     rows = list(parts.model.visible_rows())
     assert len(table) == len(rows) + 1
     for line, row in zip(table[1:], rows, strict=True):
-        assert line[at["Computer ID"]] == str(row.computer_id)
+        assert line[at["Computer ID"]] == row.computer_id  # issue 12: opaque text, as sent
         assert line[at["Reported status"]] == row.condition_status.capitalize()
         success = successes.get(row.key)
         assert line[at["Last successful backup"]] == (
@@ -92,3 +92,4 @@ def test_extra_columns_are_typed_facts_and_the_acknowledgement_is_exported(
         else:
             assert acknowledged == ""
     assert any(line[at["Last successful backup"]] for line in table[1:])  # the history knows some
+    assert any(line[at["Computer ID"]].startswith("00") for line in table[1:])  # zeros kept
