@@ -648,6 +648,12 @@ class MainWindow(QMainWindow):
             self._splitter_restored = True
             self._restore_splitter()
         super().showEvent(event)
+        if self.statusBar().currentMessage() and self.shown_label.isVisible():
+            # A message set while the window was hidden (the first fetch starts before it
+            # shows): showing the window showed the counts under it. Hidden as QStatusBar
+            # hides them, so they come back once the message is gone.
+            self.shown_label.hide()
+            self.shown_label.setAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide, False)
 
     def add_notice(self, widget: QWidget) -> None:
         """A strip shown above the table (e.g. the session-only sign-in notice)."""

@@ -311,3 +311,20 @@ def test_a_stale_set_whose_status_could_not_be_read_reads_stale_and_says_why(
     assert status.data(Qt.ItemDataRole.DisplayRole) == "Stale"
     tip = str(status.data(Qt.ItemDataRole.ToolTipRole))
     assert "condition_status was 42" in tip and tip.splitlines()[1].startswith("Stale")
+
+
+def test_the_fetching_message_does_not_overlap_the_restored_reports_counts(
+    qtbot: QtBot, start_demo: object
+) -> None:
+    """The first fetch starts before the window shows, so its "Fetching the report…" message
+    was set while the window was hidden, and showing the window showed the row counts under
+    it; with a restored report (issue 12) those counts are text, and the two were drawn over
+    each other. The counts stay hidden while the message shows, and come back after it."""
+    parts = start_demo()  # type: ignore[operator]
+    window = parts.window
+    bar = window.statusBar()
+    assert window.isVisible() and bar.currentMessage() == "Fetching the report…"
+    assert not window.shown_label.isVisible()
+    first_report(qtbot, parts)
+    qtbot.waitUntil(lambda: bar.currentMessage() == "")
+    assert window.shown_label.isVisible() and window.shown_label.text().startswith("Showing")
