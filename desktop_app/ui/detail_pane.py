@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.report.derived import Acknowledgement
 from desktop_app.report.rows import BackupStatusRow, RowKey
-from desktop_app.report.status import ConditionType, explain_condition_type
+from desktop_app.report.status import ConditionStatus, ConditionType, explain_condition_type
 from desktop_app.report.timeline import SetHistory
 from desktop_app.ui.history_strip import HistoryStrip
 from desktop_app.ui.icons import IconProvider
@@ -166,8 +166,13 @@ def detail_fields(
     def admin(value: datetime | None) -> str | None:
         return None if value is None else format_admin_time_long(value, local_tz)
 
-    ended = format_computer_time(row.local_end) if row.local_end else "Not yet (still running)"
-    age = ago(row.local_end, now) if row.local_end is not None else "Not ended yet (still running)"
+    # No end: still running, or (issue 12) an end that could not be read.
+    running = row.condition_status == ConditionStatus.RUNNING
+    ended, age = ("Not yet (still running)", "Not ended yet (still running)")
+    if row.local_end is not None:
+        ended, age = format_computer_time(row.local_end), ago(row.local_end, now)
+    elif not running:
+        ended = age = UNKNOWN
     if missing_since is None and stale_after is not None:
         status = [
             DetailField("status", "Status", stale_status_text(row)),

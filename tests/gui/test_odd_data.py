@@ -256,12 +256,15 @@ def test_the_detail_pane_says_unknown_for_what_was_not_read(qtbot: QtBot) -> Non
         condition_status=None,
         condition_types=None,
         report_date=None,
+        local_end=None,
     )
     pane.set_row(unknown)
     text = pane.details_text()
     for line in ("Customer: Unknown", "Errors: Unknown", "Status: Unknown", "Conditions: Unknown"):
         assert line in text
     assert "(ID Unknown)" in text
+    # An end that was not read is not a run still going (issue 13's Age reads it too).
+    assert "Ended: Unknown" in text and "Age: Unknown" in text and "running" not in text
 
 
 def test_an_error_object_in_place_of_the_report_keeps_the_last_one_and_says_why(
