@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from desktop_app.report.rows import BackupStatusRow
-from desktop_app.report.status import explain_condition_type
+from desktop_app.report.status import ConditionStatus, explain_condition_type
 from desktop_app.report.summary import counted
 from desktop_app.report.timeline import SetHistory
 from desktop_app.ui.time_format import format_admin_time_long, format_computer_time
@@ -45,6 +45,12 @@ def _known(value: str | None) -> str:
     return "unknown" if value is None else value
 
 
+def _ended(row: BackupStatusRow) -> str:
+    if row.local_end is not None:
+        return format_computer_time(row.local_end)
+    return "not yet (running)" if row.condition_status == ConditionStatus.RUNNING else "unknown"
+
+
 def ticket_block(item: TicketSet) -> str:
     row = item.row
     types = row.condition_types
@@ -60,8 +66,7 @@ def ticket_block(item: TicketSet) -> str:
         f"Status: {item.status or 'unknown'}",
         f"Conditions: {conditions}",
         f"Last run started: {format_computer_time(row.local_start)}",
-        "Last run ended: "
-        + (format_computer_time(row.local_end) if row.local_end else "not yet (running)"),
+        f"Last run ended: {_ended(row)}",
     ]
     history = item.history
     if history is None:

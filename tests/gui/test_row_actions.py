@@ -245,4 +245,5 @@ def test_ticket_text_names_values_that_could_not_be_read(qtbot: QtBot) -> None:
     assert "None" not in text and "None" not in subject
     assert "Customer: unknown" in text and "(ID unknown)" in text
     assert "Conditions: unknown" in text and "Status: unknown" in text
+    assert "Last run ended: unknown" in text  # not read; it is not running
     assert subject == "Backup status unknown: unknown / PC-1 / Files"
