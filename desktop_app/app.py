@@ -29,12 +29,14 @@ from desktop_app.demo.quirks import Quirk
 from desktop_app.demo.server import DemoServer
 from desktop_app.export.diagnostics import DiagnosticsFacts
 from desktop_app.logging_setup import SecretRedactor, default_data_dir, default_log_dir
-from desktop_app.report.background import Pacer, long_lived
 from desktop_app.report.derived import StaleRule
 from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD
+from desktop_app.report.prepared import PreparedReport, report_rows
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.report.schedule import DEFAULT_INTERVAL, RefreshSchedule
 from desktop_app.report.status import ConditionStatus
+from desktop_app.runtime.gc_policy import long_lived
+from desktop_app.runtime.pacing import Pacer
 from desktop_app.self_test import CheckResult
 from desktop_app.storage.account import ACCOUNT_KEYS, Account, build_report_client
 from desktop_app.storage.acknowledgements import AcknowledgementStore
@@ -228,14 +230,15 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         closers.append(client.close)  # before the server stops (closers run in reverse)
         window.setWindowTitle("Demo data")  # the platform adds " — Backup Status Monitor"
 
-    @long_lived  # the report and its view stay until the next one: keep them out of the GC
+    # The report and its view stay until the next one: keep them out of the GC.
     def fetch(cancel: threading.Event) -> Report:
         if client is None:
             raise NotSignedInError()
         return client.fetch_report(cancel=cancel)
 
     # Sorts off the GUI thread.
-    fetcher = ReportFetcher(fetch, prepare=long_lived(model.preparer()))
+    prepare: Callable[[Report], PreparedReport] = long_lived(model.preparer(), report_rows)
+    fetcher = ReportFetcher(long_lived(fetch, report_rows), prepare=prepare)  # type: ignore[arg-type]
     refresh = RefreshController(fetcher)
 
     window.refresh_requested.connect(refresh.refresh)
@@ -245,7 +248,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     refresh.refresh_failed.connect(lambda f: window.show_failure(f.title, f.message))
     # The last recorded report is read back while the first fetch runs, its view prepared like
     # a fetched one (see ui.restored_report).
-    restore = long_lived(model.preparer())
+    restore = long_lived(model.preparer(), report_rows)
     history = _attach_history(options, refresh, detail, closers, pacer, restore)
 
     def export_last_successes() -> dict[RowKey, datetime]:
@@ -322,7 +325,7 @@ def _attach_history(
     name = DEMO_HISTORY_FILE_NAME if options.demo else HISTORY_FILE_NAME
     path = _data_dir(options) / name
     # Paced and a moment late: recording is never urgent, so the GUI thread keeps the GIL while
-    # it draws the report (see report.background).
+    # it draws the report (see runtime.pacing).
     recorder = HistoryRecorder(
         lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause),
         delay=BACKGROUND_DELAY,

@@ -35,7 +35,7 @@ from desktop_app.report.derived import STALE, StaleRule
 from desktop_app.report.errors import ParseError
 from desktop_app.report.query import OrderBy, OrderDir, ReportQuery
 from desktop_app.report.read_problems import count_text, problem_lines
-from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.rows import BackupStatusRow, Report, row_key
 from desktop_app.report.status import status_severity
 from desktop_app.storage.credentials import CredentialStore, CredentialStoreError
 
@@ -341,7 +341,7 @@ def stale_flags(
     if not stale:
         return [""] * len(rows)
     text = STALE.capitalize()
-    return [text if (r[1], r[2], r[4]) in stale else "" for r in rows]
+    return [text if key in stale else "" for key in map(row_key, rows)]
 
 
 def _query(args: argparse.Namespace) -> ReportQuery:

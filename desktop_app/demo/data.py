@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from itertools import compress
 from typing import NamedTuple
 
-from desktop_app.report.background import unpaced
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
+from desktop_app.runtime.pacing import unpaced
 
 __all__ = ["DemoData", "TickSummary", "generate_rows"]
 
@@ -176,7 +176,7 @@ class DemoData:
     give the same rows. ``now`` is a callable returning an aware UTC datetime (the wall clock by
     default) or a fixed aware datetime; it is read at creation and by each ``advance`` without
     an explicit time. ``pause`` is called every few dozen rows while generating (a
-    ``report.background.Pacer`` lets a GUI thread in the same process keep the GIL; 100,000
+    ``runtime.pacing.Pacer`` lets a GUI thread in the same process keep the GIL; 100,000
     rows take over a second). Not thread-safe: the server serialises access.
     """
 

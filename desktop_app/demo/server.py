@@ -38,10 +38,10 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 from desktop_app.demo.data import DemoData
 from desktop_app.demo.faults import Fault, FaultKind, FaultPlan, Target
 from desktop_app.demo.quirks import Quirk, quirky_body
-from desktop_app.report.background import unpaced
 from desktop_app.report.rows import BackupStatusRow, Link
 from desktop_app.report.serialize import rows_to_json_bytes, rows_to_xml_bytes
 from desktop_app.report.status import ConditionStatus
+from desktop_app.runtime.pacing import unpaced
 
 __all__ = ["DemoServer", "LoggedRequest"]
 
@@ -118,7 +118,7 @@ class DemoServer:
     request, a test) waits until it exists.
 
     ``pause`` is called every few dozen rows while generating data and serializing a report: in
-    the GUI's process a ``report.background.Pacer`` keeps
+    the GUI's process a ``runtime.pacing.Pacer`` keeps
     this stand-in for a remote server from taking the GIL away from the GUI thread. With
     ``compress=False`` bodies are never gzipped (allowed: ``Accept-Encoding`` is a preference);
     in the GUI's own process compressing 30 MB on loopback only costs CPU on both ends.

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from desktop_app.report.derived import FAILURE, MISSING, STALE, DerivedStates
-from desktop_app.report.rows import BackupStatusRow
+from desktop_app.report.rows import BackupStatusRow, key_username
 from desktop_app.report.status import ConditionStatus, status_group, status_severity
 
 __all__ = ["CustomerCounts", "by_problems", "summarise_customers"]
@@ -54,7 +54,7 @@ def summarise_customers(
     per_status: dict[tuple[str, str], int] = {}
     worst: dict[str, str] = {}
     for row in rows:
-        user, status = row[1], status_group(row[7])
+        user, status = row.username, status_group(row.condition_status)
         if user is None:
             continue
         sets[user] = sets.get(user, 0) + 1
@@ -71,7 +71,7 @@ def summarise_customers(
     if derived is not None:
         worst_problem: dict[str, str] = {}
         for key, state in derived.problems.items():
-            user = key[0]
+            user = key_username(key)
             if user is None:
                 continue
             current = worst_problem.get(user)
@@ -83,12 +83,12 @@ def summarise_customers(
             (missing, derived.missing),
             (attention, derived.needs_attention),
         ):
-            for key in keys:
-                if key[0] is not None:
-                    counter[key[0]] = counter.get(key[0], 0) + 1
-        for key in derived.missing:
-            if key[0] is not None:
-                sets[key[0]] = sets.get(key[0], 0) + 1
+            for user in map(key_username, keys):
+                if user is not None:
+                    counter[user] = counter.get(user, 0) + 1
+        for user in map(key_username, derived.missing):
+            if user is not None:
+                sets[user] = sets.get(user, 0) + 1
     return [
         CustomerCounts(
             username=user,

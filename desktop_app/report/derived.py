@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD, is_stale
-from desktop_app.report.rows import BackupStatusRow, RowKey
+from desktop_app.report.rows import BackupStatusRow, RowKey, row_key
 from desktop_app.report.status import ConditionStatus
 
 __all__ = [
@@ -78,9 +78,9 @@ class StaleRule:
         stale: set[RowKey] = set()
         add = stale.add
         for row in rows:
-            activity = row[6] if row[6] is not None else row[5]
-            if activity is not None and activity < cutoff_of(row[1], default_cutoff):
-                add((row[1], row[2], row[4]))
+            activity = row.local_end if row.local_end is not None else row.local_start
+            if activity is not None and activity < cutoff_of(row.username, default_cutoff):
+                add(row_key(row))
         return stale
 
 
@@ -164,10 +164,10 @@ def derive(
     problems: dict[RowKey, str] = dict.fromkeys(missing_set, MISSING)
     failure = FAILURE
     for row in rows:
-        key = (row[1], row[2], row[4])
+        key = row_key(row)
         if key in missing_set:
             continue
-        if row[7] == failure:
+        if row.condition_status == failure:
             problems[key] = failure  # a set listed twice counts with its worse state
         elif key in stale:
             problems.setdefault(key, STALE)

@@ -18,7 +18,7 @@ once, here (rows are matched by ``RowKey``; a set absent from the previous repor
 * A set listed twice in one report counts with its worse status (``report.rows.worst_of``).
 
 Each set lands in at most one bucket. Nothing here imports Qt, so all of it is unit-tested.
-The row loops take a ``pause`` (see ``report.background.Pacer``), called every few dozen rows,
+The row loops take a ``pause`` (see ``runtime.pacing.Pacer``), called every few dozen rows,
 because the tray runs them on a worker thread while the GUI thread draws the new report.
 """
 
@@ -29,9 +29,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from desktop_app.report.background import unpaced
-from desktop_app.report.rows import BackupStatusRow, Report, RowKey
+from desktop_app.report.rows import BackupStatusRow, Report, RowKey, row_key
 from desktop_app.report.status import ConditionStatus, status_severity
+from desktop_app.runtime.pacing import unpaced
 
 __all__ = [
     "DEFAULT_NOTIFY_KINDS",
@@ -141,8 +141,7 @@ def diff_reports(
         previous_now = fetched if fetched is not None else now
     prev_rows = previous.rows if isinstance(previous, Report) else previous
     cur_rows = current.rows if isinstance(current, Report) else current
-    # Hot loop (100k rows per refresh): tuple indexes instead of attribute names, and one
-    # cutoff comparison instead of a subtraction per row.
+    # Hot loop (100k rows per refresh): one cutoff comparison instead of a subtraction per row.
     prev_cutoffs = _cutoffs(previous_now, per_customer)
     cutoffs = _cutoffs(now, per_customer)
     default_prev_cutoff = previous_now - stale_after
@@ -153,14 +152,17 @@ def diff_reports(
     for i, row in enumerate(prev_rows):
         if not i % every:
             pause()
-        activity = row[6] if row[6] is not None else row[5]
+        activity = row.local_end if row.local_end is not None else row.local_start
         prev_cutoff = (
-            prev_cutoffs.get(row[1], default_prev_cutoff) if prev_cutoffs else default_prev_cutoff
+            prev_cutoffs.get(row.username, default_prev_cutoff)
+            if prev_cutoffs
+            else default_prev_cutoff
         )
-        key = (row[1], row[2], row[4])
-        if key in before and _worse_or_same(before[key][0], row[7]):
+        key = row_key(row)
+        status = row.condition_status
+        if key in before and _worse_or_same(before[key][0], status):
             continue  # listed twice: the worse status counts
-        before[key] = (row[7], activity is not None and activity < prev_cutoff, row)
+        before[key] = (status, activity is not None and activity < prev_cutoff, row)
     unknown: tuple[str | None, bool, BackupStatusRow | None] = ("", False, None)
     taken: dict[RowKey, tuple[str | None, bool, BackupStatusRow | None]] = {}
     failures: list[BackupStatusRow] = []
@@ -170,11 +172,11 @@ def diff_reports(
     for i, row in enumerate(cur_rows):
         if not i % every:
             pause()
-        status = row[7]
-        cutoff = cutoffs.get(row[1], default_cutoff) if cutoffs else default_cutoff
+        status = row.condition_status
+        cutoff = cutoffs.get(row.username, default_cutoff) if cutoffs else default_cutoff
         # pop: what is left in ``before`` at the end is no longer reported; ``taken`` answers
         # for a set listed twice in this report.
-        key = (row[1], row[2], row[4])
+        key = row_key(row)
         old = before.pop(key, None)
         if old is None:
             old = taken.get(key, unknown)
@@ -187,11 +189,11 @@ def diff_reports(
             continue
         if status == old_status and not was_stale:
             # Unchanged and was fresh: only "newly stale" is possible.
-            activity = row[6] if row[6] is not None else row[5]
+            activity = row.local_end if row.local_end is not None else row.local_start
             if activity is not None and activity < cutoff:
                 stale.append(row)
             continue
-        activity = row[6] if row[6] is not None else row[5]
+        activity = row.local_end if row.local_end is not None else row.local_start
         stale_now = activity is not None and activity < cutoff
         if (old_status == failure or was_stale) and status in _RECOVERED_STATUSES:
             if not stale_now:
@@ -217,8 +219,8 @@ def carry_forward(previous: Report | None, current: Report) -> Report:
     announced by that one."""
     if previous is None or current.missing_detectable:
         return current
-    present = {(r[1], r[2], r[4]) for r in current.rows}
-    kept = tuple(r for r in previous.rows if (r[1], r[2], r[4]) not in present)
+    present = set(map(row_key, current.rows))
+    kept = tuple(r for r in previous.rows if row_key(r) not in present)
     return replace(current, rows=current.rows + kept) if kept else current
 
 

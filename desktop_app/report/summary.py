@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter
 
 from desktop_app.report.derived import MISSING, STALE, DerivedStates
-from desktop_app.report.rows import BackupStatusRow, RowKey
+from desktop_app.report.rows import BackupStatusRow, RowKey, row_key
 from desktop_app.report.status import ConditionStatus, status_group, status_severity
 
 __all__ = ["ProblemSummary", "counted", "summarise_problems"]
@@ -83,9 +83,11 @@ def _menu_order(row: BackupStatusRow) -> tuple[str, str, str]:
 def summarise_problems(rows: Iterable[BackupStatusRow], derived: DerivedStates) -> ProblemSummary:
     """The summary of ``rows`` (the report ``derived`` was derived from)."""
     rows = rows if isinstance(rows, list | tuple) else list(rows)
-    statuses = Counter(map(status_group, map(itemgetter(7), rows)))
+    statuses = Counter(map(status_group, map(attrgetter("condition_status"), rows)))
     attention = derived.needs_attention
-    failing = [row for row in rows if row[7] == _FAILURE and (row[1], row[2], row[4]) in attention]
+    failing = [
+        row for row in rows if row.condition_status == _FAILURE and row_key(row) in attention
+    ]
     failing.sort(key=_menu_order)
     waiting = Counter(derived.problems[key] for key in attention)
     if failing:

@@ -18,7 +18,7 @@ acknowledgement alike (see ``storage.migrations``), so they neither restart nor 
 
 Call ``record`` on a worker thread (it writes through the database's writer connection); the
 queries use the reader connection and are safe from the GUI thread meanwhile (see
-``storage.database``). ``pause`` (see ``report.background.Pacer``) is called every few hundred
+``storage.database``). ``pause`` (see ``runtime.pacing.Pacer``) is called every few hundred
 rows and between write batches, so a GUI process can let the recording leave it the GIL; no
 single call holds the GIL for long (the writes go in batches of ``WRITE_BATCH`` rows).
 Retention (default 90 days) purges old states, refreshes and sets missing for longer, at most
@@ -33,11 +33,18 @@ import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from desktop_app.report.background import unpaced
-from desktop_app.report.rows import BackupStatusRow, Report, RowKey
+from desktop_app.report.rows import (
+    FIELD_NAMES,
+    BackupStatusRow,
+    Report,
+    RowKey,
+    key_parts,
+    row_key,
+)
 from desktop_app.report.status import (
     ConditionStatus,
     canonical_condition_type,
@@ -52,6 +59,7 @@ from desktop_app.report.timeline import (
     last_success,
     runs,
 )
+from desktop_app.runtime.pacing import unpaced
 from desktop_app.storage.database import Database
 
 __all__ = [
@@ -75,7 +83,11 @@ _PAUSE_EVERY = 64  # rows between calls of ``pause`` (well under a millisecond o
 _TYPES_SEPARATOR = "\x1f"
 
 Clock = Callable[[], datetime]
-_Content = tuple[Any, ...]  # row[5:]: local_start, local_end, status, types, errors, warnings
+_Content = tuple[Any, ...]  # local_start, local_end, status, types, errors, warnings
+# A row's content, what a state holds: every field from the start time on.
+_content = cast(
+    Callable[[BackupStatusRow], _Content], itemgetter(slice(FIELD_NAMES.index("local_start"), None))
+)
 
 
 def _utc_now() -> datetime:
@@ -159,10 +171,11 @@ def _status(text: str | None) -> str | None:
 
 def _numeric_form(key: RowKey) -> RowKey | None:
     """The key as a version 1-2 database stored it: the id as a plain number's text."""
-    cid = key[1]
+    parts = key_parts(key)
+    cid = parts.computer_id
     if cid is None or not (cid.isascii() and cid.isdigit()):
         return None
-    return (key[0], str(int(cid)), key[2])
+    return parts._replace(computer_id=str(int(cid)))
 
 
 class HistoryStore:
@@ -234,9 +247,12 @@ class HistoryStore:
         current: dict[RowKey, BackupStatusRow] = {}
         keep = current.setdefault
         for i, row in enumerate(rows):
-            held = keep((row[1], row[2], row[4]), row)
-            if held is not row and status_severity(row[7]) < status_severity(held[7]):
-                current[(row[1], row[2], row[4])] = row  # listed twice: keep the worse
+            key = row_key(row)
+            held = keep(key, row)
+            if held is not row and status_severity(row.condition_status) < status_severity(
+                held.condition_status
+            ):
+                current[key] = row  # listed twice: keep the worse
             if not i % _PAUSE_EVERY:
                 pause()
         for key in [key for key in current if None in key]:
@@ -247,7 +263,7 @@ class HistoryStore:
             known = get(key)
             if known is None and key in renamed:
                 known = content[renamed[key]]
-            if known is None or known[1] != row[5:]:
+            if known is None or known[1] != _content(row):
                 changed.append((known[0] if known is not None else 0, row))
             if not i % _PAUSE_EVERY:
                 pause()
@@ -271,11 +287,11 @@ class HistoryStore:
             if known_id == 0:
                 known_id = set_id
                 set_id += 1
-                new_sets.append((known_id, row[1], row[2], row[4], when, when))
+                new_sets.append((known_id, *row_key(row), when, when))
             else:
                 pointers.append((when, known_id))
             states.append((known_id, when, *_state_values(row, offsets)))
-            assigned.append(((row[1], row[2], row[4]), known_id, row[5:]))
+            assigned.append((row_key(row), known_id, _content(row)))
             if not i % _PAUSE_EVERY:
                 pause()
 
@@ -285,15 +301,16 @@ class HistoryStore:
                 (when, len(current), len(changed)),
             )
             for new_key, old_key in renamed.items():
+                new_id = key_parts(new_key).computer_id
                 db.execute(
                     "UPDATE backup_set SET computer_id = ?, numeric_id = 0, missing_since = NULL"
                     " WHERE id = ?",
-                    (new_key[1], content[old_key][0]),
+                    (new_id, content[old_key][0]),
                 )
                 db.execute(
                     "UPDATE acknowledgement SET computer_id = ? WHERE username = ?"
                     " AND computer_id = ? AND backupset_name = ?",
-                    (new_key[1], *old_key),
+                    (new_id, *old_key),
                 )
             self._write(
                 db,
@@ -701,12 +718,13 @@ def _state_values(row: BackupStatusRow, offsets: dict[Any, int]) -> tuple[Any, .
 def _row(key: RowKey, values: Iterable[Any]) -> BackupStatusRow:
     """Rebuild a row from ``key`` and the ``_STATE_COLUMNS``; ``report_date`` comes back in UTC."""
     report_date, computer_name, st, so, et, eo, status, types, errors, warnings = values
+    parts = key_parts(key)
     return BackupStatusRow(
         _from_ts(report_date),
-        key[0],
-        key[1],
+        parts.username,
+        parts.computer_id,
         computer_name,
-        key[2],
+        parts.backupset_name,
         _local(st, so),
         _local(et, eo),
         _status(status),

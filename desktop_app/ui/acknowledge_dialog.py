@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.report.derived import MISSING, STALE
-from desktop_app.report.rows import BackupStatusRow, RowKey
+from desktop_app.report.rows import BackupStatusRow, RowKey, key_parts, key_username
 from desktop_app.report.status import ConditionStatus
 from desktop_app.report.summary import counted
 from desktop_app.storage.acknowledgements import UNRECOGNISABLE
@@ -85,16 +85,19 @@ def describe_problems(problems: Sequence[Problem]) -> str:
     monroe-law) is failing.' or '53 backup sets have problems: 41 failing, 12 stale.'"""
     if len(problems) == 1:
         (one,) = problems
-        user, computer_id, backupset = one.key
+        key = key_parts(one.key)
         word = _PROBLEM_WORDS.get(one.state, one.state.lower())
-        computer = one.computer if one.computer is not None else f"computer ID {computer_id}"
-        return f"The backup set “{backupset}” on {computer} (customer {user}) is {word}."
+        computer = one.computer if one.computer is not None else f"computer ID {key.computer_id}"
+        return (
+            f"The backup set “{key.backupset_name}” on {computer} (customer {key.username}) "
+            f"is {word}."
+        )
     kinds = Counter(p.state for p in problems)
     parts = [
         f"{n:,} {_PROBLEM_WORDS.get(state, state.lower()).split(' (')[0]}"
         for state, n in kinds.most_common()
     ]
-    customers = len({p.key[0] for p in problems})
+    customers = len({key_username(p.key) for p in problems})
     return (
         f"{counted(len(problems), 'backup set')} of {counted(customers, 'customer')} have "
         f"problems: {', '.join(parts)}. One note covers them all."

@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.report.derived import MISSING, STALE, Acknowledgement
-from desktop_app.report.rows import BackupStatusRow, RowKey
+from desktop_app.report.rows import BackupStatusRow, RowKey, key_parts, row_key
 from desktop_app.report.status import ConditionStatus
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
@@ -150,11 +150,11 @@ _HEADER_TIPS = {
 def _text(entry: AckEntry, column: AckColumn) -> str:
     ack = entry.ack
     if column == AckColumn.CUSTOMER:
-        return ack.key[0] or ""
+        return key_parts(ack.key).username or ""
     if column == AckColumn.COMPUTER:
         return entry.computer
     if column == AckColumn.BACKUP_SET:
-        return ack.key[2] or ""
+        return key_parts(ack.key).backupset_name or ""
     if column == AckColumn.PROBLEM:
         return problem_word(ack.state)
     if column == AckColumn.NOTE:
@@ -222,7 +222,7 @@ class AcknowledgementTableModel(QAbstractTableModel):
 
     def _sorted(self, entries: Iterable[AckEntry]) -> list[AckEntry]:
         column = self._sort_column
-        by_key = sorted(entries, key=lambda e: (e.ack.key[0], e.ack.key[1], e.ack.key[2]))
+        by_key = sorted(entries, key=lambda e: e.ack.key)
         return sorted(by_key, key=lambda e: _sort_key(e, column), reverse=self._descending)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -366,7 +366,8 @@ class AcknowledgementManager(QObject):
             entries = []
             for key, ack in acks.items():
                 holds, words = describe_standing(ack, problems, now)
-                entries.append(AckEntry(ack, names.get(key, f"#{key[1]}"), holds, words))
+                name = names.get(key, f"#{key_parts(key).computer_id}")
+                entries.append(AckEntry(ack, name, holds, words))
         except Exception as error:
             log.exception("Could not list the acknowledgements")
             self._emit(self._listed, None, f"Could not read the acknowledgements: {error}")
@@ -409,9 +410,9 @@ def computer_names(keys: Iterable[RowKey], rows: Iterable[BackupStatusRow]) -> d
     if not wanted:
         return names
     for row in rows:
-        key = (row[1], row[2], row[4])
+        key = row_key(row)
         if key in wanted:
-            names[key] = row[3] or ""
+            names[key] = row.computer_name or ""
     return names
 
 
@@ -545,12 +546,15 @@ class AcknowledgementsDialog(QDialog):
             return
         entry = self.model.entry_at(current.row())
         key = entry.ack.key
+        backup_set = key_parts(key).backupset_name
         if self._reveal(key):
-            self._show_message(f"Selected {key[2]} on {entry.computer} in the main window")
+            self._show_message(f"Selected {backup_set} on {entry.computer} in the main window")
         elif entry.ack.state == MISSING:
-            self._show_message(f"{key[2]} on {entry.computer} is missing from the current report")
+            self._show_message(
+                f"{backup_set} on {entry.computer} is missing from the current report"
+            )
         else:
-            self._show_message(f"{key[2]} on {entry.computer} is not in the current report")
+            self._show_message(f"{backup_set} on {entry.computer} is not in the current report")
 
     # --- slots -----------------------------------------------------------------------------
     def _on_listed(self, entries: object) -> None:

@@ -12,9 +12,9 @@ from enum import IntEnum
 
 from desktop_app.report.derived import MISSING, STALE, Acknowledgement
 from desktop_app.report.rows import BackupStatusRow
+from desktop_app.report.sort_keys import SortField
 from desktop_app.report.status import explain_condition_type, is_known_status
 from desktop_app.report.summary import counted
-from desktop_app.report.view_keys import SortField
 from desktop_app.ui.time_format import (
     LOCAL,
     TIME_MODE_TITLES,

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from desktop_app.export.csv_writer import ExportCancelled, ExportError, write_csv
 from desktop_app.report.derived import MISSING, STALE
-from desktop_app.report.rows import RowKey
+from desktop_app.report.rows import RowKey, row_key
 from desktop_app.report.status import ConditionStatus
 from desktop_app.ui.columns import (
     EXTRA_EXPORT_TITLES,
@@ -129,10 +129,10 @@ def flagged_export_cells(
     now, stale, acks = snapshot.now, snapshot.stale, snapshot.acknowledged
     failure = ConditionStatus.FAILURE
     for row, is_missing in zip(snapshot.rows, snapshot.missing, strict=True):
-        key = (row[1], row[2], row[4])
+        key = row_key(row)
         is_stale = key in stale and not is_missing
         ack = acks.get(key)
-        shown_stale = is_stale and row[7] != failure
+        shown_stale = is_stale and row.condition_status != failure
         cells = [
             export_value(row, c, now, missing=bool(is_missing), stale=shown_stale, ack=ack)
             for c in columns

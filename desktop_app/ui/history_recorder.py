@@ -9,7 +9,7 @@ a quit mid-write cannot hang, and SQLite's WAL keeps the file consistent anyway.
 
 Each write and the warm-up run inside ``building_long_lived``: the history cache is built with
 the cyclic collector paused, and frozen when large, so no collection walks it while holding the
-GIL (see ``report.background``; hand the store a ``Pacer`` so its loops also leave the GIL to
+GIL (see ``runtime.gc_policy``; hand the store a ``Pacer`` so its loops also leave the GIL to
 the GUI thread). ``delay`` holds each write back a moment after its report was taken from the
 mailbox: the report arrives when the GUI thread starts drawing it, and that burst of calls into
 Python is quickest without a worker wanting the GIL.
@@ -46,8 +46,8 @@ from enum import Enum
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.report.background import building_long_lived
 from desktop_app.report.rows import Report
+from desktop_app.runtime.gc_policy import building_long_lived
 from desktop_app.storage.history import HistoryStore
 
 __all__ = ["HistoryHealth", "HistoryRecorder", "HistoryState", "describe_database_error"]

@@ -43,9 +43,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME
 from desktop_app.export.csv_writer import neutralise
+from desktop_app.report.prepared import PreparedReport
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.summary import counted
-from desktop_app.report.view_keys import PreparedReport
 from desktop_app.ui.banner import Banner, problem_color
 from desktop_app.ui.columns import Column
 from desktop_app.ui.detail_pane import DetailPane

@@ -22,7 +22,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QSplitter
 
 from desktop_app.report.derived import STALE, StaleRule
-from desktop_app.report.rows import Report, RowKey
+from desktop_app.report.rows import Report, RowKey, key_username
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
 from desktop_app.ui.acknowledge_dialog import Ask, add_acknowledge_action, ask_with_dialog
@@ -99,7 +99,7 @@ def attach_problem_views(
         keys = [row.key for row in report.rows if row.username in usernames]
         derived = controller.derived
         if derived is not None:  # a customer's missing sets are its sets too (as in the sidebar)
-            keys.extend(k for k in derived.missing if k[0] in usernames)
+            keys.extend(k for k in derived.missing if key_username(k) in usernames)
         bar.set_customer_scope(keys)
 
     def on_report(report: object) -> None:
@@ -121,7 +121,9 @@ def attach_problem_views(
         model.set_acknowledgements(states.acknowledged)
 
         def stale_after(key: RowKey) -> timedelta | None:
-            return rule.threshold_for(key[0]) if states.problems.get(key) == STALE else None
+            if states.problems.get(key) != STALE:
+                return None
+            return rule.threshold_for(key_username(key))
 
         window.detail_pane.set_stale_provider(stale_after)
         if views.missing_loader is not None:

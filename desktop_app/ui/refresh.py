@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_app.report.prepared import PreparedReport
 from desktop_app.report.rows import Report
-from desktop_app.report.view_keys import PreparedReport
 from desktop_app.ui.fetcher import FetchFailure, ReportFetcher
 
 

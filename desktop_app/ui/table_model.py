@@ -2,11 +2,11 @@
 
 A ``QSortFilterProxyModel`` over a Python model calls ``data()`` once per comparison (19 s to
 sort 100,000 rows, measured). This model sorts and filters its own row index over keys computed
-once (``report.view_keys.RowIndex``) and only formats the few cells a view actually paints.
+once (``report.row_index.RowIndex``) and only formats the few cells a view actually paints.
 
 Missing sets (from the history) are extra rows after the report's, each its last known row,
 marked in the Status column by the word "Missing" and its own icon, and in italics; see
-``report.view_keys`` for when they are shown and how they sort and count.
+``report.row_index`` for when they are shown and how they sort and count.
 
 Values the report could not read are marked where they show (``ui.read_problems``): the
 unknown-status icon, the reason in the tooltip, and an empty cell while the value is unknown.
@@ -31,17 +31,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QIcon
 
-from desktop_app.report.background import building_long_lived
 from desktop_app.report.derived import MISSING, STALE, Acknowledgement, StaleRule
+from desktop_app.report.prepared import ViewPreparer, prepare_view
+from desktop_app.report.row_index import RowIndex
 from desktop_app.report.rows import BackupStatusRow, ReadProblem, RowKey
+from desktop_app.report.sort_keys import SortField, normalise_query
 from desktop_app.report.status import status_group
-from desktop_app.report.view_keys import (
-    RowIndex,
-    SortField,
-    ViewPreparer,
-    normalise_query,
-    prepare_view,
-)
+from desktop_app.runtime.gc_policy import building_long_lived
 from desktop_app.storage.history import MissingSet
 from desktop_app.ui.columns import (
     MISSING_TEXT,
@@ -258,7 +254,7 @@ class ReportTableModel(QAbstractTableModel):
         acknowledged: Mapping[RowKey, float],
     ) -> None:
         """Worker thread: see ``_rebuild_in_background``."""
-        with building_long_lived() as built:  # like a fetched report's view (report.background)
+        with building_long_lived() as built:  # like a fetched report's view (runtime.gc_policy)
             view = prepare_view(report_rows, base.now, base.spec, missing, stale, acknowledged)
             built.rows = len(report_rows)
         with contextlib.suppress(RuntimeError):  # the model is gone: the app is quitting

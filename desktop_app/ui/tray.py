@@ -11,7 +11,7 @@ app icon: it claims nothing about backups it has not seen.
 
 Comparing two 100,000-row reports takes about 0.4 s, so for reports
 of ``INLINE_BELOW`` rows or more it happens on a worker thread (paced, see
-``report.background``) while the GUI thread draws the report; the result comes back through a
+``runtime.pacing``) while the GUI thread draws the report; the result comes back through a
 queued signal, and a result overtaken by a newer report is dropped (the newer one is compared
 with the last report the tray took in, so no change goes unannounced). Smaller reports are
 handled at once: starting a thread would cost more than the work. The worker waits ``delay``
@@ -34,7 +34,6 @@ from PySide6.QtGui import QAction, QColor, QIcon, QImage, QPainter, QPainterPath
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop_app import APP_NAME
-from desktop_app.report.background import unpaced
 from desktop_app.report.diff import (
     DEFAULT_NOTIFY_KINDS,
     DEFAULT_STALE_THRESHOLD,
@@ -51,6 +50,7 @@ from desktop_app.report.diff import (
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.report.status import ConditionStatus
 from desktop_app.report.summary import ProblemSummary
+from desktop_app.runtime.pacing import unpaced
 from desktop_app.ui.fetcher import FetchFailure
 from desktop_app.ui.icons import TRAY_SIZES, IconProvider, badge_layout
 from desktop_app.ui.macos import click_opens_window

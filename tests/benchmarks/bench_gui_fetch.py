@@ -13,25 +13,25 @@ began, seconds into the phase) and p99 gap; and how long the refresh took to sho
 
 Targets: max gap < 100 ms at 100k rows; the default demo (2,000 rows) populated within 2 s.
 
-Where the time went, and what keeps it short (measured on 2 cores; see ``report.background``):
-a worker thread busy in Python makes every call from Qt into Python on the GUI thread wait for
-the GIL, up to the 5 ms switch interval each, and a repaint makes about 1,300 such calls; a C
-call that holds the GIL stalls the GUI outright: ``json.loads`` without a hook (~0.5 s), a full
-garbage collection over 100k-row reports (0.1-0.25 s), ``set`` operations and bulk
-``executemany`` in the history write (tens of ms). So ``json.loads`` builds rows in its
+Where the time went, and what keeps it short (measured on 2 cores; see ``runtime.pacing`` and
+``runtime.gc_policy``): a worker thread busy in Python makes every call from Qt into Python on
+the GUI thread wait for the GIL, up to the 5 ms switch interval each, and a repaint makes about
+1,300 such calls; a C call that holds the GIL stalls the GUI outright: ``json.loads`` without a
+hook (~0.5 s), a full garbage collection over 100k-row reports (0.1-0.25 s), ``set`` operations
+and bulk ``executemany`` in the history write (tens of ms). So ``json.loads`` builds rows in its
 ``object_hook`` (the GIL can switch); fetch, prepare and history writes run with the cyclic GC
 paused and freeze what they built when large; the demo server generates its data on its own
 thread, keeps each row's serialized text between ticks and sends no gzip in-process; history
-writes, the demo server and the tray's report comparison are paced by one shared ``Pacer``
-(they rest together, 1 ms in every 3), and the history write and tray comparison start 0.2 s
-after a report arrives, when the GUI has drawn it.
+writes, the demo server and the tray's report comparison are paced by one shared ``Pacer`` (they
+rest together, 1 ms in every 3), and the history write and tray comparison start 0.2 s after a
+report arrives, when the GUI has drawn it.
 
 Last measured (3 runs, 2 cores, offscreen): 100k rows: refresh max gap 54-81 ms (p99 ~40 ms,
 shown after ~1.3 s; before this work: 0.7-2.1 s and 5.5 s); first fetch max gap 120-140 ms,
 right after ``build()`` while the window first shows and the demo server generates 100k rows
 on its thread (CPU contention on 2 cores more than the GIL); the rest of the first fetch stays
 under ~60 ms. 2,000 rows: populated in ~0.17 s, max gaps 45-85 ms (the GUI thread's own
-window set-up and repaint). The view's key index (``report.view_keys``) is built 8,192 rows per
+window set-up and repaint). The view's key index (``report.sort_keys``) is built 8,192 rows per
 step and the XML form is parsed in ~1 MB slices (``report.parse_xml``), so neither holds the GIL
 for more than ~10-15 ms at 100k rows any more (they were ~65 ms and ~0.3 s).
 When sets go missing or come back (the demo drops 0.2% of its sets on its second refresh, which

@@ -6,7 +6,7 @@ Prints: recording a report the first time; reopening (the cache warm-up the app 
 first fetch runs); recording with nothing changed, with 1% changed, and a realistic demo tick;
 how long the GUI thread is held while the worker records (the longest gap in a 1 ms loop on the
 main thread, i.e. GIL contention: the write itself is off the GUI thread); the same paced as the
-app paces it (``report.background.Pacer``: slower on the worker, shorter stalls); database
+app paces it (``runtime.pacing.Pacer``: slower on the worker, shorter stalls); database
 growth per refresh; and, after ``--ticks`` demo refreshes spread over 30 days, the detail-pane
 query (``set_history``) and the customer success-rate query.
 
@@ -29,8 +29,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from desktop_app.demo.data import DemoData
-from desktop_app.report.background import Pacer, building_long_lived
 from desktop_app.report.rows import BackupStatusRow
+from desktop_app.runtime.gc_policy import building_long_lived
+from desktop_app.runtime.pacing import Pacer
 from desktop_app.storage.history import HistoryStore
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label:<22}{ms(worker)}  {ms(gui)}  {ms(stall)}  {grown / 1024:8.1f} KiB")
 
         # As the app records (ui.history_recorder): paced by one shared Pacer, and with the
-        # cyclic GC paused, then frozen (report.background): the GUI thread keeps the GIL.
+        # cyclic GC paused, then frozen (runtime.gc_policy): the GUI thread keeps the GIL.
         store.close()
         pacer = Pacer()
         store = HistoryStore(path, clock=lambda: clock_now[0], pause=pacer.pause)

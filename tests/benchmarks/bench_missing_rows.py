@@ -23,7 +23,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QCoreApplication, QPersistentModelIndex, Qt
 
 from desktop_app.demo.data import generate_rows
-from desktop_app.report.view_keys import SortField, ViewSpec, prepare_view
+from desktop_app.report.prepared import prepare_view
+from desktop_app.report.sort_keys import SortField, ViewSpec
 from desktop_app.storage.history import MissingSet
 from desktop_app.ui.columns import Column
 from desktop_app.ui.table_model import ReportTableModel

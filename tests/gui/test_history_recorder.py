@@ -10,8 +10,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.app import AppOptions, build
 from desktop_app.demo.data import generate_rows
-from desktop_app.report.background import FREEZE_FROM_ROWS
 from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.runtime.gc_policy import FREEZE_FROM_ROWS
 from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HistoryStore, RecordResult
 from desktop_app.ui.history_recorder import HistoryRecorder, HistoryState
 
@@ -49,7 +49,7 @@ def test_a_large_report_is_recorded_outside_the_collectors_view(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
     """Large recordings run with the cyclic collector paused and freeze what they built (see
-    report.background); small ones leave the collector's generations alone."""
+    runtime.gc_policy); small ones leave the collector's generations alone."""
     rows = tuple(generate_rows(FREEZE_FROM_ROWS, now=NOW))
     recorder = HistoryRecorder(lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW))
     try:

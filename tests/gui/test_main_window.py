@@ -372,7 +372,8 @@ def test_a_sort_changed_while_fetching_applies_to_the_new_report(
     errors = [r.errors for r in shown(parts)]
     assert errors == sorted(errors, reverse=True)
     # And a view prepared with an older sort is re-sorted when it is adopted.
-    from desktop_app.report.view_keys import SortField, ViewSpec, prepare_view
+    from desktop_app.report.prepared import prepare_view
+    from desktop_app.report.sort_keys import SortField, ViewSpec
 
     rows = report(parts).rows
     old = prepare_view(rows, parts.model.now(), ViewSpec(SortField.USERNAME))

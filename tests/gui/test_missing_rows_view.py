@@ -22,15 +22,16 @@ from pytestqt.qtbot import QtBot
 import desktop_app.app as app_module
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.report.derived import MISSING, STALE
+from desktop_app.report.prepared import prepare_view
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
-from desktop_app.report.view_keys import SortField, ViewSpec, prepare_view
+from desktop_app.report.sort_keys import SortField, ViewSpec
 from desktop_app.storage.history import HistoryStore, MissingSet
 from desktop_app.ui.acknowledge_dialog import Problem
 from desktop_app.ui.columns import EXTRA_EXPORT_TITLES, FLAG_TITLE, MISSING_TEXT, Column
 from desktop_app.ui.export_controller import ExportController
 from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
 from desktop_app.ui.table_model import MISSING_ROLE, ReportTableModel
-from tests.unit.test_view_keys import NOW, make_rows
+from tests.unit.test_row_index import NOW, make_rows
 
 TIMEOUT = 15_000
 

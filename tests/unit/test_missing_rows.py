@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.report.prepared import ViewPreparer
+from desktop_app.report.row_index import RowIndex
 from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.sort_keys import SortField, ViewSpec
 from desktop_app.report.status import ConditionStatus as S
-from desktop_app.report.view_keys import RowIndex, SortField, ViewPreparer, ViewSpec
 from desktop_app.storage.history import HistoryStore
-from tests.unit.test_view_keys import NOW, make_rows
+from tests.unit.test_row_index import NOW, make_rows
 
 
 def load(rows: list[BackupStatusRow], missing: list[BackupStatusRow], **spec: object) -> RowIndex:

@@ -1,12 +1,9 @@
-"""Precomputed sort keys, search text and the filtered, sorted row index behind the report table.
+"""The filtered, sorted row index behind the report table.
 
 Why this exists: sorting 100,000 rows through a ``QSortFilterProxyModel`` whose comparisons call
 a Python ``data()`` took 19 s; sorting a list of row numbers by keys computed once takes tens of
-milliseconds. Keeping the logic Qt-free makes it mypy-checked and testable without Qt; the Qt
-model (``ui.table_model``) only adapts it.
-
-Everything heavy runs as C-level iteration (``sorted`` with ``list.__getitem__`` keys, ``map``,
-``itertools.compress``, ``bytes`` masks), never a Python-level loop per row.
+milliseconds (``report.sort_keys``). Keeping the logic Qt-free makes it mypy-checked and testable
+without Qt; the Qt model (``ui.table.model``) only adapts it.
 
 Missing sets (in an earlier report, not in this one; known from the history) are extra rows
 appended after the report's rows, each the set's last known row: source numbers
@@ -22,179 +19,37 @@ from __future__ import annotations
 from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from itertools import compress, repeat
-from operator import attrgetter, contains, is_not
-from typing import TYPE_CHECKING, Any
+from operator import attrgetter, is_not
+from typing import Any
 
-from desktop_app.report.rows import BackupStatusRow, Report, RowKey
-from desktop_app.report.status import ConditionStatus, status_group, status_severity
+from desktop_app.report.rows import BackupStatusRow, RowKey, row_key
+from desktop_app.report.sort_keys import (
+    KeyMaker,
+    SearchIndex,
+    SortField,
+    ViewSpec,
+    and_masks,
+    key_lookup,
+    mask_from_indices,
+    normalise_query,
+    status_rank,
+    statuses_of,
+    worst_first,
+)
+from desktop_app.report.status import ConditionStatus
+from desktop_app.runtime.pacing import unpaced
 
-if TYPE_CHECKING:  # derived imports this module's neighbours: only the type is needed here
-    from desktop_app.report.derived import StaleRule
+__all__ = ["RowIndex"]
 
-_SEARCH_CACHE_SIZE = 16  # recent queries kept per load, so deleting characters is instant
 _FEW_PERSISTENT = 8  # below this many lookups, scanning the index beats building the inverse
-# The key lookup is built this many rows per C call: one dict(zip(...)) over 100k rows holds the
-# GIL for 60-75 ms, freezing the GUI thread while a worker prepares the view; 8k rows take ~4 ms.
-_KEY_CHUNK = 8_192
-
-
-def _no_pause() -> None:
-    """The pause of work that runs at full speed."""
-
-
-# Keeps a query from matching across two fields; and, being the lowest character, makes a
-# haystack sort exactly like the (customer, computer, backup set) tuple of its row.
-_FIELD_SEPARATOR = "\0"
 _INVERT_FLAGS = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 # The status of a missing row in the status list: never a report value, so no status filter or
 # status count matches it.
 _MISSING_STATUS = "\0missing"
 _MISSING_RANK = -1  # sorts before the worst real status
 _STALE_RANK_AFTER = 0.5  # a stale set sorts right after failures, before warnings (see set_stale)
-
-
-class SortField(StrEnum):
-    """What a column sorts by (the UI maps its columns onto these)."""
-
-    STATUS = "status"
-    USERNAME = "username"
-    COMPUTER_NAME = "computer_name"
-    BACKUPSET_NAME = "backupset_name"
-    LOCAL_START = "local_start"
-    LOCAL_END = "local_end"
-    DURATION = "duration"
-    AGE = "age"
-    ERRORS = "errors"
-    WARNINGS = "warnings"
-    CONDITION_TYPES = "condition_types"
-    ACKNOWLEDGED = "acknowledged"  # when, from ``RowIndex.set_acknowledged`` (not in the rows)
-
-
-@dataclass(frozen=True, slots=True)
-class ViewSpec:
-    """The user's sort and filters as one immutable value.
-
-    Immutable so a worker thread can read the GUI's current choice (one reference) and build the
-    next view with it, while the GUI thread may replace it at any moment.
-    """
-
-    sort_field: SortField | None = None
-    descending: bool = False
-    status_filter: frozenset[str] | None = None
-    query: str = ""  # as given; normalised when applied
-    key_filter: frozenset[RowKey] | None = None
-
-
-def _timestamps(values: Iterable[datetime | None]) -> list[float | None]:
-    return [None if v is None else v.timestamp() for v in values]
-
-
-def status_rank(statuses: Iterable[str]) -> dict[str, int]:
-    """Rank of each status: worst severity first, then by name (unknown values included)."""
-    ordered = sorted(set(statuses), key=lambda s: (status_severity(s), s))
-    return {s: i for i, s in enumerate(ordered)}
-
-
-class _KeyMaker:
-    """Computes sort keys for one load, sharing the costly POSIX timestamps between fields."""
-
-    def __init__(self, rows: Sequence[BackupStatusRow]) -> None:
-        self._rows = rows
-        self._times: dict[str, list[float | None]] = {}
-
-    def replace_tail(self, keep: int, rows: Sequence[BackupStatusRow]) -> None:
-        """Rows from ``keep`` on are now ``rows[keep:]``: cached times keep their head."""
-        tail = rows[keep:]
-        for attr, times in self._times.items():
-            del times[keep:]
-            times.extend(_timestamps(map(attrgetter(attr), tail)))
-        self._rows = rows
-
-    def times(self, attr: str) -> list[float | None]:
-        times = self._times.get(attr)
-        if times is None:
-            times = _timestamps(map(attrgetter(attr), self._rows))
-            self._times[attr] = times
-        return times
-
-    def keys(self, field: SortField, now: datetime) -> list[Any]:
-        rows = self._rows
-        if field is SortField.STATUS:
-            statuses = statuses_of(rows)
-            return list(map(status_rank(statuses).__getitem__, statuses))
-        if field in (SortField.USERNAME, SortField.COMPUTER_NAME, SortField.BACKUPSET_NAME):
-            return [None if s is None else s.casefold() for s in map(attrgetter(field.value), rows)]
-        if field in (SortField.LOCAL_START, SortField.LOCAL_END):
-            return self.times(field.value)
-        if field is SortField.DURATION:
-            return [
-                None if s is None or e is None else e - s
-                for s, e in zip(self.times("local_start"), self.times("local_end"), strict=True)
-            ]
-        if field is SortField.AGE:
-            now_ts = now.timestamp()
-            return [None if e is None else now_ts - e for e in self.times("local_end")]
-        if field in (SortField.ERRORS, SortField.WARNINGS):
-            return list(map(attrgetter(field.value), rows))
-        if field is SortField.CONDITION_TYPES:
-            return [
-                None if t is None else ", ".join(t).casefold()
-                for t in map(attrgetter("condition_types"), rows)
-            ]
-        if field is SortField.ACKNOWLEDGED:
-            return [None] * len(rows)  # filled in by RowIndex from its acknowledgements
-        raise ValueError(f"unknown sort field: {field!r}")
-
-
-def compute_keys(rows: Sequence[BackupStatusRow], field: SortField, now: datetime) -> list[Any]:
-    """One sort key per row for ``field``; ``None`` where the value is missing or unknown.
-
-    Text keys are case-folded so "alice" and "Bob" sort as a person expects. Times are POSIX
-    seconds (rows carry different UTC offsets; comparing floats is also faster). Age is seconds
-    since the run ended, relative to ``now``. Status ranks worst first, then by name.
-    """
-    return _KeyMaker(rows).keys(field, now)
-
-
-def search_haystacks(rows: Iterable[BackupStatusRow]) -> list[str]:
-    """One case-folded string per row: "customer\\0computer\\0backup set" (unknown: empty)."""
-    sep = _FIELD_SEPARATOR
-    return [
-        f"{r[1] or ''}{sep}{r[3] or ''}{sep}{r[4] or ''}".casefold()
-        for r in rows  # by index: the fields are username, computer_name, backupset_name
-    ]
-
-
-def statuses_of(rows: Iterable[BackupStatusRow]) -> list[str]:
-    """Each row's status as views group it (``status.status_group``: never ``None``)."""
-    unreadable = status_group(None)
-    return [unreadable if s is None else s for s in map(attrgetter("condition_status"), rows)]
-
-
-def normalise_query(text: str) -> str:
-    """Stripped and case-folded; the field separator is dropped so a query stays in one field."""
-    return text.replace(_FIELD_SEPARATOR, "").strip().casefold()
-
-
-def _and_masks(n: int, masks: Iterable[bytes | None]) -> bytes | None:
-    """Element-wise AND of 0/1 byte masks (``None`` means "all rows"), done on big ints."""
-    result: int | None = None
-    for mask in masks:
-        if mask is None:
-            continue
-        value = int.from_bytes(mask, "little")
-        result = value if result is None else result & value
-    return None if result is None else result.to_bytes(n, "little")
-
-
-def _mask_from_indices(n: int, indices: Iterable[int]) -> bytes:
-    mask = bytearray(n)
-    deque(map(mask.__setitem__, indices, repeat(1)), maxlen=0)
-    return bytes(mask)
 
 
 class RowIndex:
@@ -240,7 +95,7 @@ class RowIndex:
             changed = True
         return changed
 
-    def warm(self, pause: Callable[[], None] = _no_pause) -> None:
+    def warm(self, pause: Callable[[], None] = unpaced) -> None:
         """Compute now what the GUI would otherwise compute lazily on first use: the key
         lookup, the status counts and the source -> view inverse (selection restore uses them).
         Meant for a worker thread, before the GUI adopts this index; ``pause`` (a paced
@@ -270,8 +125,8 @@ class RowIndex:
         self._now = now
         self._statuses: list[str] = statuses_of(self._rows)
         self._all_counts: Counter[str] = Counter(self._statuses)
-        self._haystacks: list[str] = search_haystacks(self._rows)
-        self._key_maker = _KeyMaker(self._rows)
+        self._search_index = SearchIndex(self._rows)
+        self._key_maker = KeyMaker(self._rows)
         self._keys: dict[SortField, list[Any]] = {}
         self._has_none: dict[SortField, bool] = {}
         self._base: list[int] | None = None
@@ -285,9 +140,8 @@ class RowIndex:
 
     def _refilter(self) -> None:
         """Recompute every mask, the order and the view (after the rows changed)."""
-        self._search_cache: dict[str, tuple[list[int], bytes]] = {}
         self._counts: dict[str, int] | None = None
-        self._search_mask = self._search(self._query)
+        self._search_mask = self._search_index.mask(self._query)
         self._key_mask = self._keys_mask(self._key_filter)
         self._status_mask = self._statuses_mask(self._status_filter)
         self._order = self._sorted_order()
@@ -328,7 +182,7 @@ class RowIndex:
         n = self._report_size
         kept: dict[RowKey, BackupStatusRow] = {}
         for row in missing:
-            key = row.key
+            key = row_key(row)
             source = lookup.get(key)
             if (source is None or source >= n) and key not in kept:
                 kept[key] = row
@@ -342,10 +196,9 @@ class RowIndex:
         self._rows = self._rows[:n] + missing
         del self._statuses[n:]
         self._statuses.extend(repeat(_MISSING_STATUS, len(missing)))
-        del self._haystacks[n:]
-        self._haystacks.extend(search_haystacks(missing))
+        self._search_index.replace_tail(n, missing)
         self._key_maker.replace_tail(n, self._rows)
-        tail_keys = _KeyMaker(missing)
+        tail_keys = KeyMaker(missing)
         for field, keys in list(self._keys.items()):
             if field in (SortField.STATUS, SortField.ACKNOWLEDGED):
                 del self._keys[field]  # recomputed over the new rows (ranks, acknowledgements)
@@ -354,7 +207,7 @@ class RowIndex:
             keys.extend(tail_keys.keys(field, self._now))
         self._has_none.clear()
         if self._base is not None:
-            haystack = self._haystacks.__getitem__
+            haystack = self._search_index.haystacks.__getitem__
             base = list(compress(self._base, map(n.__gt__, self._base)))
             # Two sorted runs: the stable sort merges them in linear time.
             base.extend(sorted(range(n, n + len(missing)), key=haystack))
@@ -363,9 +216,9 @@ class RowIndex:
         lookup = self._key_to_source
         if lookup is not None:
             for row in old:
-                lookup.pop(row.key, None)
+                lookup.pop(row_key(row), None)
             sources = range(n, len(self._rows))
-            lookup.update(zip(map(attrgetter("key"), missing), sources, strict=True))
+            lookup.update(zip(map(row_key, missing), sources, strict=True))
 
     # --- stale sets ---------------------------------------------------------------------------
     def set_stale(self, keys: Iterable[RowKey]) -> bool:
@@ -485,7 +338,8 @@ class RowIndex:
     def _base_order(self) -> list[int]:
         if self._base is None:
             # The haystacks sort like (customer, computer, backup set) tuples, 3x faster.
-            self._base = sorted(range(len(self._rows)), key=self._haystacks.__getitem__)
+            haystacks = self._search_index.haystacks
+            self._base = sorted(range(len(self._rows)), key=haystacks.__getitem__)
         return self._base
 
     def _sorted_order(self) -> Sequence[int]:
@@ -535,7 +389,7 @@ class RowIndex:
             return False
         self._query = query
         self._counts = None
-        self._search_mask = self._search(query)
+        self._search_mask = self._search_index.mask(query)
         self._apply_filters()
         return True
 
@@ -569,43 +423,12 @@ class RowIndex:
             return None
         lookup = self._key_index()
         found = (lookup.get(k) for k in wanted)
-        return _mask_from_indices(len(self._rows), (i for i in found if i is not None))
-
-    def _search(self, query: str) -> bytes | None:
-        """Mask of rows whose haystack contains ``query``.
-
-        A query that contains an earlier one (typing on) only rescans that one's matches;
-        recent queries are cached, so deleting characters costs a dictionary lookup.
-        """
-        if not query:
-            return None
-        cached = self._search_cache.get(query)
-        if cached is not None:
-            return cached[1]
-        n = len(self._rows)
-        haystacks = self._haystacks
-        narrower = [hit for q, hit in self._search_cache.items() if q in query]
-        if narrower:
-            candidates = min((hit[0] for hit in narrower), key=len)
-            matched = list(
-                compress(
-                    candidates,
-                    map(contains, map(haystacks.__getitem__, candidates), repeat(query)),
-                )
-            )
-            mask = _mask_from_indices(n, matched)
-        else:
-            mask = bytes(map(contains, haystacks, repeat(query)))
-            matched = list(compress(range(n), mask))
-        if len(self._search_cache) >= _SEARCH_CACHE_SIZE:
-            del self._search_cache[next(iter(self._search_cache))]
-        self._search_cache[query] = (matched, mask)
-        return mask
+        return mask_from_indices(len(self._rows), (i for i in found if i is not None))
 
     def _apply_filters(self) -> None:
         n = len(self._rows)
         masks = (self._status_mask, self._search_mask, self._key_mask, self._missing_hidden_mask())
-        mask = _and_masks(n, masks)
+        mask = and_masks(n, masks)
         self._mask = mask
         order = self._order
         if mask is None:
@@ -623,29 +446,18 @@ class RowIndex:
         always present (possibly 0); unknown ones appear verbatim when the load holds them.
         Ordered worst first."""
         if self._counts is None:
-            mask = _and_masks(len(self._rows), (self._search_mask, self._key_mask))
+            mask = and_masks(len(self._rows), (self._search_mask, self._key_mask))
             if mask is None:
                 counts = self._all_counts
             else:
                 counts = Counter(compress(self._statuses, mask))
                 counts.pop(_MISSING_STATUS, None)
-            names = sorted(
-                set(ConditionStatus) | set(self._all_counts), key=lambda s: (status_severity(s), s)
-            )
-            self._counts = {s: counts.get(s, 0) for s in names}
+            self._counts = worst_first(counts, self._all_counts)
         return dict(self._counts)
 
-    def _key_index(self, pause: Callable[[], None] = _no_pause) -> dict[RowKey, int]:
+    def _key_index(self, pause: Callable[[], None] = unpaced) -> dict[RowKey, int]:
         if self._key_to_source is None:
-            rows = self._rows
-            key_of = attrgetter("username", "computer_id", "backupset_name")
-            lookup: dict[RowKey, int] = {}
-            for start in range(0, len(rows), _KEY_CHUNK):
-                chunk = rows[start : start + _KEY_CHUNK]
-                sources = range(start, start + len(chunk))
-                lookup.update(zip(map(key_of, chunk), sources, strict=True))
-                pause()
-            self._key_to_source = lookup
+            self._key_to_source = key_lookup(self._rows, pause)
         return self._key_to_source
 
     def source_of_key(self, key: RowKey) -> int | None:
@@ -684,66 +496,3 @@ class RowIndex:
             return 0
         mask = self._mask
         return m if mask is None else mask.count(1, self._report_size)
-
-
-def prepare_view(
-    rows: Iterable[BackupStatusRow],
-    now: datetime,
-    spec: ViewSpec,
-    missing: Iterable[BackupStatusRow] = (),
-    stale: Iterable[RowKey] = (),
-    acknowledged: Mapping[RowKey, float] | None = None,
-) -> RowIndex:
-    """A loaded, sorted, filtered and warmed index: all the per-row work of showing a report.
-
-    ``stale`` and ``acknowledged`` (see ``RowIndex.set_stale``/``set_acknowledged``) are taken
-    in before the rows, so sorting by Status or Acknowledged happens here, off the GUI thread.
-    """
-    index = RowIndex(spec)
-    index.set_stale(stale)
-    index.set_acknowledged(acknowledged or {})
-    index.load(rows, now, missing)
-    index.warm()
-    return index
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedReport:
-    """A report with its view already built, so the GUI thread only swaps it in."""
-
-    report: Report
-    view: RowIndex
-
-
-class ViewPreparer:
-    """Turns a fetched ``Report`` into a ``PreparedReport`` on the fetch worker thread.
-
-    ``spec`` is set by the GUI thread whenever the user sorts or filters; the worker reads it
-    once per report. If the user changes the view while a fetch runs, the GUI re-applies its
-    newer spec when it adopts the result (rare, and no worse than preparing on the GUI thread).
-    ``missing`` (the last known rows of the missing sets, also set by the GUI thread) is
-    appended the same way, so a refresh that changes no missing set costs the GUI nothing; the
-    ``stale`` and ``acknowledged`` sets are taken in the same way, for the sort.
-    """
-
-    def __init__(self, clock: Callable[[], datetime], spec: ViewSpec | None = None) -> None:
-        self._clock = clock
-        self.spec = spec if spec is not None else ViewSpec()
-        self.missing: tuple[BackupStatusRow, ...] = ()
-        self.stale: frozenset[RowKey] = frozenset()
-        self.acknowledged: Mapping[RowKey, float] = {}
-        self.rule: StaleRule | None = None
-
-    def __call__(self, result: object) -> object:
-        """Anything but a ``Report`` passes through unchanged.
-
-        With a ``rule`` the new rows' stale sets are judged here, at the view's own clock
-        reading: the same judgement the derived states make from that reading (``derive``),
-        so the report arrives already sorted as it will be shown.
-        """
-        if not isinstance(result, Report):
-            return result
-        now = self._clock()
-        stale = self.rule.stale_keys(result.rows, now) if self.rule is not None else self.stale
-        view = prepare_view(result.rows, now, self.spec, self.missing, stale, self.acknowledged)
-        return PreparedReport(result, view)

@@ -6,17 +6,12 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 from desktop_app.report.customers import summarise_customers
+from desktop_app.report.prepared import PreparedReport, ViewPreparer, prepare_view
+from desktop_app.report.row_index import RowIndex
 from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.sort_keys import SortField, ViewSpec
 from desktop_app.report.status import UNREADABLE_STATUS
 from desktop_app.report.status import ConditionStatus as S
-from desktop_app.report.view_keys import (
-    PreparedReport,
-    RowIndex,
-    SortField,
-    ViewPreparer,
-    ViewSpec,
-    prepare_view,
-)
 
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 _STATUSES = (S.COMPLETED, S.FAILURE, S.WARNING, S.RUNNING, "PAUSED")
@@ -126,13 +121,6 @@ def test_the_preparer_uses_the_spec_current_when_it_runs() -> None:
     assert second.view.now == NOW
 
 
-def test_the_preparer_passes_anything_else_through() -> None:
-    preparer = ViewPreparer(lambda: NOW)
-    marker = object()
-    assert preparer(marker) is marker
-    assert preparer(None) is None
-
-
 def test_a_view_prepared_on_another_thread_is_complete() -> None:
     rows = tuple(make_rows(200))
     preparer = ViewPreparer(lambda: NOW, ViewSpec(SortField.AGE))
@@ -152,9 +140,9 @@ def test_a_view_prepared_on_another_thread_is_complete() -> None:
 
 
 def test_key_lookup_is_built_in_chunks_with_pauses() -> None:
-    from desktop_app.report import view_keys
+    from desktop_app.report import sort_keys
 
-    rows = make_rows(2 * view_keys._KEY_CHUNK + 5)
+    rows = make_rows(2 * sort_keys.KEY_CHUNK + 5)
     rows.append(rows[3])  # a repeated key: the later row wins, as in one dict over all rows
     index = RowIndex(ViewSpec())
     index.load(rows, NOW)

@@ -1,5 +1,5 @@
-"""report.background: the shared pacer's rest windows, and building long-lived objects with the
-cyclic collector paused and then frozen."""
+"""runtime.pacing and runtime.gc_policy: the shared pacer's rest windows, and building
+long-lived objects with the cyclic collector paused and then frozen."""
 
 from __future__ import annotations
 
@@ -11,15 +11,11 @@ from collections.abc import Iterator
 import pytest
 
 from desktop_app.demo.data import generate_rows
-from desktop_app.report.background import (
-    FREEZE_FROM_ROWS,
-    Pacer,
-    building_long_lived,
-    long_lived,
-    report_rows,
-)
+from desktop_app.report.prepared import PreparedReport, report_rows
+from desktop_app.report.row_index import RowIndex
 from desktop_app.report.rows import Report
-from desktop_app.report.view_keys import PreparedReport, RowIndex
+from desktop_app.runtime.gc_policy import FREEZE_FROM_ROWS, building_long_lived, long_lived
+from desktop_app.runtime.pacing import Pacer
 
 
 class FakeTime:
@@ -128,12 +124,11 @@ def test_long_lived_counts_report_rows_and_passes_arguments_and_result() -> None
 
     gc.enable()
     before = gc.get_freeze_count()
-    assert long_lived(job)(2, b=3) is report
+    assert long_lived(job, report_rows)(2, b=3) is report
     assert seen == [False] and gc.isenabled()
     assert gc.get_freeze_count() > before  # a large report: frozen
     assert report_rows(report) == FREEZE_FROM_ROWS
     assert report_rows(PreparedReport(report, RowIndex())) == FREEZE_FROM_ROWS
-    assert report_rows("not a report") == 0
 
 
 def test_building_long_lived_from_two_threads_leaves_the_collector_enabled() -> None:

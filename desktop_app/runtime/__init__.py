@@ -1,0 +1,1 @@
+"""Qt-free process concerns of a GUI app: pacing background work, the GC policy."""
