@@ -46,39 +46,39 @@ from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HISTORY_FILE_NAM
 from desktop_app.storage.history_queries import last_successes
 from desktop_app.storage.keyring_backend import detect_keyring, probe_keyring
 from desktop_app.storage.settings import AppSettings, build_session
-from desktop_app.ui.about_dialog import AboutDialog, AboutFacts, about_versions, open_folder
-from desktop_app.ui.account_controller import AccountController
-from desktop_app.ui.acknowledgements_dialog import (
+from desktop_app.ui.account.controller import AccountController
+from desktop_app.ui.acknowledgements.manage_dialog import (
     AcknowledgementManagement,
     attach_acknowledgement_management,
 )
-from desktop_app.ui.auto_refresh import AutoRefreshController
-from desktop_app.ui.customer_summary_export import (
+from desktop_app.ui.detail.pane import DetailPane
+from desktop_app.ui.exporting.csv_export import ExportController
+from desktop_app.ui.exporting.customer_summary import (
     CustomerSummaryExporter,
     attach_customer_summary_export,
 )
-from desktop_app.ui.detail_pane import DetailPane
-from desktop_app.ui.diagnostics_dialog import DiagnosticsDialog
-from desktop_app.ui.export_controller import ExportController
-from desktop_app.ui.fetcher import FetchFailure, ReportFetcher
-from desktop_app.ui.history_indicator import HistoryIndicator
-from desktop_app.ui.history_recorder import RETRY_SECONDS as HISTORY_RETRY_SECONDS
-from desktop_app.ui.history_recorder import HistoryRecorder
+from desktop_app.ui.exporting.diagnostics_dialog import DiagnosticsDialog
+from desktop_app.ui.history.indicator import HistoryIndicator
+from desktop_app.ui.history.recorder import RETRY_SECONDS as HISTORY_RETRY_SECONDS
+from desktop_app.ui.history.recorder import HistoryRecorder
 from desktop_app.ui.icons import IconProvider
-from desktop_app.ui.macos import DockReopen, notifications_can_post
-from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
-from desktop_app.ui.problem_views import ProblemViews, attach_problem_views
-from desktop_app.ui.quitting import QuitGuard, arm_exit_deadline
-from desktop_app.ui.read_problems import ReadProblemsIndicator, log_problems
-from desktop_app.ui.refresh import RefreshController
-from desktop_app.ui.restored_report import RestoredNotice, RestoredReport
-from desktop_app.ui.row_actions import RowActions
-from desktop_app.ui.settings_dialog import QSettingsStore, SettingsController
-from desktop_app.ui.single_instance import Claim, SingleInstance, instance_key
-from desktop_app.ui.stale_thresholds import StaleThresholds
-from desktop_app.ui.table_model import ReportTableModel
-from desktop_app.ui.tray import TrayController
+from desktop_app.ui.problems.filter_bar import NEEDS_ATTENTION
+from desktop_app.ui.problems.read_problems import ReadProblemsIndicator, log_problems
+from desktop_app.ui.problems.row_actions import RowActions
+from desktop_app.ui.problems.stale_thresholds import StaleThresholds
+from desktop_app.ui.problems.views import ProblemViews, attach_problem_views
+from desktop_app.ui.refresh.auto_refresh import AutoRefreshController
+from desktop_app.ui.refresh.controller import RefreshController
+from desktop_app.ui.refresh.fetcher import FetchFailure, ReportFetcher
+from desktop_app.ui.refresh.restored_report import RestoredNotice, RestoredReport
+from desktop_app.ui.settings.dialog import QSettingsStore, SettingsController
+from desktop_app.ui.shell.about_dialog import AboutDialog, AboutFacts, about_versions, open_folder
+from desktop_app.ui.shell.macos import DockReopen, notifications_can_post
+from desktop_app.ui.shell.main_window import MainWindow
+from desktop_app.ui.shell.quitting import QuitGuard, arm_exit_deadline
+from desktop_app.ui.shell.single_instance import Claim, SingleInstance, instance_key
+from desktop_app.ui.table.model import ReportTableModel
+from desktop_app.ui.tray.controller import TrayController
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend

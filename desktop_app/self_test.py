@@ -6,7 +6,7 @@ app silently falls back to "no keyring"), a Qt plugin left out (blurry or missin
 self-test exercises each of those once and prints one line per check, so a CI smoke run of the
 bundle fails loudly and says what is missing.
 
-Qt-free except the Qt probe, which lives in ``desktop_app.ui.qt_self_check`` and is imported
+Qt-free except the Qt probe, which lives in ``desktop_app.ui.shell.qt_self_check`` and is imported
 only when the check runs (the import contracts keep PySide6 inside ``desktop_app.ui``).
 """
 
@@ -166,7 +166,7 @@ def default_qt_probe() -> list[CheckResult]:
     """The Qt plugin checks, then the real window with one demo fetch (Qt imported only now)."""
     import tempfile
 
-    from desktop_app.ui.qt_self_check import probe_qt
+    from desktop_app.ui.shell.qt_self_check import probe_qt
 
     results = probe_qt()
     try:

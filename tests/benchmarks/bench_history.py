@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             label = f"demo tick ({summary.changed + summary.stopped} chg)"
             print(f"{label:<22}{ms(worker)}  {ms(gui)}  {ms(stall)}  {grown / 1024:8.1f} KiB")
 
-        # As the app records (ui.history_recorder): paced by one shared Pacer, and with the
+        # As the app records (ui.history): paced by one shared Pacer, and with the
         # cyclic GC paused, then frozen (runtime.gc_policy): the GUI thread keeps the GIL.
         store.close()
         pacer = Pacer()

@@ -26,8 +26,8 @@ from desktop_app.demo.data import generate_rows
 from desktop_app.report.prepared import prepare_view
 from desktop_app.report.sort_keys import SortField, ViewSpec
 from desktop_app.storage.history import MissingSet
-from desktop_app.ui.columns import Column
-from desktop_app.ui.table_model import ReportTableModel
+from desktop_app.ui.table.columns import Column
+from desktop_app.ui.table.model import ReportTableModel
 
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 

@@ -40,8 +40,8 @@ from PySide6.QtCore import (
 
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
-from desktop_app.ui.columns import TEXT_FORMATTERS, Column
-from desktop_app.ui.table_model import ReportTableModel
+from desktop_app.ui.table.columns import TEXT_FORMATTERS, Column
+from desktop_app.ui.table.model import ReportTableModel
 
 TARGETS_MS = {"load": 300.0, "sort": 150.0, "filter": 50.0, "search": 100.0}
 TARGET_SIZE = 100_000

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.__main__ import main
 from desktop_app.app import AppOptions, build
-from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.shell.main_window import MainWindow
 from tests.benchmarks.bench_gui_fetch import GapProbe
 
 # The offscreen platform cannot raise windows; it says so, harmlessly.

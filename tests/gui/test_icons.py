@@ -25,8 +25,8 @@ from desktop_app.ui.icons import (
     icon_dir_candidates,
     status_key,
 )
+from tests.support import REPO_ICONS
 
-REPO_ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
 ALL_FILES = [
     *STATUS_FILES.values(),
     APP_FILE,

@@ -13,10 +13,14 @@ from pytestqt.qtbot import QtBot
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.report.derived import STALE
 from desktop_app.report.status import ConditionStatus
-from desktop_app.ui.customer_sidebar import SORT_BY_NAME, SORT_BY_PROBLEMS, CustomerSidebar
-from desktop_app.ui.problem_filter_bar import NEEDS_ATTENTION
+from desktop_app.ui.problems.customer_sidebar import (
+    SORT_BY_NAME,
+    SORT_BY_PROBLEMS,
+    CustomerSidebar,
+)
+from desktop_app.ui.problems.filter_bar import NEEDS_ATTENTION
 from desktop_app.ui.remembered_choices import read_bool, read_choice, write_choice
-from desktop_app.ui.status_filter_bar import StatusFilterBar
+from desktop_app.ui.table.status_filter_bar import StatusFilterBar
 
 S = ConditionStatus
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
+__all__ = ["ROOT", "load_script"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -26,8 +26,7 @@ from desktop_app.self_test import (
     find_samples_dir,
     run_self_test,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 def _qt_ok() -> list[CheckResult]:

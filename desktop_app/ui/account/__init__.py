@@ -1,0 +1,1 @@
+"""Which partner account is fetched: the account controller and the sign-in dialog."""

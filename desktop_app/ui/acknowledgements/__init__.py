@@ -1,0 +1,1 @@
+"""Acknowledging problems (the Ctrl+K dialog) and managing acknowledgements (list, remove)."""

@@ -1,0 +1,1 @@
+"""The detail pane of the selected backup set and its history strip."""

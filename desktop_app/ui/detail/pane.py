@@ -1,0 +1,659 @@
+"""The detail pane: every field of the selected backup set, readable, selectable and copyable.
+
+``detail_fields`` is the single source of the pane's wording: the widget shows it and
+``details_text`` (the "Copy details" text) joins it, so what is copied is what is shown.
+
+A missing set (in an earlier report, not in the latest; the history says since when) shows its
+last known row, its status reading "Missing (last known: …)" with the missing icon, and a
+"Missing since" line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QGuiApplication,
+    QKeySequence,
+    QPalette,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.report.derived import Acknowledgement
+from desktop_app.report.rows import BackupStatusRow, RowKey
+from desktop_app.report.status import ConditionStatus, ConditionType, explain_condition_type
+from desktop_app.report.timeline import SetHistory
+from desktop_app.ui.detail.history_strip import HistoryStrip
+from desktop_app.ui.icons import IconProvider
+from desktop_app.ui.time_format import (
+    format_admin_time,
+    format_admin_time_long,
+    format_age,
+    format_computer_time,
+    format_report_date,
+    format_run_duration,
+    format_span,
+    seconds_between,
+)
+
+log = logging.getLogger(__name__)
+
+EMPTY_TEXT = "Select a backup set to see its details"
+HistoryProvider = Callable[[RowKey], SetHistory]
+"""Answers the history rows of the pane for one set (fast: one indexed query)."""
+AcknowledgementProvider = Callable[[RowKey], Acknowledgement | None]
+StaleProvider = Callable[[RowKey], timedelta | None]
+"""The stale threshold of a set that is stale right now, else ``None`` (from the derived states,
+so the pane says "stale" exactly when the table and the toggles do)."""
+NARROW_WIDTH = 320
+"""Below this width the pane puts each label above its value instead of beside it."""
+STATUS_TEXT: dict[str, str] = {
+    "FAILURE": "Failure",
+    "WARNING": "Warning",
+    "RUNNING": "Running",
+    "COMPLETED": "Completed",
+}
+
+# Badge colours are fixed (not palette roles) and chosen to keep at least 4.5:1 contrast with
+# their own text, so they read the same on light and dark window backgrounds.
+_RED = ("#B3261E", "#FFFFFF")
+_AMBER = ("#F2B01E", "#1F1F1F")
+_BLUE = ("#1A62C7", "#FFFFFF")
+_GREEN = ("#1E7B34", "#FFFFFF")
+_GREY = ("#5F6368", "#FFFFFF")
+BADGE_COLORS: dict[str, tuple[str, str]] = {
+    ConditionType.ERRORS: _RED,
+    ConditionType.EXCEPTION: _RED,
+    ConditionType.MISSED: _RED,
+    ConditionType.WARNINGS: _AMBER,
+    ConditionType.CANCELED: _AMBER,
+    ConditionType.NO_DATA_RESTORED: _AMBER,
+    ConditionType.NO_DATA_DELETED: _AMBER,
+    ConditionType.NO_FILE_DATA_BACKED_UP: _AMBER,
+    ConditionType.NO_EXCHANGE_OR_SQL_DATA_BACKED_UP: _AMBER,
+    ConditionType.RUNNING: _BLUE,
+    ConditionType.COMPLETED: _GREEN,
+}
+
+
+UNKNOWN = "Unknown"
+"""A value the report did not give or that could not be read."""
+
+
+def status_text(status: str | None) -> str:
+    """Plain words for a documented status; an undocumented one verbatim."""
+    return UNKNOWN if status is None else STATUS_TEXT.get(status, status)
+
+
+def _shown(value: object) -> str:
+    return UNKNOWN if value is None else str(value)
+
+
+def badge_colors(condition_type: str) -> tuple[str, str]:
+    """(background, text) colours of a condition badge; grey for undocumented types."""
+    return BADGE_COLORS.get(condition_type, _GREY)
+
+
+@dataclass(frozen=True, slots=True)
+class DetailField:
+    """One line of the pane: ``key`` names its widget, ``admin`` is the time in the admin's zone."""
+
+    key: str
+    label: str
+    value: str
+    admin: str | None = None
+
+
+def missing_status_text(row: BackupStatusRow) -> str:
+    return f"Missing (last known: {status_text(row.condition_status)})"
+
+
+def stale_status_text(row: BackupStatusRow) -> str:
+    return f"Stale (last run: {status_text(row.condition_status)})"
+
+
+def ago(moment: datetime, now: datetime) -> str:
+    """``3 d 4 h ago``: the one Age formatter, in a sentence."""
+    return f"{format_age(seconds_between(moment, now))} ago"
+
+
+def missing_since_text(missing_since: datetime, now: datetime, local_tz: tzinfo | None) -> str:
+    when = format_admin_time(missing_since, local_tz)
+    return f"{when} ({ago(missing_since, now)}); not in the latest report"
+
+
+def stale_text(row: BackupStatusRow, now: datetime, threshold: timedelta) -> str:
+    """``No backup activity for 13 d 4 h (the threshold is 26 h)``."""
+    activity = row.local_end if row.local_end is not None else row.local_start
+    quiet = "" if activity is None else f" for {format_age(seconds_between(activity, now))}"
+    limit = format_span(threshold.total_seconds(), days=False, hour_minutes=False)
+    return f"No backup activity{quiet}; the stale threshold is {limit}"
+
+
+def detail_fields(
+    row: BackupStatusRow,
+    now: datetime,
+    local_tz: tzinfo | None = None,
+    missing_since: datetime | None = None,
+    stale_after: timedelta | None = None,
+) -> list[DetailField]:
+    """Every field of ``row`` as display text, in display order (``missing_since``: the set
+    is missing and ``row`` is its last known row; ``stale_after``: the set is stale, past this
+    threshold). Times show the computer's clock and the admin's, each with its offset."""
+    types = row.condition_types
+    conditions = (
+        UNKNOWN if types is None else "; ".join(f"{explain_condition_type(t)} ({t})" for t in types)
+    )
+
+    def admin(value: datetime | None) -> str | None:
+        return None if value is None else format_admin_time_long(value, local_tz)
+
+    # No end: still running, or (issue 12) an end that could not be read.
+    running = row.condition_status == ConditionStatus.RUNNING
+    ended, age = ("Not yet (still running)", "Not ended yet (still running)")
+    if row.local_end is not None:
+        ended, age = format_computer_time(row.local_end), ago(row.local_end, now)
+    elif not running:
+        ended = age = UNKNOWN
+    if missing_since is None and stale_after is not None:
+        status = [
+            DetailField("status", "Status", stale_status_text(row)),
+            DetailField("stale", "Stale", stale_text(row, now, stale_after)),
+        ]
+    elif missing_since is None:
+        status = [DetailField("status", "Status", status_text(row.condition_status))]
+    else:
+        status = [
+            DetailField("status", "Status", missing_status_text(row)),
+            DetailField(
+                "missingSince", "Missing since", missing_since_text(missing_since, now, local_tz)
+            ),
+        ]
+    return [
+        DetailField("customer", "Customer", _shown(row.username)),
+        DetailField(
+            "computer", "Computer", f"{_shown(row.computer_name)} (ID {_shown(row.computer_id)})"
+        ),
+        DetailField("backupSet", "Backup set", _shown(row.backupset_name)),
+        *status,
+        DetailField("conditions", "Conditions", conditions or "None reported"),
+        DetailField(
+            "started", "Started", format_computer_time(row.local_start), admin(row.local_start)
+        ),
+        DetailField("ended", "Ended", ended, admin(row.local_end)),
+        DetailField(
+            "duration", "Duration", format_run_duration(row.local_start, row.local_end, now)
+        ),
+        DetailField("age", "Age", age),
+        DetailField("errors", "Errors", _shown(row.errors)),
+        DetailField("warnings", "Warnings", _shown(row.warnings)),
+        DetailField("reportDate", "Report date", format_report_date(row.report_date)),
+    ]
+
+
+def history_texts(
+    history: SetHistory | None,
+    ack: Acknowledgement | None,
+    now: datetime,
+    local_tz: tzinfo | None = None,
+) -> dict[str, str]:
+    """The history rows' texts (failing since, last success, runs seen, acknowledged)."""
+    texts: dict[str, str] = {}
+    if history is None:
+        texts.update(failingSince="History unavailable", lastSuccess="—", runsSeen="—")
+    else:
+        since = history.failing_since
+        texts["failingSince"] = (
+            "Not failing"
+            if since is None
+            else f"{format_admin_time(since, local_tz)} ({ago(since, now)})"
+        )
+        last = history.last_success
+        texts["lastSuccess"] = (
+            "None recorded"
+            if last is None
+            else f"{format_admin_time(last, local_tz)} ({ago(last, now)})"
+        )
+        seen = str(len(history.runs))
+        if history.first_seen is not None:
+            seen += f" since {format_admin_time(history.first_seen, local_tz)}"
+        texts["runsSeen"] = seen
+    if ack is None:
+        texts["acknowledged"] = ""
+    else:
+        text = f"By {ack.by}, {format_admin_time(ack.at, local_tz)}"
+        if ack.snooze_until is not None:
+            text += f"; snoozed until {format_admin_time(ack.snooze_until, local_tz)}"
+        if ack.note:
+            text += f": {ack.note}"
+        texts["acknowledged"] = text
+    return texts
+
+
+def details_text(
+    row: BackupStatusRow,
+    now: datetime,
+    local_tz: tzinfo | None = None,
+    missing_since: datetime | None = None,
+    stale_after: timedelta | None = None,
+) -> str:
+    """A plain-text summary of every field, one per line (what "Copy details" copies)."""
+    lines = []
+    for field in detail_fields(row, now, local_tz, missing_since, stale_after):
+        line = f"{field.label}: {field.value}"
+        if field.admin is not None:
+            line += f" (your time: {field.admin})"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _value_label(name: str, accessible: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setAccessibleName(accessible)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse
+        | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    )
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    return label
+
+
+class DetailPane(QWidget):
+    """Shows one ``BackupStatusRow`` (or an empty state) and copies it as plain text.
+
+    ``now`` returns an aware UTC datetime (for the age and a running duration); ``local_tz`` is
+    the admin's zone, ``None`` for the system's. Call ``refresh()`` to bring ages up to date.
+
+    Signals:
+        detailsCopied(str): the text just put on the clipboard.
+    """
+
+    detailsCopied = Signal(str)
+
+    def __init__(
+        self,
+        icons: IconProvider,
+        now: Callable[[], datetime],
+        local_tz: tzinfo | None = None,
+        parent: QWidget | None = None,
+        *,
+        history: HistoryProvider | None = None,
+        acknowledgement: AcknowledgementProvider | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._icons = icons
+        self._now = now
+        self._local_tz = local_tz
+        self._history = history
+        self._acknowledgement = acknowledgement
+        self._row: BackupStatusRow | None = None
+        self._missing_since: datetime | None = None
+        self._stale_provider: StaleProvider | None = None
+        self._stale_after: timedelta | None = None
+        self._values: dict[str, QLabel] = {}
+        self._admin: dict[str, QLabel] = {}
+        self._field_labels: list[QLabel] = []
+        self.setObjectName("detailPane")
+        self.setAccessibleName("Backup set details")
+
+        self.copy_action = QAction("Copy details", self)
+        self.copy_action.setObjectName("copyDetailsAction")
+        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copy_action.setToolTip("Copy every field of this backup set as plain text")
+        self.copy_action.triggered.connect(self.copy_details)
+        self.addAction(self.copy_action)
+
+        self._stack = QStackedWidget()
+        self._empty = QLabel(EMPTY_TEXT)
+        self._empty.setObjectName("emptyState")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setWordWrap(True)
+        self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._stack.addWidget(self._empty)
+        self._stack.addWidget(self._build_details())
+
+        self._copy_button = QPushButton("Copy details")
+        self._copy_button.setObjectName("copyDetailsButton")
+        self._copy_button.setAccessibleName("Copy details")
+        self._copy_button.setToolTip(self.copy_action.toolTip())
+        self._copy_button.clicked.connect(self.copy_action.trigger)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(12, 4, 12, 10)
+        buttons.addStretch(1)
+        buttons.addWidget(self._copy_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._stack, 1)
+        layout.addLayout(buttons)
+        self.set_row(None)
+
+    def _build_details(self) -> QScrollArea:
+        content = QWidget()
+        content.setObjectName("detailContent")
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(12, 10, 12, 10)
+        outer.setSpacing(10)
+
+        self._title = _value_label("titleLabel", "Backup set name")
+        font = QFont(self._title.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self._title.setFont(font)
+        outer.addWidget(self._title)
+
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(8)
+        self._form = form
+        outer.addLayout(form)
+        outer.addStretch(1)
+
+        self._add_row("customer", "Customer")
+        self._add_row("computer", "Computer")
+        self._add_row("backupSet", "Backup set")
+
+        self._status_icon = QLabel()
+        self._status_icon.setObjectName("statusIcon")
+        status_row = QHBoxLayout()
+        status_row.setContentsMargins(0, 0, 0, 0)
+        status_row.setSpacing(6)
+        status_row.addWidget(self._status_icon, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._values["status"] = _value_label("statusValue", "Status")
+        status_row.addWidget(self._values["status"], 1)
+        form.addRow(self._field_label("Status"), status_row)
+        self._add_row("missingSince", "Missing since")
+        self._form.setRowVisible(self._values["missingSince"], False)
+        self._add_row("stale", "Stale")
+        self._form.setRowVisible(self._values["stale"], False)
+
+        self._badges = QWidget()
+        self._badges.setObjectName("conditionBadges")
+        self._badges.setAccessibleName("Conditions")
+        self._badge_layout = QVBoxLayout(self._badges)
+        self._badge_layout.setContentsMargins(0, 0, 0, 0)
+        self._badge_layout.setSpacing(4)
+        form.addRow(self._field_label("Conditions"), self._badges)
+
+        self._add_row("started", "Started", with_admin=True)
+        self._add_row("ended", "Ended", with_admin=True)
+        for key, label in (
+            ("duration", "Duration"),
+            ("age", "Age"),
+            ("errors", "Errors"),
+            ("warnings", "Warnings"),
+            ("reportDate", "Report date"),
+        ):
+            self._add_row(key, label)
+        self._build_history_rows()
+
+        # Word-wrapping labels report their minimum height at their narrowest width, which would
+        # make the scroll area keep a needless scroll bar; the content's height-for-width at the
+        # actual width is what counts, so the minimum height is pinned low (the width minimum
+        # still comes from the layout).
+        content.setMinimumHeight(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("detailScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setWidget(content)
+        return scroll
+
+    def _build_history_rows(self) -> None:
+        """History and acknowledgement rows, shown only when a provider is set."""
+        self.history_strip = HistoryStrip()
+        strip_label = self._field_label("Last 30 days")
+        self._form.addRow(strip_label, self.history_strip)
+        self._history_rows: list[QWidget] = [self.history_strip]
+        for key, label in (
+            ("failingSince", "Failing since"),
+            ("lastSuccess", "Last successful backup"),
+            ("runsSeen", "Runs seen"),
+            ("acknowledged", "Acknowledged"),
+        ):
+            self._add_row(key, label)
+            self._history_rows.append(self._values[key])
+
+    def _set_history_visible(self, visible: bool) -> None:
+        for widget in self._history_rows:
+            self._form.setRowVisible(widget, visible)
+
+    def _field_label(self, text: str) -> QLabel:
+        label = QLabel(text + ":")
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._field_labels.append(label)
+        return label
+
+    def _add_row(self, key: str, label: str, *, with_admin: bool = False) -> None:
+        value = _value_label(f"{key}Value", label)
+        self._values[key] = value
+        field_label = self._field_label(label)
+        field_label.setBuddy(value)
+        if not with_admin:
+            self._form.addRow(field_label, value)
+            return
+        admin = _value_label(f"{key}AdminValue", f"{label}, your time")
+        admin.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._admin[key] = admin
+        box = QVBoxLayout()
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(1)
+        box.addWidget(value)
+        box.addWidget(admin)
+        self._form.addRow(field_label, box)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # Decided here rather than by WrapLongRows, which ignores word-wrapping fields' minimums.
+        policy = (
+            QFormLayout.RowWrapPolicy.WrapAllRows
+            if event.size().width() < NARROW_WIDTH
+            else QFormLayout.RowWrapPolicy.DontWrapRows
+        )
+        if self._form.rowWrapPolicy() != policy:
+            narrow = policy == QFormLayout.RowWrapPolicy.WrapAllRows
+            # Stacked pairs: tight below each label, a gap above it, so pairs stay visible.
+            self._form.setVerticalSpacing(2 if narrow else 8)
+            for label in self._field_labels:
+                label.setContentsMargins(0, 8 if narrow else 0, 0, 0)
+            self._form.setRowWrapPolicy(policy)
+        super().resizeEvent(event)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def row(self) -> BackupStatusRow | None:
+        return self._row
+
+    def has_history(self) -> bool:
+        """True once a history provider is attached (the history rows are shown)."""
+        return self._history is not None
+
+    def set_history_provider(
+        self,
+        history: HistoryProvider | None,
+        acknowledgement: AcknowledgementProvider | None = None,
+    ) -> None:
+        """Attach (or detach) the history database; re-renders the shown set."""
+        self._history = history
+        self._acknowledgement = acknowledgement
+        self.refresh()
+
+    def set_stale_provider(self, provider: StaleProvider | None) -> None:
+        """Which sets are stale now (see ``StaleProvider``); re-renders the shown set."""
+        self._stale_provider = provider
+        self.refresh()
+
+    def missing_since(self) -> datetime | None:
+        """Since when the shown set is missing (from the history), else ``None``."""
+        return self._missing_since
+
+    def set_row(self, row: BackupStatusRow | None) -> None:
+        """Show ``row``; ``None`` shows the empty state."""
+        self._row = row
+        self.copy_action.setEnabled(row is not None)
+        self._copy_button.setVisible(row is not None)
+        if row is None:
+            self._stack.setCurrentIndex(0)
+            return
+        self._render(row)
+        self._stack.setCurrentIndex(1)
+
+    def refresh(self) -> None:
+        """Re-render with the current time (ages and running durations move on)."""
+        if self._row is not None:
+            self._render(self._row)
+
+    def details_text(self) -> str:
+        """The shown row as plain text; empty when nothing is shown."""
+        if self._row is None:
+            return ""
+        return details_text(
+            self._row, self._now(), self._local_tz, self._missing_since, self._stale_after
+        )
+
+    def copy_details(self) -> None:
+        text = self.details_text()
+        if not text:
+            return
+        QGuiApplication.clipboard().setText(text)
+        self.detailsCopied.emit(text)
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def _render(self, row: BackupStatusRow) -> None:
+        self._title.setText(_shown(row.backupset_name))
+        history = self._safe_history(row.key) if self._history is not None else None
+        missing_since = history.missing_since if history is not None else None
+        self._missing_since = missing_since
+        stale_after = self._stale_provider(row.key) if self._stale_provider is not None else None
+        self._stale_after = stale_after
+        fields = detail_fields(row, self._now(), self._local_tz, missing_since, stale_after)
+        for field in fields:
+            if field.key in self._values and field.key != "conditions":
+                self._values[field.key].setText(field.value)
+            if field.key in self._admin:
+                admin = self._admin[field.key]
+                admin.setText(f"Your time: {field.admin}" if field.admin else "")
+                admin.setVisible(field.admin is not None)
+        self._form.setRowVisible(self._values["missingSince"], missing_since is not None)
+        stale = missing_since is None and stale_after is not None
+        self._form.setRowVisible(self._values["stale"], stale)
+        if missing_since is not None:
+            shown_status, label = "MISSING", "Missing"
+        elif stale:
+            shown_status, label = "STALE", "Stale"
+        else:
+            shown_status, label = _shown(row.condition_status), status_text(row.condition_status)
+        icon = self._icons.status_icon(shown_status)
+        self._status_icon.setPixmap(icon.pixmap(QSize(20, 20), self.devicePixelRatioF()))
+        self._status_icon.setAccessibleName(f"Status icon: {label}")
+        self._set_badges(row.condition_types)
+        self._render_history(row, history)
+
+    def _render_history(self, row: BackupStatusRow, history: SetHistory | None) -> None:
+        if self._history is None:
+            self._set_history_visible(False)
+            return
+        self._set_history_visible(True)
+        ack = self._acknowledgement(row.key) if self._acknowledgement is not None else None
+        self.history_strip.set_days(history.days if history is not None else ())
+        for key, text in history_texts(history, ack, self._now(), self._local_tz).items():
+            self._values[key].setText(text)
+        self._form.setRowVisible(self._values["acknowledged"], ack is not None)
+
+    def _safe_history(self, key: RowKey) -> SetHistory | None:
+        assert self._history is not None
+        try:
+            return self._history(key)
+        except Exception:  # a broken database must not break the pane
+            log.exception("Could not read the history of %s", key)
+            return None
+
+    def _set_badges(self, condition_types: tuple[str, ...] | None) -> None:
+        while (item := self._badge_layout.takeAt(0)) is not None:
+            widget = item.widget()
+            if widget is not None:
+                widget.setParent(None)  # gone from findChildren now, not at the next loop turn
+                widget.deleteLater()
+        if not condition_types:
+            none = _value_label("conditionNone", "No conditions")
+            none.setText("None reported" if condition_types is not None else UNKNOWN)
+            self._badge_layout.addWidget(none)
+            return
+        for condition_type in condition_types:
+            self._badge_layout.addWidget(self._badge(condition_type))
+
+    def _badge(self, condition_type: str) -> QWidget:
+        """A rounded badge on its own line; the stretch keeps it as wide as its text."""
+        badge = ConditionBadge(condition_type)
+        holder = QWidget()
+        line = QHBoxLayout(holder)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(badge)
+        line.addStretch(1)
+        return holder
+
+
+class ConditionBadge(QLabel):
+    """A condition type as a small rounded label: plain words shown, the raw code as tooltip.
+
+    Its size hint is the single-line text width, so it looks like a badge in a wide pane and
+    wraps onto more lines (height for width) in a narrow one.
+    """
+
+    def __init__(self, condition_type: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        explanation = explain_condition_type(condition_type)
+        self.condition_type = condition_type
+        self.setObjectName("conditionBadge")
+        self.setText(explanation)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAccessibleName(explanation)
+        self.setAccessibleDescription(f"Report code {condition_type}")
+        self.setToolTip(f"Report code: {condition_type}")
+        self.setContentsMargins(8, 2, 8, 2)
+        background, text = badge_colors(condition_type)
+        self.setStyleSheet(
+            f"QLabel {{ background-color: {background}; color: {text}; border-radius: 9px; }}"
+        )
+
+    def _width_for(self, text: str) -> int:
+        margins = self.contentsMargins()
+        return self.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right() + 2
+
+    def sizeHint(self) -> QSize:
+        width = self._width_for(self.text())
+        return QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:
+        """Never narrower than the longest word, so a long code is scrolled to, not clipped."""
+        width = max(self._width_for(word) for word in self.text().split() or [""])
+        return QSize(width, self.heightForWidth(width))

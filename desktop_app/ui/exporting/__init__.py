@@ -1,0 +1,1 @@
+"""Files the app writes: the CSV export, the customer summary, diagnostics."""

@@ -1,0 +1,254 @@
+"""CSV export of exactly what the view shows, written off the GUI thread with progress.
+
+The rows and columns are snapshotted on the GUI thread (cheap: references to immutable rows),
+then the shared Qt-free writer streams them to a temporary file that replaces the target only
+when complete, so a failed or cancelled export never leaves a half-written file.
+
+After the visible columns come the numbers and facts a spreadsheet wants (``EXTRA_EXPORT_TITLES``:
+computer ID, the status as reported, the last successful backup from the history, the duration
+in seconds and the age in hours), the acknowledgement when its column is hidden, and last
+"Stale or missing": "Stale", "Missing" or empty per row (those rows' Status cells read the same
+word, as on screen).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+
+from desktop_app.export.csv_writer import ExportCancelled, ExportError, write_csv
+from desktop_app.report.derived import MISSING, STALE
+from desktop_app.report.rows import RowKey, row_key
+from desktop_app.report.status import ConditionStatus
+from desktop_app.ui.exporting.paths import (
+    csv_options,
+    proposed_path,
+    remember_folder,
+    with_csv_suffix,
+)
+from desktop_app.ui.shell.main_window import MainWindow
+from desktop_app.ui.table.columns import (
+    EXTRA_EXPORT_TITLES,
+    FLAG_TITLE,
+    Column,
+    acknowledged_export,
+    export_value,
+    extra_export_values,
+    flag_text,
+)
+from desktop_app.ui.table.model import ExportSnapshot, ReportTableModel
+
+log = logging.getLogger(__name__)
+
+# Below this many rows the export is instant and a progress dialog would only flicker.
+_PROGRESS_THRESHOLD = 20_000
+
+
+class ExportJob(QObject):
+    """One export on a worker thread.
+
+    Signals:
+        progress(int): rows written so far.
+        finished(int): rows written; the file is in place.
+        failed(str): a sentence for the user (nothing was written).
+        cancelled(): stopped by the user; nothing was written.
+    """
+
+    progress = Signal(int)
+    finished = Signal(int)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(
+        self,
+        path: Path,
+        header: Sequence[str],
+        cells: Iterator[Sequence[object]],
+        *,
+        delimiter: str,
+        bom: bool,
+    ) -> None:
+        super().__init__()
+        self._path = path
+        self._header = header
+        self._cells = cells
+        self._delimiter = delimiter
+        self._bom = bom
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="csv-export", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    def _run(self) -> None:
+        try:
+            written = write_csv(
+                self._path,
+                self._header,
+                self._cells,
+                delimiter=self._delimiter,
+                bom=self._bom,
+                progress=self.progress.emit,
+                cancelled=self._cancel.is_set,
+            )
+        except ExportCancelled:
+            self.cancelled.emit()
+        except ExportError as exc:
+            self.failed.emit(exc.message)
+        except Exception:
+            log.exception("Unexpected error during CSV export")
+            self.failed.emit("The export failed unexpectedly; details are in the log file.")
+        else:
+            self.finished.emit(written)
+
+
+def flagged_export_cells(
+    snapshot: ExportSnapshot,
+    columns: Sequence[Column],
+    last_successes: Callable[[], Mapping[RowKey, datetime]],
+    *,
+    with_acknowledged: bool,
+) -> Iterator[list[object]]:
+    """Each row's cells (as :func:`columns.export_value`), the extra columns, and its flag:
+    "Missing" for a missing set's row, else "Stale" when its key is stale, else empty.
+
+    ``last_successes`` runs here, on the export's worker thread (it reads the history)."""
+    missing_text, stale_text = flag_text(MISSING), flag_text(STALE)
+    successes = last_successes()
+    now, stale, acks = snapshot.now, snapshot.stale, snapshot.acknowledged
+    failure = ConditionStatus.FAILURE
+    for row, is_missing in zip(snapshot.rows, snapshot.missing, strict=True):
+        key = row_key(row)
+        is_stale = key in stale and not is_missing
+        ack = acks.get(key)
+        shown_stale = is_stale and row.condition_status != failure
+        cells = [
+            export_value(row, c, now, missing=bool(is_missing), stale=shown_stale, ack=ack)
+            for c in columns
+        ]
+        cells.extend(extra_export_values(row, now, successes.get(key)))
+        if with_acknowledged:
+            cells.append(acknowledged_export(ack))
+        cells.append(missing_text if is_missing else stale_text if is_stale else "")
+        yield cells
+
+
+class ExportController(QObject):
+    """Asks where to save, snapshots the view, runs the export job and reports the outcome.
+
+    Signals:
+        exported(str, int): the path and the number of rows written.
+    """
+
+    exported = Signal(str, int)
+
+    def __init__(
+        self,
+        window: MainWindow,
+        model: ReportTableModel,
+        settings: QSettings,
+        ask_path: Callable[[str], str | None] | None = None,
+        show_message: Callable[[str, str], None] | None = None,
+        last_successes: Callable[[], Mapping[RowKey, datetime]] = dict,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._model = model
+        self._settings = settings
+        self._ask_path = ask_path or self._ask_path_with_dialog
+        self._show_message = show_message or self._show_message_box
+        self._last_successes = last_successes
+        self.job: ExportJob | None = None
+
+    def proposed_path(self) -> str:
+        return proposed_path(self._settings, "backup-status")
+
+    def _ask_path_with_dialog(self, proposed: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(
+            self._window, "Export CSV", proposed, "CSV files (*.csv);;All files (*)"
+        )
+        return path or None
+
+    def _show_message_box(self, title: str, message: str) -> None:
+        QMessageBox.warning(self._window, title, message)
+
+    def export(self, selection_only: bool = False) -> ExportJob | None:
+        """Export the rows shown (or only the selected ones), visible columns in view order."""
+        if self.job is not None:
+            return None  # one export at a time
+        snapshot = self._model.export_snapshot(
+            self._window.selected_view_rows() if selection_only else None
+        )
+        rows = snapshot.rows
+        if not rows:
+            self._show_message("Export CSV", "There are no rows to export.")
+            return None
+        path = self._ask_path(self.proposed_path())
+        if not path:
+            return None
+        target = with_csv_suffix(path)
+        remember_folder(self._settings, target)
+        columns = self._window.visible_columns()
+        # Plain titles: exported times are ISO 8601 with their offset, whatever the table shows.
+        header = [c.title for c in columns]
+        header.extend(EXTRA_EXPORT_TITLES)
+        with_acknowledged = Column.ACKNOWLEDGED not in columns
+        if with_acknowledged:
+            header.append(Column.ACKNOWLEDGED.title)
+        header.append(FLAG_TITLE)
+        delimiter, bom = csv_options(self._settings)
+        cells = flagged_export_cells(
+            snapshot, columns, self._last_successes, with_acknowledged=with_acknowledged
+        )
+        job = ExportJob(target, header, cells, delimiter=delimiter, bom=bom)
+        self.job = job
+        dialog: QProgressDialog | None = None
+        if len(rows) >= _PROGRESS_THRESHOLD:
+            dialog = QProgressDialog(
+                f"Exporting {len(rows):,} rows…", "Cancel", 0, len(rows), self._window
+            )
+            dialog.setWindowTitle("Export CSV")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(300)
+            dialog.canceled.connect(job.cancel)
+            job.progress.connect(dialog.setValue)
+        job.finished.connect(lambda n: self._done(target, n, dialog))
+        job.failed.connect(lambda message: self._failed(message, dialog))
+        job.cancelled.connect(lambda: self._cancelled(dialog))
+        job.start()
+        return job
+
+    def _finish(self, dialog: QProgressDialog | None) -> None:
+        self.job = None
+        if dialog is not None:
+            dialog.reset()
+            dialog.deleteLater()
+
+    def _done(self, target: Path, written: int, dialog: QProgressDialog | None) -> None:
+        self._finish(dialog)
+        self._window.statusBar().showMessage(f"Exported {written:,} rows to {target}", 8000)
+        self.exported.emit(str(target), written)
+
+    def _failed(self, message: str, dialog: QProgressDialog | None) -> None:
+        self._finish(dialog)
+        self._show_message("Export failed", message)
+
+    def _cancelled(self, dialog: QProgressDialog | None) -> None:
+        self._finish(dialog)
+        self._window.statusBar().showMessage("Export cancelled; no file was written", 5000)

@@ -1,0 +1,1 @@
+"""The report table: model, columns, the view, the status toggles."""

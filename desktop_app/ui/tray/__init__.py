@@ -1,0 +1,1 @@
+"""The system tray icon: state, menu, change notifications, and its icon drawing."""

@@ -1,0 +1,566 @@
+"""The system tray icon: worst state at a glance, a menu, and notifications of changes only.
+
+The tray knows nothing about the window: it emits what the user asked for and the app wires
+it. It owns the "what did the admin already hear" memory (the previous report and whether a
+fetch outage was announced), because that memory exists only for the notifications.
+
+What the icon, badge, tooltip and Failures menu say comes from the one ``ProblemSummary`` the
+problem views are built from (``set_summary``), so the tray never counts differently from the
+window's toggles. Until a summary arrives (no report yet, signed out) the icon is the neutral
+app icon: it claims nothing about backups it has not seen.
+
+Comparing two 100,000-row reports takes about 0.4 s, so for reports
+of ``INLINE_BELOW`` rows or more it happens on a worker thread (paced, see
+``runtime.pacing``) while the GUI thread draws the report; the result comes back through a
+queued signal, and a result overtaken by a newer report is dropped (the newer one is compared
+with the last report the tray took in, so no change goes unannounced). Smaller reports are
+handled at once: starting a thread would cost more than the work. The worker waits ``delay``
+seconds before it starts, leaving the GIL to the GUI thread while it draws the same report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QObject, QSettings, QSize, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QImage, QPainter, QPainterPath, QPixmap
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from desktop_app import APP_NAME
+from desktop_app.report.diff import (
+    DEFAULT_NOTIFY_KINDS,
+    DEFAULT_STALE_THRESHOLD,
+    ChangeKind,
+    ChangeNotification,
+    FetchOutageTracker,
+    ReportChanges,
+    build_notification,
+    carry_forward,
+    diff_reports,
+    row_label,
+    without_muted,
+)
+from desktop_app.report.rows import Report, RowKey
+from desktop_app.report.status import ConditionStatus
+from desktop_app.report.summary import ProblemSummary
+from desktop_app.runtime.pacing import unpaced
+from desktop_app.ui.icons import TRAY_SIZES, IconProvider, badge_layout
+from desktop_app.ui.refresh.fetcher import FetchFailure
+from desktop_app.ui.shell.macos import click_opens_window
+from desktop_app.ui.table.status_filter_bar import status_label
+
+log = logging.getLogger(__name__)
+
+CANNOT_FETCH = "UNKNOWN"
+"""The tray state while fetching fails: the status icon of "unknown"."""
+NO_DATA = "NO_DATA"
+"""The tray state without a report to judge (not signed in, nothing fetched yet): the app icon."""
+FAILURE_MENU_LIMIT = 8
+MESSAGE_MS = 15_000
+CLOSE_HINT_KEY = "tray/close_hint_shown"
+INLINE_BELOW = 2000  # rows: smaller reports are compared on the GUI thread (a few ms)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What a comparison needs, captured on the GUI thread when the report arrives."""
+
+    generation: int
+    report: Report
+    now: datetime
+    previous: Report | None
+    previous_at: datetime | None
+    stale_after: timedelta
+    per_customer: Mapping[str, timedelta]
+
+    def run(self, pause: Callable[[], None]) -> _Outcome:
+        changes = None
+        if self.previous is not None:
+            changes = diff_reports(
+                self.previous,
+                self.report,
+                self.now,
+                previous_now=self.previous_at,
+                stale_after=self.stale_after,
+                per_customer=self.per_customer,
+                pause=pause,
+            )
+        baseline = carry_forward(self.previous, self.report)
+        return _Outcome(self, changes, baseline)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    job: _Job
+    changes: ReportChanges | None
+    baseline: Report  # what the next report is compared with (``diff.carry_forward``)
+
+
+class TrayController(QObject):
+    """Owns the ``QSystemTrayIcon``: icon, tooltip, menu, and change notifications.
+
+    Signals:
+        open_requested(): show the window.
+        refresh_requested(): fetch now.
+        pause_toggled(bool): the user paused (True) or resumed auto-refresh.
+        export_requested(): export the view to CSV.
+        settings_requested(): open the settings.
+        quit_requested(): quit the app.
+        row_chosen(object): a ``RowKey`` picked from the Failures menu.
+        all_failures_chosen(): "Show all failures" in the Failures menu.
+        notification_clicked(object): the tuple of ``RowKey`` the clicked notification was about.
+        notified(object): a ``ChangeNotification`` was shown (also for the log and tests).
+        report_shown(object): the ``Report`` now compared with the previous one.
+    """
+
+    open_requested = Signal()
+    refresh_requested = Signal()
+    pause_toggled = Signal(bool)
+    export_requested = Signal()
+    settings_requested = Signal()
+    quit_requested = Signal()
+    row_chosen = Signal(object)
+    all_failures_chosen = Signal()
+    notification_clicked = Signal(object)
+    notified = Signal(object)
+    report_shown = Signal(object)
+    _computed = Signal(object)  # an _Outcome, from the worker thread (queued)
+
+    def __init__(
+        self,
+        icons: IconProvider,
+        *,
+        now: Callable[[], datetime],
+        settings: QSettings | None = None,
+        stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
+        notify_kinds: Collection[ChangeKind] = DEFAULT_NOTIFY_KINDS,
+        monochrome: bool | None = None,
+        pause: Callable[[], None] = unpaced,
+        inline_below: int = INLINE_BELOW,
+        delay: float = 0.0,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._pause = pause
+        self._delay = delay
+        self._inline_below = inline_below
+        self._generation = 0
+        self._closed = False
+        self._icons = icons
+        self._now = now
+        self._settings = settings
+        self.stale_after = stale_after
+        self.stale_per_customer: Mapping[str, timedelta] = {}  # customer -> its own threshold
+        self.notify_kinds = frozenset(notify_kinds)
+        self.monochrome = sys.platform == "darwin" if monochrome is None else monochrome
+        self.platform = sys.platform  # how a click behaves (see ui.shell.macos)
+        self.can_post = True  # False: notifications go to the tooltip (see ui.shell.macos)
+        self._unposted: ChangeNotification | None = None
+        self._previous: Report | None = None  # what the next report is compared with
+        self._previous_at: datetime | None = None
+        self._summary: ProblemSummary | None = None
+        self._outage = FetchOutageTracker()
+        self._failure: FetchFailure | None = None
+        self._last_refresh: datetime | None = None
+        self._auto_text = ""
+        self._message_keys: tuple[RowKey, ...] = ()
+        self._mono_cache: dict[tuple[str, int], QIcon] = {}
+        self._paused = False
+        self._signed_out = False
+
+        self.tray = QSystemTrayIcon(self)
+        self.menu = QMenu()
+        self._build_menu()
+        self.tray.setContextMenu(self.menu)
+        self.tray.activated.connect(self._on_activated)
+        self.tray.messageClicked.connect(self._on_message_clicked)
+        self._computed.connect(self._adopt)
+        self._update_icon()
+        self._update_tooltip()
+
+    # --- construction -------------------------------------------------------------------------
+    def _build_menu(self) -> None:
+        menu = self.menu
+        self.open_action = menu.addAction("Open")
+        self.open_action.triggered.connect(self.open_requested)
+        font = self.open_action.font()
+        font.setBold(True)
+        self.open_action.setFont(font)
+        self.refresh_action = menu.addAction("Refresh now")
+        self.refresh_action.triggered.connect(self.refresh_requested)
+        self.pause_action = menu.addAction("Pause auto-refresh")
+        self.pause_action.triggered.connect(self._on_pause_triggered)
+        menu.addSeparator()
+        self.failures_menu = menu.addMenu("Failures")
+        self.failures_menu.setObjectName("trayFailuresMenu")
+        menu.addSeparator()
+        self.export_action = menu.addAction("Export CSV…")
+        self.export_action.triggered.connect(self.export_requested)
+        self.settings_action = menu.addAction("Settings…")
+        self.settings_action.triggered.connect(self.settings_requested)
+        menu.addSeparator()
+        self.quit_action = menu.addAction("Quit")
+        self.quit_action.triggered.connect(self.quit_requested)
+        self._fill_failures_menu()
+
+    def show(self) -> None:
+        self.tray.show()
+
+    def hide(self) -> None:
+        self.tray.hide()
+
+    def close(self) -> None:
+        """Hide, and drop comparisons still running (the app is quitting)."""
+        self._closed = True
+        self.hide()
+
+    # --- inputs -------------------------------------------------------------------------------
+    def show_report(self, report: Report) -> None:
+        """A new good report: icon, tooltip, Failures menu; notify what changed since the last.
+
+        The first report of a session is the baseline: nothing is announced for it. Large
+        reports are compared on a worker thread (see module docstring); ``report_shown`` and
+        ``notified`` follow once that is done.
+        """
+        now = report.fetched_at or self._now()
+        self._last_refresh = now
+        self._signed_out = False
+        self._failure = None
+        self._outage.record_success()
+        self._generation += 1
+        job = _Job(
+            self._generation,
+            report,
+            now,
+            self._previous,
+            self._previous_at,
+            self.stale_after,
+            self.stale_per_customer,
+        )
+        if len(report.rows) < self._inline_below:
+            self._adopt(job.run(unpaced))
+            return
+        thread = threading.Thread(target=self._compare, args=(job,), name="tray-diff", daemon=True)
+        thread.start()
+
+    def _compare(self, job: _Job) -> None:
+        """Worker thread: compare and summarise, hand the outcome to the GUI thread."""
+        if self._delay:
+            time.sleep(self._delay)
+        if job.generation != self._generation or self._closed:
+            return  # already overtaken
+        try:
+            outcome = job.run(self._pause)
+        except Exception:
+            log.exception("Could not compare the new report with the previous one")
+            return
+        if not self._closed:
+            with contextlib.suppress(RuntimeError):  # the QObject is gone: the app is quitting
+                self._computed.emit(outcome)
+
+    def _adopt(self, outcome: _Outcome) -> None:
+        job = outcome.job
+        if job.generation != self._generation or self._closed:
+            return  # overtaken by a newer report, which is compared with the last one taken in
+        self._previous, self._previous_at = outcome.baseline, job.now
+        note = None
+        if outcome.changes is not None:
+            muted = self._summary.muted if self._summary is not None else {}
+            note = build_notification(without_muted(outcome.changes, muted), self.notify_kinds)
+        self._update_tooltip()
+        self.report_shown.emit(job.report)
+        if note is not None:
+            self._notify(note)
+
+    def set_summary(self, summary: ProblemSummary) -> None:
+        """The counts of the report on screen (see module docstring): icon, badge, tooltip and
+        Failures menu follow; acknowledged problems stay out of the alarm and notifications."""
+        if self._signed_out:
+            return  # a late summary of the account just signed out of
+        self._summary = summary
+        self._fill_failures_menu()
+        self._update_icon()
+        self._update_tooltip()
+
+    def show_signed_out(self) -> None:
+        """Signed out: forget the old account's report, so the icon claims nothing about it and
+        the next account's first report is a fresh baseline (nothing announced for it)."""
+        self._generation += 1  # comparisons still running are dropped
+        self._previous = self._previous_at = None
+        self._summary = None
+        self._failure = None
+        self._last_refresh = None
+        self._outage = FetchOutageTracker()
+        self._signed_out = True
+        self._fill_failures_menu()
+        self._update_icon()
+        self._update_tooltip()
+
+    def show_fetch_failure(self, failure: FetchFailure) -> ChangeNotification | None:
+        """A failed fetch: "cannot fetch" state; announced once per outage, never per retry."""
+        self._failure = failure
+        announce = self._outage.record_failure()
+        self._update_icon()
+        self._update_tooltip()
+        if not announce or ChangeKind.FETCH_FAILED not in self.notify_kinds:
+            return None
+        note = ChangeNotification(
+            title="Cannot fetch the backup report",
+            message=f"{failure.title}: {failure.message}\nShowing the last good report; "
+            "retrying automatically.",
+            keys=(),
+            kinds=(ChangeKind.FETCH_FAILED,),
+            is_problem=True,
+        )
+        self._notify(note)
+        return note
+
+    def set_paused(self, paused: bool) -> None:
+        """Reflect the pause state (from the window or settings) without re-emitting it."""
+        self._paused = paused
+        self._update_pause_text()
+
+    def set_auto_refresh_text(self, text: str) -> None:
+        self._auto_text = text
+        self._update_tooltip()
+
+    def close_hides_window(self) -> bool:
+        """The window's close handler: it hides to the tray; the first time, say so once."""
+        if self._settings is None or not self._settings.value(CLOSE_HINT_KEY, False, type=bool):
+            self.tray.showMessage(
+                APP_NAME,
+                "Still running in the system tray. Use Quit in the tray menu to exit.",
+                self._app_icon(),
+                MESSAGE_MS,
+            )
+            self._message_keys = ()
+            if self._settings is not None:
+                self._settings.setValue(CLOSE_HINT_KEY, True)
+        return True
+
+    # --- state --------------------------------------------------------------------------------
+    def worst_state(self) -> str:
+        """FAILURE, MISSING, STALE, WARNING, COMPLETED (see ``ProblemSummary.worst``); UNKNOWN
+        while fetching fails; NO_DATA without a report (signed out, nothing fetched yet)."""
+        if self._failure is not None:
+            return CANNOT_FETCH
+        if self._signed_out or self._summary is None:
+            return CANNOT_FETCH if self._outage.in_outage else NO_DATA
+        return self._summary.worst
+
+    def failure_count(self) -> int:
+        """The badge: failures that need attention (acknowledged ones are muted)."""
+        return len(self._summary.failing) if self._summary is not None else 0
+
+    def tooltip(self) -> str:
+        return self.tray.toolTip()
+
+    def current_icon(self) -> QIcon:
+        return self.tray.icon()
+
+    # --- output -------------------------------------------------------------------------------
+    def _notify(self, note: ChangeNotification) -> None:
+        self._message_keys = note.keys
+        if not self.can_post:
+            self._unposted = note
+            self._update_tooltip()
+            self.notified.emit(note)
+            return
+        icon = (
+            QSystemTrayIcon.MessageIcon.Warning
+            if note.is_problem
+            else QSystemTrayIcon.MessageIcon.Information
+        )
+        self.tray.showMessage(note.title, note.message, icon, MESSAGE_MS)
+        self.notified.emit(note)
+
+    def _app_icon(self) -> QIcon:
+        return self._icons.app_icon()
+
+    def icon_for(self, state: str, failures: int) -> QIcon:
+        """The tray icon for a state and failure count (monochrome on macOS)."""
+        if state == NO_DATA:
+            return self._app_icon()  # neutral: no claim about backups it has not seen
+        if not self.monochrome:
+            return self._icons.tray_icon(state, failures)
+        key = (state, min(max(failures, 0), 100))
+        icon = self._mono_cache.get(key)
+        if icon is None:
+            icon = monochrome_tray_icon(self._icons.status_icon(state), failures)
+            self._mono_cache[key] = icon
+        return icon
+
+    def _update_icon(self) -> None:
+        self.tray.setIcon(self.icon_for(self.worst_state(), self.failure_count()))
+
+    def _update_tooltip(self) -> None:
+        lines = [APP_NAME]
+        summary = self._summary
+        if summary is not None:
+            lines.extend(summary_lines(summary))
+        if self._signed_out:
+            lines.append("Not signed in")
+        elif self._last_refresh is not None:
+            lines.append(f"Last refresh {self._last_refresh.astimezone():%H:%M}")
+        else:
+            lines.append("Not refreshed yet")
+        if self._failure is not None:
+            lines.append(f"Cannot fetch: {self._failure.title}")
+        if self._auto_text:
+            lines.append(self._auto_text)
+        note = self._unposted
+        if note is not None:  # notifications cannot be posted: the latest one is said here
+            text = note.message
+            if not text.startswith(note.title):
+                text = f"{note.title}: {text}"
+            lines.append(_elide(text, 200))
+        self.tray.setToolTip("\n".join(lines))
+
+    def _fill_failures_menu(self) -> None:
+        menu = self.failures_menu
+        menu.clear()
+        failing = self._summary.failing if self._summary is not None else ()
+        menu.setTitle(f"Failures ({len(failing):,})" if failing else "Failures")
+        if not failing:
+            empty = menu.addAction("No failures need attention")
+            empty.setEnabled(False)
+            return
+        for row in failing[:FAILURE_MENU_LIMIT]:
+            # "&" would turn into a keyboard mnemonic in a menu: "&&" shows one "&".
+            action = menu.addAction(_elide(row_label(row), 60).replace("&", "&&"))
+            action.setData(row.key)
+            action.triggered.connect(lambda _=False, key=row.key: self.row_chosen.emit(key))
+        menu.addSeparator()
+        more = menu.addAction(show_all_failures_text(len(failing)))
+        more.triggered.connect(self.all_failures_chosen)
+
+    def failure_actions(self) -> list[QAction]:
+        """The Failures submenu's row entries (for tests and accessibility checks)."""
+        return [a for a in self.failures_menu.actions() if a.data() is not None]
+
+    def _update_pause_text(self) -> None:
+        self.pause_action.setText("Resume auto-refresh" if self._paused else "Pause auto-refresh")
+
+    # --- slots --------------------------------------------------------------------------------
+    def _on_pause_triggered(self) -> None:
+        self.set_paused(not self._paused)
+        self.pause_toggled.emit(self._paused)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        # A click opens the window (not on macOS: there it opens the menu only).
+        if click_opens_window(reason, self.platform):
+            self.open_requested.emit()
+
+    def _on_message_clicked(self) -> None:
+        if self._message_keys:
+            self.notification_clicked.emit(self._message_keys)
+        else:
+            self.open_requested.emit()
+
+
+_DOCUMENTED: tuple[str, ...] = tuple(ConditionStatus)
+
+
+def summary_lines(summary: ProblemSummary) -> list[str]:
+    """The tooltip's counts, in the words and numbers of the window's toggles (an undocumented
+    or unreadable status that the report has gets its count too, as it gets its toggle)."""
+    statuses = summary.statuses
+    others = sorted(s for s, n in statuses.items() if n and s not in _DOCUMENTED)
+    parts = [
+        f"{status_label(status)} {statuses.get(status, 0):,}" for status in (*_DOCUMENTED, *others)
+    ]
+    problems = [
+        f"Stale {summary.stale:,}",
+        f"Missing {summary.missing:,}",
+        f"Needs attention {summary.needs_attention:,}",
+    ]
+    if summary.acknowledged:
+        problems.append(f"Acknowledged {summary.acknowledged:,}")
+    return [" · ".join(parts), " · ".join(problems)]
+
+
+def show_all_failures_text(count: int) -> str:
+    """The Failures menu's last entry; it opens exactly these ``count`` sets."""
+    if count == 1:
+        return "Show the failure that needs attention"
+    return f"Show all {count:,} failures that need attention"
+
+
+def _elide(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- the monochrome (macOS menu bar template) variant ---------------------------------------------
+def _knock_out_glyph(pixmap: QPixmap) -> QImage:
+    """Black where the icon's main colour is, transparent where its glyph is.
+
+    The status icons are a coloured shape with a contrasting glyph; a template image may only
+    use alpha, so the shape becomes opaque black and the glyph is cut out of it.
+    """
+    image = pixmap.toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    width, height = image.width(), image.height()
+    histogram: dict[int, int] = {}
+    for y in range(height):
+        for x in range(width):
+            argb = image.pixel(x, y)
+            if (argb >> 24) & 0xFF == 0xFF:
+                histogram[argb & 0xFFFFFF] = histogram.get(argb & 0xFFFFFF, 0) + 1
+    fill = max(histogram, key=histogram.__getitem__) if histogram else 0
+    fr, fg, fb = (fill >> 16) & 0xFF, (fill >> 8) & 0xFF, fill & 0xFF
+    out = QImage(width, height, QImage.Format.Format_ARGB32)
+    out.fill(0)
+    for y in range(height):
+        for x in range(width):
+            argb = image.pixel(x, y)
+            alpha = (argb >> 24) & 0xFF
+            if not alpha:
+                continue
+            distance = max(
+                abs(((argb >> 16) & 0xFF) - fr),
+                abs(((argb >> 8) & 0xFF) - fg),
+                abs((argb & 0xFF) - fb),
+            )
+            keep = max(0.0, 1.0 - distance / 96.0)
+            out.setPixel(x, y, (round(alpha * keep) << 24))
+    return out
+
+
+def _mono_badge(image: QImage, count: int) -> QImage:
+    """Cut a ring, draw a black pill, cut the digits out of it: a badge made of alpha only."""
+    if count <= 0:
+        return image
+    badge = badge_layout(image.width(), count)
+    ring, radius = badge.ring, badge.radius
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    outer = QPainterPath()
+    outer.addRoundedRect(badge.rect.adjusted(-ring, -ring, 0, 0), radius + ring, radius + ring)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+    painter.fillPath(outer, QColor("black"))
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+    pill = QPainterPath()
+    pill.addRoundedRect(badge.rect, radius, radius)
+    painter.fillPath(pill, QColor("black"))
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+    badge.draw_text(painter)
+    painter.end()
+    return image
+
+
+def monochrome_tray_icon(status_icon: QIcon, failure_count: int) -> QIcon:
+    """Black-on-transparent tray icon with a cut-out glyph and badge, marked as a mask (macOS
+    then draws it as a menu-bar template that follows the light or dark bar)."""
+    icon = QIcon()
+    for size in TRAY_SIZES:
+        image = _knock_out_glyph(status_icon.pixmap(QSize(size, size)))
+        icon.addPixmap(QPixmap.fromImage(_mono_badge(image, failure_count)))
+    icon.setIsMask(True)
+    return icon

@@ -1,0 +1,224 @@
+"""The acknowledgement lifecycle in the real app at 100,000 rows: acknowledge, recover (the
+acknowledgement lapses and is deleted; the problem views keep working), fail again (needs
+attention again), snooze end, removal, and a restart that finds every view populated.
+
+The demo server serves 100k rows that change only when the test says so (``SteerableData``),
+through the real fetch, parse, history and derivation; the app's clock is the test's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+import desktop_app.app as app_module
+from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.demo.data import DemoData
+from desktop_app.demo.server import DemoServer
+from desktop_app.report.derived import FAILURE, STALE, DerivedStates
+from desktop_app.report.rows import BackupStatusRow, RowKey
+from desktop_app.report.status import ConditionStatus
+from desktop_app.storage.acknowledgements import AcknowledgementStore
+from desktop_app.ui.problems.filter_bar import NEEDS_ATTENTION
+
+ROWS = 100_000
+TIMEOUT = 60_000  # ms: a 100k-row refresh (fetch, parse, record, derive) on a busy 2-core box
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+class SteerableData(DemoData):
+    """Demo rows that stay as they are, except the ones a test replaces."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.overrides: dict[RowKey, BackupStatusRow] = {}
+        self.version = 0
+        super().__init__(*args, **kwargs)
+
+    @property
+    def tick(self) -> Any:  # the server caches a body per tick: a replaced row is a new one
+        return (super().tick, self.version)
+
+    def replace(self, row: BackupStatusRow) -> None:
+        self.overrides[row.key] = row
+        self.version += 1
+
+    def rows(self) -> tuple[BackupStatusRow, ...]:
+        base = super().rows()
+        if not self.overrides:
+            return base
+        return tuple(self.overrides.get((r[1], r[2], r[4]), r) for r in base)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(app_module, "utc_now", clock)
+    return clock
+
+
+@pytest.fixture
+def data(monkeypatch: pytest.MonkeyPatch) -> Iterator[SteerableData]:
+    made: list[SteerableData] = []
+
+    def server(
+        *, rows: int, pause: Callable[[], None], compress: bool, quirks: object
+    ) -> DemoServer:
+        assert not quirks  # documented shapes only
+        if not made:
+            made.append(SteerableData(rows, pause=pause))
+        return DemoServer(made[0], evolve=False, pause=pause, compress=compress)
+
+    monkeypatch.setattr(app_module, "DemoServer", server)
+    yield made  # type: ignore[misc]
+
+
+def start(qtbot: QtBot, tmp_path: Path) -> AppParts:
+    options = AppOptions(
+        demo=True, demo_rows=ROWS, settings_path=tmp_path / "s.ini", data_dir=tmp_path, tray=False
+    )
+    parts = build(options)
+    qtbot.addWidget(parts.window)
+    views, recorder = parts.problems, parts.history
+    assert views is not None and recorder is not None
+    qtbot.waitUntil(
+        lambda: recorder.store is not None and recorder.store.last_refresh() is not None,
+        timeout=TIMEOUT,
+    )
+    qtbot.waitUntil(
+        lambda: views.controller.derived is not None and views.controller.derived_with_history,
+        timeout=TIMEOUT,
+    )
+    return parts
+
+
+def refresh(qtbot: QtBot, parts: AppParts) -> DerivedStates:
+    """One refresh as the user triggers it, until its states (after recording) are derived."""
+    views, recorder = parts.problems, parts.history
+    assert views is not None and recorder is not None
+    controller = views.controller
+    with qtbot.waitSignal(recorder.recorded, timeout=TIMEOUT):
+        parts.window.refresh_action.trigger()
+    # The derivation that follows this recording (earlier ones may still be arriving).
+    recorded_rows = controller.rows
+    qtbot.waitUntil(
+        lambda: controller.derived is not None and controller.derived_rows is recorded_rows,
+        timeout=TIMEOUT,
+    )
+    derived = controller.derived
+    assert derived is not None
+    return derived
+
+
+def needs_attention_toggle(parts: AppParts) -> int:
+    assert parts.problems is not None
+    text = parts.problems.bar.buttons[NEEDS_ATTENTION].text()
+    return int(text.rsplit(" ", 1)[1].replace(",", ""))
+
+
+def test_acknowledgements_through_recovery_snooze_end_removal_and_restart_at_100k_rows(
+    qtbot: QtBot,
+    tmp_path: Path,
+    clock: Clock,
+    data: list[SteerableData],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.ERROR)
+    parts = start(qtbot, tmp_path)
+    try:
+        views, store = parts.problems, parts.history.store  # type: ignore[union-attr]
+        assert views is not None and store is not None
+        controller = views.controller
+        derived = controller.derived
+        assert derived is not None and parts.model.total_rows() >= ROWS * 0.99
+        failing = sorted(k for k, s in derived.problems.items() if s == FAILURE)
+        stale = sorted(k for k, s in derived.problems.items() if s == STALE)
+        recovering, removed, quiet = failing[0], failing[1], stale[0]
+        before = needs_attention_toggle(parts)
+
+        # Acknowledge two failures (one note) and a stale set until tomorrow.
+        assert controller.acknowledge_many([recovering, removed], "Known: disk swap tonight")
+        assert controller.acknowledge(quiet, "On holiday", clock.now + timedelta(days=1))
+        qtbot.waitUntil(
+            lambda: (
+                controller.derived is not None
+                and {recovering, removed, quiet} <= controller.derived.acknowledged.keys()
+            ),
+            timeout=TIMEOUT,
+        )
+        derived = controller.derived
+        assert derived is not None
+        assert {recovering, removed, quiet} <= derived.acknowledged.keys()
+        assert needs_attention_toggle(parts) == before - 3
+
+        # The acknowledged failure recovers: its acknowledgement lapses and is deleted, and the
+        # problem views keep following refreshes (the crash froze them for good).
+        row = next(r for r in parts.model.visible_rows() if r.key == recovering)
+        ended = clock.now - timedelta(minutes=5)
+        data[0].replace(
+            row._replace(
+                condition_status=ConditionStatus.COMPLETED,
+                condition_types=("COMPLETED",),
+                local_start=ended - timedelta(minutes=30),
+                local_end=ended,
+            )
+        )
+        derived = refresh(qtbot, parts)
+        assert recovering not in derived.problems and recovering not in derived.acknowledged
+        assert recovering not in AcknowledgementStore(store.database).all()
+        assert needs_attention_toggle(parts) == derived.counts()["NEEDS_ATTENTION"]
+
+        # It fails again: it needs attention again (no ghost of the old acknowledgement).
+        data[0].replace(row)
+        derived = refresh(qtbot, parts)
+        assert recovering in derived.needs_attention
+
+        # The snooze ends: the stale set needs attention again, its acknowledgement is gone.
+        clock.now += timedelta(days=1, minutes=1)
+        derived = refresh(qtbot, parts)
+        assert quiet in derived.needs_attention and quiet in derived.voided
+        assert quiet not in AcknowledgementStore(store.database).all()
+
+        # Removal from the Acknowledgements dialog's manager: needs attention at once.
+        management = parts.acknowledgements
+        assert management is not None and management.actions is not None
+        manager = management.actions.manager
+        assert manager.remove(manager.held_for([removed]))
+        qtbot.waitUntil(
+            lambda: (
+                controller.derived is not None and removed in controller.derived.needs_attention
+            ),
+            timeout=TIMEOUT,
+        )
+        derived = controller.derived
+        assert derived is not None and removed in derived.needs_attention
+        assert needs_attention_toggle(parts) == derived.counts()["NEEDS_ATTENTION"]
+    finally:
+        parts.close()
+
+    # A restart finds the sidebar, the toggles and the stale sets populated.
+    again = start(qtbot, tmp_path)
+    try:
+        views = again.problems
+        assert views is not None
+        assert views.sidebar.model.rowCount() > 100
+        derived = views.controller.derived
+        assert derived is not None and derived.stale
+        assert views.bar.buttons[STALE].text() == f"Stale {len(derived.stale):,}"
+    finally:
+        again.close()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], [r.getMessage() for r in errors]
