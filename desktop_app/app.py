@@ -31,7 +31,7 @@ from desktop_app.export.diagnostics import DiagnosticsFacts
 from desktop_app.logging_setup import SecretRedactor, default_data_dir, default_log_dir
 from desktop_app.report.derived import StaleRule
 from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD
-from desktop_app.report.prepared import PreparedReport, report_rows
+from desktop_app.report.prepared import report_rows
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.report.schedule import DEFAULT_INTERVAL, RefreshSchedule
 from desktop_app.report.status import ConditionStatus
@@ -79,6 +79,7 @@ from desktop_app.ui.shell.quitting import QuitGuard, arm_exit_deadline
 from desktop_app.ui.shell.single_instance import Claim, SingleInstance, instance_key
 from desktop_app.ui.table.model import ReportTableModel
 from desktop_app.ui.tray.controller import TrayController
+from desktop_app.ui.workers import Workers
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -125,6 +126,7 @@ class AppParts:
     model: ReportTableModel
     refresh: RefreshController
     exporter: ExportController
+    workers: Workers
     demo_server: DemoServer | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
     auto_refresh: AutoRefreshController | None = None
@@ -167,8 +169,8 @@ class AppParts:
         self.app.exit(0)
 
     def close(self) -> None:
-        """Stop fetching, save the window, stop the demo server: quitting is always clean."""
-        self.refresh.shutdown()
+        """Save the window, stop every job and the demo server: quitting is always clean."""
+        self.workers.close()  # answers stop now; running jobs get a quarter of a second
         self.window.save_state()
         for close in reversed(self.closers):
             try:
@@ -208,6 +210,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     window = MainWindow(model, icons, detail, settings, now=utc_now)
 
     closers: list[Callable[[], None]] = []
+    workers = Workers()  # every job off the GUI thread (ui.workers); closed first at quit
     pacer = Pacer()  # background jobs rest together, leaving the GIL to the GUI thread
     demo_server: DemoServer | None = None
     client: ReportClient | None = None
@@ -230,22 +233,21 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         closers.append(client.close)  # before the server stops (closers run in reverse)
         window.setWindowTitle("Demo data")  # the platform adds " — Backup Status Monitor"
 
-    # The report and its view stay until the next one: keep them out of the GC.
     def fetch(cancel: threading.Event) -> Report:
         if client is None:
             raise NotSignedInError()
         return client.fetch_report(cancel=cancel)
 
-    # Sorts off the GUI thread.
-    prepare: Callable[[Report], PreparedReport] = long_lived(model.preparer(), report_rows)
-    fetcher = ReportFetcher(long_lived(fetch, report_rows), prepare=prepare)  # type: ignore[arg-type]
+    # Fetches, parses and sorts off the GUI thread.
+    fetcher = ReportFetcher(workers, fetch, model.preparer())
     refresh = RefreshController(fetcher)
 
     window.refresh_requested.connect(refresh.refresh)
     window.cancel_requested.connect(refresh.cancel)
     refresh.busy_changed.connect(window.set_busy)
     refresh.display_ready.connect(window.show_report)
-    refresh.refresh_failed.connect(lambda f: window.show_failure(f.title, f.message))
+    refresh.cleared.connect(window.clear_report)
+    refresh.refresh_failed.connect(window.show_fetch_failure)
     # The last recorded report is read back while the first fetch runs, its view prepared like
     # a fetched one (see ui.restored_report).
     restore = long_lived(model.preparer(), report_rows)
@@ -260,7 +262,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     # Read now and followed from now on: a problem found while the window was built shows too.
     window.statusBar().addPermanentWidget(HistoryIndicator(history, icons.status_icon, window))
 
-    parts = AppParts(app, settings, window, model, refresh, exporter, demo_server, closers)
+    parts = AppParts(app, settings, window, model, refresh, exporter, workers, demo_server, closers)
     parts.history = history
     window.quit_action.triggered.connect(parts.quit)
     parts.quit_guard = QuitGuard(app, parts.quit)  # Quit from the Dock, a session end, app.quit()
@@ -287,7 +289,8 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         refresh.refresh()
         parts.auto_refresh.start()
     else:
-        parts.account.account_changed.connect(lambda account: _follow_account(parts, account))
+        parts.account.account_activated.connect(lambda _account: _follow_account(parts, True))
+        parts.account.signed_out.connect(lambda: _follow_account(parts, False))
         if parts.account.start():  # fetches once signed in; else opens the sign-in dialog
             parts.auto_refresh.start()
         else:
@@ -551,11 +554,11 @@ def _attach_tray(
 NOT_SIGNED_IN_TEXT = "Auto-refresh off: not signed in"
 
 
-def _follow_account(parts: AppParts, account: Account | None) -> None:
+def _follow_account(parts: AppParts, signed_in: bool) -> None:
     """Auto-refresh runs only while signed in; signing out also clears the tray's state."""
     auto = parts.auto_refresh
     assert auto is not None
-    if account is not None:
+    if signed_in:
         auto.start()
         return
     auto.stop(NOT_SIGNED_IN_TEXT)
@@ -598,6 +601,7 @@ def _attach_settings_and_account(
         else:
             backend, status = detect_keyring()
         parts.account = AccountController(
+            parts.workers,
             store,
             CredentialStore(backend) if backend is not None else None,
             status,

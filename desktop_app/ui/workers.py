@@ -64,6 +64,12 @@ class Token:
         """Sleep up to ``seconds``; True (early) when the job was cancelled meanwhile."""
         return self._cancelled.wait(seconds)
 
+    @property
+    def event(self) -> threading.Event:
+        """The cancel flag as a ``threading.Event``, for Qt-free code that takes one (the API
+        client notices it between reads and during back-off waits)."""
+        return self._cancelled
+
     def progress(self, value: object) -> None:
         """Hand ``value`` to the job's ``on_progress`` on the GUI thread (dropped if none)."""
         if self._progress is not None and not self.cancelled:

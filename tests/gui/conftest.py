@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
+from desktop_app.ui.workers import Workers
 from tests import tray_desktop as desktop_harness
 from tests.tray_desktop import TrayDesktop
 
@@ -97,6 +98,14 @@ def make_rows(n: int, unknown_every: int = 0) -> list[BackupStatusRow]:
             )
         )
     return rows
+
+
+@pytest.fixture
+def workers(qtbot: QtBot) -> Iterator[Workers]:
+    """The background-job helper (``ui.workers``), closed after the test."""
+    pool = Workers()
+    yield pool
+    pool.close(timeout=1.0)
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ from desktop_app.ui.account.sign_in_dialog import (
 from desktop_app.ui.refresh.controller import RefreshController
 from desktop_app.ui.refresh.fetcher import FetchFailure, ReportFetcher
 from desktop_app.ui.shell.main_window import MainWindow
+from desktop_app.ui.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +80,16 @@ class AccountController(QObject):
     """Owns the active account and its credentials, and points the fetcher at them.
 
     Signals:
-        account_changed(object): the active ``Account``, or None after signing out.
+        account_activated(Account): this account is fetched from now on.
+        signed_out(): the account and its secret are gone; nothing is fetched.
     """
 
-    account_changed = Signal(object)
+    account_activated = Signal(Account)
+    signed_out = Signal()
 
     def __init__(
         self,
+        workers: Workers,
         store: MutableMapping[str, object],
         credential_store: CredentialStore | None,
         keyring_status: KeyringStatus,
@@ -99,6 +103,7 @@ class AccountController(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._workers = workers
         self._store = store
         self._credential_store = credential_store if keyring_status.usable else None
         self.keyring_status = keyring_status
@@ -182,6 +187,7 @@ class AccountController(QObject):
             self.dialog.activateWindow()
             return self.dialog
         dialog = SignInDialog(
+            self._workers,
             self._dialog_factory,
             self._credential_store,
             self.keyring_status,
@@ -223,11 +229,9 @@ class AccountController(QObject):
         self.account = None
         self._credentials = None
         self.session_only = False
-        self._refresh.last_report = None
-        self._refresh.last_failure = None
-        self._window.show_report(Report(rows=()))
+        self._refresh.clear()
         self._update_actions()
-        self.account_changed.emit(None)
+        self.signed_out.emit()
 
     def reconnect(self) -> None:
         """Rebuild the client (e.g. new network settings) and fetch again."""
@@ -286,7 +290,7 @@ class AccountController(QObject):
 
         self._fetcher.set_fetch_function(fetch)
         self._update_actions()
-        self.account_changed.emit(account)
+        self.account_activated.emit(account)
         if report is not None:
             self._fetcher.deliver(report)
         else:

@@ -1,7 +1,8 @@
 """The sign-in dialog: region, partner username, and client credentials or a pasted token.
 
-"Test connection" (and "Sign in", which tests first) fetches the real report on a worker thread
-and answers in plain words before anything is saved. Secret fields are masked. The dialog saves
+"Test connection" (and "Sign in", which tests first) fetches the real report on the app's
+``Workers`` (a lane of its own: a new test supersedes the previous one) and answers in plain
+words before anything is saved. Secret fields are masked. The dialog saves
 the secret to the keyring itself, because only here can a failed save be answered at once with
 the session-only offer; the account record is saved by whoever receives ``result_value``.
 """
@@ -52,7 +53,7 @@ from desktop_app.storage.credentials import (
     StoredCredentials,
 )
 from desktop_app.storage.keyring_backend import KeyringStatus
-from desktop_app.ui.refresh.fetcher import ReportFetcher
+from desktop_app.ui.workers import Job, Token, Workers
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +153,12 @@ def describe_connection_error(error: BaseException, method: AuthMethod) -> str:
 
 def _run_test(
     factory: ClientFactory, account: Account, credentials: StoredCredentials
-) -> Callable[[threading.Event], object]:
-    def fetch(cancel: threading.Event) -> ConnectionOutcome:
+) -> Callable[[Token], ConnectionOutcome]:
+    def fetch(token: Token) -> ConnectionOutcome:
         try:
             client = factory(account, credentials)
             try:
-                report = client.fetch_report(cancel=cancel)
+                report = client.fetch_report(cancel=token.event)
             finally:
                 client.close()
         except Exception as exc:
@@ -183,6 +184,7 @@ class SignInDialog(QDialog):
 
     def __init__(
         self,
+        workers: Workers,
         client_factory: ClientFactory,
         credential_store: CredentialStore | None,
         keyring_status: KeyringStatus,
@@ -205,11 +207,9 @@ class SignInDialog(QDialog):
         self._focus_before_test: QWidget | None = None
         self._accept_after_test = False
         self.result_value: SignInResult | None = None
-        self._fetcher = ReportFetcher(lambda cancel: None, self)
-        self._fetcher.succeeded.connect(self._on_tested)
-        self._fetcher.failed.connect(self._on_failed)
-        self._fetcher.cancelled.connect(lambda: self._set_testing(False))
-        self._fetcher.idle.connect(lambda: self._set_testing(False))
+        self._workers = workers
+        self._lane = f"sign-in-test-{id(self)}"
+        self._test: Job[ConnectionOutcome] | None = None
 
         self.setWindowTitle("Access token expired" if token_only else "Sign in to Intronis")
         self.setMinimumWidth(560)
@@ -217,7 +217,7 @@ class SignInDialog(QDialog):
         self._fill(account, credentials)
         self._update_region()
         self._update_method()
-        self.finished.connect(lambda _r: self._fetcher.shutdown(0.2))
+        self.finished.connect(lambda _r: self._workers.cancel(self._lane))
 
     # --- construction ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -433,12 +433,17 @@ class SignInDialog(QDialog):
         self._tested = None
         self._tested_report = None
         self._pending = (account, _fingerprint(credentials))
-        self._fetcher.set_fetch_function(_run_test(self._factory, account, credentials))
         self._focus_before_test = self.focusWidget()
         self._set_testing(True)
         self.result_label.setStyleSheet("")
         self.result_label.setText("Testing the connection…")
-        self._fetcher.request()
+        self._test = self._workers.submit(
+            _run_test(self._factory, account, credentials),
+            self._on_tested,
+            self._on_failed,
+            lane=self._lane,
+            name="sign-in-test",
+        )
 
     def sign_in(self) -> None:
         """Test first (unless the form was just tested successfully), then save and close."""
@@ -468,11 +473,12 @@ class SignInDialog(QDialog):
         self.accept()
 
     def is_testing(self) -> bool:
-        return self._fetcher.is_busy()
+        return self._test is not None
 
     # --- slots ----------------------------------------------------------------------------
-    def _on_tested(self, outcome: object, _seconds: float) -> None:
-        assert isinstance(outcome, ConnectionOutcome)
+    def _on_tested(self, outcome: ConnectionOutcome) -> None:
+        self._test = None
+        self._set_testing(False)
         self._show_result(outcome.ok, outcome.text)
         self.tested.emit(outcome.ok, outcome.text)
         if outcome.ok:
@@ -484,8 +490,12 @@ class SignInDialog(QDialog):
                 self.sign_in()
         self._accept_after_test = False
 
-    def _on_failed(self, failure: object) -> None:
-        text = getattr(failure, "message", "The test failed.")
+    def _on_failed(self, error: BaseException) -> None:
+        self._test = None
+        self._set_testing(False)
+        if getattr(error, "cancelled", False):
+            return
+        text = describe_connection_error(error, self.method())
         self._accept_after_test = False
         self._show_result(False, text)
         self.tested.emit(False, text)

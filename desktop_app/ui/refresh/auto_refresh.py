@@ -17,7 +17,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.report.schedule import ClockReading, RefreshSchedule, clock_jumped
-from desktop_app.ui.refresh.fetcher import ReportFetcher
+from desktop_app.ui.refresh.fetcher import Fetched, FetchFailure, ReportFetcher
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +131,6 @@ class AutoRefreshController(QObject):
     def running(self) -> bool:
         return self._running
 
-    def is_paused(self) -> bool:
-        return self._paused
-
     def set_paused(self, paused: bool) -> None:
         """Pause: no automatic fetches (manual ones still work). Resume: fetch if overdue."""
         if paused == self._paused:
@@ -145,9 +142,6 @@ class AutoRefreshController(QObject):
         self._update_status()
         if not paused:
             self.check()
-
-    def toggle_paused(self) -> None:
-        self.set_paused(not self._paused)
 
     def set_interval(self, seconds: float) -> None:
         """A new interval from the settings; the next fetch moves accordingly."""
@@ -222,10 +216,10 @@ class AutoRefreshController(QObject):
         self._due_timer.stop()
         self._update_status()
 
-    def _on_succeeded(self, _result: object, _seconds: float) -> None:
+    def _on_succeeded(self, _fetched: Fetched) -> None:
         self._schedule_in(self.schedule.record_success(self._clock.monotonic()))
 
-    def _on_failed(self, _failure: object) -> None:
+    def _on_failed(self, _failure: FetchFailure) -> None:
         delay = self.schedule.record_failure(self._clock.monotonic())
         log.info(
             "Fetch failed %d time(s) in a row; retrying in %.0f s", self.schedule.failures, delay

@@ -17,6 +17,7 @@ from datetime import datetime, tzinfo
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
+from desktop_app.report.prepared import PreparedReport
 from desktop_app.report.rows import Report
 from desktop_app.ui.refresh.controller import RefreshController
 from desktop_app.ui.refresh.fetcher import FetchFailure
@@ -97,7 +98,7 @@ class RestoredReport(QObject):
         """True while the report on screen is the restored one."""
         return self._refresh.restored is not None and self._refresh.last_report is None
 
-    def show(self, shown: object) -> bool:
+    def show(self, shown: PreparedReport) -> bool:
         """Show what the recorder restored, unless a fetched report is already on screen."""
         if not self._allowed() or not self._refresh.show_restored(shown):
             return False
@@ -108,7 +109,7 @@ class RestoredReport(QObject):
         self._update()
         return True
 
-    def _on_fetched(self, _report: object) -> None:
+    def _on_fetched(self, _report: Report) -> None:
         self._failed = False
         self.notice.hide()
 

@@ -49,6 +49,7 @@ from desktop_app.report.summary import counted
 from desktop_app.ui.detail.pane import DetailPane
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.problems.read_problems import INCOMPLETE_TITLE, incomplete_message
+from desktop_app.ui.refresh.fetcher import FetchFailure
 from desktop_app.ui.remembered_choices import read_bytes
 from desktop_app.ui.shell.banner import Banner, problem_color
 from desktop_app.ui.shell.flow_layout import FlowLayout
@@ -413,6 +414,13 @@ class MainWindow(QMainWindow):
         incomplete = incomplete_message(self._report)
         if incomplete is not None:  # the rows that arrived are shown; the banner says the rest
             self.banner.show_problem(INCOMPLETE_TITLE, incomplete)
+
+    def clear_report(self) -> None:
+        """Nothing to show any more (signed out): an empty table."""
+        self.show_report(Report(rows=()))
+
+    def show_fetch_failure(self, failure: FetchFailure) -> None:
+        self.show_failure(failure.title, failure.message)
 
     def show_failure(self, title: str, message: str) -> None:
         """A failed refresh: the last good report stays, marked stale, with the reason."""

@@ -17,6 +17,7 @@ from desktop_app.storage.account import Account, AuthMethod, build_report_client
 from desktop_app.storage.credentials import SERVICE_NAME, CredentialStore, StoredCredentials
 from desktop_app.storage.keyring_backend import probe_keyring
 from desktop_app.ui.account.sign_in_dialog import SignInDialog
+from desktop_app.ui.workers import Workers
 from tests.support import MemoryKeyring
 
 
@@ -40,10 +41,14 @@ def factory(account: Account, credentials: StoredCredentials) -> object:
 
 
 def make_dialog(
-    qtbot: QtBot, backend: MemoryKeyring | fail.Keyring | None = None, **kwargs: object
+    qtbot: QtBot,
+    workers: Workers,
+    backend: MemoryKeyring | fail.Keyring | None = None,
+    **kwargs: object,
 ) -> tuple[SignInDialog, MemoryKeyring | fail.Keyring]:
     backend = MemoryKeyring() if backend is None else backend
     dialog = SignInDialog(
+        workers,
         factory,  # type: ignore[arg-type]
         CredentialStore(backend),
         probe_keyring(backend),
@@ -80,8 +85,8 @@ def run_test(qtbot: QtBot, dialog: SignInDialog) -> tuple[bool, str]:
     return ok, text
 
 
-def test_secret_fields_are_masked(qtbot: QtBot) -> None:
-    dialog, _ = make_dialog(qtbot)
+def test_secret_fields_are_masked(qtbot: QtBot, workers: Workers) -> None:
+    dialog, _ = make_dialog(qtbot, workers)
     assert dialog.client_secret_edit.echoMode() is QLineEdit.EchoMode.Password
     assert dialog.token_edit.echoMode() is QLineEdit.EchoMode.Password
     assert dialog.client_id_edit.echoMode() is QLineEdit.EchoMode.Normal
@@ -90,9 +95,9 @@ def test_secret_fields_are_masked(qtbot: QtBot) -> None:
 
 
 def test_connected_answer_counts_backup_sets_and_saves_nothing_yet(
-    qtbot: QtBot, server: DemoServer
+    qtbot: QtBot, server: DemoServer, workers: Workers
 ) -> None:
-    dialog, backend = make_dialog(qtbot)
+    dialog, backend = make_dialog(qtbot, workers)
     fill(dialog, server.base_url, server.username, server.client_id, server.client_secret)
     assert run_test(qtbot, dialog) == (True, "Connected: 37 backup sets")
     assert isinstance(backend, MemoryKeyring) and backend.values == {}
@@ -106,8 +111,10 @@ def test_connected_answer_counts_backup_sets_and_saves_nothing_yet(
     assert stored == StoredCredentials(server.client_id, server.client_secret)
 
 
-def test_sign_in_tests_first_when_the_form_changed(qtbot: QtBot, server: DemoServer) -> None:
-    dialog, backend = make_dialog(qtbot)
+def test_sign_in_tests_first_when_the_form_changed(
+    qtbot: QtBot, server: DemoServer, workers: Workers
+) -> None:
+    dialog, backend = make_dialog(qtbot, workers)
     fill(dialog, server.base_url, server.username, server.client_id, "wrong-secret")
     ok, _ = run_test(qtbot, dialog)
     assert not ok
@@ -118,8 +125,10 @@ def test_sign_in_tests_first_when_the_form_changed(qtbot: QtBot, server: DemoSer
     assert isinstance(backend, MemoryKeyring) and len(backend.values) == 1
 
 
-def test_bad_secret_is_named_and_not_saved(qtbot: QtBot, server: DemoServer) -> None:
-    dialog, backend = make_dialog(qtbot)
+def test_bad_secret_is_named_and_not_saved(
+    qtbot: QtBot, server: DemoServer, workers: Workers
+) -> None:
+    dialog, backend = make_dialog(qtbot, workers)
     dialog.show()
     fill(dialog, server.base_url, server.username, server.client_id, "not-the-secret-42")
     with qtbot.waitSignal(dialog.tested, timeout=10_000):
@@ -131,15 +140,15 @@ def test_bad_secret_is_named_and_not_saved(qtbot: QtBot, server: DemoServer) -> 
     assert isinstance(backend, MemoryKeyring) and backend.values == {}
 
 
-def test_wrong_username_is_named(qtbot: QtBot, server: DemoServer) -> None:
-    dialog, _ = make_dialog(qtbot)
+def test_wrong_username_is_named(qtbot: QtBot, server: DemoServer, workers: Workers) -> None:
+    dialog, _ = make_dialog(qtbot, workers)
     fill(dialog, server.base_url, "employee-login", server.client_id, server.client_secret)
     ok, text = run_test(qtbot, dialog)
     assert not ok and text.startswith("Wrong partner username")
 
 
-def test_missing_scope_is_named(qtbot: QtBot, server: DemoServer) -> None:
-    dialog, _ = make_dialog(qtbot)
+def test_missing_scope_is_named(qtbot: QtBot, server: DemoServer, workers: Workers) -> None:
+    dialog, _ = make_dialog(qtbot, workers)
     token = server.issue_token(scopes=("accounts_read",))
     fill(dialog, server.base_url, server.username, token=token)
     ok, text = run_test(qtbot, dialog)
@@ -147,33 +156,35 @@ def test_missing_scope_is_named(qtbot: QtBot, server: DemoServer) -> None:
     assert token not in text
 
 
-def test_expired_pasted_token_is_named(qtbot: QtBot, server: DemoServer) -> None:
-    dialog, _ = make_dialog(qtbot)
+def test_expired_pasted_token_is_named(qtbot: QtBot, server: DemoServer, workers: Workers) -> None:
+    dialog, _ = make_dialog(qtbot, workers)
     fill(dialog, server.base_url, server.username, token="expired-or-made-up-token")
     ok, text = run_test(qtbot, dialog)
     assert not ok and text.startswith("Access token refused (wrong or expired):")
 
 
-def test_unreachable_host_is_named(qtbot: QtBot) -> None:
+def test_unreachable_host_is_named(qtbot: QtBot, workers: Workers) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again before the test connects: refused
-    dialog, _ = make_dialog(qtbot)
+    dialog, _ = make_dialog(qtbot, workers)
     fill(dialog, f"http://127.0.0.1:{port}", "p", "cid", "secret-value")
     ok, text = run_test(qtbot, dialog)
     assert not ok and text.startswith("Server unreachable:")
 
 
-def test_tls_problem_is_named(qtbot: QtBot, server: DemoServer) -> None:
-    dialog, _ = make_dialog(qtbot)
+def test_tls_problem_is_named(qtbot: QtBot, server: DemoServer, workers: Workers) -> None:
+    dialog, _ = make_dialog(qtbot, workers)
     https_url = server.base_url.replace("http://", "https://")  # TLS to a plain-HTTP server
     fill(dialog, https_url, server.username, server.client_id, server.client_secret)
     ok, text = run_test(qtbot, dialog)
     assert not ok and text.startswith("TLS problem:")
 
 
-def test_incomplete_form_is_answered_without_a_request(qtbot: QtBot, server: DemoServer) -> None:
-    dialog, _ = make_dialog(qtbot)
+def test_incomplete_form_is_answered_without_a_request(
+    qtbot: QtBot, server: DemoServer, workers: Workers
+) -> None:
+    dialog, _ = make_dialog(qtbot, workers)
     server.clear_request_log()
     dialog.test_button.click()
     assert dialog.result_label.text() == "Enter the partner username."
@@ -183,8 +194,8 @@ def test_incomplete_form_is_answered_without_a_request(qtbot: QtBot, server: Dem
     assert not dialog.is_testing() and server.request_log == []
 
 
-def test_no_keyring_offers_session_only(qtbot: QtBot, server: DemoServer) -> None:
-    dialog, _ = make_dialog(qtbot, fail.Keyring())
+def test_no_keyring_offers_session_only(qtbot: QtBot, server: DemoServer, workers: Workers) -> None:
+    dialog, _ = make_dialog(qtbot, workers, fail.Keyring())
     dialog.show()
     assert dialog.keyring_notice.isVisible()
     assert "this session only" in dialog.keyring_notice.text()
@@ -195,8 +206,10 @@ def test_no_keyring_offers_session_only(qtbot: QtBot, server: DemoServer) -> Non
     assert dialog.result_value is not None and dialog.result_value.saved is False
 
 
-def test_a_failed_save_offers_session_only(qtbot: QtBot, server: DemoServer) -> None:
-    dialog, backend = make_dialog(qtbot, SaveFailsKeyring())
+def test_a_failed_save_offers_session_only(
+    qtbot: QtBot, server: DemoServer, workers: Workers
+) -> None:
+    dialog, backend = make_dialog(qtbot, workers, SaveFailsKeyring())
     dialog.show()
     assert not dialog.keyring_notice.isVisible()  # the probe (a read) passed
     fill(dialog, server.base_url, server.username, server.client_id, server.client_secret)
@@ -213,10 +226,10 @@ def test_a_failed_save_offers_session_only(qtbot: QtBot, server: DemoServer) -> 
 
 
 def test_token_only_mode_keeps_the_account_and_asks_for_a_token(
-    qtbot: QtBot, server: DemoServer
+    qtbot: QtBot, server: DemoServer, workers: Workers
 ) -> None:
     account = Account(server.username, AuthMethod.ACCESS_TOKEN, None, server.base_url)
-    dialog, backend = make_dialog(qtbot, account=account, token_only=True)
+    dialog, backend = make_dialog(qtbot, workers, account=account, token_only=True)
     dialog.show()
     assert dialog.windowTitle() == "Access token expired"
     assert not dialog.username_edit.isEnabled() and dialog.token_edit.isVisible()

@@ -18,6 +18,7 @@ from desktop_app.api.errors import NetworkError
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.demo.faults import Fault
 from desktop_app.demo.quirks import Quirk
+from desktop_app.report.prepared import ViewPreparer
 from desktop_app.report.rows import ReadProblem, Report
 from desktop_app.report.status import ConditionStatus
 from desktop_app.ui.detail.pane import DetailPane
@@ -29,6 +30,7 @@ from desktop_app.ui.refresh.restored_report import RestoredNotice, RestoredRepor
 from desktop_app.ui.table.columns import Column
 from desktop_app.ui.table.model import ReportTableModel
 from desktop_app.ui.time_format import COMPUTER, LOCAL
+from desktop_app.ui.workers import Workers
 from tests.gui.conftest import REPORT_DATE as NOW
 from tests.gui.conftest import make_row
 
@@ -175,14 +177,16 @@ def test_recorded_when_reads_like_a_person_would_say_it() -> None:
     assert recorded_when(now - timedelta(days=30), now) == "2026-10-28 10:00"
 
 
-def test_a_failure_before_the_history_is_read_back_is_still_explained(qtbot: QtBot) -> None:
+def test_a_failure_before_the_history_is_read_back_is_still_explained(
+    qtbot: QtBot, workers: Workers
+) -> None:
     """The first fetch may fail before the history thread has read the last report back: once
     that report is on screen, the failure must be in the banner (showing a report hides it)."""
 
     def down(_cancel: object) -> Report:
         raise NetworkError("127.0.0.1:9 refused the connection.")
 
-    refresh = RefreshController(ReportFetcher(down))
+    refresh = RefreshController(ReportFetcher(workers, down, ViewPreparer(lambda: NOW)))
     notice = RestoredNotice()
     qtbot.addWidget(notice)
     shown_failures: list[FetchFailure] = []
@@ -191,7 +195,7 @@ def test_a_failure_before_the_history_is_read_back_is_still_explained(qtbot: QtB
         refresh.refresh()
     recorded = Report((make_row(),), fetched_at=NOW - timedelta(hours=20), source="history")
     with qtbot.waitSignal(refresh.display_ready):
-        assert restored.show(recorded)
+        assert restored.show(ViewPreparer(lambda: NOW)(recorded))
     assert [f.message for f in shown_failures] == ["127.0.0.1:9 refused the connection."]
     assert notice.text().startswith("Showing the last recorded report, from yesterday")
     assert notice.text().endswith("the refresh failed (see above); it is retried as usual")

@@ -10,10 +10,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.api.errors import NetworkError
+from desktop_app.report.prepared import ViewPreparer
 from desktop_app.report.rows import Report
 from desktop_app.report.schedule import RefreshSchedule
 from desktop_app.ui.refresh.auto_refresh import AutoRefreshController, describe_interval
 from desktop_app.ui.refresh.fetcher import ReportFetcher
+from desktop_app.ui.workers import Workers
 
 WALL0 = 1_773_000_000.0  # some afternoon in March 2026
 
@@ -70,10 +72,8 @@ def server() -> Server:
 
 
 @pytest.fixture
-def fetcher(qtbot: QtBot, server: Server) -> Iterator[ReportFetcher]:
-    f = ReportFetcher(server)
-    yield f
-    f.shutdown()
+def fetcher(qtbot: QtBot, workers: Workers, server: Server) -> ReportFetcher:
+    return ReportFetcher(workers, server, ViewPreparer(datetime.now().astimezone))
 
 
 @pytest.fixture

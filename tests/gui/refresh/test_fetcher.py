@@ -1,15 +1,23 @@
-"""The fetch worker: results cross threads, one fetch at a time, coalescing, cancel, quit."""
+"""The fetcher: the report is fetched and prepared off the GUI thread, one fetch at a time,
+requests made meanwhile coalesce, failures become plain words. (Superseding and quitting are
+the workers' own guarantees: tests/gui/test_workers.py.)"""
 
 from __future__ import annotations
 
 import threading
-import time
+from datetime import UTC, datetime
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.api.errors import AuthenticationError, NetworkError
-from desktop_app.ui.refresh.fetcher import FetchFailure, ReportFetcher
+from desktop_app.report.prepared import PreparedReport, ViewPreparer
+from desktop_app.report.rows import Report
+from desktop_app.ui.refresh.fetcher import Fetched, FetchFailure, ReportFetcher
+from desktop_app.ui.workers import Workers
+from tests.gui.conftest import make_row
+
+NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 
 
 class GatedFetch:
@@ -20,9 +28,9 @@ class GatedFetch:
         self.threads: list[str] = []
         self.gates: list[threading.Event] = []
         self.started = threading.Semaphore(0)
-        self.outcome: object = "result"
+        self.outcome: BaseException | None = None
 
-    def __call__(self, cancel: threading.Event) -> object:
+    def __call__(self, cancel: threading.Event) -> Report:
         gate = threading.Event()
         self.gates.append(gate)
         self.calls += 1
@@ -30,9 +38,9 @@ class GatedFetch:
         self.threads.append(threading.current_thread().name)
         self.started.release()
         gate.wait(10)
-        if isinstance(self.outcome, BaseException):
+        if self.outcome is not None:
             raise self.outcome
-        return f"{self.outcome}-{call}"
+        return Report((make_row(backupset_name=f"set-{call}"),))
 
     def release(self, index: int = -1) -> None:
         self.gates[index].set()
@@ -41,26 +49,37 @@ class GatedFetch:
         assert self.started.acquire(timeout=5), "fetch did not start"
 
 
-def test_success_is_delivered_on_the_gui_thread(qtbot: QtBot) -> None:
+def fetcher_for(workers: Workers, fetch: GatedFetch) -> ReportFetcher:
+    return ReportFetcher(workers, fetch, ViewPreparer(lambda: NOW))
+
+
+def names(fetched: list[Fetched]) -> list[str | None]:
+    return [f.prepared.report.rows[0].backupset_name for f in fetched]
+
+
+def test_the_prepared_report_is_delivered_on_the_gui_thread(qtbot: QtBot, workers: Workers) -> None:
     fetch = GatedFetch()
-    fetcher = ReportFetcher(fetch)
-    received: list[tuple[object, str]] = []
-    fetcher.succeeded.connect(lambda r, s: received.append((r, threading.current_thread().name)))
+    fetcher = fetcher_for(workers, fetch)
+    received: list[tuple[Fetched, str]] = []
+    fetcher.succeeded.connect(lambda f: received.append((f, threading.current_thread().name)))
     with qtbot.waitSignal(fetcher.started):
         fetcher.request()
     fetch.wait_started()
     assert fetcher.is_busy()
     with qtbot.waitSignal(fetcher.idle, timeout=5000):
         fetch.release()
-    assert received == [("result-1", threading.main_thread().name)]
+    ((fetched, thread),) = received
+    assert isinstance(fetched.prepared, PreparedReport) and fetched.prepared.view.rows
+    assert fetched.seconds > 0
+    assert thread == threading.main_thread().name
     assert fetch.threads == ["report-fetch"]
     assert not fetcher.is_busy()
 
 
-def test_api_failure_becomes_plain_words(qtbot: QtBot) -> None:
+def test_api_failure_becomes_plain_words(qtbot: QtBot, workers: Workers) -> None:
     fetch = GatedFetch()
     fetch.outcome = AuthenticationError("The access token has expired.", status=401)
-    fetcher = ReportFetcher(fetch)
+    fetcher = fetcher_for(workers, fetch)
     fetcher.request()
     fetch.wait_started()
     with qtbot.waitSignal(fetcher.failed, timeout=5000) as blocker:
@@ -73,11 +92,11 @@ def test_api_failure_becomes_plain_words(qtbot: QtBot) -> None:
 
 
 def test_unexpected_exception_is_logged_not_shown(
-    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+    qtbot: QtBot, workers: Workers, caplog: pytest.LogCaptureFixture
 ) -> None:
     fetch = GatedFetch()
     fetch.outcome = ZeroDivisionError("internal detail")
-    fetcher = ReportFetcher(fetch)
+    fetcher = fetcher_for(workers, fetch)
     fetcher.request()
     fetch.wait_started()
     with qtbot.waitSignal(fetcher.failed, timeout=5000) as blocker:
@@ -88,73 +107,67 @@ def test_unexpected_exception_is_logged_not_shown(
     assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
 
 
-def test_requests_while_busy_are_coalesced_into_one_more_fetch(qtbot: QtBot) -> None:
+def test_requests_while_busy_are_coalesced_into_one_more_fetch(
+    qtbot: QtBot, workers: Workers
+) -> None:
     fetch = GatedFetch()
-    fetcher = ReportFetcher(fetch)
-    results: list[object] = []
-    fetcher.succeeded.connect(lambda r, s: results.append(r))
+    fetcher = fetcher_for(workers, fetch)
+    results: list[Fetched] = []
+    fetcher.succeeded.connect(results.append)
     fetcher.request()
     fetch.wait_started()
     for _ in range(5):
         fetcher.request()
     assert fetch.calls == 1, "never two fetches at once"
-    fetch.release(0)
-    qtbot.waitUntil(lambda: len(fetch.gates) == 2, timeout=5000)  # one follow-up fetch starts
-    qtbot.wait(50)
-    assert fetch.calls == 2
+    with qtbot.waitSignal(fetcher.succeeded, timeout=5000):
+        fetch.release(0)
+    fetch.wait_started()  # the one follow-up fetch
     with qtbot.waitSignal(fetcher.idle, timeout=5000):
         fetch.release(1)
-    assert results == ["result-1", "result-2"]
+    assert names(results) == ["set-1", "set-2"]
     assert fetch.calls == 2
 
 
-def test_cancelled_fetch_result_is_ignored(qtbot: QtBot) -> None:
+def test_cancel_says_so_and_the_next_request_fetches_again(qtbot: QtBot, workers: Workers) -> None:
     fetch = GatedFetch()
-    fetcher = ReportFetcher(fetch)
-    results: list[object] = []
-    fetcher.succeeded.connect(lambda r, s: results.append(r))
+    fetcher = fetcher_for(workers, fetch)
+    results: list[Fetched] = []
+    fetcher.succeeded.connect(results.append)
     fetcher.request()
     fetch.wait_started()
-    with qtbot.waitSignal(fetcher.cancelled, timeout=1000):
+    with qtbot.waitSignals([fetcher.cancelled, fetcher.idle], timeout=1000):
         fetcher.cancel()
     assert not fetcher.is_busy()
     fetch.release(0)
-    # A new fetch after the cancel delivers; the abandoned one never does.
     fetcher.request()
-    qtbot.waitUntil(lambda: len(fetch.gates) == 2, timeout=5000)
-    with qtbot.waitSignal(fetcher.succeeded, timeout=5000):
+    fetch.wait_started()
+    with qtbot.waitSignal(fetcher.idle, timeout=5000):
         fetch.release(1)
-    qtbot.wait(50)
-    assert results == ["result-2"]
+    assert names(results) == ["set-2"]
 
 
-def test_network_error_after_success_is_reported(qtbot: QtBot) -> None:
+def test_a_delivered_report_is_prepared_and_announced_without_fetching(
+    qtbot: QtBot, workers: Workers
+) -> None:
     fetch = GatedFetch()
-    fetcher = ReportFetcher(fetch)
+    fetcher = fetcher_for(workers, fetch)
+    report = Report((make_row(backupset_name="handed over"),))
+    with qtbot.waitSignal(fetcher.succeeded, timeout=5000) as blocker:
+        fetcher.deliver(report)
+    assert blocker.args[0].prepared.report is report
+    assert fetch.calls == 0
+
+
+def test_network_error_after_success_is_reported(qtbot: QtBot, workers: Workers) -> None:
+    fetch = GatedFetch()
+    fetcher = fetcher_for(workers, fetch)
     fetcher.request()
     fetch.wait_started()
     with qtbot.waitSignal(fetcher.succeeded, timeout=5000):
         fetch.release()
     fetch.outcome = NetworkError("Could not connect to api.intronis.com.")
     fetcher.request()
-    qtbot.waitUntil(lambda: len(fetch.gates) == 2, timeout=5000)
+    fetch.wait_started()
     with qtbot.waitSignal(fetcher.failed, timeout=5000) as blocker:
         fetch.release()
     assert blocker.args[0].title == NetworkError.title
-
-
-def test_shutdown_while_fetching_returns_promptly(qtbot: QtBot) -> None:
-    fetch = GatedFetch()
-    fetcher = ReportFetcher(fetch)
-    delivered: list[object] = []
-    fetcher.succeeded.connect(lambda r, s: delivered.append(r))
-    fetcher.request()
-    fetch.wait_started()
-    began = time.perf_counter()
-    fetcher.shutdown(timeout=0.3)
-    assert time.perf_counter() - began < 1.0
-    fetch.release()
-    qtbot.wait(50)
-    fetcher.request()  # refused after shutdown
-    assert fetch.calls == 1
-    assert delivered == []

@@ -152,7 +152,7 @@ def test_quit_during_a_fetch_exits_within_two_seconds(launch: type[RunningApp]) 
     started = time.monotonic()
     app.desktop.xdotool("key", "--clearmodifiers", "ctrl+q")
     assert app.seconds_to_exit(started) < QUIT_SECONDS
-    assert "Quitting while a fetch is still running" in app.log_text()
+    assert "Quitting while report-fetch is still running" in app.log_text()
     assert_saved_by_quitting(app)
 
 
