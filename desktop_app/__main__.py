@@ -141,7 +141,8 @@ def _run_gui(args: argparse.Namespace) -> int:
     Logs go to a rotating file in the platform log folder (and to stderr with ``--debug``),
     with secrets redacted; a log folder that cannot be created never stops the app.
     """
-    from desktop_app.app import AppOptions, run
+    from desktop_app.app import AppOptions
+    from desktop_app.launch import run
     from desktop_app.logging_setup import configure_logging, default_log_dir
     from desktop_app.os_integration import set_app_user_model_id
     from desktop_app.storage.autostart import autostart_for_platform

@@ -170,7 +170,7 @@ def default_qt_probe() -> list[CheckResult]:
 
     results = probe_qt()
     try:
-        from desktop_app.app import check_demo_window
+        from desktop_app.launch import check_demo_window
 
         with tempfile.TemporaryDirectory(prefix="bsm-self-test-", ignore_cleanup_errors=True) as d:
             results.append(check_demo_window(Path(d)))

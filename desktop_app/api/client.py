@@ -28,72 +28,42 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Final
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
-import urllib3
 
 from desktop_app.api.auth import ClientCredentialsProvider, StaticTokenProvider, TokenProvider
 from desktop_app.api.errors import (
     ApiError,
-    AuthenticationError,
     BadRequestError,
-    FetchCancelled,
     InvalidResponseError,
     NetworkError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ServerError,
 )
 from desktop_app.api.http import REDIRECT_STATUSES, host_of, origin, user_agent
-from desktop_app.api.network import exception_chain, network_error
+from desktop_app.api.network import network_error
 from desktop_app.api.regions import Endpoint, is_loopback_host
+from desktop_app.api.report_body import read_report
 from desktop_app.api.responses import (
-    ERROR_BODY_LIMIT,
     MEDIA_TYPES,
-    content_kind,
-    describe_kind,
-    error_object_text,
-    format_size,
     parse_retry_after,
-    server_error_text,
-    server_said,
 )
-from desktop_app.api.secret import Secret, redact
-from desktop_app.report.errors import ParseError
-from desktop_app.report.parse import parse_body
+from desktop_app.api.secret import Secret
+from desktop_app.api.status_errors import status_error
+from desktop_app.api.transfer import Limits, Transfer, check_cancelled
 from desktop_app.report.query import STATUS_PARAM, ReportQuery
-from desktop_app.report.rows import HEAD_BYTES, Link, ReadProblem, Report, ResponseSample
+from desktop_app.report.rows import Link, ReadProblem, Report
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
 DEFAULT_MAX_BYTES: Final = 768 * 1024 * 1024
-CHUNK_SIZE: Final = 256 * 1024  # small enough that a cancel is noticed quickly
 WAIT_SLICE: Final = 0.25  # with a cancel event, back-off sleeps are sliced this fine
 CONNECTION_RETRIES: Final = 1  # a refused/reset connection is retried once, then reported
 DEFAULT_DEADLINE: Final = 300.0  # seconds for a whole fetch: the Settings default (5 min)
 MAX_PAGES: Final = 100  # ``next`` links followed at most (the report is documented as one page)
-
-
-def _cancelled(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise FetchCancelled("The report fetch was cancelled.")
-
-
-class _Fetch:
-    """One ``fetch_report`` call: its deadline, its cancel event, and the bytes read so far."""
-
-    def __init__(self, until: float, cancel: threading.Event | None, budget: int) -> None:
-        self.until = until
-        self.cancel = cancel
-        self.budget = budget  # bytes that may still be read (over all pages)
-        self.arrived = 0  # bytes of report bodies received (for the deadline message)
 
 
 class ReportClient:
@@ -221,7 +191,9 @@ class ReportClient:
         """
         with self._lock:
             started = self._clock()
-            fetch = _Fetch(started + self._deadline, cancel, self._max_bytes)
+            fetch = Transfer(
+                started + self._deadline, self._deadline, self._clock, cancel, self._max_bytes
+            )
             params = query.to_params() if query else {}
             several = "," in params.get(STATUS_PARAM, "")
             if several and self._status_list_refused:
@@ -241,7 +213,7 @@ class ReportClient:
 
     # -- pages --------------------------------------------------------------------------------
 
-    def _follow_pages(self, first: Report, fetch: _Fetch) -> Report:
+    def _follow_pages(self, first: Report, fetch: Transfer) -> Report:
         """``first`` with the rows of every page its ``next`` links lead to (module docstring)."""
         rows = list(first.rows)
         problems = list(first.problems)
@@ -285,7 +257,7 @@ class ReportClient:
 
     # -- the retry loop -----------------------------------------------------------------------
 
-    def _page(self, url: str, params: Mapping[str, str] | None, fetch: _Fetch) -> Report:
+    def _page(self, url: str, params: Mapping[str, str] | None, fetch: Transfer) -> Report:
         """One page of the report, retried and redirected as the class docstring says."""
         renewed = False
         retries = 0
@@ -293,8 +265,8 @@ class ReportClient:
         waited = 0.0
         cancel = fetch.cancel
         while True:
-            _cancelled(cancel)
-            self._time_left(fetch)
+            check_cancelled(cancel)
+            fetch.time_left()
             token = self._tokens.token()
             response, failure = self._send(url, params, token, fetch)
             if failure is not None:
@@ -313,56 +285,49 @@ class ReportClient:
             with response:
                 status = response.status_code
                 if 200 <= status < 300:
-                    return self._finish(response, token, fetch)
+                    return read_report(response, token, fetch, self._format, self._limits())
                 if status == 401:
                     if not renewed and self._tokens.renew_after_rejection(token):
                         renewed = True
                         log.debug("HTTP 401; renewing the token once")
                         continue
-                    raise self._status_error(response, token)
+                    raise status_error(response, token, self._username, self.report_url)
                 if status not in RETRY_STATUSES:
-                    raise self._status_error(response, token)
+                    raise status_error(response, token, self._username, self.report_url)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = (
                     retry_after if retry_after is not None else self._backoff_base * (2**retries)
                 )
                 if retries >= self._max_retries or waited + delay > self._max_total_wait:
-                    raise self._status_error(
-                        response, token, retries=retries, retry_after=retry_after
+                    raise status_error(
+                        response,
+                        token,
+                        self._username,
+                        self.report_url,
+                        retries=retries,
+                        retry_after=retry_after,
                     )
             log.debug("HTTP %d; retry %d in %.2f s", status, retries + 1, delay)
             self._wait(delay, fetch)
             waited += delay
             retries += 1
 
-    def _wait(self, seconds: float, fetch: _Fetch) -> None:
+    def _wait(self, seconds: float, fetch: Transfer) -> None:
         """Sleep ``seconds`` (in slices, to notice a cancel); a wait past the deadline ends the
         fetch at once: waiting would only end in the same error later."""
         cancel = fetch.cancel
         if seconds >= fetch.until - self._clock():
-            raise self._deadline_error(fetch)
+            raise fetch.deadline_error()
         remaining = seconds
         while remaining > 0:
-            _cancelled(cancel)
+            check_cancelled(cancel)
             step = remaining if cancel is None else min(remaining, WAIT_SLICE)
             self._sleep(step)
             remaining -= step
-        _cancelled(cancel)
+        check_cancelled(cancel)
 
-    def _time_left(self, fetch: _Fetch) -> float:
-        """Seconds until the deadline; the deadline error once it has passed."""
-        left = fetch.until - self._clock()
-        if left <= 0:
-            raise self._deadline_error(fetch)
-        return left
-
-    def _deadline_error(self, fetch: _Fetch) -> NetworkError:
-        arrived = f"; {format_size(fetch.arrived)} had arrived" if fetch.arrived else ""
-        return NetworkError(
-            f"The report did not arrive within {_minutes_or_seconds(self._deadline)}, the fetch "
-            f"deadline{arrived}. The server or the connection is too slow; try again later, or "
-            "allow more time (Settings > Network, or export --timeout)."
-        )
+    def _limits(self) -> Limits:
+        return Limits(self._max_bytes, self._connect_timeout, self._read_timeout, self.report_url)
 
     # -- one request, redirects followed by hand --------------------------------------------
 
@@ -377,7 +342,7 @@ class ReportClient:
         return headers
 
     def _send(
-        self, url: str, params: Mapping[str, str] | None, token: str, fetch: _Fetch
+        self, url: str, params: Mapping[str, str] | None, token: str, fetch: Transfer
     ) -> tuple[requests.Response | None, ApiError | None]:
         """The first non-redirect response, or the error that prevented one.
 
@@ -388,7 +353,7 @@ class ReportClient:
         query: Mapping[str, str] | None = params
         for _hop in range(self._max_redirects + 1):
             same_origin = origin(url) == api_origin
-            left = self._time_left(fetch)
+            left = fetch.time_left()
             sent_at = time.perf_counter()
             log.debug(
                 "GET %s params=%s (credentials %s)",
@@ -408,7 +373,7 @@ class ReportClient:
             except requests.RequestException as exc:
                 log.debug("GET %s failed: %s", url, type(exc).__name__)
                 if self._clock() >= fetch.until:
-                    return None, self._deadline_error(fetch)
+                    return None, fetch.deadline_error()
                 return None, self._network_failure(exc, url)
             log.debug(
                 "HTTP %d from %s in %.3f s (type %s, length %s, encoding %s)",
@@ -465,248 +430,6 @@ class ReportClient:
         return _RetryableNetworkError(error.message) if retryable else error
 
     # -- the body ---------------------------------------------------------------------------
-
-    def _finish(self, response: requests.Response, token: str, fetch: _Fetch) -> Report:
-        cancel = fetch.cancel
-        self._check_content_type(response)
-        read_started = time.perf_counter()
-        body, failure = self._read_body(response, fetch)
-        if failure is not None:
-            raise failure
-        fetch.budget -= len(body)
-        fetched_at = datetime.now(UTC)
-        log.debug(
-            "read %d bytes (%s) in %.3f s",
-            len(body),
-            format_size(len(body)),
-            time.perf_counter() - read_started,
-        )
-        _cancelled(cancel)
-        parse_started = time.perf_counter()
-        try:
-            report = parse_body(body, self._format)
-        except ParseError as exc:
-            said = error_object_text(body, self._format)
-            if said:  # a 200 holding an error object: the server's own words explain it best
-                raise InvalidResponseError(
-                    "The server answered with an error instead of the report: "
-                    f"{redact(said, token)}",
-                    status=response.status_code,
-                ) from None
-            raise InvalidResponseError(
-                f"The server's {self._format.upper()} could not be read as a Backup Status "
-                f"Report: {redact(str(exc), token)}",
-                status=response.status_code,
-            ) from None
-        log.debug("parsed %d rows in %.3f s", len(report), time.perf_counter() - parse_started)
-        sample = ResponseSample(
-            content_type=response.headers.get("Content-Type", ""),
-            status=response.status_code,
-            size=len(body),
-            fmt=self._format,
-            head=body[:HEAD_BYTES],
-        )
-        return dataclasses.replace(report, fetched_at=fetched_at, response=sample)
-
-    def _check_content_type(self, response: requests.Response) -> None:
-        content_type = response.headers.get("Content-Type")
-        kind = content_kind(content_type)
-        if kind in ("missing", self._format):
-            return
-        hint = (
-            " Check the API address; a proxy, captive portal or sign-in page may be answering "
-            "instead of the API."
-            if kind in ("html", "other")
-            else ""
-        )
-        raise InvalidResponseError(
-            f"Expected {self._format.upper()} but the server sent "
-            f"{describe_kind(kind, content_type)} (HTTP {response.status_code}).{hint}",
-            status=response.status_code,
-        )
-
-    def _too_large(self) -> InvalidResponseError:
-        return InvalidResponseError(
-            f"The server's response exceeded {format_size(self._max_bytes)}, the most this app "
-            "will read; the report may be far larger than expected."
-        )
-
-    def _read_body(
-        self, response: requests.Response, fetch: _Fetch
-    ) -> tuple[bytes, ApiError | None]:
-        """The decompressed body, counting decompressed bytes against ``max_bytes``; a timer
-        closes the connection at the deadline (see the module docstring)."""
-        length = response.headers.get("Content-Length", "")
-        if (
-            length.isdigit()
-            and int(length) > fetch.budget
-            and not response.headers.get("Content-Encoding")
-        ):
-            return b"", self._too_large()
-        expired = threading.Event()
-        timer = threading.Timer(self._time_left(fetch), _shut_down, (response, expired))
-        timer.daemon = True
-        timer.start()
-        chunks: list[bytes] = []
-        size = 0
-        failure: ApiError | None = None
-        try:
-            for chunk in _body_chunks(response):
-                if fetch.cancel is not None and fetch.cancel.is_set():
-                    return b"", FetchCancelled("The report fetch was cancelled.")
-                size += len(chunk)
-                if size > fetch.budget:
-                    return b"", self._too_large()
-                chunks.append(chunk)
-        except (requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError):
-            failure = InvalidResponseError(
-                "The server's compressed response could not be decompressed."
-            )
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            failure = self._broken_body(response, exc, _arrived(response, size), length)
-        finally:
-            timer.cancel()
-            fetch.arrived += _arrived(response, size)
-        if expired.is_set():
-            return b"", self._deadline_error(fetch)
-        return (b"", failure) if failure is not None else (b"".join(chunks), None)
-
-    def _broken_body(
-        self, response: requests.Response, exc: BaseException, arrived: int, length: str
-    ) -> NetworkError:
-        """A connection that reset or closed before the whole body arrived: a network error
-        (the documented exit 4), saying how much really arrived."""
-        if any(
-            isinstance(c, requests.exceptions.Timeout | TimeoutError)
-            or type(c).__name__ == "ReadTimeoutError"
-            for c in exception_chain(exc)
-        ):
-            return network_error(
-                requests.exceptions.ReadTimeout(exc),
-                response.url,
-                connect_timeout=self._connect_timeout,
-                read_timeout=self._read_timeout,
-            )
-        of = f" of {format_size(int(length))}" if length.isdigit() else ""
-        return NetworkError(
-            f"The connection to {host_of(response.url or self.report_url)} broke after "
-            f"{format_size(arrived)}{of} of the report had arrived. Try again."
-        )
-
-    # -- error statuses -----------------------------------------------------------------------
-
-    @staticmethod
-    def _error_text(response: requests.Response, token: str) -> str:
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_content(16 * 1024):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size >= ERROR_BODY_LIMIT:
-                    break
-        except requests.RequestException:
-            pass  # the status alone still explains the failure
-        text = server_error_text(b"".join(chunks), response.headers.get("Content-Type"))
-        return redact(text, Secret(token))
-
-    def _status_error(
-        self,
-        response: requests.Response,
-        token: str,
-        *,
-        retries: int = 0,
-        retry_after: float | None = None,
-    ) -> ApiError:
-        status = response.status_code
-        reason = f" {response.reason}" if response.reason else ""
-        host = host_of(response.url or self.report_url)
-        detail = self._error_text(response, token)
-        said = server_said(detail)
-        tries = f" after {retries + 1} attempts" if retries else ""
-        later = (
-            f" The server asked to wait {retry_after:.0f} s before trying again."
-            if retry_after is not None
-            else " Try again later."
-        )
-        if status == 401:
-            return AuthenticationError(
-                "The access token is invalid or has expired (HTTP 401). Sign in again or check "
-                f"the client credentials and the region.{said}",
-                status=status,
-            )
-        if status == 403:
-            return PermissionDeniedError(
-                f"Access to the report of partner '{self._username}' was denied (HTTP 403). "
-                "The token needs the partners_read scope, and the username must be your own "
-                f"partner username, not another partner's.{said}",
-                status=status,
-            )
-        if status == 404:
-            return NotFoundError(
-                f"No partner named '{self._username}' was found at {host} (HTTP 404); "
-                f"check the partner username and the region.{said}",
-                status=status,
-            )
-        if status == 400:
-            return BadRequestError(
-                "The server did not accept the request (HTTP 400): "
-                f"{detail or 'it gave no explanation'}",
-                status=status,
-            )
-        if status == 429:
-            return RateLimitedError(
-                f"{host} is limiting how often the report may be fetched (HTTP 429){tries}.{later}",
-                status=status,
-                retry_after=retry_after,
-            )
-        if status >= 500:
-            return ServerError(
-                f"{host} reported a server problem (HTTP {status}{reason}){tries}.{said}{later}",
-                status=status,
-                retry_after=retry_after,
-            )
-        return ApiError(
-            f"{host} answered HTTP {status}{reason}, which this app does not expect.{said}",
-            status=status,
-        )
-
-
-def _shut_down(response: requests.Response, expired: threading.Event) -> None:
-    """At the deadline (timer thread): stop the body's reads, which then fail or end."""
-    expired.set()
-    raw = response.raw
-    try:
-        raw.shutdown()  # urllib3 >= 2.3: shuts the socket down under the blocked read
-    except (AttributeError, ValueError, OSError):
-        response.close()  # older urllib3: closing is the best there is
-
-
-def _body_chunks(response: requests.Response) -> Iterator[bytes]:
-    """The body, decompressed, in pieces as they arrive (``read1``): a connection that breaks
-    mid-body then leaves nothing uncounted in a half-filled buffer. Older urllib3 has no
-    ``read1``: then requests' fixed-size chunks."""
-    raw = response.raw
-    read1 = getattr(raw, "read1", None)
-    if read1 is None:
-        yield from response.iter_content(CHUNK_SIZE)
-        return
-    while chunk := read1(CHUNK_SIZE, decode_content=True):
-        yield chunk
-
-
-def _arrived(response: requests.Response, decoded: int) -> int:
-    """Bytes of the body that really arrived: urllib3 counts what it read from the socket,
-    including a last chunk cut short; ``decoded`` is what was handed to us."""
-    try:
-        wire = int(response.raw.tell())
-    except (AttributeError, TypeError, ValueError, OSError):
-        wire = 0
-    return max(wire, decoded)
-
-
-def _minutes_or_seconds(seconds: float) -> str:
-    return f"{seconds / 60:g} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g} s"
 
 
 def _next_link(links: tuple[Link, ...]) -> Link | None:

@@ -94,6 +94,15 @@ def status_severity(value: str | None) -> int:
     return STATUS_SEVERITY.get(value, UNKNOWN_STATUS_SEVERITY)  # type: ignore[arg-type]
 
 
+def status_text(status: str | None, unreadable: str = "") -> str:
+    """A status in words, the same everywhere it is shown: "Failure" for a documented one, an
+    undocumented one verbatim (so it is recognisable), ``unreadable`` for one that could not be
+    read (a blank cell, "Unknown" in a sentence)."""
+    if status is None:
+        return unreadable
+    return status.capitalize() if is_known_status(status) else status
+
+
 def explain_condition_type(value: str) -> str:
     """Plain-language explanation; an unknown type explains itself honestly."""
     return CONDITION_TYPE_EXPLANATIONS.get(value, f"Condition not documented by Intronis: {value}")

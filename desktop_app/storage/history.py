@@ -66,6 +66,7 @@ __all__ = [
     "DEFAULT_RETENTION",
     "DEMO_HISTORY_FILE_NAME",
     "HISTORY_FILE_NAME",
+    "HISTORY_SOURCE",
     "HistoryStore",
     "MissingSet",
     "RecordResult",
@@ -75,6 +76,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 HISTORY_FILE_NAME = "history.sqlite3"
+HISTORY_SOURCE = "history"
+"""``Report.source`` of the last recorded report read back (``HistoryStore.last_report``)."""
 DEMO_HISTORY_FILE_NAME = "demo-history.sqlite3"
 DEFAULT_RETENTION = timedelta(days=90)
 PURGE_INTERVAL = timedelta(hours=1)
@@ -631,7 +634,7 @@ class HistoryStore:
             page_size=len(rows),
             count=len(rows),
             fetched_at=_from_ts(last),
-            source="history",
+            source=HISTORY_SOURCE,
         )
 
     def success_rates(self, now: datetime | None = None) -> dict[str, SuccessRates]:

@@ -182,6 +182,17 @@ class Workers(QObject):
         latest = self._latest.get(lane)
         return latest is not None and not latest.done.is_set()
 
+    def wait_for(self, lane: str, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds, delivering nothing, until ``lane``'s running job is
+        over (a writer's shutdown: close its file only once no write runs); True when it is."""
+        serial = self._serial.get(lane)
+        candidates = (serial.running if serial is not None else None, self._latest.get(lane))
+        deadline = time.monotonic() + timeout
+        for job in candidates:
+            if job is not None and not job.done.wait(max(0.0, deadline - time.monotonic())):
+                return False
+        return True
+
     def cancel(self, lane: str) -> None:
         """Drop the results of ``lane``'s jobs (running or waiting)."""
         latest = self._latest.pop(lane, None)

@@ -157,7 +157,7 @@ def measure(rows: int, folder: Path, tray: bool = True, timeout: float = 120.0) 
         probe.stop()
         first = (probe.max_gap_ms(), probe.max_gap_at_s(), probe.p99_gap_ms())
 
-        parts.window.select_key(model.row_at(min(10, rows - 1)).key)
+        parts.window.table.select_key(model.row_at(min(10, rows - 1)).key)
         ready: list[object] = []
         parts.refresh.report_ready.connect(ready.append)
         probe.start()

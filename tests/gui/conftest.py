@@ -1,8 +1,11 @@
 """Shared GUI-test fixtures: deterministic report rows built directly, no parsing involved,
-and the real demo app with its problem states ready."""
+the background-job helper, and the real demo app (``running_app``) with its problem states
+ready."""
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
@@ -12,6 +15,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.report.problem_states import ProblemStates
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
 from desktop_app.ui.workers import Workers
@@ -119,39 +123,70 @@ def rows_factory() -> Callable[..., list[BackupStatusRow]]:
 
 
 @contextmanager
-def demo_app_with_problems(
-    qtbot: QtBot, tmp_path: Path, *, rows: int, tray: bool = False
+def running_app(
+    qtbot: QtBot,
+    tmp_path: Path,
+    *,
+    rows: int = 300,
+    tray: bool = False,
+    problems: bool = True,
+    evolve: bool = True,
+    **options: object,
 ) -> Iterator[AppParts]:
-    """The real demo app (settings and history under ``tmp_path``), yielded once its first
-    report is recorded and its problem states are derived; closed afterwards.
+    """The real demo app on its in-process server, settings and history under ``tmp_path``:
+    the one way the GUI tests build the whole app.
 
-    With ``tray`` the window is handed to qtbot, so it is closed and deleted with its tray
-    wiring (a leftover window would refuse a later test's quit).
+    Yielded once its first report is on screen and, with ``problems``, recorded with its
+    problem states judged with the history; closed afterwards, and no demo-server thread may
+    outlive it. ``evolve`` False: the demo sends the same rows every time, so keys stay
+    comparable. ``options`` are further ``AppOptions``.
     """
-    options = AppOptions(
-        demo=True, demo_rows=rows, settings_path=tmp_path / "s.ini", data_dir=tmp_path, tray=tray
+    settings = options.pop("settings_path", tmp_path / "s.ini")
+    built = build(
+        AppOptions(
+            demo=True,
+            demo_rows=rows,
+            settings_path=settings,  # type: ignore[arg-type]
+            data_dir=tmp_path,
+            tray=tray,
+            **options,  # type: ignore[arg-type]
+        )
     )
-    built = build(options)
-    if tray:
-        qtbot.addWidget(built.window)
+    # Closed and deleted with its tray wiring: a leftover window would refuse a later quit.
+    qtbot.addWidget(built.window)
     try:
-        views = built.problems
-        assert views is not None
-        recorder = built.history
-        assert recorder is not None
+        assert built.demo_server is not None
+        built.demo_server.evolve = evolve
         qtbot.waitUntil(
-            lambda: recorder.store is not None and recorder.store.last_refresh() is not None,
+            lambda: built.model.total_rows() > 0 and not built.window.busy.isVisible(),
             timeout=15_000,
         )
-        qtbot.waitUntil(
-            lambda: views.controller.derived is not None and views.controller.derived_with_history,
-            timeout=15_000,
-        )
+        history = built.history
+        if problems:
+            qtbot.waitUntil(
+                lambda: history.store is not None and history.store.last_refresh() is not None,
+                timeout=15_000,
+            )
+            qtbot.waitUntil(
+                lambda: history.states is not None and history.states.with_history,
+                timeout=15_000,
+            )
         yield built
     finally:
         built.close()
         if tray:
             built.app.setQuitOnLastWindowClosed(True)
+    gc.collect()  # an unclosed socket would raise its ResourceWarning here, in this test
+    qtbot.waitUntil(
+        lambda: not any(t.name == "demo-server" for t in threading.enumerate()), timeout=2000
+    )
+
+
+def states_of(parts: AppParts) -> ProblemStates:
+    """The problem states the app judged last (there are some once ``running_app`` yields)."""
+    states = parts.history.states
+    assert states is not None
+    return states
 
 
 @pytest.fixture(scope="module")

@@ -32,13 +32,13 @@ from desktop_app.storage.credentials import (
     StoredCredentials,
 )
 from desktop_app.storage.keyring_backend import KeyringStatus
-from desktop_app.ui.account.sign_in_dialog import (
+from desktop_app.ui.account.connection_test import (
     ClientFactory,
     ReportSource,
-    SignInDialog,
     SignInDraft,
     SignInResult,
 )
+from desktop_app.ui.account.sign_in_dialog import SignInDialog
 from desktop_app.ui.refresh.controller import RefreshController
 from desktop_app.ui.refresh.fetcher import FetchFailure, ReportFetcher
 from desktop_app.ui.shell.main_window import MainWindow

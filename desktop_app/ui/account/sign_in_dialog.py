@@ -9,15 +9,9 @@ the session-only offer; the account record is saved by whoever receives ``result
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -36,14 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.api.errors import (
-    ApiError,
-    AuthenticationError,
-    InvalidResponseError,
-    NetworkError,
-    NotFoundError,
-    PermissionDeniedError,
-)
 from desktop_app.api.regions import Region
 from desktop_app.report.rows import Report
 from desktop_app.storage.account import Account, AuthMethod
@@ -53,7 +39,17 @@ from desktop_app.storage.credentials import (
     StoredCredentials,
 )
 from desktop_app.storage.keyring_backend import KeyringStatus
-from desktop_app.ui.workers import Job, Token, Workers
+from desktop_app.ui.account.connection_test import (
+    ClientFactory,
+    ConnectionOutcome,
+    SignInDraft,
+    SignInResult,
+    describe_connection_error,
+    fingerprint,
+    run_test,
+)
+from desktop_app.ui.widgets import hint_label
+from desktop_app.ui.workers import Job, Workers
 
 log = logging.getLogger(__name__)
 
@@ -68,107 +64,6 @@ CLIENT_HELP = (
 TOKEN_HELP = "A pasted token expires after about an hour; you will then be asked for a new one."
 _OK_STYLE = "color: #2e7d32;"
 _ERROR_STYLE = "color: #c62828;"
-
-
-class ReportSource(Protocol):
-    """What the test needs of a ``ReportClient``."""
-
-    def fetch_report(self, *, cancel: threading.Event | None = None) -> Report: ...
-
-    def close(self) -> None: ...
-
-
-ClientFactory = Callable[[Account, StoredCredentials], ReportSource]
-"""Builds the client for an account (network settings applied); called on the worker thread."""
-
-
-@dataclass(frozen=True, slots=True)
-class SignInResult:
-    """What the dialog produced. ``saved`` False means session-only (the secret is in memory).
-    ``report`` is the report the connection test downloaded: the app shows it instead of
-    downloading it again."""
-
-    account: Account
-    credentials: StoredCredentials
-    saved: bool
-    backup_sets: int | None = None
-    report: Report | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionOutcome:
-    ok: bool
-    text: str
-    backup_sets: int | None = None
-    report: Report | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SignInDraft:
-    """What was typed into the form, kept in memory (never on disk) when the dialog is closed
-    without signing in, so opening it again does not make the admin type it all again."""
-
-    region: object
-    api_url: str
-    auth_url: str
-    username: str
-    token_method: bool
-    client_id: str
-    client_secret: str
-    access_token: str
-
-
-def describe_connection_error(error: BaseException, method: AuthMethod) -> str:
-    """A failed test in words: what is wrong first, the API's own explanation after."""
-    if not isinstance(error, ApiError):
-        log.error("Unexpected error while testing the connection", exc_info=error)
-        return "Unexpected problem; details are in the log file (Help > Open log folder)."
-    message = error.message
-    if isinstance(error, AuthenticationError):
-        headline = (
-            "Access token refused (wrong or expired)"
-            if method is AuthMethod.ACCESS_TOKEN
-            else "Bad client ID or secret"
-        )
-    elif isinstance(error, NotFoundError):
-        headline = "Wrong partner username"
-    elif isinstance(error, PermissionDeniedError):
-        # 403 has two causes; only the server's own words (if any) can tell them apart.
-        _, said, server_text = message.partition("The server said:")
-        server_text = server_text.lower() if said else ""
-        if "scope" in server_text:
-            headline = "No partners_read scope"
-        elif "partner" in server_text:
-            headline = "Wrong partner username (not this account's partner)"
-        else:
-            headline = "Permission denied (partners_read scope or partner username)"
-    elif isinstance(error, NetworkError):
-        headline = "TLS problem" if "TLS" in message else "Server unreachable"
-    elif isinstance(error, InvalidResponseError):
-        headline = "Not a Backup Status Report"
-    else:
-        headline = error.title
-    return f"{headline}: {message}"
-
-
-def _run_test(
-    factory: ClientFactory, account: Account, credentials: StoredCredentials
-) -> Callable[[Token], ConnectionOutcome]:
-    def fetch(token: Token) -> ConnectionOutcome:
-        try:
-            client = factory(account, credentials)
-            try:
-                report = client.fetch_report(cancel=token.event)
-            finally:
-                client.close()
-        except Exception as exc:
-            if getattr(exc, "cancelled", False):
-                raise
-            return ConnectionOutcome(False, describe_connection_error(exc, account.method))
-        count = len(report.rows)
-        return ConnectionOutcome(True, f"Connected: {count:,} backup sets", count, report)
-
-    return fetch
 
 
 class SignInDialog(QDialog):
@@ -265,7 +160,7 @@ class SignInDialog(QDialog):
         self.username_edit.setAccessibleName("Partner username")
         self.username_edit.setToolTip(USERNAME_HELP)
         form.addRow("Partner &username:", self.username_edit)
-        form.addRow("", _hint(USERNAME_HELP, account_box))
+        form.addRow("", hint_label(USERNAME_HELP, account_box))
         layout.addWidget(account_box)
 
         method_box = QGroupBox("Sign-in method", self)
@@ -295,13 +190,13 @@ class SignInDialog(QDialog):
         self.client_secret_edit = _secret_edit(client_page, "clientSecretEdit", "Client secret")
         client_form.addRow("Client &ID:", self.client_id_edit)
         client_form.addRow("Client &secret:", self.client_secret_edit)
-        client_form.addRow("", _hint(CLIENT_HELP, client_page))
+        client_form.addRow("", hint_label(CLIENT_HELP, client_page))
         token_page = QWidget(method_box)
         token_form = QFormLayout(token_page)
         token_form.setContentsMargins(0, 0, 0, 0)
         self.token_edit = _secret_edit(token_page, "accessTokenEdit", "Access token")
         token_form.addRow("Access to&ken:", self.token_edit)
-        token_form.addRow("", _hint(TOKEN_HELP, token_page))
+        token_form.addRow("", hint_label(TOKEN_HELP, token_page))
         self.client_page, self.token_page = client_page, token_page
         method_layout.addWidget(client_page)
         method_layout.addWidget(token_page)
@@ -432,13 +327,13 @@ class SignInDialog(QDialog):
         account, credentials = inputs
         self._tested = None
         self._tested_report = None
-        self._pending = (account, _fingerprint(credentials))
+        self._pending = (account, fingerprint(credentials))
         self._focus_before_test = self.focusWidget()
         self._set_testing(True)
         self.result_label.setStyleSheet("")
         self.result_label.setText("Testing the connection…")
         self._test = self._workers.submit(
-            _run_test(self._factory, account, credentials),
+            run_test(self._factory, account, credentials),
             self._on_tested,
             self._on_failed,
             lane=self._lane,
@@ -451,7 +346,7 @@ class SignInDialog(QDialog):
         if inputs is None:
             return
         account, credentials = inputs
-        if self._tested != (account, _fingerprint(credentials)):
+        if self._tested != (account, fingerprint(credentials)):
             self._accept_after_test = True
             self.test_connection()
             return
@@ -581,15 +476,3 @@ def _secret_edit(parent: QWidget, name: str, accessible: str) -> QLineEdit:
         | Qt.InputMethodHint.ImhNoPredictiveText
     )
     return edit
-
-
-def _hint(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setWordWrap(True)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
-
-
-def _fingerprint(credentials: StoredCredentials) -> str:
-    """Tells whether the form changed since the last test without keeping a second copy."""
-    return hashlib.sha256(credentials.to_json().encode()).hexdigest()

@@ -26,17 +26,17 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.report.derived import MISSING, STALE
-from desktop_app.report.rows import BackupStatusRow, RowKey, key_parts, key_username
+from desktop_app.report.rows import RowKey, key_parts, key_username
 from desktop_app.report.status import ConditionStatus
 from desktop_app.report.summary import counted
 from desktop_app.storage.acknowledgements import UNRECOGNISABLE
-from desktop_app.ui.history.attention import AttentionController
+from desktop_app.ui.history.service import HistoryService
+from desktop_app.ui.shell.main_window import MainWindow
 
 __all__ = [
     "AcknowledgeDialog",
@@ -179,10 +179,7 @@ def ask_with_dialog(
 
 
 def add_acknowledge_action(
-    window: QMainWindow,
-    controller: AttentionController,
-    selected_rows: Callable[[], list[BackupStatusRow]],
-    ask: Ask = ask_with_dialog,
+    window: MainWindow, history: HistoryService, ask: Ask = ask_with_dialog
 ) -> QAction:
     """ "Acknowledge…" (Ctrl+K) in the window's Edit menu, acting on every selected row that
     has a problem (rows without one are left alone and counted in the status bar)."""
@@ -196,16 +193,16 @@ def add_acknowledge_action(
 
     def trigger() -> None:
         bar = window.statusBar()
-        if not controller.has_history:
+        if not history.available:
             bar.showMessage(
                 "Acknowledging needs the history, which is off (see the History indicator)", 8000
             )
             return
-        rows = selected_rows()
+        rows = window.table.selected_rows()
         found = [
             Problem(row.key, state, row.computer_name)
             for row in rows
-            if (state := controller.problem_of(row.key)) is not None
+            if (state := history.problem_of(row.key)) is not None
         ]
         # A set whose key could not be read in full cannot be recognised in the next report,
         # so an acknowledgement of it could never hold (the store refuses it too).
@@ -222,7 +219,7 @@ def add_acknowledge_action(
         if answer is None:
             return
         note, snooze = answer
-        controller.acknowledge_many([p.key for p in problems], note, snooze)
+        history.acknowledge_many([p.key for p in problems], note, snooze)
         skipped = len(rows) - len(found)
         left_out = []
         if skipped:
@@ -237,10 +234,6 @@ def add_acknowledge_action(
             )
 
     action.triggered.connect(trigger)
-    menu = getattr(window, "edit_menu", None)  # a MainWindow has one; tests may pass others
-    if menu is not None:
-        menu.addSeparator()
-        menu.addAction(action)
-    else:
-        window.addAction(action)
+    window.edit_menu.addSeparator()
+    window.edit_menu.addAction(action)
     return action

@@ -10,10 +10,9 @@ last known row, its status reading "Missing (last known: …)" with the missing 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import Protocol
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -38,231 +37,40 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.report.derived import Acknowledgement
+from desktop_app.report.problem_states import ProblemStates
 from desktop_app.report.rows import BackupStatusRow, RowKey
-from desktop_app.report.status import ConditionStatus, ConditionType, explain_condition_type
+from desktop_app.report.status import (
+    explain_condition_type,
+    status_text,
+)
 from desktop_app.report.timeline import SetHistory
+from desktop_app.ui.detail.fields import (
+    UNKNOWN,
+    badge_colors,
+    detail_fields,
+    details_text,
+    history_texts,
+    shown,
+)
 from desktop_app.ui.detail.history_strip import HistoryStrip
 from desktop_app.ui.icons import IconProvider
-from desktop_app.ui.time_format import (
-    format_admin_time,
-    format_admin_time_long,
-    format_age,
-    format_computer_time,
-    format_report_date,
-    format_run_duration,
-    format_span,
-    seconds_between,
-)
-
-log = logging.getLogger(__name__)
 
 EMPTY_TEXT = "Select a backup set to see its details"
-HistoryProvider = Callable[[RowKey], SetHistory]
-"""Answers the history rows of the pane for one set (fast: one indexed query)."""
-AcknowledgementProvider = Callable[[RowKey], Acknowledgement | None]
-StaleProvider = Callable[[RowKey], timedelta | None]
-"""The stale threshold of a set that is stale right now, else ``None`` (from the derived states,
-so the pane says "stale" exactly when the table and the toggles do)."""
+
+
+class HistorySource(Protocol):
+    """Where the pane's history rows come from (the history service)."""
+
+    @property
+    def available(self) -> bool: ...  # the history is open: show the history rows
+
+    def set_history(self, key: RowKey) -> SetHistory | None: ...  # None: it cannot be read
+
+    def acknowledgement(self, key: RowKey) -> Acknowledgement | None: ...
+
+
 NARROW_WIDTH = 320
 """Below this width the pane puts each label above its value instead of beside it."""
-STATUS_TEXT: dict[str, str] = {
-    "FAILURE": "Failure",
-    "WARNING": "Warning",
-    "RUNNING": "Running",
-    "COMPLETED": "Completed",
-}
-
-# Badge colours are fixed (not palette roles) and chosen to keep at least 4.5:1 contrast with
-# their own text, so they read the same on light and dark window backgrounds.
-_RED = ("#B3261E", "#FFFFFF")
-_AMBER = ("#F2B01E", "#1F1F1F")
-_BLUE = ("#1A62C7", "#FFFFFF")
-_GREEN = ("#1E7B34", "#FFFFFF")
-_GREY = ("#5F6368", "#FFFFFF")
-BADGE_COLORS: dict[str, tuple[str, str]] = {
-    ConditionType.ERRORS: _RED,
-    ConditionType.EXCEPTION: _RED,
-    ConditionType.MISSED: _RED,
-    ConditionType.WARNINGS: _AMBER,
-    ConditionType.CANCELED: _AMBER,
-    ConditionType.NO_DATA_RESTORED: _AMBER,
-    ConditionType.NO_DATA_DELETED: _AMBER,
-    ConditionType.NO_FILE_DATA_BACKED_UP: _AMBER,
-    ConditionType.NO_EXCHANGE_OR_SQL_DATA_BACKED_UP: _AMBER,
-    ConditionType.RUNNING: _BLUE,
-    ConditionType.COMPLETED: _GREEN,
-}
-
-
-UNKNOWN = "Unknown"
-"""A value the report did not give or that could not be read."""
-
-
-def status_text(status: str | None) -> str:
-    """Plain words for a documented status; an undocumented one verbatim."""
-    return UNKNOWN if status is None else STATUS_TEXT.get(status, status)
-
-
-def _shown(value: object) -> str:
-    return UNKNOWN if value is None else str(value)
-
-
-def badge_colors(condition_type: str) -> tuple[str, str]:
-    """(background, text) colours of a condition badge; grey for undocumented types."""
-    return BADGE_COLORS.get(condition_type, _GREY)
-
-
-@dataclass(frozen=True, slots=True)
-class DetailField:
-    """One line of the pane: ``key`` names its widget, ``admin`` is the time in the admin's zone."""
-
-    key: str
-    label: str
-    value: str
-    admin: str | None = None
-
-
-def missing_status_text(row: BackupStatusRow) -> str:
-    return f"Missing (last known: {status_text(row.condition_status)})"
-
-
-def stale_status_text(row: BackupStatusRow) -> str:
-    return f"Stale (last run: {status_text(row.condition_status)})"
-
-
-def ago(moment: datetime, now: datetime) -> str:
-    """``3 d 4 h ago``: the one Age formatter, in a sentence."""
-    return f"{format_age(seconds_between(moment, now))} ago"
-
-
-def missing_since_text(missing_since: datetime, now: datetime, local_tz: tzinfo | None) -> str:
-    when = format_admin_time(missing_since, local_tz)
-    return f"{when} ({ago(missing_since, now)}); not in the latest report"
-
-
-def stale_text(row: BackupStatusRow, now: datetime, threshold: timedelta) -> str:
-    """``No backup activity for 13 d 4 h (the threshold is 26 h)``."""
-    activity = row.local_end if row.local_end is not None else row.local_start
-    quiet = "" if activity is None else f" for {format_age(seconds_between(activity, now))}"
-    limit = format_span(threshold.total_seconds(), days=False, hour_minutes=False)
-    return f"No backup activity{quiet}; the stale threshold is {limit}"
-
-
-def detail_fields(
-    row: BackupStatusRow,
-    now: datetime,
-    local_tz: tzinfo | None = None,
-    missing_since: datetime | None = None,
-    stale_after: timedelta | None = None,
-) -> list[DetailField]:
-    """Every field of ``row`` as display text, in display order (``missing_since``: the set
-    is missing and ``row`` is its last known row; ``stale_after``: the set is stale, past this
-    threshold). Times show the computer's clock and the admin's, each with its offset."""
-    types = row.condition_types
-    conditions = (
-        UNKNOWN if types is None else "; ".join(f"{explain_condition_type(t)} ({t})" for t in types)
-    )
-
-    def admin(value: datetime | None) -> str | None:
-        return None if value is None else format_admin_time_long(value, local_tz)
-
-    # No end: still running, or (issue 12) an end that could not be read.
-    running = row.condition_status == ConditionStatus.RUNNING
-    ended, age = ("Not yet (still running)", "Not ended yet (still running)")
-    if row.local_end is not None:
-        ended, age = format_computer_time(row.local_end), ago(row.local_end, now)
-    elif not running:
-        ended = age = UNKNOWN
-    if missing_since is None and stale_after is not None:
-        status = [
-            DetailField("status", "Status", stale_status_text(row)),
-            DetailField("stale", "Stale", stale_text(row, now, stale_after)),
-        ]
-    elif missing_since is None:
-        status = [DetailField("status", "Status", status_text(row.condition_status))]
-    else:
-        status = [
-            DetailField("status", "Status", missing_status_text(row)),
-            DetailField(
-                "missingSince", "Missing since", missing_since_text(missing_since, now, local_tz)
-            ),
-        ]
-    return [
-        DetailField("customer", "Customer", _shown(row.username)),
-        DetailField(
-            "computer", "Computer", f"{_shown(row.computer_name)} (ID {_shown(row.computer_id)})"
-        ),
-        DetailField("backupSet", "Backup set", _shown(row.backupset_name)),
-        *status,
-        DetailField("conditions", "Conditions", conditions or "None reported"),
-        DetailField(
-            "started", "Started", format_computer_time(row.local_start), admin(row.local_start)
-        ),
-        DetailField("ended", "Ended", ended, admin(row.local_end)),
-        DetailField(
-            "duration", "Duration", format_run_duration(row.local_start, row.local_end, now)
-        ),
-        DetailField("age", "Age", age),
-        DetailField("errors", "Errors", _shown(row.errors)),
-        DetailField("warnings", "Warnings", _shown(row.warnings)),
-        DetailField("reportDate", "Report date", format_report_date(row.report_date)),
-    ]
-
-
-def history_texts(
-    history: SetHistory | None,
-    ack: Acknowledgement | None,
-    now: datetime,
-    local_tz: tzinfo | None = None,
-) -> dict[str, str]:
-    """The history rows' texts (failing since, last success, runs seen, acknowledged)."""
-    texts: dict[str, str] = {}
-    if history is None:
-        texts.update(failingSince="History unavailable", lastSuccess="—", runsSeen="—")
-    else:
-        since = history.failing_since
-        texts["failingSince"] = (
-            "Not failing"
-            if since is None
-            else f"{format_admin_time(since, local_tz)} ({ago(since, now)})"
-        )
-        last = history.last_success
-        texts["lastSuccess"] = (
-            "None recorded"
-            if last is None
-            else f"{format_admin_time(last, local_tz)} ({ago(last, now)})"
-        )
-        seen = str(len(history.runs))
-        if history.first_seen is not None:
-            seen += f" since {format_admin_time(history.first_seen, local_tz)}"
-        texts["runsSeen"] = seen
-    if ack is None:
-        texts["acknowledged"] = ""
-    else:
-        text = f"By {ack.by}, {format_admin_time(ack.at, local_tz)}"
-        if ack.snooze_until is not None:
-            text += f"; snoozed until {format_admin_time(ack.snooze_until, local_tz)}"
-        if ack.note:
-            text += f": {ack.note}"
-        texts["acknowledged"] = text
-    return texts
-
-
-def details_text(
-    row: BackupStatusRow,
-    now: datetime,
-    local_tz: tzinfo | None = None,
-    missing_since: datetime | None = None,
-    stale_after: timedelta | None = None,
-) -> str:
-    """A plain-text summary of every field, one per line (what "Copy details" copies)."""
-    lines = []
-    for field in detail_fields(row, now, local_tz, missing_since, stale_after):
-        line = f"{field.label}: {field.value}"
-        if field.admin is not None:
-            line += f" (your time: {field.admin})"
-        lines.append(line)
-    return "\n".join(lines) + "\n"
 
 
 def _value_label(name: str, accessible: str) -> QLabel:
@@ -298,18 +106,16 @@ class DetailPane(QWidget):
         local_tz: tzinfo | None = None,
         parent: QWidget | None = None,
         *,
-        history: HistoryProvider | None = None,
-        acknowledgement: AcknowledgementProvider | None = None,
+        history: HistorySource | None = None,
     ) -> None:
         super().__init__(parent)
         self._icons = icons
         self._now = now
         self._local_tz = local_tz
         self._history = history
-        self._acknowledgement = acknowledgement
         self._row: BackupStatusRow | None = None
         self._missing_since: datetime | None = None
-        self._stale_provider: StaleProvider | None = None
+        self._states: ProblemStates | None = None
         self._stale_after: timedelta | None = None
         self._values: dict[str, QLabel] = {}
         self._admin: dict[str, QLabel] = {}
@@ -491,22 +297,14 @@ class DetailPane(QWidget):
         return self._row
 
     def has_history(self) -> bool:
-        """True once a history provider is attached (the history rows are shown)."""
-        return self._history is not None
+        """True while the history is open (the history rows are shown)."""
+        return self._history is not None and self._history.available
 
-    def set_history_provider(
-        self,
-        history: HistoryProvider | None,
-        acknowledgement: AcknowledgementProvider | None = None,
-    ) -> None:
-        """Attach (or detach) the history database; re-renders the shown set."""
-        self._history = history
-        self._acknowledgement = acknowledgement
-        self.refresh()
-
-    def set_stale_provider(self, provider: StaleProvider | None) -> None:
-        """Which sets are stale now (see ``StaleProvider``); re-renders the shown set."""
-        self._stale_provider = provider
+    def show_states(self, states: ProblemStates) -> None:
+        """New problem states (which sets are stale, and past which threshold), and perhaps a
+        new recording or acknowledgement: re-renders the shown set. The pane says "stale"
+        exactly when the table and the toggles do."""
+        self._states = states
         self.refresh()
 
     def missing_since(self) -> datetime | None:
@@ -547,11 +345,12 @@ class DetailPane(QWidget):
     # -- rendering ------------------------------------------------------------------------------
 
     def _render(self, row: BackupStatusRow) -> None:
-        self._title.setText(_shown(row.backupset_name))
-        history = self._safe_history(row.key) if self._history is not None else None
+        self._title.setText(shown(row.backupset_name))
+        source = self._history
+        history = source.set_history(row.key) if source is not None and source.available else None
         missing_since = history.missing_since if history is not None else None
         self._missing_since = missing_since
-        stale_after = self._stale_provider(row.key) if self._stale_provider is not None else None
+        stale_after = self._states.stale_after(row.key) if self._states is not None else None
         self._stale_after = stale_after
         fields = detail_fields(row, self._now(), self._local_tz, missing_since, stale_after)
         for field in fields:
@@ -569,7 +368,10 @@ class DetailPane(QWidget):
         elif stale:
             shown_status, label = "STALE", "Stale"
         else:
-            shown_status, label = _shown(row.condition_status), status_text(row.condition_status)
+            shown_status, label = (
+                shown(row.condition_status),
+                status_text(row.condition_status, UNKNOWN),
+            )
         icon = self._icons.status_icon(shown_status)
         self._status_icon.setPixmap(icon.pixmap(QSize(20, 20), self.devicePixelRatioF()))
         self._status_icon.setAccessibleName(f"Status icon: {label}")
@@ -577,23 +379,15 @@ class DetailPane(QWidget):
         self._render_history(row, history)
 
     def _render_history(self, row: BackupStatusRow, history: SetHistory | None) -> None:
-        if self._history is None:
+        if self._history is None or not self._history.available:
             self._set_history_visible(False)
             return
         self._set_history_visible(True)
-        ack = self._acknowledgement(row.key) if self._acknowledgement is not None else None
+        ack = self._history.acknowledgement(row.key)
         self.history_strip.set_days(history.days if history is not None else ())
         for key, text in history_texts(history, ack, self._now(), self._local_tz).items():
             self._values[key].setText(text)
         self._form.setRowVisible(self._values["acknowledged"], ack is not None)
-
-    def _safe_history(self, key: RowKey) -> SetHistory | None:
-        assert self._history is not None
-        try:
-            return self._history(key)
-        except Exception:  # a broken database must not break the pane
-            log.exception("Could not read the history of %s", key)
-            return None
 
     def _set_badges(self, condition_types: tuple[str, ...] | None) -> None:
         while (item := self._badge_layout.takeAt(0)) is not None:

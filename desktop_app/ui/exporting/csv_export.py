@@ -1,5 +1,8 @@
 """CSV export of exactly what the view shows, written off the GUI thread with progress.
 
+The writing runs on the app's ``Workers`` (``ui.workers``) and reports its progress through
+them; a cancel from the progress dialog stops the writer between rows.
+
 The rows and columns are snapshotted on the GUI thread (cheap: references to immutable rows),
 then the shared Qt-free writer streams them to a temporary file that replaces the target only
 when complete, so a failed or cancelled export never leaves a half-written file.
@@ -26,12 +29,8 @@ from desktop_app.export.csv_writer import ExportCancelled, ExportError, write_cs
 from desktop_app.report.derived import MISSING, STALE
 from desktop_app.report.rows import RowKey, row_key
 from desktop_app.report.status import ConditionStatus
-from desktop_app.ui.exporting.paths import (
-    csv_options,
-    proposed_path,
-    remember_folder,
-    with_csv_suffix,
-)
+from desktop_app.storage.settings import AppSettings
+from desktop_app.ui.exporting.paths import proposed_path, remember_folder, with_csv_suffix
 from desktop_app.ui.shell.main_window import MainWindow
 from desktop_app.ui.table.columns import (
     EXTRA_EXPORT_TITLES,
@@ -43,79 +42,12 @@ from desktop_app.ui.table.columns import (
     flag_text,
 )
 from desktop_app.ui.table.model import ExportSnapshot, ReportTableModel
+from desktop_app.ui.workers import Job, Token, Workers
 
 log = logging.getLogger(__name__)
 
 # Below this many rows the export is instant and a progress dialog would only flicker.
 _PROGRESS_THRESHOLD = 20_000
-
-
-class ExportJob(QObject):
-    """One export on a worker thread.
-
-    Signals:
-        progress(int): rows written so far.
-        finished(int): rows written; the file is in place.
-        failed(str): a sentence for the user (nothing was written).
-        cancelled(): stopped by the user; nothing was written.
-    """
-
-    progress = Signal(int)
-    finished = Signal(int)
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(
-        self,
-        path: Path,
-        header: Sequence[str],
-        cells: Iterator[Sequence[object]],
-        *,
-        delimiter: str,
-        bom: bool,
-    ) -> None:
-        super().__init__()
-        self._path = path
-        self._header = header
-        self._cells = cells
-        self._delimiter = delimiter
-        self._bom = bom
-        self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="csv-export", daemon=True)
-        self._thread.start()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
-
-    def _run(self) -> None:
-        try:
-            written = write_csv(
-                self._path,
-                self._header,
-                self._cells,
-                delimiter=self._delimiter,
-                bom=self._bom,
-                progress=self.progress.emit,
-                cancelled=self._cancel.is_set,
-            )
-        except ExportCancelled:
-            self.cancelled.emit()
-        except ExportError as exc:
-            self.failed.emit(exc.message)
-        except Exception:
-            log.exception("Unexpected error during CSV export")
-            self.failed.emit("The export failed unexpectedly; details are in the log file.")
-        else:
-            self.finished.emit(written)
 
 
 def flagged_export_cells(
@@ -150,7 +82,9 @@ def flagged_export_cells(
 
 
 class ExportController(QObject):
-    """Asks where to save, snapshots the view, runs the export job and reports the outcome.
+    """Asks where to save, snapshots the view, writes the file on a worker, reports the outcome.
+
+    ``options()`` are the settings in effect (the delimiter and BOM).
 
     Signals:
         exported(str, int): the path and the number of rows written.
@@ -160,21 +94,25 @@ class ExportController(QObject):
 
     def __init__(
         self,
+        workers: Workers,
         window: MainWindow,
         model: ReportTableModel,
         settings: QSettings,
+        options: Callable[[], AppSettings],
         ask_path: Callable[[str], str | None] | None = None,
         show_message: Callable[[str, str], None] | None = None,
         last_successes: Callable[[], Mapping[RowKey, datetime]] = dict,
     ) -> None:
         super().__init__(window)
+        self._workers = workers
         self._window = window
         self._model = model
         self._settings = settings
+        self._options = options
         self._ask_path = ask_path or self._ask_path_with_dialog
         self._show_message = show_message or self._show_message_box
         self._last_successes = last_successes
-        self.job: ExportJob | None = None
+        self.job: Job[int] | None = None
 
     def proposed_path(self) -> str:
         return proposed_path(self._settings, "backup-status")
@@ -188,12 +126,12 @@ class ExportController(QObject):
     def _show_message_box(self, title: str, message: str) -> None:
         QMessageBox.warning(self._window, title, message)
 
-    def export(self, selection_only: bool = False) -> ExportJob | None:
+    def export(self, selection_only: bool = False) -> Job[int] | None:
         """Export the rows shown (or only the selected ones), visible columns in view order."""
         if self.job is not None:
             return None  # one export at a time
         snapshot = self._model.export_snapshot(
-            self._window.selected_view_rows() if selection_only else None
+            self._window.table.selected_view_rows() if selection_only else None
         )
         rows = snapshot.rows
         if not rows:
@@ -204,7 +142,7 @@ class ExportController(QObject):
             return None
         target = with_csv_suffix(path)
         remember_folder(self._settings, target)
-        columns = self._window.visible_columns()
+        columns = self._window.table.visible_columns()
         # Plain titles: exported times are ISO 8601 with their offset, whatever the table shows.
         header = [c.title for c in columns]
         header.extend(EXTRA_EXPORT_TITLES)
@@ -212,12 +150,13 @@ class ExportController(QObject):
         if with_acknowledged:
             header.append(Column.ACKNOWLEDGED.title)
         header.append(FLAG_TITLE)
-        delimiter, bom = csv_options(self._settings)
+        options = self._options()
         cells = flagged_export_cells(
             snapshot, columns, self._last_successes, with_acknowledged=with_acknowledged
         )
-        job = ExportJob(target, header, cells, delimiter=delimiter, bom=bom)
-        self.job = job
+        # Not the job's own cancel: a cancelled job's answer is dropped, and this one must say
+        # "cancelled" (or that it finished first).
+        stop = threading.Event()
         dialog: QProgressDialog | None = None
         if len(rows) >= _PROGRESS_THRESHOLD:
             dialog = QProgressDialog(
@@ -226,13 +165,27 @@ class ExportController(QObject):
             dialog.setWindowTitle("Export CSV")
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
             dialog.setMinimumDuration(300)
-            dialog.canceled.connect(job.cancel)
-            job.progress.connect(dialog.setValue)
-        job.finished.connect(lambda n: self._done(target, n, dialog))
-        job.failed.connect(lambda message: self._failed(message, dialog))
-        job.cancelled.connect(lambda: self._cancelled(dialog))
-        job.start()
-        return job
+            dialog.canceled.connect(stop.set)
+
+        def write(token: Token) -> int:
+            return write_csv(
+                target,
+                header,
+                cells,
+                delimiter=options.csv_delimiter,
+                bom=options.csv_bom,
+                progress=token.progress,
+                cancelled=stop.is_set,
+            )
+
+        self.job = self._workers.submit(
+            write,
+            lambda written: self._done(target, written, dialog),
+            lambda error: self._failed(error, dialog),
+            on_progress=dialog.setValue if dialog is not None else None,
+            name="csv-export",
+        )
+        return self.job
 
     def _finish(self, dialog: QProgressDialog | None) -> None:
         self.job = None
@@ -245,10 +198,14 @@ class ExportController(QObject):
         self._window.statusBar().showMessage(f"Exported {written:,} rows to {target}", 8000)
         self.exported.emit(str(target), written)
 
-    def _failed(self, message: str, dialog: QProgressDialog | None) -> None:
+    def _failed(self, error: BaseException, dialog: QProgressDialog | None) -> None:
         self._finish(dialog)
-        self._show_message("Export failed", message)
-
-    def _cancelled(self, dialog: QProgressDialog | None) -> None:
-        self._finish(dialog)
-        self._window.statusBar().showMessage("Export cancelled; no file was written", 5000)
+        if isinstance(error, ExportCancelled):
+            self._window.statusBar().showMessage("Export cancelled; no file was written", 5000)
+        elif isinstance(error, ExportError):
+            self._show_message("Export failed", error.message)
+        else:
+            log.error("Unexpected error during CSV export", exc_info=error)
+            self._show_message(
+                "Export failed", "The export failed unexpectedly; details are in the log file."
+            )

@@ -1,16 +1,16 @@
 """File > "Export customer summary…": one CSV line per customer, written off the GUI thread.
 
-Why a worker: the success rates are a query over up to 30 days of history (it may also wait for
-a refresh being recorded), and the counts are a pass over every row. The GUI thread only takes
-a snapshot (references to the immutable rows and derived states) and asks where to save. The
-file is written atomically (``export.atomic`` via ``write_csv``): a failure leaves nothing.
+Why a worker (``ui.workers``): the success rates are a query over up to 30 days of history (it
+may also wait for a refresh being recorded), and the counts are a pass over every row. The GUI
+thread only takes a snapshot (references to the immutable rows and derived states) and asks
+where to save. The file is written atomically (``export.atomic`` via ``write_csv``): a failure
+leaves nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,28 +18,26 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from desktop_app.export.atomic import ExportError
 from desktop_app.export.customer_summary import write_customer_summary
 from desktop_app.report.customers import summarise_customers
 from desktop_app.report.derived import DerivedStates
 from desktop_app.report.rows import BackupStatusRow
+from desktop_app.report.summary import counted
 from desktop_app.storage.history import SuccessRates
 from desktop_app.storage.history_queries import history_days
-from desktop_app.ui.exporting.paths import (
-    csv_options,
-    proposed_path,
-    remember_folder,
-    with_csv_suffix,
-)
-from desktop_app.ui.history.recorder import HistoryRecorder
+from desktop_app.storage.settings import AppSettings
+from desktop_app.ui.exporting.paths import proposed_path, remember_folder, with_csv_suffix
 from desktop_app.ui.problems.customer_sidebar import (
     SORT_BY_PROBLEMS,
     CustomerSidebar,
     order_customers,
 )
 from desktop_app.ui.problems.views import ProblemViews
+from desktop_app.ui.shell.main_window import MainWindow
+from desktop_app.ui.workers import Job, Workers
 
 __all__ = [
     "CustomerSummaryExporter",
@@ -83,6 +81,8 @@ def build_summary(
 class CustomerSummaryExporter(QObject):
     """Asks where to save, computes and writes the summary on a worker, reports the outcome.
 
+    ``options()`` are the settings in effect (the delimiter and BOM).
+
     Signals:
         exported(str, int): the path and the number of customers written.
         failed(str): the sentence shown to the user (nothing was written).
@@ -90,32 +90,33 @@ class CustomerSummaryExporter(QObject):
 
     exported = Signal(str, int)
     failed = Signal(str)
-    _done = Signal(object, int, str)  # path, customers written, error ("" on success)
 
     def __init__(
         self,
-        window: QMainWindow,
+        workers: Workers,
+        window: MainWindow,
         settings: QSettings,
+        options: Callable[[], AppSettings],
         source: Callable[[], SummarySource | None],
         ask_path: Callable[[str], str | None] | None = None,
         show_message: Callable[[str, str], None] | None = None,
     ) -> None:
         super().__init__(window)
+        self._workers = workers
         self._window = window
         self._settings = settings
+        self._options = options
         self._source = source
         self._ask_path = ask_path or self._ask_path_with_dialog
         self._show_message = show_message or self._show_message_box
-        self._thread: threading.Thread | None = None
-        self._closed = False
-        self._done.connect(self._on_done)
+        self._job: Job[int] | None = None
 
     def busy(self) -> bool:
-        return self._thread is not None
+        return self._job is not None
 
     def export(self, usernames: frozenset[str] | None = None) -> bool:
         """Export every customer (``None``) or only ``usernames``; False if nothing started."""
-        if self._thread is not None:
+        if self._job is not None:
             message = "A customer summary is already being written"
             self._window.statusBar().showMessage(message, 5000)
             return False
@@ -128,60 +129,41 @@ class CustomerSummaryExporter(QObject):
             return False
         target = with_csv_suffix(path)
         remember_folder(self._settings, target)
-        delimiter, bom = csv_options(self._settings)
-        job = (source, target, usernames, delimiter, bom)
-        self._thread = threading.Thread(
-            target=self._run, args=job, name="customer-summary", daemon=True
-        )
+        options = self._options()
+        delimiter, bom = options.csv_delimiter, options.csv_bom
         self._window.statusBar().showMessage("Writing the customer summary…", 0)
-        self._thread.start()
+        self._job = self._workers.submit(
+            lambda _token: build_summary(source, target, usernames, delimiter, bom),
+            lambda written: self._done(target, written),
+            self._failed,
+            name="customer-summary",
+        )
         return True
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Join the worker (tests, shutdown); True when none is running."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-            return not thread.is_alive()
-        return True
+    def wait(self, timeout: float = 5.0) -> bool:
+        """Until the summary is written and its answer taken (tests); True when done."""
+        deadline = time.monotonic() + timeout
+        while self._job is not None and time.monotonic() < deadline:
+            self._workers.wait_idle(deadline - time.monotonic())
+        return self._job is None
 
-    def close(self) -> None:
-        self._closed = True
-
-    def _run(
-        self,
-        source: SummarySource,
-        target: Path,
-        usernames: frozenset[str] | None,
-        delimiter: str,
-        bom: bool,
-    ) -> None:
-        try:
-            written = build_summary(source, target, usernames, delimiter, bom)
-        except ExportError as exc:
-            self._emit(target, 0, exc.message)
-        except Exception:
-            log.exception("Unexpected error while writing the customer summary")
-            self._emit(target, 0, "The summary failed unexpectedly; details are in the log file.")
-        else:
-            self._emit(target, written, "")
-
-    def _emit(self, target: Path, written: int, error: str) -> None:
-        if self._closed:
-            return
-        with contextlib.suppress(RuntimeError):  # the window is gone: the app is quitting
-            self._done.emit(target, written, error)
-
-    def _on_done(self, target: Path, written: int, error: str) -> None:
-        self._thread = None
-        if error:
-            self._window.statusBar().showMessage("The customer summary was not written", 8000)
-            self._show_message("Export failed", error)
-            self.failed.emit(error)
-            return
-        customers = "1 customer" if written == 1 else f"{written:,} customers"
-        self._window.statusBar().showMessage(f"Exported {customers} to {target}", 8000)
+    def _done(self, target: Path, written: int) -> None:
+        self._job = None
+        self._window.statusBar().showMessage(
+            f"Exported {counted(written, 'customer')} to {target}", 8000
+        )
         self.exported.emit(str(target), written)
+
+    def _failed(self, error: BaseException) -> None:
+        self._job = None
+        if isinstance(error, ExportError):
+            message = error.message
+        else:
+            log.error("Unexpected error while writing the customer summary", exc_info=error)
+            message = "The summary failed unexpectedly; details are in the log file."
+        self._window.statusBar().showMessage("The customer summary was not written", 8000)
+        self._show_message("Export failed", message)
+        self.failed.emit(message)
 
     def _ask_path_with_dialog(self, proposed: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(
@@ -194,9 +176,7 @@ class CustomerSummaryExporter(QObject):
 
 
 def add_customer_summary_action(
-    window: QMainWindow,
-    exporter: CustomerSummaryExporter,
-    sidebar: CustomerSidebar | None = None,
+    window: MainWindow, exporter: CustomerSummaryExporter, sidebar: CustomerSidebar
 ) -> QAction:
     """File > "Export customer summary…" (Alt+F, U) after the report exports; the sidebar's
     context menu exports the selected customers."""
@@ -204,55 +184,44 @@ def add_customer_summary_action(
     action.setObjectName("exportCustomerSummary")
     action.setStatusTip("Per customer: sets, failures, warnings, stale, success rates (CSV)")
     action.triggered.connect(lambda: exporter.export(None))
-    menu = getattr(window, "file_menu", None)  # a MainWindow has one; tests may pass others
-    if menu is not None:
-        _insert_after_exports(menu, action)
-    else:
-        window.addAction(action)
-    if sidebar is not None:
-        sidebar.export_requested.connect(exporter.export)
+    window.add_export_action(action)
+    sidebar.export_requested.connect(exporter.export)
+    sidebar.export_all_requested.connect(lambda: exporter.export(None))
     return action
 
 
-def _insert_after_exports(menu: QMenu, action: QAction) -> None:
-    """Right after the last "Export…" entry, so the exports stay together."""
-    actions = menu.actions()
-    exports = [i for i, a in enumerate(actions) if "export" in a.text().replace("&", "").lower()]
-    if not exports or exports[-1] + 1 >= len(actions):
-        menu.addAction(action)
-        return
-    menu.insertAction(actions[exports[-1] + 1], action)
-
-
 def attach_customer_summary_export(
-    window: QMainWindow,
+    workers: Workers,
+    window: MainWindow,
     settings: QSettings,
+    options: Callable[[], AppSettings],
     views: ProblemViews,
-    recorder: HistoryRecorder,
     now: Callable[[], datetime],
 ) -> CustomerSummaryExporter:
-    """The exporter fed from the shown report, its derived states and the history database."""
+    """The exporter fed from the shown report, its problem states and the history database."""
+    history = views.history
 
     def source() -> SummarySource | None:
         report = views.report
         if report is None:
             return None
-        controller = views.controller
-        derived = controller.derived if controller is not None else None
-        store = recorder.store
+        states = history.states
+        derived = states.derived if states is not None else None
+        order = views.sidebar.sort_mode()
+        store = history.store
         if store is None:
-            return SummarySource(report.rows, derived, _no_rates, now(), views.sidebar.sort_mode())
+            return SummarySource(report.rows, derived, _no_rates, now(), order)
         database = store.database
         return SummarySource(
             report.rows,
             derived,
             store.success_rates,
             now(),
-            views.sidebar.sort_mode(),
+            order,
             lambda at: history_days(database, at),
         )
 
-    exporter = CustomerSummaryExporter(window, settings, source)
+    exporter = CustomerSummaryExporter(workers, window, settings, options, source)
     add_customer_summary_action(window, exporter, views.sidebar)
     return exporter
 

@@ -1,8 +1,8 @@
 """Help > Save diagnostics…: a zip for support (see ``export.diagnostics`` for its contents).
 
 The dialog says what goes in, offers to keep customer and computer names out (ticked by
-default), asks where to save, and builds and writes the zip on a worker thread (reading the log
-and the sample may take a moment), reporting back through a queued signal.
+default), asks where to save, and builds and writes the zip on a worker (``ui.workers``:
+reading the log and the sample may take a moment).
 
 Signals:
     saved(str): the path the bundle was written to.
@@ -11,27 +11,39 @@ Signals:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QLabel,
+    QMainWindow,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.export.atomic import ExportError, write_atomically
 from desktop_app.export.diagnostics import DiagnosticsFacts, build_diagnostics
+from desktop_app.report.rows import Report
+from desktop_app.storage.account import ACCOUNT_KEYS
+from desktop_app.storage.settings import AppSettings
+from desktop_app.ui.shell.about_dialog import about_versions
+from desktop_app.ui.workers import Job, Token, Workers
 
-__all__ = ["ChoosePath", "DiagnosticsDialog", "ask_for_path"]
+__all__ = [
+    "ChoosePath",
+    "DiagnosticsDialog",
+    "DiagnosticsFactsSource",
+    "ask_for_path",
+    "open_diagnostics",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +70,10 @@ class DiagnosticsDialog(QDialog):
 
     saved = Signal(str)
     failed = Signal(str)
-    _done = Signal(str, str)  # path, error ("" when written)
 
     def __init__(
         self,
+        workers: Workers,
         gather: Callable[[bool], DiagnosticsFacts],
         now: Callable[[], datetime],
         choose_path: ChoosePath = ask_for_path,
@@ -70,10 +82,11 @@ class DiagnosticsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("diagnosticsDialog")
         self.setWindowTitle("Save diagnostics")
+        self._workers = workers
         self._gather = gather
         self._now = now
         self.choose_path = choose_path  # replaceable: tests answer without a file dialog
-        self._thread: threading.Thread | None = None
+        self._job: Job[None] | None = None
         layout = QVBoxLayout(self)
         contents = QLabel(CONTENTS, self)
         contents.setObjectName("diagnosticsContents")
@@ -97,14 +110,13 @@ class DiagnosticsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self._done.connect(self._on_done)
 
     def suggested_name(self) -> str:
         return f"backup-status-diagnostics-{self._now().astimezone():%Y%m%d-%H%M}.zip"
 
     def save(self) -> None:
-        """Ask where, then build and write the zip on a worker thread."""
-        if self._thread is not None:
+        """Ask where, then build and write the zip on a worker."""
+        if self._job is not None:
             return
         path = self.choose_path(self, self.suggested_name())
         if not path:
@@ -114,31 +126,84 @@ class DiagnosticsDialog(QDialog):
         facts = self._gather(self.anonymise.isChecked())
         self.save_button.setEnabled(False)
         self.status.setText("Saving…")
-        self._thread = threading.Thread(
-            target=self._write, args=(path, facts), name="diagnostics", daemon=True
-        )
-        self._thread.start()
 
-    def _write(self, path: str, facts: DiagnosticsFacts) -> None:
-        try:
+        def write(_token: Token) -> None:
             data = build_diagnostics(facts)
             write_atomically(path, lambda handle: handle.write(data))
-        except ExportError as exc:
-            self._done.emit(path, exc.message)
-            return
-        except Exception as exc:  # never a traceback for the user; it goes to the log
-            log.exception("Could not build the diagnostics")
-            self._done.emit(path, f"The diagnostics could not be built ({type(exc).__name__}).")
-            return
-        self._done.emit(path, "")
 
-    def _on_done(self, path: str, error: str) -> None:
-        self._thread = None
+        self._job = self._workers.submit(
+            write, lambda _none: self._saved(path), self._failed, name="diagnostics"
+        )
+
+    def _saved(self, path: str) -> None:
+        self._job = None
         self.save_button.setEnabled(True)
-        if error:
-            self.status.setText(error)
-            self.failed.emit(error)
-            return
         self.status.setText(f"Saved to {path}")
         self.saved.emit(path)
         self.accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self._job = None
+        self.save_button.setEnabled(True)
+        if isinstance(error, ExportError):
+            text = error.message
+        else:  # never a traceback for the user; it goes to the log
+            log.error("Could not build the diagnostics", exc_info=error)
+            text = f"The diagnostics could not be built ({type(error).__name__})."
+        self.status.setText(text)
+        self.failed.emit(text)
+
+
+class DiagnosticsFactsSource:
+    """Collects what a bundle holds, at the moment the admin saves it: the settings in effect
+    (``settings()``), the account's record (no secret is ever in ``stored``), the log and the
+    report on screen. Secrets are masked by ``redact``: the log's redactor, which knows every
+    secret the app was given."""
+
+    def __init__(
+        self,
+        settings: Callable[[], AppSettings],
+        stored: QSettings,
+        report: Callable[[], Report | None],
+        *,
+        demo: bool,
+        log_path: Path | None,
+        redact: Callable[[str], str],
+    ) -> None:
+        self._settings = settings
+        self._stored = stored
+        self._report = report
+        self._demo = demo
+        self._log_path = log_path
+        self._redact = redact
+
+    def __call__(self, anonymise: bool) -> DiagnosticsFacts:
+        settings: dict[str, object] = dict(dataclasses.asdict(self._settings()))
+        for key in ACCOUNT_KEYS:
+            value = self._stored.value(key)
+            if value is not None:
+                settings[key] = str(value)
+        settings["demo"] = self._demo
+        return DiagnosticsFacts(
+            versions=about_versions(),
+            settings=settings,
+            log_path=self._log_path,
+            report=self._report(),
+            redact=self._redact,
+            anonymise=anonymise,
+        )
+
+
+def open_diagnostics(
+    workers: Workers,
+    facts: Callable[[bool], DiagnosticsFacts],
+    now: Callable[[], datetime],
+    window: QMainWindow,
+) -> DiagnosticsDialog:
+    """Help > Save diagnostics…: the dialog, and a word in the status bar once it is saved."""
+    dialog = DiagnosticsDialog(workers, facts, now, parent=window)
+    dialog.saved.connect(
+        lambda path: window.statusBar().showMessage(f"Diagnostics saved to {path}", 15_000)
+    )
+    dialog.open()
+    return dialog

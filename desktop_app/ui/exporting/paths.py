@@ -1,8 +1,9 @@
 """Where exports go and how they are written, shared by every CSV export of the window.
 
-Why shared: the report export and the customer summary should propose the same folder (the one
-last saved to) and honour the same delimiter and BOM choices; the keys are those the report
-export has always used (``export/folder``, ``export/delimiter``, ``export/bom``).
+Why shared: the report export and the customer summary propose the same folder (the one last
+saved to), kept under the key the report export has always used (``export/folder``). The
+delimiter and BOM are settings like any other (``AppSettings``, read once by the settings
+controller and handed to each export).
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
-from desktop_app.storage.settings import load_settings
-from desktop_app.ui.settings.dialog import QSettingsStore
-
-__all__ = ["csv_options", "proposed_path", "remember_folder", "with_csv_suffix"]
+__all__ = ["proposed_path", "remember_folder", "with_csv_suffix"]
 
 FOLDER_KEY = "export/folder"
 
@@ -37,10 +35,3 @@ def with_csv_suffix(path: str) -> Path:
 
 def remember_folder(settings: QSettings, target: Path) -> None:
     settings.setValue(FOLDER_KEY, str(target.parent))
-
-
-def csv_options(settings: QSettings) -> tuple[str, bool]:
-    """(delimiter, write a UTF-8 BOM) as the settings schema reads them: a damaged value means
-    the default, never an export that fails on an unknown delimiter."""
-    chosen = load_settings(QSettingsStore(settings))
-    return chosen.csv_delimiter, chosen.csv_bom

@@ -3,7 +3,7 @@ news to read once (a damaged file was replaced). Hidden while all is well.
 
 Why persistent: a status-bar message vanished after a few seconds, or was replaced 0.1 s later
 by "Fetching the report…"; a problem that disables a feature must stay in sight until it is
-fixed. The indicator reads the recorder's current ``health`` when it is built, so a problem
+fixed. The indicator reads the history's current ``health`` when it is built, so a problem
 found before the window existed is shown too. Clicking it explains, and dismisses news.
 """
 
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QMessageBox, QToolButton, QWidget
 
-from desktop_app.ui.history.recorder import HistoryHealth, HistoryRecorder, HistoryState
+from desktop_app.ui.history.health import HistoryHealth, HistoryState
+from desktop_app.ui.history.service import HistoryService
 
 __all__ = ["HistoryIndicator"]
 
@@ -26,11 +27,11 @@ _TEXTS = {
 
 
 class HistoryIndicator(QToolButton):
-    """Shows ``recorder.health`` (see module docstring); ``icon_for`` gives a status icon."""
+    """Shows ``history.health`` (see module docstring); ``icon_for`` gives a status icon."""
 
     def __init__(
         self,
-        recorder: HistoryRecorder,
+        history: HistoryService,
         icon_for: Callable[[str], QIcon],
         parent: QWidget | None = None,
     ) -> None:
@@ -38,12 +39,12 @@ class HistoryIndicator(QToolButton):
         self.setObjectName("historyIndicator")
         self.setAutoRaise(True)
         self.setToolButtonStyle(self.toolButtonStyle().ToolButtonTextBesideIcon)
-        self._recorder = recorder
+        self._history = history
         self._icon_for = icon_for
         self._box: QMessageBox | None = None
         self.clicked.connect(self.explain)
-        recorder.health_changed.connect(self.show_health)
-        self.show_health(recorder.health)
+        history.health_changed.connect(self.show_health)
+        self.show_health(history.health)
 
     def show_health(self, health: HistoryHealth) -> None:
         text = _TEXTS.get(health.state, "")
@@ -58,7 +59,7 @@ class HistoryIndicator(QToolButton):
 
     def explain(self) -> QMessageBox:
         """The whole story in a box (non-blocking); reading news dismisses it."""
-        health = self._recorder.health
+        health = self._history.health
         lines = [line for line in (health.reason, health.notice) if line]
         if health.state is HistoryState.RETRYING:
             lines.append(
@@ -76,5 +77,5 @@ class HistoryIndicator(QToolButton):
         box.open()
         self._box = box
         if health.notice:
-            self._recorder.dismiss_notice()
+            self._history.dismiss_notice()
         return box

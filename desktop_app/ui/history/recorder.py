@@ -1,156 +1,121 @@
-"""Records each refreshed report into the history database on a worker thread.
+"""Opens the history database and records each fetched report, on a serial lane of ``Workers``.
 
-Why one long-lived daemon thread with a one-slot mailbox: the store's in-memory cache belongs
-to the recording thread, writes must stay in order, and a report that arrives while the
-previous one is still being written makes that older one pointless, so only the newest pending
-report is kept. Opening the database (integrity check, migrations, cache warm-up: about a second
-at 100k sets) happens on the same thread, overlapping the first fetch. Daemon, like the fetcher:
-a quit mid-write cannot hang, and SQLite's WAL keeps the file consistent anyway.
+Why a serial lane (``ui.workers``): the store's in-memory cache belongs to whoever records,
+writes must stay in order, and a report that arrives while the previous one is still being
+written makes any older waiting one pointless, so only the newest waiting report is kept.
+Opening the database (integrity check, migrations, cache warm-up: about a second at 100k sets)
+is the lane's first job, overlapping the first fetch. A quit mid-write cannot hang: the daemon
+thread is abandoned after ``close``'s timeout and SQLite's WAL rolls the write back.
 
 Each write and the warm-up run inside ``building_long_lived``: the history cache is built with
 the cyclic collector paused, and frozen when large, so no collection walks it while holding the
 GIL (see ``runtime.gc_policy``; hand the store a ``Pacer`` so its loops also leave the GIL to
-the GUI thread). ``delay`` holds each write back a moment after its report was taken from the
-mailbox: the report arrives when the GUI thread starts drawing it, and that burst of calls into
-Python is quickest without a worker wanting the GIL.
+the GUI thread). ``delay`` holds each write back a moment: the report arrives when the GUI
+thread starts drawing it, and that burst of calls into Python is quickest without a worker
+wanting the GIL.
 
-Right after opening, before the warm-up, the last recorded report is read back and handed
-to ``restore`` (on this thread: e.g. a view preparer), and ``restored`` brings the result to
-the GUI thread, so a restart shows the last report at once instead of an empty window.
+Right after opening, before the warm-up, the last recorded report is read back and handed to
+``restore`` (on the worker: a view preparer), and ``restored`` brings the result to the GUI
+thread, so a restart shows the last report at once instead of an empty window.
 
-Why a health state instead of messages: whatever is wrong with the history (off, locked by
-another program, the disk full, a damaged file replaced) must stay visible until it is fixed,
-and it is often found before any listener is connected (the database opens during start-up).
-``health`` always holds the current ``HistoryHealth``; ``health_changed`` announces changes, so
-an indicator connected late reads the state instead of missing a message. A database that could
-not be opened because it was locked, or whose folder was not there, is tried again every
-``retry_seconds``; a failed write is reported with its reason and cleared by the next good one.
+A database that could not be opened because it was locked, or whose folder was not there, is
+tried again every ``retry_seconds`` (a report arriving meanwhile waits, the newest one is
+recorded once the database opens); a failed write is reported with its reason (``health``,
+see ``ui.history.health``) and cleared by the next good one.
 
-Signals (queued to the GUI thread):
-    ready(object): the open ``HistoryStore`` (hook up the detail pane's provider); only ever
-        for a store that works.
-    restored(object): ``restore(last recorded report)``, when there is one.
-    recorded(object): a ``RecordResult`` after each write.
-    record_failed(str): a write failed (the reason in words); derived states can still follow.
-    health_changed(object): the new ``HistoryHealth``.
+Signals (on the GUI thread):
+    opened(HistoryStore): the store works (after its warm-up); only ever for a usable store.
+    restored(PreparedReport): ``restore(last recorded report)``, when there is one.
+    recorded(RecordResult): after each write.
+    record_failed(str): a write failed (the reason in words).
+    health_changed(HistoryHealth): the new health.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import Enum
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop_app.report.prepared import PreparedReport
 from desktop_app.report.rows import Report
 from desktop_app.runtime.gc_policy import building_long_lived
-from desktop_app.storage.history import HistoryStore
+from desktop_app.storage.history import HistoryStore, RecordResult
+from desktop_app.ui.history.health import HistoryHealth, HistoryState, describe_database_error
+from desktop_app.ui.workers import Token, Workers
 
-__all__ = ["HistoryHealth", "HistoryRecorder", "HistoryState", "describe_database_error"]
+__all__ = ["LANE", "RETRY_SECONDS", "HistoryRecorder"]
 
 log = logging.getLogger(__name__)
 
-_STOP = object()
+LANE = "history"
 RETRY_SECONDS = 60.0
 
 
-class HistoryState(Enum):
-    STARTING = "starting"  # the database is being opened
-    ON = "on"
-    RETRYING = "retrying"  # could not be opened (locked, folder missing): tried again soon
-    OFF = "off"  # cannot be used this session (newer app's database, a damaged file kept)
-    NOT_SAVING = "not saving"  # open, but the last write failed (disk full, locked, I/O)
-
-
 @dataclass(frozen=True, slots=True)
-class HistoryHealth:
-    """How the history is doing: ``reason`` says why it is not fine, ``notice`` is news the
-    user should read once even though history works (a damaged file was replaced)."""
+class _Opened:
+    """What opening found: the usable store (or ``None``) and the health that follows."""
 
-    state: HistoryState
-    reason: str = ""
-    notice: str = ""
-
-    @property
-    def working(self) -> bool:
-        return self.state in (HistoryState.ON, HistoryState.STARTING)
-
-
-_DATABASE_REASONS = (
-    ("database or disk is full", "the disk is full"),
-    ("disk quota", "the disk quota is exceeded"),
-    ("database is locked", "another program is using the history database"),
-    ("readonly database", "the history database is read-only"),
-    ("disk i/o error", "the disk reported an error"),
-    ("unable to open database file", "the history database cannot be opened"),
-)
-
-
-def describe_database_error(error: BaseException) -> str:
-    """A failed history write in plain words (the exception's own text otherwise)."""
-    text = str(error)
-    lowered = text.lower()
-    for marker, words in _DATABASE_REASONS:
-        if marker in lowered:
-            return words
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    return text or type(error).__name__
+    store: HistoryStore | None
+    health: HistoryHealth
 
 
 class HistoryRecorder(QObject):
     """See module docstring. ``open_store`` builds the store (called on the worker thread)."""
 
-    ready = Signal(object)
-    restored = Signal(object)
-    recorded = Signal(object)
+    opened = Signal(HistoryStore)
+    restored = Signal(PreparedReport)
+    recorded = Signal(RecordResult)
     record_failed = Signal(str)
-    health_changed = Signal(object)
+    health_changed = Signal(HistoryHealth)
 
     def __init__(
         self,
+        workers: Workers,
         open_store: Callable[[], HistoryStore],
         parent: QObject | None = None,
         *,
         delay: float = 0.0,
-        restore: Callable[[Report], object] | None = None,
+        restore: Callable[[Report], PreparedReport] | None = None,
         retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         super().__init__(parent)
+        self._workers = workers
         self._open_store = open_store
         self._delay = delay
         self._restore = restore
         self._retry_seconds = retry_seconds
         self._health = HistoryHealth(HistoryState.STARTING)
-        self._health_lock = threading.Lock()
         self._store: HistoryStore | None = None
         self._retention: timedelta | None = None  # from Settings; None: the store's default
-        self._pending: object = None
-        self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._idle = threading.Event()
-        self._idle.set()
+        self._waiting: Report | None = None  # arrived before the store opened
+        self._started = False
+        self._closed = False
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self._submit_open)
 
     @property
     def store(self) -> HistoryStore | None:
-        """The open store, once ``ready`` has been emitted."""
+        """The open store, once ``opened`` has been emitted."""
         return self._store
 
     @property
     def health(self) -> HistoryHealth:
-        """The current state (see module docstring); safe to read from any thread."""
-        with self._health_lock:
-            return self._health
+        return self._health
+
+    @property
+    def idle(self) -> bool:
+        """Nothing is being opened, written or waiting (tests, benchmarks)."""
+        return not self._workers.is_busy(LANE) and self._waiting is None
 
     def dismiss_notice(self) -> None:
         """The user read the notice: keep the state, drop the news."""
-        health = self.health
-        if health.notice:
-            self._set_health(HistoryHealth(health.state, health.reason))
+        if self._health.notice:
+            self._set_health(HistoryHealth(self._health.state, self._health.reason))
 
     def set_retention(self, retention: timedelta) -> None:
         """How long history is kept (Settings); applies from the store's next purge."""
@@ -159,24 +124,35 @@ class HistoryRecorder(QObject):
             self._store.retention = retention
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="history", daemon=True)
-            self._thread.start()
+        if not self._started:
+            self._started = True
+            self._submit_open()
 
-    def record(self, report: object) -> None:
-        """Queue ``report`` (replacing any report still waiting) for recording."""
-        if not isinstance(report, Report):
+    def record(self, report: Report) -> None:
+        """Record ``report`` (a newer one replaces it while it waits for its turn)."""
+        if self._closed:
             return
-        with self._wake:
-            if self._pending is _STOP:
-                return
-            self._pending = report
-            self._idle.clear()
-            self._wake.notify()
+        if self._store is None:
+            if self._health.state is not HistoryState.OFF:
+                self._waiting = report  # recorded once the database opens
+            return
+        store = self._store
 
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until nothing is pending or being written (tests, shutdown)."""
-        return self._idle.wait(timeout)
+        def write(_token: Token) -> RecordResult:
+            with building_long_lived() as built:
+                result = store.record(report)
+                built.rows = result.rows
+            return result
+
+        self._workers.submit(
+            write,
+            self._on_recorded,
+            self._on_record_failed,
+            lane=LANE,
+            serial=True,
+            delay=self._delay,
+            name="history",
+        )
 
     def close(self, timeout: float = 1.0) -> None:
         """Finish the write in progress (skip what waits), then close the database.
@@ -184,95 +160,61 @@ class HistoryRecorder(QObject):
         Waits at most ``timeout`` seconds (quitting must be quick): a write still running then
         is abandoned with its daemon thread, and SQLite rolls it back.
         """
-        with self._wake:
-            self._pending = _STOP
-            self._wake.notify()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("History recording did not finish within %.0f s", timeout)
-
-    def _run(self) -> None:
-        store = self._open()
-        while True:
-            with self._wake:
-                if store is None and self.health.state is HistoryState.RETRYING:
-                    # A report that arrives meanwhile waits: the newest one is recorded once the
-                    # database opens.
-                    self._idle.set()
-                    self._wake.wait_for(lambda: self._pending is _STOP, self._retry_seconds)
-                    if self._pending is not _STOP:
-                        store = self._open()
-                        continue
-                while self._pending is None:
-                    self._idle.set()
-                    self._wake.wait()
-                job, self._pending = self._pending, None
-                if job is _STOP:
-                    self._pending = _STOP
-                    break
-                if self._delay and store is not None:  # a report arriving meanwhile waits
-                    self._wake.wait_for(lambda: self._pending is _STOP, self._delay)
-            if store is not None and isinstance(job, Report):
-                self._write(store, job)
-        if store is not None:
-            store.close()
-        self._idle.set()
-
-    def _write(self, store: HistoryStore, report: Report) -> None:
-        try:
-            with building_long_lived() as built:
-                result = store.record(report)
-                built.rows = result.rows
-        except Exception as error:
-            reason = describe_database_error(error)
-            log.exception("Could not record the report in the history")
-            self._set_health(
-                HistoryHealth(
-                    HistoryState.NOT_SAVING,
-                    f"History is not being saved: {reason}. The next refresh tries again.",
-                    self.health.notice,
-                )
-            )
-            self.record_failed.emit(reason)
+        if self._closed:
             return
-        if self.health.state is not HistoryState.ON:
-            self._set_health(HistoryHealth(HistoryState.ON, notice=self.health.notice))
-        self.recorded.emit(result)
+        self._closed = True
+        self._retry.stop()
+        self._waiting = None
+        self._workers.cancel(LANE)
+        if not self._workers.wait_for(LANE, timeout):
+            log.warning("History recording did not finish within %.0f s", timeout)
+            return
+        if self._store is not None:
+            self._store.close()
 
-    def _open(self) -> HistoryStore | None:
-        """Open the store; a store that is unavailable is closed again and ``None`` returned."""
-        notice = ""
-        retry_state = HistoryState.RETRYING if self._retry_seconds > 0 else HistoryState.OFF
+    # --- the lane's jobs ----------------------------------------------------------------------
+    def _submit_open(self) -> None:
+        if not self._closed:
+            self._workers.submit(
+                self._open,
+                self._on_opened,
+                self._on_open_failed,
+                on_progress=self._show,
+                lane=LANE,
+                serial=True,
+                name="history",
+            )
+
+    def _open(self, token: Token) -> _Opened:
+        """Worker: open the store, read the last report back, warm the cache up."""
         try:
             store = self._open_store()
-            self._restore_last(store)
-            with building_long_lived() as built:
-                store.warm_up()
-                built.rows = store.known_sets
         except Exception as error:
-            log.exception("Could not open the history database")
-            reason = describe_database_error(error)
-            self._set_health(HistoryHealth(retry_state, f"History is off: {reason}."))
-            return None
+            return self._unusable(error)
         if not store.available:
             retry = store.database.retryable and self._retry_seconds > 0
             message = store.message or "History is off: the database could not be opened."
             store.close()
             state = HistoryState.RETRYING if retry else HistoryState.OFF
             suffix = f" Trying again every {self._retry_seconds:g} s." if retry else ""
-            self._set_health(HistoryHealth(state, message + suffix))
-            return None
-        if store.message:  # opened, but only after replacing a damaged file
-            notice = store.message
-        if self._retention is not None:
-            store.retention = self._retention
-        self._store = store
-        self._set_health(HistoryHealth(HistoryState.ON, notice=notice))
-        self.ready.emit(store)
-        return store
+            return _Opened(None, HistoryHealth(state, message + suffix))
+        try:
+            self._restore_last(store, token)
+            with building_long_lived() as built:
+                store.warm_up()
+                built.rows = store.known_sets
+        except Exception as error:
+            return self._unusable(error)
+        # Opened, but perhaps only after replacing a damaged file: news to read once.
+        return _Opened(store, HistoryHealth(HistoryState.ON, notice=store.message or ""))
 
-    def _restore_last(self, store: HistoryStore) -> None:
+    def _unusable(self, error: BaseException) -> _Opened:
+        log.error("Could not open the history database", exc_info=error)
+        state = HistoryState.RETRYING if self._retry_seconds > 0 else HistoryState.OFF
+        reason = describe_database_error(error)
+        return _Opened(None, HistoryHealth(state, f"History is off: {reason}."))
+
+    def _restore_last(self, store: HistoryStore, token: Token) -> None:
         if self._restore is None:
             return
         try:
@@ -285,13 +227,53 @@ class HistoryRecorder(QObject):
         except Exception:  # showing nothing at start is better than not recording
             log.exception("Could not read the last recorded report back")
             return
+        token.progress(shown)
+
+    # --- answers on the GUI thread ------------------------------------------------------------
+    def _show(self, shown: PreparedReport) -> None:
         self.restored.emit(shown)
 
+    def _on_opened(self, opened: _Opened) -> None:
+        store = opened.store
+        self._set_health(opened.health)
+        if store is None:
+            if opened.health.state is HistoryState.RETRYING:
+                self._retry.start(round(self._retry_seconds * 1000))
+            else:
+                self._waiting = None
+            return
+        if self._retention is not None:
+            store.retention = self._retention
+        self._store = store
+        self.opened.emit(store)
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self.record(waiting)
+
+    def _on_open_failed(self, error: BaseException) -> None:
+        self._on_opened(self._unusable(error))
+
+    def _on_recorded(self, result: RecordResult) -> None:
+        if self._health.state is not HistoryState.ON:
+            self._set_health(HistoryHealth(HistoryState.ON, notice=self._health.notice))
+        self.recorded.emit(result)
+
+    def _on_record_failed(self, error: BaseException) -> None:
+        reason = describe_database_error(error)
+        log.error("Could not record the report in the history", exc_info=error)
+        self._set_health(
+            HistoryHealth(
+                HistoryState.NOT_SAVING,
+                f"History is not being saved: {reason}. The next refresh tries again.",
+                self._health.notice,
+            )
+        )
+        self.record_failed.emit(reason)
+
     def _set_health(self, health: HistoryHealth) -> None:
-        with self._health_lock:
-            if health == self._health:
-                return
-            self._health = health
+        if health == self._health:
+            return
+        self._health = health
         if health.reason:
             log.warning("%s", health.reason)
         self.health_changed.emit(health)

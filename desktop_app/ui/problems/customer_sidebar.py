@@ -4,10 +4,12 @@ The counts come from ``report.customers.summarise_customers`` (Qt-free, one pass
 this module only shows them. A few thousand customers at most, so a plain list model is enough.
 
 Signals:
-    CustomerSidebar.customers_selected(object): the ``frozenset`` of selected usernames
-        (empty: no customer filter).
-    CustomerSidebar.export_requested(object): the context menu's "Export summary…": the
-        ``frozenset`` of usernames to export, or ``None`` for every customer.
+    CustomerSidebar.customers_selected(frozenset): the selected usernames (empty: no customer
+        filter).
+    CustomerSidebar.export_requested(frozenset): the context menu's "Export summary of the
+        selected customers…": the usernames to export.
+    CustomerSidebar.export_all_requested(): "Export summary of all customers…".
+    CustomerSidebar.stale_threshold_requested(str): "Stale threshold for …", by username.
 
 The sort order and whether the sidebar is shown are remembered (``bind_settings``); the
 selection is not: whoever reopens the app expects to see every customer.
@@ -164,9 +166,10 @@ class CustomerListModel(QAbstractListModel):
 class CustomerSidebar(QWidget):
     """A sortable, multi-select customer list with a "Show all" button (see module docstring)."""
 
-    customers_selected = Signal(object)
-    export_requested = Signal(object)
-    stale_threshold_requested = Signal(str)  # a customer's own stale threshold, by username
+    customers_selected = Signal(frozenset)
+    export_requested = Signal(frozenset)
+    export_all_requested = Signal()
+    stale_threshold_requested = Signal(str)
 
     def __init__(
         self,
@@ -289,7 +292,7 @@ class CustomerSidebar(QWidget):
             text = f"Export summary of the {n} selected customer{'s' if n > 1 else ''}…"
             menu.addAction(text, lambda: self.export_requested.emit(selected))
         every = menu.addAction("&Export summary of all customers…")
-        every.triggered.connect(lambda: self.export_requested.emit(None))
+        every.triggered.connect(self.export_all_requested)
         menu.addSeparator()
         show_all = menu.addAction("Show &all customers", self.clear_selection)
         show_all.setEnabled(bool(selected))

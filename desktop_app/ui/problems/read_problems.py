@@ -1,12 +1,12 @@
 """What the window says about a report's odd data: read problems and incompleteness.
 
-* Cells: each read problem marks the table cells that show its field (``problem_cells``): the
-  unknown-status icon, a tooltip saying what was sent, and an empty cell when the value is
+* Cells: each read problem marks the table cells that show its field (``ui.table.read_marks``):
+  the unknown-status icon, a tooltip saying what was sent, and an empty cell when the value is
   unknown (a time read as UTC keeps its value, marked).
 * The status bar: "3 values could not be read", a button that opens a dialog listing them
   (``ReadProblemsIndicator``, ``ReadProblemsDialog``). The log lists them once per report.
 * An incomplete report (the server promised more rows than arrived) is said in the banner
-  (``incomplete_message``), without hiding the rows that did arrive.
+  (``ui.shell.banner.incomplete_message``), without hiding the rows that did arrive.
 """
 
 from __future__ import annotations
@@ -30,64 +30,17 @@ from PySide6.QtWidgets import (
 
 from desktop_app.report.read_problems import count_text, problem_lines
 from desktop_app.report.rows import ReadProblem, Report
-from desktop_app.ui.table.columns import Column
 
 __all__ = [
     "LOG_LINES",
     "ReadProblemsDialog",
     "ReadProblemsIndicator",
-    "incomplete_message",
     "log_problems",
-    "problem_cells",
 ]
 
 log = logging.getLogger(__name__)
 
 LOG_LINES = 50  # read problems written to the log per report, then how many more
-INCOMPLETE_TITLE = "Incomplete report"
-
-_SHOWN_IN: dict[str, tuple[Column, ...]] = {
-    "username": (Column.CUSTOMER,),
-    "computer_name": (Column.COMPUTER,),
-    "backupset_name": (Column.BACKUP_SET,),
-    "local_start": (Column.STARTED,),
-    "local_end": (Column.ENDED,),
-    "condition_status": (Column.STATUS,),
-    "condition_types": (Column.CONDITION_TYPES,),
-    "errors": (Column.ERRORS,),
-    "warnings": (Column.WARNINGS,),
-    "row": tuple(Column),
-}
-"""The columns that show a field itself: empty while it is unknown."""
-_ALSO_MARKED: dict[str, tuple[Column, ...]] = {
-    "computer_id": (Column.COMPUTER,),  # the id is in the computer's tooltip
-    "local_start": (Column.DURATION,),
-    "local_end": (Column.DURATION, Column.AGE),
-}
-"""Columns computed from a field (or showing it in a tooltip): marked, not emptied.
-``report_date`` has none: the detail pane shows it."""
-
-CellProblems = dict[tuple[int, int], tuple[bool, str]]
-"""(source row, column) -> (the cell is unknown, the tooltip lines saying why)."""
-
-
-def problem_cells(problems: Sequence[ReadProblem]) -> CellProblems:
-    """The marked cells of a report: row ``n`` of the report is source row ``n - 1``."""
-    cells: CellProblems = {}
-    for problem in problems:
-        if problem.row is None:
-            continue
-        text = (
-            f"Could not be read: {problem.field} was {problem.raw} ({problem.reason}; "
-            f"{problem.outcome})"
-        )
-        shown = _SHOWN_IN.get(problem.field, ())
-        for column in (*shown, *_ALSO_MARKED.get(problem.field, ())):
-            key = (problem.row - 1, int(column))
-            blank, earlier = cells.get(key, (False, ""))
-            unknown = blank or (problem.blank and column in shown)
-            cells[key] = (unknown, f"{earlier}\n{text}" if earlier else text)
-    return cells
 
 
 def log_problems(report: Report) -> None:
@@ -97,17 +50,6 @@ def log_problems(report: Report) -> None:
         log.warning("%s:\n  %s", count_text(report.problems), "\n  ".join(lines))
     if report.incomplete is not None:
         log.warning("The report is incomplete: %s", report.incomplete)
-
-
-def incomplete_message(report: Report) -> str | None:
-    """The banner's words for an incomplete report; ``None`` for a complete one."""
-    reason = report.incomplete
-    if reason is None:
-        return None
-    return (
-        f"{reason[:1].upper()}{reason[1:]}. Showing what arrived; sets that did not arrive "
-        "are not called missing, and nothing is announced about them."
-    )
 
 
 class ReadProblemsDialog(QDialog):

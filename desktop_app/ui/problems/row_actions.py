@@ -10,60 +10,44 @@ action says where to set it while it is empty.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QHeaderView,
-    QLabel,
-    QMenu,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMenu
 
-from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.summary import counted
-from desktop_app.report.timeline import SetHistory
-from desktop_app.ui.acknowledgements.manage_dialog import AcknowledgementManagement
-from desktop_app.ui.detail.history_strip import HistoryStrip
-from desktop_app.ui.history.recorder import HistoryRecorder
+from desktop_app.storage.settings import AppSettings
+from desktop_app.ui.acknowledgements.manage_dialog import AcknowledgementActions
+from desktop_app.ui.detail.set_history_dialog import SetHistoryDialog
 from desktop_app.ui.problems.ticket_text import TicketSet, mailto_url, ticket_subject, ticket_text
 from desktop_app.ui.problems.views import ProblemViews
 from desktop_app.ui.shell.main_window import MainWindow
-from desktop_app.ui.table.columns import Column, status_text
-from desktop_app.ui.time_format import format_admin_time, format_computer_time
+from desktop_app.ui.table.columns import Column
 
-__all__ = ["RowActions", "SetHistoryDialog"]
+__all__ = ["RowActions"]
 
 
 class RowActions(QObject):
     """The context menu of ``window.table`` and its actions (see module docstring).
 
-    ``ticket_address()`` reads the setting each time; ``open_url`` opens the ``mailto:`` link
-    (the system's mail program; tests pass their own).
+    ``settings()`` are the settings in effect (the ticket address is read each time);
+    ``open_url`` opens the ``mailto:`` link (the system's mail program; tests pass their own).
     """
 
     def __init__(
         self,
         window: MainWindow,
         views: ProblemViews,
-        acknowledgements: AcknowledgementManagement,
-        recorder: HistoryRecorder,
-        ticket_address: Callable[[], str],
+        acknowledgements: AcknowledgementActions,
+        settings: Callable[[], AppSettings],
         open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
     ) -> None:
         super().__init__(window)
         self._window = window
         self._views = views
+        self._history = views.history
         self._acknowledgements = acknowledgements
-        self._recorder = recorder
-        self._ticket_address = ticket_address
+        self._settings = settings
         self._open_url = open_url
         self.history_dialogs: list[SetHistoryDialog] = []
 
@@ -97,26 +81,26 @@ class RowActions(QObject):
     # --- the menu -------------------------------------------------------------------------------
     def menu(self) -> QMenu:
         """The context menu for the current selection (built fresh each time)."""
-        rows = self._window.selected_rows()
+        rows = self._window.table.selected_rows()
         menu = QMenu(self._window)
         menu.setObjectName("rowMenu")
-        controller = self._views.controller
+        history = self._history
         acknowledge = self._views.acknowledge_action
-        problems = sum(controller.problem_of(r.key) is not None for r in rows)
-        acknowledge.setEnabled(bool(problems) and controller.has_history)
+        problems = sum(history.problem_of(r.key) is not None for r in rows)
+        acknowledge.setEnabled(bool(problems) and history.available)
         acknowledge.setText(
             "&Acknowledge the problem…" if problems <= 1 else f"&Acknowledge {problems} problems…"
         )
         menu.addAction(acknowledge)
-        actions = self._acknowledgements.actions
-        if actions is not None:
+        actions = self._acknowledgements
+        if history.available:
             held = actions.manager.held_for([r.key for r in rows])
             actions.unacknowledge_action.setEnabled(bool(held))
             menu.addAction(actions.unacknowledge_action)
         menu.addSeparator()
         menu.addAction(self._window.copy_action)
         menu.addAction(self.copy_ticket_action)
-        address = self._ticket_address().strip()
+        address = self._settings().ticket_address.strip()
         self.email_action.setEnabled(bool(rows) and bool(address))
         self.email_action.setText(
             f"&E-mail to {address}" if address else "&E-mail to ticket address (set it in Settings)"
@@ -150,15 +134,15 @@ class RowActions(QObject):
     def ticket_sets(self) -> list[TicketSet]:
         """The selected sets with the status the table shows and their history."""
         window = self._window
-        model = window.model
-        rows = window.selected_view_rows()
+        model = window.table.report_model
+        rows = window.table.selected_view_rows()
         if not rows and window.table.currentIndex().isValid():
             rows = [window.table.currentIndex().row()]
         sets = []
         for view_row in rows:
             row = model.row_at(view_row)
             status = model.cell_text(view_row, Column.STATUS)
-            sets.append(TicketSet(row, status, self._history_of(row)))
+            sets.append(TicketSet(row, status, self._history.set_history(row.key)))
         return sets
 
     def copy_ticket_text(self) -> None:
@@ -172,7 +156,7 @@ class RowActions(QObject):
 
     def email_ticket(self) -> bool:
         """Open the mail program on a message to the ticket address; False when it cannot."""
-        address = self._ticket_address().strip()
+        address = self._settings().ticket_address.strip()
         items = self.ticket_sets()
         bar = self._window.statusBar()
         if not address:
@@ -188,104 +172,23 @@ class RowActions(QObject):
         return True
 
     def show_history(self) -> SetHistoryDialog | None:
-        rows = self._window.selected_rows()
+        rows = self._window.table.selected_rows()
         if len(rows) != 1:
             self._window.statusBar().showMessage("Select one backup set to see its history", 5000)
             return None
-        dialog = SetHistoryDialog(rows[0], self._history_of(rows[0]), self._window)
+        dialog = SetHistoryDialog(rows[0], self._history.set_history(rows[0].key), self._window)
         dialog.finished.connect(lambda _r, d=dialog: self._forget(d))
         self.history_dialogs.append(dialog)
         dialog.show()
         return dialog
 
     def filter_to_customer(self) -> None:
-        rows = self._window.selected_rows()
+        rows = self._window.table.selected_rows()
         customers = frozenset(r.username for r in rows if r.username is not None)
         if customers:
             self._views.sidebar.select_customers(customers)
-
-    def _history_of(self, row: BackupStatusRow) -> SetHistory | None:
-        store = self._recorder.store
-        if store is None:
-            return None
-        try:
-            return store.set_history(row.key)
-        except Exception:  # a broken database costs the history lines, not the action
-            return None
 
     def _forget(self, dialog: SetHistoryDialog) -> None:
         if dialog in self.history_dialogs:
             self.history_dialogs.remove(dialog)
         dialog.deleteLater()
-
-
-class SetHistoryDialog(QDialog):
-    """One set's recorded runs, newest first, under its 30-day strip (non-modal)."""
-
-    def __init__(
-        self, row: BackupStatusRow, history: SetHistory | None, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName("setHistoryDialog")
-        self.setWindowTitle(f"History of {row.backupset_name} on {row.computer_name}")
-        layout = QVBoxLayout(self)
-        intro = QLabel(
-            f"Customer {row.username}, computer {row.computer_name} (ID {row.computer_id})"
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        self.table = QTableWidget(self)
-        self.table.setObjectName("setHistoryRuns")
-        if history is None:
-            layout.addWidget(QLabel("No history: the history database is off or has no runs."))
-        else:
-            strip = HistoryStrip()
-            strip.set_days(history.days)
-            layout.addWidget(strip)
-            layout.addWidget(QLabel(_summary_line(history)))
-            self._fill(history)
-            layout.addWidget(self.table, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.resize(760, 420)
-
-    def _fill(self, history: SetHistory) -> None:
-        headers = ("Status", "Started (computer)", "Ended (computer)", "Errors", "Warnings")
-        table = self.table
-        table.setColumnCount(len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        table.setRowCount(len(history.runs))
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.verticalHeader().setVisible(False)
-        for r, record in enumerate(history.runs):
-            run = record.row
-            cells = (
-                status_text(run.condition_status),
-                format_computer_time(run.local_start),
-                format_computer_time(run.local_end),
-                "—" if run.errors is None else str(run.errors),
-                "—" if run.warnings is None else str(run.warnings),
-            )
-            for c, text in enumerate(cells):
-                table.setItem(r, c, QTableWidgetItem(text))
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setStretchLastSection(True)
-
-    def run_texts(self) -> list[list[str]]:
-        """The table's cells (for tests and accessibility checks)."""
-        return [
-            [self.table.item(r, c).text() for c in range(self.table.columnCount())]  # type: ignore[union-attr]
-            for r in range(self.table.rowCount())
-        ]
-
-
-def _summary_line(history: SetHistory) -> str:
-    def when(moment: datetime | None, none: str) -> str:
-        return none if moment is None else format_admin_time(moment)
-
-    return (
-        f"Failing since: {when(history.failing_since, 'not failing')} · "
-        f"Last successful backup: {when(history.last_success, 'none recorded')} · "
-        f"{counted(len(history.runs), 'run')} recorded"
-    )

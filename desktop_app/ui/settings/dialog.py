@@ -1,19 +1,16 @@
-"""The Settings dialog, and the adapter that lets the Qt-free schema read and write QSettings.
+"""The Settings dialog.
 
 The rules (defaults, ranges, what is valid) live in ``storage.settings``; this dialog only shows
 them: each field's problem appears in a label right under it, and OK stays disabled until the
-form is valid. The caller saves ``result_value`` and applies it.
+form is valid. The caller (``ui.settings.controller``) saves ``result_value`` and applies it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -26,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QSizePolicy,
@@ -37,12 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.report.diff import ChangeKind
-from desktop_app.storage.autostart import Autostart, StartAtLoginRefused
-from desktop_app.storage.settings import BOUNDS, AppSettings, load_settings, save_settings
+from desktop_app.storage.settings import BOUNDS, AppSettings
+from desktop_app.ui.widgets import hint_label
 
 log = logging.getLogger(__name__)
-
-SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
 
 NOTIFY_LABELS: dict[ChangeKind, str] = {
     ChangeKind.NEW_FAILURE: "A backup set starts failing",
@@ -58,32 +52,6 @@ DELIMITER_LABELS = (
     ("tab", "Tab"),
 )
 _ERROR_STYLE = "color: #c62828;"
-
-
-class QSettingsStore(MutableMapping[str, object]):
-    """``QSettings`` as the string-keyed mapping that ``storage.settings``/``.account`` use."""
-
-    def __init__(self, settings: QSettings) -> None:
-        self.settings = settings
-
-    def __getitem__(self, key: str) -> object:
-        if not self.settings.contains(key):
-            raise KeyError(key)
-        return self.settings.value(key)
-
-    def __setitem__(self, key: str, value: object) -> None:
-        self.settings.setValue(key, value)
-
-    def __delitem__(self, key: str) -> None:
-        if not self.settings.contains(key):
-            raise KeyError(key)
-        self.settings.remove(key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.settings.allKeys())
-
-    def __len__(self) -> int:
-        return len(self.settings.allKeys())
 
 
 class SettingsDialog(QDialog):
@@ -142,7 +110,7 @@ class SettingsDialog(QDialog):
             "A backup set whose last backup ended longer ago than this is shown as stale."
         )
         self._add_row(form, "&Stale after:", self.stale_spin, "stale_hours")
-        form.addRow("", _hint("Counted from the end of a backup set's last backup.", refresh))
+        form.addRow("", hint_label("Counted from the end of a backup set's last backup.", refresh))
         self.history_spin = self._spin("history_days", " days", "historySpin", refresh)
         self.history_spin.setToolTip(
             "How long the local history (the 30-day strip, failing since, success rates) is kept."
@@ -158,7 +126,9 @@ class SettingsDialog(QDialog):
         self._add_row(form, "Show &times in:", self.time_mode_combo, "time_mode")
         form.addRow(
             "",
-            _hint("The table's Started and Ended columns say which; details show both.", refresh),
+            hint_label(
+                "The table's Started and Ended columns say which; details show both.", refresh
+            ),
         )
         layout.addWidget(refresh)
         tickets = QGroupBox("Tickets", page)
@@ -172,7 +142,9 @@ class SettingsDialog(QDialog):
         )
         tickets_form.addRow(
             "",
-            _hint('Your PSA\'s e-mail-to-ticket address, for "E-mail to ticket address".', tickets),
+            hint_label(
+                'Your PSA\'s e-mail-to-ticket address, for "E-mail to ticket address".', tickets
+            ),
         )
         layout.addWidget(tickets)
         layout.addWidget(self._export_box(page))
@@ -404,91 +376,3 @@ class SettingsDialog(QDialog):
             return
         self.result_value = self.value()
         super().accept()
-
-
-def _hint(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setWordWrap(True)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
-
-
-class SettingsController(QObject):
-    """Loads the settings at start, opens the dialog, saves and announces accepted changes.
-
-    Start at login is applied here (through the injected ``Autostart``) because the OS entry,
-    not the stored flag, is the truth: the dialog shows whether the entry exists.
-
-    Signals:
-        changed(object): the new ``AppSettings`` after the dialog was accepted.
-    """
-
-    changed = Signal(object)
-
-    def __init__(
-        self,
-        store: MutableMapping[str, object],
-        window: QWidget,
-        *,
-        autostart: Autostart | None = None,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._window = window
-        self._autostart = autostart
-        self.settings = load_settings(store)
-        self.dialog: SettingsDialog | None = None
-
-    def open_dialog(self) -> SettingsDialog:
-        if self.dialog is not None:
-            self.dialog.raise_()
-            return self.dialog
-        current = self.settings
-        if self._autostart is not None:
-            try:
-                current = dataclasses.replace(current, start_at_login=self._autostart.is_enabled())
-            except OSError as exc:
-                log.warning("Could not read the start-at-login entry: %s", exc)
-        dialog = SettingsDialog(
-            current, self._window, start_at_login_available=self._autostart is not None
-        )
-        dialog.accepted.connect(lambda: self.apply(dialog.result_value))
-        dialog.finished.connect(self._forget_dialog)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
-
-    def apply(self, settings: AppSettings | None) -> None:
-        """Save ``settings``, set start at login, and emit ``changed``."""
-        if settings is None:
-            return
-        save_settings(settings, self._store)
-        if self._autostart is not None:
-            try:
-                if settings.start_at_login:
-                    self._autostart.enable()
-                else:
-                    self._autostart.disable()
-            except OSError as exc:
-                log.warning("Could not change start at login: %s", exc)
-                self._show_autostart_problem(exc)
-        self.settings = settings
-        self.changed.emit(settings)
-
-    def _show_autostart_problem(self, exc: OSError) -> None:
-        """Said, not only logged: the user asked for it and it did not happen (non-modal)."""
-        text = (
-            str(exc)
-            if isinstance(exc, StartAtLoginRefused)
-            else (f"Could not change start at login: {exc.strerror or exc}.")
-        )
-        box = QMessageBox(QMessageBox.Icon.Warning, "Start at login", text, parent=self._window)
-        box.setObjectName("startAtLoginProblem")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-
-    def _forget_dialog(self, _result: int) -> None:
-        dialog, self.dialog = self.dialog, None
-        if dialog is not None:
-            dialog.deleteLater()

@@ -1,10 +1,13 @@
-"""An inline message strip above the table: refresh failures without a modal dialog."""
+"""An inline message strip above the table: refresh failures without a modal dialog, and a
+report that arrived incomplete."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+from desktop_app.report.rows import Report
 
 _RED_ON_LIGHT = QColor("#c62828")
 _RED_ON_DARK = QColor("#ef5350")
@@ -94,3 +97,47 @@ class Banner(QFrame):
 
     def message(self) -> str:
         return self._message.text()
+
+
+INCOMPLETE_TITLE = "Incomplete report"
+
+
+def incomplete_message(report: Report) -> str | None:
+    """The banner's words for an incomplete report; ``None`` for a complete one."""
+    reason = report.incomplete
+    if reason is None:
+        return None
+    return (
+        f"{reason[:1].upper()}{reason[1:]}. Showing what arrived; sets that did not arrive "
+        "are not called missing, and nothing is announced about them."
+    )
+
+
+class StaleLabel(QLabel):
+    """The status bar's "Stale: showing the last good report" (the reason in its tooltip), in a
+    red that reads on light and dark palettes alike; hidden while the report is fresh."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("staleLabel")
+        self._color()
+        self.hide()
+
+    def show_reason(self, reason: str | None) -> None:
+        if reason is None:
+            self.hide()
+            self.setToolTip("")
+        else:
+            self.setText("Stale: showing the last good report")
+            self.setToolTip(reason)
+            self.show()
+
+    def _color(self) -> None:
+        sheet = f"color: {problem_color(self.palette()).name()}; font-weight: bold;"
+        if sheet != self.styleSheet():
+            self.setStyleSheet(sheet)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._color()
+        super().changeEvent(event)

@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier
 
-__all__ = ["QUIT_DEADLINE", "QuitGuard", "arm_exit_deadline"]
+__all__ = ["QUIT_DEADLINE", "QuitGuard", "Quitter", "arm_exit_deadline"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,31 @@ QUIT_DEADLINE = 1.5
 _SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
 )
+
+
+class Quitter:
+    """The one way to quit: ``quit()`` saves (``save``), runs what was armed (``on_quit``: the
+    exit deadline), then leaves the event loop; asking again changes nothing. The rest of the
+    cleanup runs once the event loop has returned."""
+
+    def __init__(self, app: QCoreApplication, save: Callable[[], None]) -> None:
+        self._app = app
+        self._save = save
+        self._on_quit: list[Callable[[], None]] = []
+        self.quitting = False
+
+    def on_quit(self, run: Callable[[], None]) -> None:
+        self._on_quit.append(run)
+
+    def quit(self) -> None:
+        if self.quitting:
+            return
+        self.quitting = True
+        log.info("Quitting")
+        for run in self._on_quit:
+            run()
+        self._save()
+        self._app.exit(0)
 
 
 class QuitGuard(QObject):

@@ -13,7 +13,7 @@ from enum import IntEnum
 from desktop_app.report.derived import MISSING, STALE, Acknowledgement
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.sort_keys import SortField
-from desktop_app.report.status import explain_condition_type, is_known_status
+from desktop_app.report.status import explain_condition_type, status_text
 from desktop_app.report.summary import counted
 from desktop_app.ui.time_format import (
     LOCAL,
@@ -121,14 +121,6 @@ _NUMERIC = frozenset({Column.DURATION, Column.AGE, Column.ERRORS, Column.WARNING
 
 
 # --- value formatting ------------------------------------------------------------------------
-def status_text(status: str | None) -> str:
-    """ "Failure" for a documented status; an undocumented one verbatim, so it is recognisable;
-    an unreadable one empty."""
-    if status is None:
-        return ""
-    return status.capitalize() if is_known_status(status) else status
-
-
 def column_title(column: Column, mode: str = LOCAL) -> str:
     """The header: time columns say which clock they show, "Ended (your time)"."""
     if column in _TIME_COLUMNS:

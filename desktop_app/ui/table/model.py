@@ -14,8 +14,6 @@ unknown-status icon, the reason in the tooltip, and an empty cell while the valu
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +37,6 @@ from desktop_app.report.sort_keys import SortField, normalise_query
 from desktop_app.report.status import status_group
 from desktop_app.runtime.gc_policy import building_long_lived
 from desktop_app.storage.history import MissingSet
-from desktop_app.ui.problems.read_problems import CellProblems, problem_cells
 from desktop_app.ui.table.columns import (
     MISSING_TEXT,
     STALE_TEXT,
@@ -54,7 +51,9 @@ from desktop_app.ui.table.columns import (
     missing_tooltip,
     stale_tooltip,
 )
+from desktop_app.ui.table.read_marks import CellProblems, problem_cells
 from desktop_app.ui.time_format import LOCAL, TIME_MODES
+from desktop_app.ui.workers import Token, Workers
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """The value the model sorts a cell by: case-folded text, POSIX seconds, seconds of duration
@@ -81,6 +80,7 @@ _NCOLS = len(_COLUMNS)
 _SORT_FIELDS = tuple(c.sort_field for c in Column)
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
+_REBUILD_LANE = "view-rebuild"
 UNREADABLE_ICON = "UNKNOWN"
 """The icon marking a cell whose value could not be read (the unknown-status icon)."""
 
@@ -120,7 +120,6 @@ class ReportTableModel(QAbstractTableModel):
 
     counts_changed = Signal()
     view_changed = Signal()
-    _view_ready = Signal(int, object)  # generation, (the view it replaces, rebuilt view)
 
     def __init__(
         self,
@@ -128,15 +127,15 @@ class ReportTableModel(QAbstractTableModel):
         *,
         icon_for_status: Callable[[str], QIcon | None] | None = None,
         now: Callable[[], datetime] = _utc_now,
+        workers: Workers | None = None,
         missing_in_background_from: int = 20_000,
     ) -> None:
         super().__init__(parent)
         # From this many report rows, a change of the missing (or, sorted by them, stale or
-        # acknowledged) sets re-sorts on a worker thread (60-130 ms at 100k rows); smaller
-        # reports re-sort in place in a few ms.
+        # acknowledged) sets re-sorts on a worker (60-130 ms at 100k rows); smaller reports,
+        # and every report without ``workers``, re-sort in place in a few ms.
+        self._workers = workers
         self._missing_in_background_from = missing_in_background_from
-        self._view_generation = 0
-        self._view_ready.connect(self._adopt_rebuilt_view)
         self._icon_for_status = icon_for_status
         self._icons: dict[str, QIcon | None] = {}
         self._clock = now
@@ -220,52 +219,41 @@ class ReportTableModel(QAbstractTableModel):
         if self._view.absent_from_report(rows) == self._view.missing_rows:
             return
         view = self._view
-        if view.report_size < self._missing_in_background_from:
-            self._view_generation += 1
+        if not self._in_background(view):
+            self._cancel_rebuild()
             self._relayout(lambda: view.set_missing(rows), by_key=True)
             return
         self._rebuild_in_background()
 
+    def _in_background(self, view: RowIndex) -> bool:
+        return self._workers is not None and view.report_size >= self._missing_in_background_from
+
+    def _cancel_rebuild(self) -> None:
+        """A rebuild still running would bring back the old sets: its answer is dropped."""
+        if self._workers is not None:
+            self._workers.cancel(_REBUILD_LANE)
+
     def _rebuild_in_background(self) -> None:
         """The same report with the current missing, stale and acknowledged sets, sorted and
-        warmed on a worker thread (a re-sort of 100k rows would stall the GUI 60-130 ms)."""
-        self._view_generation += 1
-        view = self._view
-        preparer = self._preparer
-        job = (
-            self._view_generation,
-            view,
-            view.rows[: view.report_size],
-            preparer.missing,
-            preparer.stale,
-            preparer.acknowledged,
-        )
-        threading.Thread(
-            target=self._prepare_view, args=job, name="rebuild-view", daemon=True
-        ).start()
+        warmed on a worker (a re-sort of 100k rows would stall the GUI 60-130 ms)."""
+        assert self._workers is not None
+        base, preparer = self._view, self._preparer
+        report_rows = base.rows[: base.report_size]
+        missing, stale, acknowledged = preparer.missing, preparer.stale, preparer.acknowledged
 
-    def _prepare_view(
-        self,
-        generation: int,
-        base: RowIndex,
-        report_rows: tuple[BackupStatusRow, ...],
-        missing: tuple[BackupStatusRow, ...],
-        stale: frozenset[RowKey],
-        acknowledged: Mapping[RowKey, float],
-    ) -> None:
-        """Worker thread: see ``_rebuild_in_background``."""
-        with building_long_lived() as built:  # like a fetched report's view (runtime.gc_policy)
-            view = prepare_view(report_rows, base.now, base.spec, missing, stale, acknowledged)
-            built.rows = len(report_rows)
-        with contextlib.suppress(RuntimeError):  # the model is gone: the app is quitting
-            self._view_ready.emit(generation, (base, view))
+        def rebuild(_token: Token) -> RowIndex:
+            with building_long_lived() as built:  # like a fetched report's view
+                view = prepare_view(report_rows, base.now, base.spec, missing, stale, acknowledged)
+                built.rows = len(report_rows)
+            return view
 
-    def _adopt_rebuilt_view(self, generation: int, views: tuple[RowIndex, RowIndex]) -> None:
-        base, view = views
-        if generation != self._view_generation or base is not self._view:
-            return  # overtaken: a newer report (prepared with these sets) or a newer change
-        view.apply(self._view.spec)  # the user may have sorted or filtered meanwhile
-        self._relayout(lambda: setattr(self, "_view", view), by_key=True)
+        def adopt(view: RowIndex) -> None:
+            if base is not self._view:
+                return  # overtaken by a newer report (prepared with these sets)
+            view.apply(self._view.spec)  # the user may have sorted or filtered meanwhile
+            self._relayout(lambda: setattr(self, "_view", view), by_key=True)
+
+        self._workers.submit(rebuild, adopt, lane=_REBUILD_LANE, name="rebuild-view")
 
     def missing_keys(self) -> frozenset[RowKey]:
         """The keys of the missing sets handed to :meth:`set_missing`."""
@@ -308,10 +296,10 @@ class ReportTableModel(QAbstractTableModel):
         """The stale or acknowledged sets changed: repaint, and re-sort when the view is sorted
         by ``field`` (on a worker for a large report, see ``_rebuild_in_background``)."""
         view, preparer = self._view, self._preparer
-        if view.sort_field is field and view.report_size >= self._missing_in_background_from:
+        if view.sort_field is field and self._in_background(view):
             self._rebuild_in_background()
             return
-        self._view_generation += 1  # a rebuild still running would bring back the old sets
+        self._cancel_rebuild()
 
         def change() -> None:
             view.set_stale(preparer.stale)

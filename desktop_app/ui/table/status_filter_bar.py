@@ -11,33 +11,20 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
-from desktop_app.report.status import ConditionStatus, status_severity
+from desktop_app.report.status import ConditionStatus, status_severity, status_text
 from desktop_app.ui.remembered_choices import read_choice, write_choice
 
 SETTINGS_KEY = "filters/statuses"
-
-_LABELS: dict[str, str] = {
-    ConditionStatus.FAILURE: "Failure",
-    ConditionStatus.WARNING: "Warning",
-    ConditionStatus.RUNNING: "Running",
-    ConditionStatus.COMPLETED: "Completed",
-}
-
-
-def status_label(status: str) -> str:
-    """The word a toggle shows for ``status`` ("Failure"; unknown ones as sent); the tray's
-    tooltip counts in the same words."""
-    return _LABELS.get(status, status.title())
 
 
 class StatusFilterBar(QWidget):
     """One checkable button per status plus "All". None checked means everything is shown.
 
     Signals:
-        filter_changed(object): the frozenset of statuses to show, or None for all.
+        filter_changed(frozenset): the statuses to show; empty for all.
     """
 
-    filter_changed = Signal(object)
+    filter_changed = Signal(frozenset)
 
     def __init__(
         self, icon_for_status: Callable[[str], QIcon] | None = None, parent: QWidget | None = None
@@ -66,7 +53,7 @@ class StatusFilterBar(QWidget):
         button = QToolButton(self)
         button.setObjectName(f"filter{status.title()}")
         button.setCheckable(True)
-        button.setAccessibleName(f"Show {_LABELS.get(status, status).lower()} backup sets")
+        button.setAccessibleName(f"Show {status_text(status).lower()} backup sets")
         if self._icon_for_status is not None:
             button.setIcon(self._icon_for_status(status))
         button.setToolButtonStyle(button.toolButtonStyle().ToolButtonTextBesideIcon)
@@ -77,12 +64,9 @@ class StatusFilterBar(QWidget):
         self._set_text(status)
         return button
 
-    def label(self, status: str) -> str:
-        return status_label(status)
-
     def _set_text(self, status: str) -> None:
         count = self._counts.get(status, 0)
-        self._buttons[status].setText(f"{status_label(status)} {count:,}")
+        self._buttons[status].setText(f"{status_text(status)} {count:,}")
 
     def _update_all_text(self) -> None:
         self._all.setText(f"All {sum(self._counts.values()):,}")
@@ -135,4 +119,4 @@ class StatusFilterBar(QWidget):
         selected = self.selected()
         if self._settings is not None:
             write_choice(self._settings, SETTINGS_KEY, selected or ())
-        self.filter_changed.emit(selected)
+        self.filter_changed.emit(selected or frozenset())

@@ -5,56 +5,51 @@ it. It owns the "what did the admin already hear" memory (the previous report an
 fetch outage was announced), because that memory exists only for the notifications.
 
 What the icon, badge, tooltip and Failures menu say comes from the one ``ProblemSummary`` the
-problem views are built from (``set_summary``), so the tray never counts differently from the
-window's toggles. Until a summary arrives (no report yet, signed out) the icon is the neutral
-app icon: it claims nothing about backups it has not seen.
+window's toggles count from (``show_states``: the history service's ``states_changed``), so the
+tray never counts differently from the window. Until a summary arrives (no report yet, signed
+out) the icon is the neutral app icon: it claims nothing about backups it has not seen.
 
-Comparing two 100,000-row reports takes about 0.4 s, so for reports
-of ``INLINE_BELOW`` rows or more it happens on a worker thread (paced, see
-``runtime.pacing``) while the GUI thread draws the report; the result comes back through a
-queued signal, and a result overtaken by a newer report is dropped (the newer one is compared
-with the last report the tray took in, so no change goes unannounced). Smaller reports are
-handled at once: starting a thread would cost more than the work. The worker waits ``delay``
-seconds before it starts, leaving the GIL to the GUI thread while it draws the same report.
+Comparing two 100,000-row reports takes about 0.4 s, so for reports of ``INLINE_BELOW`` rows or
+more it happens on a latest-wins lane of ``Workers`` (paced, see ``runtime.pacing``) while the
+GUI thread draws the report; an answer overtaken by a newer report is dropped (the newer one is
+compared with the last report the tray took in, so no change goes unannounced). Smaller reports
+are handled at once: a job would cost more than the work. The job waits ``delay`` seconds before
+it starts, leaving the GIL to the GUI thread while it draws the same report.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
-import threading
-import time
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable, Collection
+from datetime import datetime
 
-from PySide6.QtCore import QObject, QSettings, QSize, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QImage, QPainter, QPainterPath, QPixmap
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop_app import APP_NAME
+from desktop_app.report.derived import StaleRule
 from desktop_app.report.diff import (
     DEFAULT_NOTIFY_KINDS,
-    DEFAULT_STALE_THRESHOLD,
     ChangeKind,
     ChangeNotification,
     FetchOutageTracker,
-    ReportChanges,
     build_notification,
-    carry_forward,
-    diff_reports,
     row_label,
     without_muted,
 )
+from desktop_app.report.problem_states import ProblemStates
 from desktop_app.report.rows import Report, RowKey
-from desktop_app.report.status import ConditionStatus
+from desktop_app.report.status import ConditionStatus, status_text
 from desktop_app.report.summary import ProblemSummary
 from desktop_app.runtime.pacing import unpaced
-from desktop_app.ui.icons import TRAY_SIZES, IconProvider, badge_layout
+from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.refresh.fetcher import FetchFailure
 from desktop_app.ui.shell.macos import click_opens_window
-from desktop_app.ui.table.status_filter_bar import status_label
+from desktop_app.ui.tray.comparison import Compared, Comparison
+from desktop_app.ui.tray.icon_drawing import monochrome_tray_icon
+from desktop_app.ui.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -66,41 +61,7 @@ FAILURE_MENU_LIMIT = 8
 MESSAGE_MS = 15_000
 CLOSE_HINT_KEY = "tray/close_hint_shown"
 INLINE_BELOW = 2000  # rows: smaller reports are compared on the GUI thread (a few ms)
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """What a comparison needs, captured on the GUI thread when the report arrives."""
-
-    generation: int
-    report: Report
-    now: datetime
-    previous: Report | None
-    previous_at: datetime | None
-    stale_after: timedelta
-    per_customer: Mapping[str, timedelta]
-
-    def run(self, pause: Callable[[], None]) -> _Outcome:
-        changes = None
-        if self.previous is not None:
-            changes = diff_reports(
-                self.previous,
-                self.report,
-                self.now,
-                previous_now=self.previous_at,
-                stale_after=self.stale_after,
-                per_customer=self.per_customer,
-                pause=pause,
-            )
-        baseline = carry_forward(self.previous, self.report)
-        return _Outcome(self, changes, baseline)
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    job: _Job
-    changes: ReportChanges | None
-    baseline: Report  # what the next report is compared with (``diff.carry_forward``)
+_LANE = "tray-diff"
 
 
 class TrayController(QObject):
@@ -113,11 +74,12 @@ class TrayController(QObject):
         export_requested(): export the view to CSV.
         settings_requested(): open the settings.
         quit_requested(): quit the app.
-        row_chosen(object): a ``RowKey`` picked from the Failures menu.
-        all_failures_chosen(): "Show all failures" in the Failures menu.
-        notification_clicked(object): the tuple of ``RowKey`` the clicked notification was about.
-        notified(object): a ``ChangeNotification`` was shown (also for the log and tests).
-        report_shown(object): the ``Report`` now compared with the previous one.
+        row_chosen(tuple): a ``RowKey`` picked from the Failures menu.
+        all_failures_chosen(bool): "Show all failures" in the Failures menu; True when some
+            failures are acknowledged, so "all that need attention" leaves them out.
+        notification_clicked(tuple): the ``RowKey`` tuple the clicked notification was about.
+        notified(ChangeNotification): a notification was shown (also for the log and tests).
+        report_shown(Report): the ``Report`` now compared with the previous one.
     """
 
     open_requested = Signal()
@@ -126,42 +88,42 @@ class TrayController(QObject):
     export_requested = Signal()
     settings_requested = Signal()
     quit_requested = Signal()
-    row_chosen = Signal(object)
-    all_failures_chosen = Signal()
-    notification_clicked = Signal(object)
-    notified = Signal(object)
-    report_shown = Signal(object)
-    _computed = Signal(object)  # an _Outcome, from the worker thread (queued)
+    row_chosen = Signal(tuple)
+    all_failures_chosen = Signal(bool)
+    notification_clicked = Signal(tuple)
+    notified = Signal(ChangeNotification)
+    report_shown = Signal(Report)
 
     def __init__(
         self,
         icons: IconProvider,
         *,
         now: Callable[[], datetime],
+        workers: Workers | None = None,
         settings: QSettings | None = None,
-        stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
+        rule: StaleRule | None = None,
         notify_kinds: Collection[ChangeKind] = DEFAULT_NOTIFY_KINDS,
         monochrome: bool | None = None,
+        platform: str = sys.platform,
+        can_post: bool = True,
         pause: Callable[[], None] = unpaced,
         inline_below: int = INLINE_BELOW,
         delay: float = 0.0,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._workers = workers  # None: every comparison on the GUI thread
         self._pause = pause
         self._delay = delay
         self._inline_below = inline_below
-        self._generation = 0
-        self._closed = False
         self._icons = icons
         self._now = now
         self._settings = settings
-        self.stale_after = stale_after
-        self.stale_per_customer: Mapping[str, timedelta] = {}  # customer -> its own threshold
+        self._rule = rule if rule is not None else StaleRule()
         self.notify_kinds = frozenset(notify_kinds)
         self.monochrome = sys.platform == "darwin" if monochrome is None else monochrome
-        self.platform = sys.platform  # how a click behaves (see ui.shell.macos)
-        self.can_post = True  # False: notifications go to the tooltip (see ui.shell.macos)
+        self.platform = platform  # how a click behaves (see ui.shell.macos)
+        self.can_post = can_post  # False: notifications go to the tooltip (see ui.shell.macos)
         self._unposted: ChangeNotification | None = None
         self._previous: Report | None = None  # what the next report is compared with
         self._previous_at: datetime | None = None
@@ -181,7 +143,6 @@ class TrayController(QObject):
         self.tray.setContextMenu(self.menu)
         self.tray.activated.connect(self._on_activated)
         self.tray.messageClicked.connect(self._on_message_clicked)
-        self._computed.connect(self._adopt)
         self._update_icon()
         self._update_tooltip()
 
@@ -217,9 +178,25 @@ class TrayController(QObject):
         self.tray.hide()
 
     def close(self) -> None:
-        """Hide, and drop comparisons still running (the app is quitting)."""
-        self._closed = True
+        """Hide, and drop a comparison still running (the app is quitting)."""
+        self._cancel_comparison()
         self.hide()
+
+    def _cancel_comparison(self) -> None:
+        if self._workers is not None:
+            self._workers.cancel(_LANE)
+
+    @property
+    def stale_rule(self) -> StaleRule:
+        return self._rule
+
+    def set_stale_rule(self, rule: StaleRule) -> None:
+        """How staleness is judged in the notifications (the stale thresholds' rule)."""
+        self._rule = rule
+
+    def set_notify_kinds(self, kinds: Collection[ChangeKind]) -> None:
+        """Which changes are announced (Settings)."""
+        self.notify_kinds = frozenset(kinds)
 
     # --- inputs -------------------------------------------------------------------------------
     def show_report(self, report: Report) -> None:
@@ -234,41 +211,30 @@ class TrayController(QObject):
         self._signed_out = False
         self._failure = None
         self._outage.record_success()
-        self._generation += 1
-        job = _Job(
-            self._generation,
-            report,
-            now,
-            self._previous,
-            self._previous_at,
-            self.stale_after,
-            self.stale_per_customer,
+        rule = self._rule
+        job = Comparison(
+            report, now, self._previous, self._previous_at, rule.threshold, rule.per_customer
         )
-        if len(report.rows) < self._inline_below:
+        if self._workers is None or len(report.rows) < self._inline_below:
+            self._cancel_comparison()  # an older one must not come back after this
             self._adopt(job.run(unpaced))
             return
-        thread = threading.Thread(target=self._compare, args=(job,), name="tray-diff", daemon=True)
-        thread.start()
+        # Overtaken answers are dropped: the newer report is compared with the last one taken
+        # in, so no change goes unannounced.
+        self._workers.submit(
+            lambda _token: job.run(self._pause),
+            self._adopt,
+            self._comparison_failed,
+            lane=_LANE,
+            delay=self._delay,
+            name="tray-diff",
+        )
 
-    def _compare(self, job: _Job) -> None:
-        """Worker thread: compare and summarise, hand the outcome to the GUI thread."""
-        if self._delay:
-            time.sleep(self._delay)
-        if job.generation != self._generation or self._closed:
-            return  # already overtaken
-        try:
-            outcome = job.run(self._pause)
-        except Exception:
-            log.exception("Could not compare the new report with the previous one")
-            return
-        if not self._closed:
-            with contextlib.suppress(RuntimeError):  # the QObject is gone: the app is quitting
-                self._computed.emit(outcome)
+    def _comparison_failed(self, error: BaseException) -> None:
+        log.error("Could not compare the new report with the previous one", exc_info=error)
 
-    def _adopt(self, outcome: _Outcome) -> None:
+    def _adopt(self, outcome: Compared) -> None:
         job = outcome.job
-        if job.generation != self._generation or self._closed:
-            return  # overtaken by a newer report, which is compared with the last one taken in
         self._previous, self._previous_at = outcome.baseline, job.now
         note = None
         if outcome.changes is not None:
@@ -278,6 +244,10 @@ class TrayController(QObject):
         self.report_shown.emit(job.report)
         if note is not None:
             self._notify(note)
+
+    def show_states(self, states: ProblemStates) -> None:
+        """The problem states of the report on screen (the history service's)."""
+        self.set_summary(states.summary)
 
     def set_summary(self, summary: ProblemSummary) -> None:
         """The counts of the report on screen (see module docstring): icon, badge, tooltip and
@@ -292,7 +262,7 @@ class TrayController(QObject):
     def show_signed_out(self) -> None:
         """Signed out: forget the old account's report, so the icon claims nothing about it and
         the next account's first report is a fresh baseline (nothing announced for it)."""
-        self._generation += 1  # comparisons still running are dropped
+        self._cancel_comparison()
         self._previous = self._previous_at = None
         self._summary = None
         self._failure = None
@@ -439,7 +409,8 @@ class TrayController(QObject):
             action.triggered.connect(lambda _=False, key=row.key: self.row_chosen.emit(key))
         menu.addSeparator()
         more = menu.addAction(show_all_failures_text(len(failing)))
-        more.triggered.connect(self.all_failures_chosen)
+        acknowledged = self._summary is not None and self._summary.acknowledged_failures > 0
+        more.triggered.connect(lambda: self.all_failures_chosen.emit(acknowledged))
 
     def failure_actions(self) -> list[QAction]:
         """The Failures submenu's row entries (for tests and accessibility checks)."""
@@ -474,7 +445,7 @@ def summary_lines(summary: ProblemSummary) -> list[str]:
     statuses = summary.statuses
     others = sorted(s for s, n in statuses.items() if n and s not in _DOCUMENTED)
     parts = [
-        f"{status_label(status)} {statuses.get(status, 0):,}" for status in (*_DOCUMENTED, *others)
+        f"{status_text(status)} {statuses.get(status, 0):,}" for status in (*_DOCUMENTED, *others)
     ]
     problems = [
         f"Stale {summary.stale:,}",
@@ -495,72 +466,3 @@ def show_all_failures_text(count: int) -> str:
 
 def _elide(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# --- the monochrome (macOS menu bar template) variant ---------------------------------------------
-def _knock_out_glyph(pixmap: QPixmap) -> QImage:
-    """Black where the icon's main colour is, transparent where its glyph is.
-
-    The status icons are a coloured shape with a contrasting glyph; a template image may only
-    use alpha, so the shape becomes opaque black and the glyph is cut out of it.
-    """
-    image = pixmap.toImage().convertToFormat(QImage.Format.Format_ARGB32)
-    width, height = image.width(), image.height()
-    histogram: dict[int, int] = {}
-    for y in range(height):
-        for x in range(width):
-            argb = image.pixel(x, y)
-            if (argb >> 24) & 0xFF == 0xFF:
-                histogram[argb & 0xFFFFFF] = histogram.get(argb & 0xFFFFFF, 0) + 1
-    fill = max(histogram, key=histogram.__getitem__) if histogram else 0
-    fr, fg, fb = (fill >> 16) & 0xFF, (fill >> 8) & 0xFF, fill & 0xFF
-    out = QImage(width, height, QImage.Format.Format_ARGB32)
-    out.fill(0)
-    for y in range(height):
-        for x in range(width):
-            argb = image.pixel(x, y)
-            alpha = (argb >> 24) & 0xFF
-            if not alpha:
-                continue
-            distance = max(
-                abs(((argb >> 16) & 0xFF) - fr),
-                abs(((argb >> 8) & 0xFF) - fg),
-                abs((argb & 0xFF) - fb),
-            )
-            keep = max(0.0, 1.0 - distance / 96.0)
-            out.setPixel(x, y, (round(alpha * keep) << 24))
-    return out
-
-
-def _mono_badge(image: QImage, count: int) -> QImage:
-    """Cut a ring, draw a black pill, cut the digits out of it: a badge made of alpha only."""
-    if count <= 0:
-        return image
-    badge = badge_layout(image.width(), count)
-    ring, radius = badge.ring, badge.radius
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    outer = QPainterPath()
-    outer.addRoundedRect(badge.rect.adjusted(-ring, -ring, 0, 0), radius + ring, radius + ring)
-    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-    painter.fillPath(outer, QColor("black"))
-    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
-    pill = QPainterPath()
-    pill.addRoundedRect(badge.rect, radius, radius)
-    painter.fillPath(pill, QColor("black"))
-    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-    badge.draw_text(painter)
-    painter.end()
-    return image
-
-
-def monochrome_tray_icon(status_icon: QIcon, failure_count: int) -> QIcon:
-    """Black-on-transparent tray icon with a cut-out glyph and badge, marked as a mask (macOS
-    then draws it as a menu-bar template that follows the light or dark bar)."""
-    icon = QIcon()
-    for size in TRAY_SIZES:
-        image = _knock_out_glyph(status_icon.pixmap(QSize(size, size)))
-        icon.addPixmap(QPixmap.fromImage(_mono_badge(image, failure_count)))
-    icon.setIsMask(True)
-    return icon

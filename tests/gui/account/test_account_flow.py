@@ -377,7 +377,7 @@ def test_after_a_restart_with_the_api_down_the_last_report_is_shown_with_its_age
     assert restored.notice.text().startswith(f"Showing the last recorded report, from {when}")
     views = parts.problems
     assert views is not None  # the restored report's states (stale, missing) are derived too
-    qtbot.waitUntil(lambda: views.controller is not None and views.controller.derived is not None)
+    qtbot.waitUntil(lambda: views.history.states is not None)
     qtbot.waitUntil(lambda: bool(failed), timeout=15_000)
     assert parts.model.total_rows() == ROWS  # it stays
     assert parts.window.banner.isVisible() and "refused" in parts.window.banner.message()

@@ -18,7 +18,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 import desktop_app.app as app_module
-from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.app import AppParts
 from desktop_app.demo.data import DemoData
 from desktop_app.demo.server import DemoServer
 from desktop_app.report.derived import FAILURE, STALE, DerivedStates
@@ -26,6 +26,7 @@ from desktop_app.report.rows import BackupStatusRow, RowKey
 from desktop_app.report.status import ConditionStatus
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.ui.problems.filter_bar import NEEDS_ATTENTION
+from tests.gui.conftest import running_app, states_of
 
 ROWS = 100_000
 TIMEOUT = 60_000  # ms: a 100k-row refresh (fetch, parse, record, derive) on a busy 2-core box
@@ -86,41 +87,17 @@ def data(monkeypatch: pytest.MonkeyPatch) -> Iterator[SteerableData]:
     yield made  # type: ignore[misc]
 
 
-def start(qtbot: QtBot, tmp_path: Path) -> AppParts:
-    options = AppOptions(
-        demo=True, demo_rows=ROWS, settings_path=tmp_path / "s.ini", data_dir=tmp_path, tray=False
-    )
-    parts = build(options)
-    qtbot.addWidget(parts.window)
-    views, recorder = parts.problems, parts.history
-    assert views is not None and recorder is not None
-    qtbot.waitUntil(
-        lambda: recorder.store is not None and recorder.store.last_refresh() is not None,
-        timeout=TIMEOUT,
-    )
-    qtbot.waitUntil(
-        lambda: views.controller.derived is not None and views.controller.derived_with_history,
-        timeout=TIMEOUT,
-    )
-    return parts
-
-
 def refresh(qtbot: QtBot, parts: AppParts) -> DerivedStates:
-    """One refresh as the user triggers it, until its states (after recording) are derived."""
-    views, recorder = parts.problems, parts.history
-    assert views is not None and recorder is not None
-    controller = views.controller
-    with qtbot.waitSignal(recorder.recorded, timeout=TIMEOUT):
+    """One refresh as the user triggers it, until its states (after recording) are judged."""
+    history = parts.history
+    with qtbot.waitSignal(parts.refresh.report_ready, timeout=TIMEOUT) as ready:
         parts.window.refresh_action.trigger()
-    # The derivation that follows this recording (earlier ones may still be arriving).
-    recorded_rows = controller.rows
+    rows = ready.args[0].rows
+    # The judgement that follows this report's recording (earlier ones may still be arriving).
     qtbot.waitUntil(
-        lambda: controller.derived is not None and controller.derived_rows is recorded_rows,
-        timeout=TIMEOUT,
+        lambda: history.states is not None and history.states.rows is rows, timeout=TIMEOUT
     )
-    derived = controller.derived
-    assert derived is not None
-    return derived
+    return states_of(parts).derived
 
 
 def needs_attention_toggle(parts: AppParts) -> int:
@@ -137,29 +114,27 @@ def test_acknowledgements_through_recovery_snooze_end_removal_and_restart_at_100
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.ERROR)
-    parts = start(qtbot, tmp_path)
-    try:
-        views, store = parts.problems, parts.history.store  # type: ignore[union-attr]
-        assert views is not None and store is not None
-        controller = views.controller
-        derived = controller.derived
-        assert derived is not None and parts.model.total_rows() >= ROWS * 0.99
+    with running_app(qtbot, tmp_path, rows=ROWS, evolve=False) as parts:
+        history, store = parts.history, parts.history.store
+        assert store is not None
+        derived = states_of(parts).derived
+        assert parts.model.total_rows() >= ROWS * 0.99
         failing = sorted(k for k, s in derived.problems.items() if s == FAILURE)
         stale = sorted(k for k, s in derived.problems.items() if s == STALE)
         recovering, removed, quiet = failing[0], failing[1], stale[0]
         before = needs_attention_toggle(parts)
 
         # Acknowledge two failures (one note) and a stale set until tomorrow.
-        assert controller.acknowledge_many([recovering, removed], "Known: disk swap tonight")
-        assert controller.acknowledge(quiet, "On holiday", clock.now + timedelta(days=1))
+        assert history.acknowledge_many([recovering, removed], "Known: disk swap tonight")
+        assert history.acknowledge_many([quiet], "On holiday", clock.now + timedelta(days=1))
         qtbot.waitUntil(
             lambda: (
-                controller.derived is not None
-                and {recovering, removed, quiet} <= controller.derived.acknowledged.keys()
+                history.states is not None
+                and {recovering, removed, quiet} <= history.states.derived.acknowledged.keys()
             ),
             timeout=TIMEOUT,
         )
-        derived = controller.derived
+        derived = history.states.derived
         assert derived is not None
         assert {recovering, removed, quiet} <= derived.acknowledged.keys()
         assert needs_attention_toggle(parts) == before - 3
@@ -193,32 +168,24 @@ def test_acknowledgements_through_recovery_snooze_end_removal_and_restart_at_100
         assert quiet not in AcknowledgementStore(store.database).all()
 
         # Removal from the Acknowledgements dialog's manager: needs attention at once.
-        management = parts.acknowledgements
-        assert management is not None and management.actions is not None
-        manager = management.actions.manager
+        manager = parts.acknowledgements.manager
         assert manager.remove(manager.held_for([removed]))
         qtbot.waitUntil(
             lambda: (
-                controller.derived is not None and removed in controller.derived.needs_attention
+                history.states is not None and removed in history.states.derived.needs_attention
             ),
             timeout=TIMEOUT,
         )
-        derived = controller.derived
+        derived = history.states.derived
         assert derived is not None and removed in derived.needs_attention
         assert needs_attention_toggle(parts) == derived.counts()["NEEDS_ATTENTION"]
-    finally:
-        parts.close()
 
     # A restart finds the sidebar, the toggles and the stale sets populated.
-    again = start(qtbot, tmp_path)
-    try:
+    with running_app(qtbot, tmp_path, rows=ROWS, evolve=False) as again:
         views = again.problems
-        assert views is not None
         assert views.sidebar.model.rowCount() > 100
-        derived = views.controller.derived
-        assert derived is not None and derived.stale
+        derived = states_of(again).derived
+        assert derived.stale
         assert views.bar.buttons[STALE].text() == f"Stale {len(derived.stale):,}"
-    finally:
-        again.close()
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == [], [r.getMessage() for r in errors]

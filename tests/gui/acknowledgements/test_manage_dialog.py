@@ -20,15 +20,15 @@ from desktop_app.app import AppParts
 from desktop_app.report.derived import FAILURE, MISSING, STALE, Acknowledgement
 from desktop_app.report.rows import RowKey
 from desktop_app.storage.acknowledgements import AcknowledgementStore
-from desktop_app.ui.acknowledgements.manage_dialog import (
+from desktop_app.ui.acknowledgements.manage_dialog import AcknowledgementActions
+from desktop_app.ui.acknowledgements.table import (
     AckColumn,
     AckEntry,
-    AcknowledgementActions,
     AcknowledgementTableModel,
     describe_standing,
 )
 from desktop_app.ui.problems.filter_bar import NEEDS_ATTENTION
-from tests.gui.conftest import demo_app_with_problems
+from tests.gui.conftest import running_app, states_of
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(
@@ -39,29 +39,26 @@ OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppParts]:
     monkeypatch.setattr(app_module, "utc_now", lambda: NOW)
-    with demo_app_with_problems(qtbot, tmp_path, rows=300, tray=True) as built:
+    with running_app(qtbot, tmp_path, rows=300, tray=True) as built:
         yield built
 
 
 def _actions(parts: AppParts) -> AcknowledgementActions:
-    assert parts.acknowledgements is not None
-    actions = parts.acknowledgements.actions
-    assert actions is not None
-    return actions
+    return parts.acknowledgements
 
 
 def _acknowledge_two_failures(parts: AppParts, qtbot: QtBot) -> list[RowKey]:
-    views = parts.problems
-    assert views is not None and views.controller is not None
-    controller = views.controller
-    derived = controller.derived
-    assert derived is not None
+    history = parts.history
+    derived = states_of(parts).derived
     keys = [k for k in sorted(derived.needs_attention) if derived.problems[k] == FAILURE][:2]
     assert len(keys) == 2
-    assert controller.acknowledge(keys[0], "Disk replaced, rerun tonight")
-    qtbot.waitUntil(lambda: keys[0] in (controller.derived or derived).acknowledged, timeout=5000)
-    assert controller.acknowledge(keys[1], "Customer on holiday", NOW + timedelta(days=3))
-    qtbot.waitUntil(lambda: keys[1] in (controller.derived or derived).acknowledged, timeout=5000)
+    for key, note, snooze in (
+        (keys[0], "Disk replaced, rerun tonight", None),
+        (keys[1], "Customer on holiday", NOW + timedelta(days=3)),
+    ):
+        with qtbot.waitSignal(history.states_changed, timeout=5000):
+            assert history.acknowledge_many([key], note, snooze)
+        assert key in states_of(parts).derived.acknowledged
     return keys
 
 
@@ -70,8 +67,8 @@ def test_dialog_lists_sorts_shows_and_removes_and_the_tray_alerts_again(
     parts: AppParts, qtbot: QtBot
 ) -> None:
     views, tray = parts.problems, parts.tray
-    assert views is not None and views.controller is not None and tray is not None
-    controller = views.controller
+    assert views is not None and tray is not None
+    history = views.history
     failures_before = tray.failure_count()
     keys = _acknowledge_two_failures(parts, qtbot)
     assert tray.failure_count() == failures_before - 2  # muted
@@ -115,7 +112,7 @@ def test_dialog_lists_sorts_shows_and_removes_and_the_tray_alerts_again(
     dialog.table.selectRow(1)
     assert dialog.show_button.isEnabled()
     dialog.show_button.click()
-    assert parts.window.selected_keys() == [keys[0]]
+    assert parts.window.table.selected_keys() == [keys[0]]
     assert "main window" in dialog.message.text()
 
     # Remove both with the Delete key; the user is asked once, for both.
@@ -132,7 +129,7 @@ def test_dialog_lists_sorts_shows_and_removes_and_the_tray_alerts_again(
     assert asked == [2]
     assert model.rowCount() == 0  # gone from the list at once
     qtbot.waitUntil(
-        lambda: controller.derived is not None and not controller.derived.acknowledged,
+        lambda: history.states is not None and not history.states.derived.acknowledged,
         timeout=5000,
     )
     assert tray.failure_count() == failures_before  # alerted again
@@ -147,8 +144,8 @@ def test_dialog_lists_sorts_shows_and_removes_and_the_tray_alerts_again(
 @OFFSCREEN_NOISE
 def test_remove_acknowledgement_of_the_selected_rows(parts: AppParts, qtbot: QtBot) -> None:
     views, tray = parts.problems, parts.tray
-    assert views is not None and views.controller is not None and tray is not None
-    controller = views.controller
+    assert views is not None and tray is not None
+    history = views.history
     keys = _acknowledge_two_failures(parts, qtbot)
     muted = tray.failure_count()
     actions = _actions(parts)
@@ -157,14 +154,14 @@ def test_remove_acknowledgement_of_the_selected_rows(parts: AppParts, qtbot: QtB
     edit = next(a.menu() for a in parts.window.menuBar().actions() if a.text() == "&Edit")
     assert isinstance(edit, QMenu) and actions.unacknowledge_action in edit.actions()
 
-    assert parts.window.select_key(keys[1])
-    with qtbot.waitSignal(controller.changed, timeout=5000):
+    assert parts.window.table.select_key(keys[1])
+    with qtbot.waitSignal(history.states_changed, timeout=5000):
         actions.unacknowledge_action.trigger()
     qtbot.waitUntil(
-        lambda: controller.derived is not None and keys[1] not in controller.derived.acknowledged,
+        lambda: history.states is not None and keys[1] not in history.states.derived.acknowledged,
         timeout=5000,
     )
-    assert controller.derived is not None and keys[0] in controller.derived.acknowledged
+    assert history.states is not None and keys[0] in history.states.derived.acknowledged
     assert tray.failure_count() == muted + 1
 
     # A set that is not acknowledged: nothing to remove, and the status bar says so.

@@ -10,9 +10,10 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QFormLayout, QLabel
 
-from desktop_app.report.rows import BackupStatusRow
+from desktop_app.report.derived import Acknowledgement
+from desktop_app.report.rows import BackupStatusRow, RowKey
 from desktop_app.report.status import ConditionStatus
-from desktop_app.report.timeline import DayStatus
+from desktop_app.report.timeline import DayStatus, SetHistory
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
 from desktop_app.ui.detail.history_strip import (
@@ -92,17 +93,34 @@ def text(pane: DetailPane, name: str) -> str:
     return label.text()
 
 
+class StoreSource:
+    """The pane's history source over a real store, as the history service is one."""
+
+    def __init__(self, store: HistoryStore | None, acks: AcknowledgementStore | None) -> None:
+        self.available = True
+        self._store, self._acks = store, acks
+
+    def set_history(self, key: RowKey) -> SetHistory | None:
+        return None if self._store is None else self._store.set_history(key, tz=UTC)
+
+    def acknowledgement(self, key: RowKey) -> Acknowledgement | None:
+        return None if self._acks is None else self._acks.get(key)
+
+
 def test_detail_pane_shows_history_and_acknowledgement(qtbot: object, store: HistoryStore) -> None:
     day = timedelta(days=1)
     store.record([row(S.COMPLETED, NOW - 3 * day)], NOW - 3 * day)
     store.record([row(S.FAILURE, NOW - day, 5)], NOW - day)
     acks = AcknowledgementStore(store.database, clock=lambda: NOW, user=lambda: "pat")
-    pane = DetailPane(IconProvider(REPO_ICONS), now=lambda: NOW, local_tz=UTC)
+    source = StoreSource(store, acks)
+    source.available = False  # not open yet
+    pane = DetailPane(IconProvider(REPO_ICONS), now=lambda: NOW, local_tz=UTC, history=source)
     qtbot.addWidget(pane)  # type: ignore[attr-defined]
     current = row(S.FAILURE, NOW - day, 5)
     pane.set_row(current)
-    assert not visible(pane, "failingSinceValue")  # no provider: no history rows
-    pane.set_history_provider(lambda key: store.set_history(key, tz=UTC), acks.get)
+    assert not visible(pane, "failingSinceValue")  # no history: no history rows
+    source.available = True
+    pane.refresh()
     assert visible(pane, "failingSinceValue") and not visible(pane, "acknowledgedValue")
     days = pane.history_strip.days()
     assert len(days) == 30 and days[-1].day == NOW.date()
@@ -117,11 +135,8 @@ def test_detail_pane_shows_history_and_acknowledgement(qtbot: object, store: His
     assert "pat" in ack_text and "Disk replaced Friday" in ack_text and "2026-03-04" in ack_text
 
 
-def test_broken_history_provider_does_not_break_the_pane(qtbot: object) -> None:
-    def broken(key: object) -> object:
-        raise OSError("disk gone")
-
-    pane = DetailPane(IconProvider(REPO_ICONS), now=lambda: NOW, history=broken)  # type: ignore[arg-type]
+def test_a_history_that_cannot_be_read_says_so(qtbot: object) -> None:
+    pane = DetailPane(IconProvider(REPO_ICONS), now=lambda: NOW, history=StoreSource(None, None))
     qtbot.addWidget(pane)  # type: ignore[attr-defined]
     pane.set_row(row(S.FAILURE, NOW))
     assert text(pane, "failingSinceValue") == "History unavailable"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,16 +11,12 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QStackedWidget
 
+from desktop_app.report.derived import STALE, DerivedStates, StaleRule
+from desktop_app.report.problem_states import judge
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType, explain_condition_type
-from desktop_app.ui.detail.pane import (
-    EMPTY_TEXT,
-    NARROW_WIDTH,
-    ConditionBadge,
-    DetailPane,
-    badge_colors,
-    details_text,
-)
+from desktop_app.ui.detail.fields import badge_colors, details_text
+from desktop_app.ui.detail.pane import EMPTY_TEXT, NARROW_WIDTH, ConditionBadge, DetailPane
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.time_format import (
     COMPUTER,
@@ -215,7 +212,9 @@ def test_a_stale_set_says_so_with_its_icon_and_a_line(
     pane: DetailPane, icons: IconProvider
 ) -> None:
     quiet = FAILED_ROW._replace(condition_status=ConditionStatus.COMPLETED, condition_types=())
-    pane.set_stale_provider(lambda key: timedelta(hours=26) if key == quiet.key else None)
+    judged = judge([quiet], NOW, StaleRule(timedelta(hours=26)))
+    stale = DerivedStates(frozenset({quiet.key}), frozenset(), {quiet.key: STALE}, {}, frozenset())
+    pane.show_states(dataclasses.replace(judged, derived=stale))  # as if judged a day later
     pane.set_row(quiet)
     assert text(pane, "statusValue") == "Stale (last run: Completed)"
     assert text(pane, "staleValue") == ("No backup activity for 4 h; the stale threshold is 26 h")
@@ -225,7 +224,7 @@ def test_a_stale_set_says_so_with_its_icon_and_a_line(
         icon == icons.status_icon("STALE").pixmap(QSize(20, 20), pane.devicePixelRatioF()).toImage()
     )
     assert "Stale: No backup activity for 4 h" in pane.details_text()
-    pane.set_stale_provider(None)
+    pane.show_states(judged)  # not stale any more
     assert text(pane, "statusValue") == "Completed"
 
 

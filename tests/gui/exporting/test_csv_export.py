@@ -18,14 +18,14 @@ from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus as S
 from desktop_app.ui.exporting.csv_export import ExportController
 from desktop_app.ui.table.columns import EXTRA_EXPORT_TITLES, FLAG_TITLE, Column
-from tests.gui.shell.test_main_window import built_app
+from tests.gui.conftest import running_app
 
 TIMEOUT = 10_000
 
 
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path) -> Iterator[AppParts]:
-    with built_app(qtbot, tmp_path / "s.ini") as built:
+    with running_app(qtbot, tmp_path, evolve=False) as built:
         yield built
 
 
@@ -49,9 +49,11 @@ class Seams:
 
 def controller(parts: AppParts, seams: Seams) -> ExportController:
     return ExportController(
+        parts.workers,
         parts.window,
         parts.model,
         parts.settings,
+        parts.settings_controller.current,
         ask_path=seams.ask_path,
         show_message=seams.show_message,
     )
@@ -71,7 +73,7 @@ def arrange_view(parts: AppParts) -> list[Column]:
     header = window.table.horizontalHeader()
     header.moveSection(header.visualIndex(Column.ERRORS), 0)
     header.setSectionHidden(Column.AGE, True)
-    columns = window.visible_columns()
+    columns = window.table.visible_columns()
     assert columns[0] is Column.ERRORS and Column.AGE not in columns
     assert 0 < parts.model.rows_shown() < parts.model.total_rows()
     return columns

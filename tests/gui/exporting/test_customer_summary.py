@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,13 +20,14 @@ from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus
 from desktop_app.storage.history import HistoryStore
 from desktop_app.storage.history_queries import history_days
+from desktop_app.storage.settings import AppSettings
 from desktop_app.ui.exporting.customer_summary import (
     CustomerSummaryExporter,
     SummarySource,
-    add_customer_summary_action,
 )
 from desktop_app.ui.problems.customer_sidebar import SORT_BY_NAME, SORT_BY_PROBLEMS
-from tests.gui.conftest import demo_app_with_problems
+from desktop_app.ui.workers import Workers
+from tests.gui.conftest import running_app
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 S = ConditionStatus
@@ -66,8 +68,11 @@ CURRENT = [
 
 
 class Harness:
-    def __init__(self, qtbot: QtBot, tmp_path: Path, history: HistoryStore, order: str) -> None:
+    def __init__(
+        self, qtbot: QtBot, workers: Workers, tmp_path: Path, history: HistoryStore, order: str
+    ) -> None:
         self.window = QMainWindow()
+        self.options = AppSettings()
         qtbot.addWidget(self.window)
         self.settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
         self.asked: list[str] = []
@@ -83,8 +88,10 @@ class Harness:
             lambda at: history_days(history.database, at),
         )
         self.exporter = CustomerSummaryExporter(
-            self.window,
+            workers,
+            self.window,  # type: ignore[arg-type]
             self.settings,
+            lambda: self.options,
             lambda: self.source,
             ask_path=self.ask,
             show_message=lambda title, text: self.errors.append((title, text)),
@@ -101,10 +108,10 @@ def read(path: Path) -> list[list[str]]:
 
 
 def test_summary_from_a_real_history_is_written_off_the_gui_thread(
-    qtbot: QtBot, tmp_path: Path, history: HistoryStore
+    qtbot: QtBot, tmp_path: Path, history: HistoryStore, workers: Workers
 ) -> None:
     (tmp_path / "out").mkdir()
-    h = Harness(qtbot, tmp_path, history, SORT_BY_NAME)
+    h = Harness(qtbot, workers, tmp_path, history, SORT_BY_NAME)
     with qtbot.waitSignal(h.exporter.exported, timeout=5000) as done:
         assert h.exporter.export()
         assert h.exporter.busy()  # the work is on the worker; the GUI thread returned
@@ -132,11 +139,11 @@ def test_summary_from_a_real_history_is_written_off_the_gui_thread(
 
 
 def test_problem_order_and_the_settings_delimiter(
-    qtbot: QtBot, tmp_path: Path, history: HistoryStore
+    qtbot: QtBot, tmp_path: Path, history: HistoryStore, workers: Workers
 ) -> None:
     (tmp_path / "out").mkdir()
-    h = Harness(qtbot, tmp_path, history, SORT_BY_PROBLEMS)
-    h.settings.setValue("export/delimiter", ";")
+    h = Harness(qtbot, workers, tmp_path, history, SORT_BY_PROBLEMS)
+    h.options = dataclasses.replace(h.options, csv_delimiter=";")
     h.source = SummarySource(
         [
             *CURRENT,
@@ -161,11 +168,11 @@ def test_problem_order_and_the_settings_delimiter(
 
 
 def test_a_failed_write_leaves_no_file_and_shows_an_error(
-    qtbot: QtBot, tmp_path: Path, history: HistoryStore
+    qtbot: QtBot, tmp_path: Path, history: HistoryStore, workers: Workers
 ) -> None:
     folder = tmp_path / "out"
     (folder / "taken.csv").mkdir(parents=True)  # a folder where the file should go
-    h = Harness(qtbot, tmp_path, history, SORT_BY_NAME)
+    h = Harness(qtbot, workers, tmp_path, history, SORT_BY_NAME)
     h.answer = str(folder / "taken.csv")
     with qtbot.waitSignal(h.exporter.failed, timeout=5000) as failed:
         h.exporter.export()
@@ -179,9 +186,9 @@ def test_a_failed_write_leaves_no_file_and_shows_an_error(
 
 
 def test_nothing_to_summarise_says_so_and_asks_nothing(
-    qtbot: QtBot, tmp_path: Path, history: HistoryStore
+    qtbot: QtBot, tmp_path: Path, history: HistoryStore, workers: Workers
 ) -> None:
-    h = Harness(qtbot, tmp_path, history, SORT_BY_NAME)
+    h = Harness(qtbot, workers, tmp_path, history, SORT_BY_NAME)
     h.source = SummarySource((), None, history.success_rates, NOW)
     assert not h.exporter.export()
     assert h.asked == [] and h.errors == [
@@ -189,25 +196,20 @@ def test_nothing_to_summarise_says_so_and_asks_nothing(
     ]
 
 
-def test_action_sits_with_the_exports_in_the_file_menu(
-    qtbot: QtBot, tmp_path: Path, history: HistoryStore
-) -> None:
-    h = Harness(qtbot, tmp_path, history, SORT_BY_NAME)
-    menu = h.window.menuBar().addMenu("&File")
-    h.window.file_menu = menu  # type: ignore[attr-defined]  # as MainWindow exposes it
-    first = menu.addAction("&Export CSV…")
-    menu.addAction("Export &selected rows…")
-    last = menu.addAction("&Quit")
-    action = add_customer_summary_action(h.window, h.exporter)
-    texts = [a.text() for a in menu.actions()]
-    assert texts == [first.text(), "Export &selected rows…", action.text(), last.text()]
-    assert "&u" in action.text()
-
-
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path) -> Iterator[AppParts]:
-    with demo_app_with_problems(qtbot, tmp_path, rows=200) as built:
+    with running_app(qtbot, tmp_path, rows=200) as built:
         yield built
+
+
+def test_the_action_sits_with_the_exports_in_the_file_menu(parts: AppParts) -> None:
+    texts = [a.text() for a in parts.window.file_menu.actions()]
+    exports = texts.index("&Export CSV…")
+    assert texts[exports : exports + 3] == [
+        "&Export CSV…",
+        "Export &selected rows…",
+        "Export c&ustomer summary…",  # Alt+F, U
+    ]
 
 
 def test_the_app_exports_the_sidebar_customers_from_its_context_menu(

@@ -19,7 +19,7 @@ from desktop_app.report.derived import FAILURE
 from desktop_app.storage.history_queries import last_successes
 from desktop_app.ui.exporting.csv_export import ExportController
 from desktop_app.ui.table.columns import EXTRA_EXPORT_TITLES, FLAG_TITLE, Column
-from tests.gui.conftest import demo_app_with_problems
+from tests.gui.conftest import running_app
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -27,7 +27,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppParts]:
     monkeypatch.setattr(app_module, "utc_now", lambda: NOW)
-    with demo_app_with_problems(qtbot, tmp_path, rows=300) as built:
+    with running_app(qtbot, tmp_path, rows=300) as built:
         yield built
 
 
@@ -36,20 +36,22 @@ def test_extra_columns_are_typed_facts_and_the_acknowledgement_is_exported(
 ) -> None:
     views, history = parts.problems, parts.history
     assert views is not None and history is not None and history.store is not None
-    derived = views.controller.derived
+    derived = views.history.states.derived
     assert derived is not None
     key = next(
         k for k, s in sorted(derived.problems.items()) if s == FAILURE and k not in derived.missing
     )
-    assert views.controller.acknowledge(key, "Known: replacing the NAS")
+    assert views.history.acknowledge_many([key], "Known: replacing the NAS")
     qtbot.waitUntil(lambda: parts.model.acknowledgement_of(key) is not None, timeout=10_000)
     header: QHeaderView = parts.window.table.horizontalHeader()
     header.setSectionHidden(Column.ACKNOWLEDGED, True)  # hidden: exported as an extra column
     target = tmp_path / "all.csv"
     exporter = ExportController(
+        parts.workers,
         parts.window,
         parts.model,
         parts.settings,
+        parts.settings_controller.current,
         ask_path=lambda _p: str(target),
         last_successes=lambda: last_successes(history.store.database),  # type: ignore[union-attr]
     )
@@ -57,7 +59,7 @@ def test_extra_columns_are_typed_facts_and_the_acknowledgement_is_exported(
         exporter.export(False)
     with target.open(encoding="utf-8-sig", newline="") as f:
         table = list(csv.reader(f))
-    columns = parts.window.visible_columns()
+    columns = parts.window.table.visible_columns()
     assert table[0] == [
         *(c.title for c in columns),
         *EXTRA_EXPORT_TITLES,

@@ -20,8 +20,11 @@ import desktop_app.storage.database as database_module
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.report.rows import BackupStatusRow, Report
 from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HistoryStore
+from desktop_app.ui.history.health import HistoryHealth, HistoryState
 from desktop_app.ui.history.indicator import HistoryIndicator
-from desktop_app.ui.history.recorder import HistoryHealth, HistoryRecorder, HistoryState
+from desktop_app.ui.history.recorder import HistoryRecorder
+from desktop_app.ui.history.service import HistoryService
+from desktop_app.ui.workers import Workers
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -78,9 +81,8 @@ def test_a_database_locked_at_start_is_retried_and_history_comes_back(
     _path, other = locked
     parts = start_app(qtbot, tmp_path, tmp_path, retry_seconds=0.5)
     try:
-        recorder = parts.history
-        assert recorder is not None
-        qtbot.waitUntil(lambda: recorder.health.state is HistoryState.RETRYING, timeout=10_000)
+        history = parts.history
+        qtbot.waitUntil(lambda: history.health.state is HistoryState.RETRYING, timeout=10_000)
         indicator = indicator_of(parts)
         qtbot.waitUntil(lambda: not indicator.isHidden(), timeout=5_000)
         assert indicator.text() == "History off, retrying"
@@ -88,16 +90,16 @@ def test_a_database_locked_at_start_is_retried_and_history_comes_back(
         views = parts.problems
         assert views is not None
         # Without history the problem views still work from the report alone.
-        qtbot.waitUntil(lambda: views.controller.derived is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: history.states is not None, timeout=10_000)
         assert views.sidebar.model.rowCount() > 0
 
         other.execute("ROLLBACK")  # the other program lets go
-        with qtbot.waitSignal(recorder.ready, timeout=10_000):
+        with qtbot.waitSignal(history.recorder.opened, timeout=10_000):
             pass
-        qtbot.waitUntil(lambda: recorder.health.state is HistoryState.ON, timeout=5_000)
+        qtbot.waitUntil(lambda: history.health.state is HistoryState.ON, timeout=5_000)
         assert indicator.isHidden()
-        assert views.controller.has_history
-        store = recorder.store
+        assert history.available
+        store = history.store
         assert store is not None
         qtbot.waitUntil(lambda: store.last_refresh() is not None, timeout=10_000)  # caught up
     finally:
@@ -105,14 +107,14 @@ def test_a_database_locked_at_start_is_retried_and_history_comes_back(
 
 
 def test_a_full_disk_is_shown_with_its_reason_until_a_write_succeeds(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, tmp_path: Path, workers: Workers
 ) -> None:
     path = tmp_path / "h.sqlite3"
-    recorder = HistoryRecorder(lambda: HistoryStore(path, clock=lambda: NOW))
+    recorder = HistoryRecorder(workers, lambda: HistoryStore(path, clock=lambda: NOW))
     changes: list[HistoryHealth] = []
     recorder.health_changed.connect(changes.append)
     try:
-        with qtbot.waitSignal(recorder.ready) as ready:
+        with qtbot.waitSignal(recorder.opened) as ready:
             recorder.start()
         store = ready.args[0]
         with qtbot.waitSignal(recorder.recorded):
@@ -141,18 +143,20 @@ def test_a_full_disk_is_shown_with_its_reason_until_a_write_succeeds(
 
 
 def test_news_found_before_anyone_listened_still_reaches_the_indicator(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, tmp_path: Path, workers: Workers
 ) -> None:
     """A damaged database is replaced while the app starts, before any widget is connected: the
     indicator, built later, still says so, and neither a fetch's status message nor time makes
     it go away. Reading it dismisses the news."""
     path = tmp_path / "h.sqlite3"
     path.write_bytes(b"not sqlite" * 100)
-    recorder = HistoryRecorder(lambda: HistoryStore(path, clock=lambda: NOW))
+    history = HistoryService(
+        workers, lambda: HistoryStore(path, clock=lambda: NOW), now=lambda: NOW, clock=lambda: NOW
+    )
     try:
-        recorder.start()
-        qtbot.waitUntil(lambda: recorder.health.state is HistoryState.ON, timeout=10_000)
-        indicator = HistoryIndicator(recorder, lambda _state: QIcon())
+        history.start()
+        qtbot.waitUntil(lambda: history.health.state is HistoryState.ON, timeout=10_000)
+        indicator = HistoryIndicator(history, lambda _state: QIcon())
         qtbot.addWidget(indicator)
         assert not indicator.isHidden()
         assert "The history database was damaged" in indicator.toolTip()
@@ -163,7 +167,7 @@ def test_news_found_before_anyone_listened_still_reaches_the_indicator(
         box.close()
         qtbot.waitUntil(indicator.isHidden, timeout=2_000)
     finally:
-        recorder.close()
+        history.close()
     assert list(tmp_path.glob("history-corrupt-*.sqlite3"))
 
 

@@ -1,4 +1,5 @@
-"""HistoryRecorder on its worker thread, and the app recording its reports into a tmp folder."""
+"""HistoryRecorder on its serial lane of the workers, and the app recording its reports into a
+tmp folder."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from desktop_app.demo.data import generate_rows
 from desktop_app.report.rows import BackupStatusRow, Report
 from desktop_app.runtime.gc_policy import FREEZE_FROM_ROWS
 from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HistoryStore, RecordResult
-from desktop_app.ui.history.recorder import HistoryRecorder, HistoryState
+from desktop_app.ui.history.health import HistoryState
+from desktop_app.ui.history.recorder import HistoryRecorder
+from desktop_app.ui.workers import Workers
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -23,20 +26,21 @@ def report(errors: int, at: datetime) -> Report:
     return Report(rows=(row,), fetched_at=at)
 
 
-def test_records_on_the_worker_and_reports_back(qtbot: QtBot, tmp_path: Path) -> None:
+def test_records_on_the_worker_and_reports_back(
+    qtbot: QtBot, tmp_path: Path, workers: Workers
+) -> None:
     path = tmp_path / "h.sqlite3"
-    recorder = HistoryRecorder(lambda: HistoryStore(path, clock=lambda: NOW))
+    recorder = HistoryRecorder(workers, lambda: HistoryStore(path, clock=lambda: NOW))
     try:
-        with qtbot.waitSignal(recorder.ready) as ready:
+        with qtbot.waitSignal(recorder.opened) as ready:
             recorder.start()
         assert isinstance(ready.args[0], HistoryStore)
         with qtbot.waitSignal(recorder.recorded) as done:
             recorder.record(report(1, NOW))
         result = done.args[0]
         assert isinstance(result, RecordResult) and result.new == 1
-        recorder.record("not a report")  # ignored
         recorder.record(report(2, NOW + timedelta(minutes=1)))
-        assert recorder.wait_idle(5)
+        qtbot.waitUntil(lambda: recorder.idle, timeout=5000)
         store = recorder.store
         assert store is not None
         assert [s.row.errors for s in store.states(("acme", "1", "Files"))] == [1, 2]
@@ -46,14 +50,16 @@ def test_records_on_the_worker_and_reports_back(qtbot: QtBot, tmp_path: Path) ->
 
 
 def test_a_large_report_is_recorded_outside_the_collectors_view(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, tmp_path: Path, workers: Workers
 ) -> None:
     """Large recordings run with the cyclic collector paused and freeze what they built (see
     runtime.gc_policy); small ones leave the collector's generations alone."""
     rows = tuple(generate_rows(FREEZE_FROM_ROWS, now=NOW))
-    recorder = HistoryRecorder(lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW))
+    recorder = HistoryRecorder(
+        workers, lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW)
+    )
     try:
-        with qtbot.waitSignal(recorder.ready):
+        with qtbot.waitSignal(recorder.opened):
             recorder.start()
         gc.unfreeze()
         with qtbot.waitSignal(recorder.recorded):
@@ -69,20 +75,21 @@ def test_a_large_report_is_recorded_outside_the_collectors_view(
         gc.unfreeze()
 
 
-def test_delayed_writes_keep_every_report_taken_in_order(qtbot: QtBot, tmp_path: Path) -> None:
+def test_delayed_writes_keep_every_report_taken_in_order(
+    qtbot: QtBot, tmp_path: Path, workers: Workers
+) -> None:
     """With ``delay`` a write waits a moment (the GUI draws the report meanwhile); a report
     arriving during that moment waits its turn instead of replacing the one taken."""
     recorder = HistoryRecorder(
-        lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW), delay=0.3
+        workers, lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW), delay=0.3
     )
     try:
-        with qtbot.waitSignal(recorder.ready):
+        with qtbot.waitSignal(recorder.opened):
             recorder.start()
         results: list[object] = []
         recorder.recorded.connect(results.append)
         with qtbot.waitSignal(recorder.recorded):
             recorder.record(report(1, NOW))
-            qtbot.waitUntil(lambda: not recorder.wait_idle(0) and recorder._pending is None)
             recorder.record(report(2, NOW + timedelta(minutes=1)))  # during the first's delay
         qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
         store = recorder.store
@@ -93,13 +100,13 @@ def test_delayed_writes_keep_every_report_taken_in_order(qtbot: QtBot, tmp_path:
 
 
 def test_damaged_database_is_replaced_and_the_news_kept_for_the_gui(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, tmp_path: Path, workers: Workers
 ) -> None:
     path = tmp_path / "history.sqlite3"
     path.write_bytes(b"not sqlite" * 100)
-    recorder = HistoryRecorder(lambda: HistoryStore(path, clock=lambda: NOW))
+    recorder = HistoryRecorder(workers, lambda: HistoryStore(path, clock=lambda: NOW))
     try:
-        with qtbot.waitSignal(recorder.ready):
+        with qtbot.waitSignal(recorder.opened):
             recorder.start()
         health = recorder.health
         assert health.state is HistoryState.ON
@@ -118,7 +125,6 @@ def test_app_records_demo_reports_into_its_data_dir(qtbot: QtBot, tmp_path: Path
     qtbot.addWidget(built.window)
     try:
         recorder = built.history
-        assert recorder is not None
         qtbot.waitUntil(lambda: recorder.store is not None, timeout=10_000)
         assert recorder.store is not None
         qtbot.waitUntil(lambda: recorder.store.last_refresh() is not None, timeout=10_000)
@@ -137,12 +143,14 @@ def test_app_records_demo_reports_into_its_data_dir(qtbot: QtBot, tmp_path: Path
 
 
 def test_retention_from_settings_reaches_the_store_before_and_after_it_opens(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, tmp_path: Path, workers: Workers
 ) -> None:
-    recorder = HistoryRecorder(lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW))
+    recorder = HistoryRecorder(
+        workers, lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW)
+    )
     try:
         recorder.set_retention(timedelta(days=30))  # Settings are read before the store opens
-        with qtbot.waitSignal(recorder.ready) as ready:
+        with qtbot.waitSignal(recorder.opened) as ready:
             recorder.start()
         store = ready.args[0]
         assert store.retention == timedelta(days=30)

@@ -23,10 +23,11 @@ from desktop_app.report.rows import ReadProblem, Report
 from desktop_app.report.status import ConditionStatus
 from desktop_app.ui.detail.pane import DetailPane
 from desktop_app.ui.icons import IconProvider
-from desktop_app.ui.problems.read_problems import INCOMPLETE_TITLE, ReadProblemsDialog
+from desktop_app.ui.problems.read_problems import ReadProblemsDialog
 from desktop_app.ui.refresh.controller import RefreshController
 from desktop_app.ui.refresh.fetcher import FetchFailure, ReportFetcher
 from desktop_app.ui.refresh.restored_report import RestoredNotice, RestoredReport, recorded_when
+from desktop_app.ui.shell.banner import INCOMPLETE_TITLE
 from desktop_app.ui.table.columns import Column
 from desktop_app.ui.table.model import ReportTableModel
 from desktop_app.ui.time_format import COMPUTER, LOCAL

@@ -17,7 +17,7 @@ from desktop_app.app import AppParts
 from desktop_app.report.derived import FAILURE, MISSING, STALE
 from desktop_app.report.status import ConditionStatus as S
 from desktop_app.ui.problems.filter_bar import NEEDS_ATTENTION
-from tests.gui.conftest import demo_app_with_problems
+from tests.gui.conftest import running_app, states_of
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 pytestmark = pytest.mark.qt_log_ignore("systemTrayWindowChanged", "does not support raise")
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.qt_log_ignore("systemTrayWindowChanged", "does not supp
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppParts]:
     monkeypatch.setattr(app_module, "utc_now", lambda: NOW)
-    with demo_app_with_problems(qtbot, tmp_path, rows=400, tray=True) as built:
+    with running_app(qtbot, tmp_path, rows=400, tray=True) as built:
         yield built
 
 
@@ -68,19 +68,12 @@ def test_tray_toolbar_and_menu_count_the_same_sets(parts: AppParts, qtbot: QtBot
     assert toggles.items() <= tooltip.items(), (toggles, tooltip)
 
     # Acknowledge two failures: the badge and menu drop them, "Show all" opens exactly the rest.
-    derived = views.controller.derived
+    derived = views.history.states.derived
     assert derived is not None
     failing = sorted(k for k, state in derived.problems.items() if state == FAILURE)[:2]
-    assert views.controller.acknowledge_many(failing, "Known: disk replaced tonight")
-    qtbot.waitUntil(
-        lambda: (
-            views.controller.summary is not None
-            and views.controller.summary.acknowledged_failures == 2
-        ),
-        timeout=10_000,
-    )
-    summary = views.controller.summary
-    assert summary is not None
+    assert views.history.acknowledge_many(failing, "Known: disk replaced tonight")
+    qtbot.waitUntil(lambda: states_of(parts).summary.acknowledged_failures == 2, timeout=10_000)
+    summary = states_of(parts).summary
     qtbot.waitUntil(lambda: tray.failure_count() == summary.failures - 2, timeout=5_000)
     count = tray.failure_count()
     assert tray.failures_menu.title() == f"Failures ({count:,})"

@@ -27,7 +27,7 @@ from desktop_app.ui.acknowledgements.acknowledge_dialog import (
 from desktop_app.ui.problems.row_actions import RowActions
 from desktop_app.ui.problems.ticket_text import TicketSet, ticket_subject, ticket_text
 from desktop_app.ui.table.columns import Column
-from tests.gui.conftest import demo_app_with_problems, make_row
+from tests.gui.conftest import make_row, running_app
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 pytestmark = pytest.mark.qt_log_ignore("systemTrayWindowChanged", "does not support raise")
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.qt_log_ignore("systemTrayWindowChanged", "does not supp
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppParts]:
     monkeypatch.setattr(app_module, "utc_now", lambda: NOW)
-    with demo_app_with_problems(qtbot, tmp_path, rows=300) as built:
+    with running_app(qtbot, tmp_path, rows=300) as built:
         yield built
 
 
@@ -47,10 +47,12 @@ def actions_of(parts: AppParts) -> RowActions:
 
 def failing_keys(parts: AppParts, n: int) -> list[RowKey]:
     views = parts.problems
-    assert views is not None and views.controller.derived is not None
-    problems = views.controller.derived.problems
+    assert views is not None and views.history.states.derived is not None
+    problems = views.history.states.derived.problems
     return sorted(
-        k for k, s in problems.items() if s == FAILURE and k not in views.controller.derived.missing
+        k
+        for k, s in problems.items()
+        if s == FAILURE and k not in views.history.states.derived.missing
     )[:n]
 
 
@@ -98,7 +100,7 @@ def test_ctrl_k_acknowledges_every_selected_problem_with_one_note(
     assert views is not None
     keys = failing_keys(parts, 5)
     fine = next(
-        r.key for r in parts.model.visible_rows() if views.controller.problem_of(r.key) is None
+        r.key for r in parts.model.visible_rows() if views.history.problem_of(r.key) is None
     )
     select(parts, [*keys, fine])
     texts = [a.text() for a in actions_of(parts).menu().actions()]
@@ -113,8 +115,8 @@ def test_ctrl_k_acknowledges_every_selected_problem_with_one_note(
     views.acknowledge_action.trigger()
     qtbot.waitUntil(
         lambda: (
-            views.controller.derived is not None
-            and set(keys) <= views.controller.derived.acknowledged.keys()
+            views.history.states.derived is not None
+            and set(keys) <= views.history.states.derived.acknowledged.keys()
         ),
         timeout=10_000,
     )
@@ -123,7 +125,7 @@ def test_ctrl_k_acknowledges_every_selected_problem_with_one_note(
         p.computer == parts.model.row_at(parts.model.view_row_of_key(p.key)).computer_name
         for p in asked[0]
     )  # type: ignore[arg-type]
-    derived = views.controller.derived
+    derived = views.history.states.derived
     assert derived is not None and set(keys) <= derived.acknowledged.keys()
     for key in keys:
         row = parts.model.view_row_of_key(key)

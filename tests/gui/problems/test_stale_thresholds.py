@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.report.derived import STALE
 from desktop_app.ui.problems.stale_thresholds import OVERRIDES_KEY, StaleThresholds
-from tests.gui.conftest import demo_app_with_problems
+from tests.gui.conftest import running_app
 
 DAY = timedelta(hours=26)
 
@@ -76,11 +76,11 @@ def test_asking_applies_the_answer_and_cancel_changes_nothing(tmp_path: Path) ->
 def test_a_customer_threshold_changes_the_stale_toggle_and_the_tray(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    with demo_app_with_problems(qtbot, tmp_path, rows=150, tray=True) as parts:
+    with running_app(qtbot, tmp_path, rows=150, tray=True) as parts:
         views, tray, thresholds = parts.problems, parts.tray, parts.stale_thresholds
         assert views is not None and tray is not None and thresholds is not None
-        assert views.report is not None and views.controller is not None
-        before = views.controller.derived
+        assert views.report is not None
+        before = views.history.states.derived
         assert before is not None
         # The customer with the most sets quiet for 2 h but not stale yet, now expected hourly.
         quiet_for_2h = datetime.now(UTC) - timedelta(hours=2)
@@ -96,14 +96,14 @@ def test_a_customer_threshold_changes_the_stale_toggle_and_the_tray(
         action = next(a for a in menu.actions() if "Stale threshold" in a.text())
         assert action.text() == f"&Stale threshold for {user}…"
         thresholds.set_hours(user, 1)  # what the menu's dialog does with "1"
-        assert tray.stale_per_customer == {user: timedelta(hours=1)}
+        assert tray.stale_rule.per_customer == {user: timedelta(hours=1)}
 
         def now_stale() -> bool:
-            derived = views.controller.derived if views.controller else None
+            derived = views.history.states.derived if views.history else None
             return derived is not None and fresh <= derived.stale
 
         qtbot.waitUntil(now_stale, timeout=10_000)
-        after = views.controller.derived
+        after = views.history.states.derived
         assert after is not None
         assert len(after.stale) > len(before.stale)
         assert views.bar.buttons[STALE].text() == f"Stale {len(after.stale):,}"

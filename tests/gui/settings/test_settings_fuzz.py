@@ -20,7 +20,6 @@ from pytestqt.qtbot import QtBot
 
 import desktop_app.app as app_module
 from desktop_app.app import AppOptions, AppParts, build
-from desktop_app.ui.exporting.paths import csv_options
 from tests.support import MemoryKeyring
 
 ROWS = 40
@@ -43,7 +42,7 @@ def recording(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
     RecordingSettings.read = set()
     monkeypatch.setattr(
         app_module,
-        "_settings",
+        "settings_for",
         lambda options: RecordingSettings(str(options.settings_path), QSettings.Format.IniFormat),
     )
     yield RecordingSettings.read
@@ -70,12 +69,11 @@ def use_everything(qtbot: QtBot, parts: AppParts, demo: bool) -> None:
         views = parts.problems
         assert views is not None
         qtbot.waitUntil(
-            lambda: views.controller is not None and views.controller.derived is not None,
+            lambda: views.history.states is not None,
             timeout=10_000,
         )
     parts.exporter.proposed_path()
-    delimiter, _bom = csv_options(parts.settings)
-    assert delimiter in (",", ";", "tab")
+    assert parts.settings_controller.current().csv_delimiter in (",", ";", "tab")
     assert parts.tray is not None
     parts.window.close()  # hides to the tray, saying so once
 

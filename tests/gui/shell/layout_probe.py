@@ -21,7 +21,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.app import AppOptions, AppParts, build
-from desktop_app.ui.shell.main_window import FIRST_COLUMNS
+from desktop_app.ui.table.view import FIRST_COLUMNS
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -110,7 +110,7 @@ def main(folder: str) -> int:
     try:
         views = parts.problems
         assert views is not None
-        wait_for(lambda: views.controller is not None and views.controller.derived is not None)
+        wait_for(lambda: views.history.states is not None)
         settle(0.5)
         print(json.dumps(probe(parts)), flush=True)
     finally:

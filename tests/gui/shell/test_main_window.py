@@ -7,7 +7,6 @@ socket or window may outlive a test).
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import threading
 import time
@@ -27,7 +26,7 @@ from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.status import ConditionStatus as S
 from desktop_app.ui.table.columns import Column, column_title, copied_text
 from desktop_app.ui.time_format import format_offset
-from tests.gui.conftest import REPORT_DATE, make_row
+from tests.gui.conftest import REPORT_DATE, make_row, running_app
 
 ROWS = 300
 TIMEOUT = 10_000  # ms; a 300-row demo report arrives in well under a second
@@ -42,35 +41,9 @@ def wait_until_shown(qtbot: QtBot, parts: AppParts) -> None:
     )
 
 
-def assert_nothing_left_running(qtbot: QtBot) -> None:
-    gc.collect()  # an unclosed socket would raise its ResourceWarning here, in this test
-    qtbot.waitUntil(
-        lambda: not any(t.name == "demo-server" for t in threading.enumerate()), timeout=2000
-    )
-
-
-@contextlib.contextmanager
-def built_app(qtbot: QtBot, settings: Path, rows: int = ROWS) -> Iterator[AppParts]:
-    """The real app on the demo server, closed (and checked for leftovers) afterwards."""
-    parts = build(AppOptions(demo=True, demo_rows=rows, settings_path=settings, tray=False))
-    qtbot.addWidget(parts.window)
-    assert parts.demo_server is not None
-    parts.demo_server.evolve = False  # the same rows every time: keys stay comparable
-    try:
-        wait_until_shown(qtbot, parts)
-        views = parts.problems
-        assert views is not None
-        # Stale sets sort after failures once derived: wait for them, so the order is final.
-        qtbot.waitUntil(lambda: views.controller.derived is not None, timeout=TIMEOUT)
-        yield parts
-    finally:
-        parts.close()
-    assert_nothing_left_running(qtbot)
-
-
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path) -> Iterator[AppParts]:
-    with built_app(qtbot, tmp_path / "s.ini") as built:
+    with running_app(qtbot, tmp_path, rows=ROWS, evolve=False) as built:
         yield built
 
 
@@ -224,7 +197,7 @@ def test_sorting_by_header_click_both_ways(qtbot: QtBot, parts: AppParts) -> Non
 
 def test_detail_pane_follows_the_current_row(qtbot: QtBot, parts: AppParts) -> None:
     window, model, table = parts.window, parts.model, parts.window.table
-    assert window.select_key(model.row_at(0).key)
+    assert window.table.select_key(model.row_at(0).key)
     assert window.detail_pane.row() == model.row_at(0)
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Down)
@@ -320,7 +293,10 @@ def test_closing_while_a_fetch_is_in_flight_is_quick(qtbot: QtBot, tmp_path: Pat
         took = time.perf_counter() - began
     assert took < 2.0
     assert parts.model.total_rows() == 0
-    assert_nothing_left_running(qtbot)
+    gc.collect()  # an unclosed socket would raise its ResourceWarning here, in this test
+    qtbot.waitUntil(
+        lambda: not any(t.name == "demo-server" for t in threading.enumerate()), timeout=2000
+    )
 
 
 # --- refresh keeps what the user set up -------------------------------------------------------
@@ -354,7 +330,7 @@ def test_selection_current_row_sort_and_filter_survive_a_refresh(
     assert window.filter_bar.selected() == frozenset({S.FAILURE, S.WARNING, S.COMPLETED})
     assert {r.condition_status for r in shown(parts)} <= {S.FAILURE, S.WARNING, S.COMPLETED}
     assert key_sets(shown(parts)) == order_before  # same data: the same order
-    assert sorted(window.selected_keys()) == sorted(wanted)
+    assert sorted(window.table.selected_keys()) == sorted(wanted)
     current = window.table.currentIndex()
     assert current.isValid() and model.row_at(current.row()).key == wanted[1]
     assert window.detail_pane.row() is not None and window.detail_pane.row().key == wanted[1]
@@ -399,7 +375,7 @@ def test_ctrl_c_copies_selected_rows_as_tsv_in_visible_column_order(
     qtbot.keyClick(window.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
 
     lines = QGuiApplication.clipboard().text().splitlines()
-    columns = [Column(c) for c in window.visible_columns()]
+    columns = [Column(c) for c in window.table.visible_columns()]
     assert columns[0] is Column.ERRORS and Column.CONDITION_TYPES not in columns
     assert lines[0].split("\t") == [column_title(c) for c in columns]
     assert "Ended (your time)" in lines[0]
@@ -421,7 +397,7 @@ def test_header_menu_hides_and_shows_columns_but_never_the_last(parts: AppParts)
     header = window.table.horizontalHeader()
 
     def actions() -> dict[Column, object]:
-        menu = window.header_menu()
+        menu = window.table.header_menu()
         found = {Column(a.data()): a for a in menu.actions()}
         assert [a.text() for a in menu.actions()] == [column_title(c) for c in Column]
         return found
@@ -436,15 +412,14 @@ def test_header_menu_hides_and_shows_columns_but_never_the_last(parts: AppParts)
 
     for column in list(Column)[1:]:
         actions()[column].setChecked(False)  # type: ignore[attr-defined]
-    assert window.visible_columns() == [Column.STATUS]
+    assert window.table.visible_columns() == [Column.STATUS]
     last = actions()[Column.STATUS]
     assert last.isChecked() and not last.isEnabled()  # type: ignore[attr-defined]
     assert actions()[Column.CUSTOMER].isEnabled()  # type: ignore[attr-defined]
 
 
 def test_columns_and_splitter_persist_across_a_rebuild(qtbot: QtBot, tmp_path: Path) -> None:
-    settings = tmp_path / "s.ini"
-    with built_app(qtbot, settings) as first:
+    with running_app(qtbot, tmp_path, rows=ROWS, evolve=False) as first:
         header = first.window.table.horizontalHeader()
         header.moveSection(header.visualIndex(Column.BACKUP_SET), 0)
         header.setSectionHidden(Column.WARNINGS, True)
@@ -458,7 +433,7 @@ def test_columns_and_splitter_persist_across_a_rebuild(qtbot: QtBot, tmp_path: P
         splitter.setSizes(sizes)
         saved_sizes = splitter.sizes()
         visual = [header.logicalIndex(v) for v in range(header.count())]
-    with built_app(qtbot, settings) as second:
+    with running_app(qtbot, tmp_path, rows=ROWS, evolve=False) as second:
         header = second.window.table.horizontalHeader()
         assert [header.logicalIndex(v) for v in range(header.count())] == visual
         assert visual[0] == Column.BACKUP_SET
@@ -468,7 +443,7 @@ def test_columns_and_splitter_persist_across_a_rebuild(qtbot: QtBot, tmp_path: P
         assert second.model.sort_column() == Column.AGE
         assert second.window.size() == first.window.size()
         assert second.window.splitter.sizes() == saved_sizes
-        assert second.window.visible_columns()[0] == Column.BACKUP_SET
+        assert second.window.table.visible_columns()[0] == Column.BACKUP_SET
 
 
 def test_main_window_exists_only_while_parts_live(qtbot: QtBot, parts: AppParts) -> None:

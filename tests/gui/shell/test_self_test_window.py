@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.app import check_demo_window
+from desktop_app.launch import check_demo_window
 from desktop_app.ui.shell.single_instance import Claim, SingleInstance, instance_key
 
 
@@ -16,9 +16,10 @@ def test_the_demo_window_shows_every_fetched_row(qapp: object, tmp_path: Path) -
 
 
 def test_no_report_in_time_fails(qapp: object, tmp_path: Path) -> None:
-    result = check_demo_window(tmp_path, rows=150, timeout_ms=0)
+    # Enough rows that the report cannot be fetched and prepared before the event loop starts.
+    result = check_demo_window(tmp_path, rows=20_000, timeout_ms=0)
     assert not result.ok
-    assert "0 of 150 demo rows" in result.detail
+    assert "0 of 20000 demo rows" in result.detail
 
 
 def test_a_lock_held_by_someone_else_fails(qapp: object, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 import desktop_app.app as app_module
-from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.app import AppParts
 from desktop_app.report.derived import MISSING, STALE
 from desktop_app.report.prepared import prepare_view
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
@@ -31,6 +31,8 @@ from desktop_app.ui.exporting.csv_export import ExportController
 from desktop_app.ui.problems.filter_bar import NEEDS_ATTENTION
 from desktop_app.ui.table.columns import EXTRA_EXPORT_TITLES, FLAG_TITLE, MISSING_TEXT, Column
 from desktop_app.ui.table.model import MISSING_ROLE, ReportTableModel
+from desktop_app.ui.workers import Workers
+from tests.gui.conftest import running_app
 from tests.unit.report.test_row_index import NOW, make_rows
 
 TIMEOUT = 15_000
@@ -142,28 +144,23 @@ def test_sorting_by_status_puts_missing_rows_first(loaded) -> None:
 CLOCK = datetime.now(UTC).replace(microsecond=0)
 
 
+FIRST_ROWS: dict[RowKey, BackupStatusRow] = {}
+"""The first report's rows of the ``app`` fixture's app, by key."""
+
+
 @pytest.fixture
 def app(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppParts]:
     """The demo app after the refresh in which 0.2% of its sets (here one) stop appearing."""
     monkeypatch.setattr(app_module, "utc_now", lambda: CLOCK)
-    options = AppOptions(
-        demo=True, demo_rows=600, settings_path=tmp_path / "s.ini", data_dir=tmp_path, tray=False
-    )
-    parts = build(options)
-    try:
-        views = parts.problems
-        assert views is not None and parts.history is not None
-        qtbot.waitUntil(lambda: views.controller is not None, timeout=TIMEOUT)
-        qtbot.waitUntil(lambda: parts.refresh.last_report is not None, timeout=TIMEOUT)
+    with running_app(qtbot, tmp_path, rows=600) as parts:
         first = parts.refresh.last_report
         assert first is not None
-        parts.first_rows = {r.key: r for r in first.rows}  # type: ignore[attr-defined]
-        with qtbot.waitSignal(parts.history.recorded, timeout=TIMEOUT):
+        FIRST_ROWS.clear()
+        FIRST_ROWS.update({r.key: r for r in first.rows})
+        with qtbot.waitSignal(parts.history.recorder.recorded, timeout=TIMEOUT):
             parts.refresh.refresh()
         qtbot.waitUntil(lambda: len(parts.model.missing_keys()) > 0, timeout=TIMEOUT)
         yield parts
-    finally:
-        parts.close()
 
 
 def shown_keys(parts: AppParts) -> list[RowKey]:
@@ -174,8 +171,8 @@ def test_a_set_that_left_the_report_shows_under_missing_with_its_last_data(
     app: AppParts, qtbot: QtBot
 ) -> None:
     views, model, window = app.problems, app.model, app.window
-    assert views is not None and views.controller is not None
-    derived = views.controller.derived
+    assert views is not None
+    derived = views.history.states.derived
     assert derived is not None
     missing = model.missing_keys()
     assert missing == derived.missing and len(missing) == 1
@@ -187,7 +184,7 @@ def test_a_set_that_left_the_report_shows_under_missing_with_its_last_data(
     views.bar.buttons[MISSING].click()
     assert shown_keys(app) == list(missing)
     row = model.row_at(0)
-    assert row == app.first_rows[row.key]  # type: ignore[attr-defined]
+    assert row == FIRST_ROWS[row.key]
     assert model.cell_text(0, Column.STATUS) == MISSING_TEXT
     assert "1 missing" in window.shown_label.text()
     views.bar.buttons[MISSING].click()
@@ -203,12 +200,12 @@ def test_detail_pane_copy_and_selection_of_a_missing_row(app: AppParts, qtbot: Q
     assert views is not None
     views.bar.buttons[MISSING].click()
     (key,) = model.missing_keys()
-    assert window.select_key(key)
+    assert window.table.select_key(key)
     pane = window.detail_pane
     status = pane.findChild(QLabel, "statusValue")
     since = pane.findChild(QLabel, "missingSinceValue")
     assert status is not None and since is not None
-    last = app.first_rows[key]  # type: ignore[attr-defined]
+    last = FIRST_ROWS[key]
     assert status.text().startswith("Missing (last known: ")
     assert last.condition_status.capitalize() in status.text()
     assert "not in the latest report" in since.text() and not since.isHidden()
@@ -223,16 +220,16 @@ def test_detail_pane_copy_and_selection_of_a_missing_row(app: AppParts, qtbot: Q
     with qtbot.waitSignal(app.refresh.report_ready, timeout=TIMEOUT):
         app.refresh.refresh()
     qtbot.waitUntil(lambda: not window.busy.isVisible(), timeout=TIMEOUT)
-    assert window.selected_keys() == [key]
+    assert window.table.selected_keys() == [key]
 
 
 def test_ctrl_k_acknowledges_a_missing_set(app: AppParts, qtbot: QtBot) -> None:
     views, model, window = app.problems, app.model, app.window
-    assert views is not None and views.controller is not None
-    controller = views.controller
+    assert views is not None
+    history = views.history
     (key,) = model.missing_keys()
     views.bar.buttons[NEEDS_ATTENTION].click()
-    assert window.select_key(key)
+    assert window.table.select_key(key)
     asked: list[tuple[RowKey, str]] = []
 
     def ask(problems: list[Problem], _parent: object) -> tuple[str, None]:
@@ -244,7 +241,7 @@ def test_ctrl_k_acknowledges_a_missing_set(app: AppParts, qtbot: QtBot) -> None:
     views.acknowledge_action.trigger()
     assert asked == [(key, MISSING)]
     qtbot.waitUntil(
-        lambda: controller.derived is not None and key in controller.derived.acknowledged,
+        lambda: history.states is not None and key in history.states.derived.acknowledged,
         timeout=TIMEOUT,
     )
     assert key not in shown_keys(app)  # handled: no longer needs attention
@@ -260,7 +257,12 @@ def read_csv(path: Path) -> list[list[str]]:
 
 def export_view(app: AppParts, qtbot: QtBot, target: Path) -> list[list[str]]:
     exporter = ExportController(
-        app.window, app.model, app.settings, ask_path=lambda _p: str(target)
+        app.workers,
+        app.window,
+        app.model,
+        app.settings,
+        app.settings_controller.current,
+        ask_path=lambda _p: str(target),
     )
     with qtbot.waitSignal(exporter.exported, timeout=TIMEOUT):
         exporter.export(False)
@@ -271,13 +273,13 @@ def test_export_flags_missing_stale_and_normal_rows(
     app: AppParts, qtbot: QtBot, tmp_path: Path
 ) -> None:
     views, model = app.problems, app.model
-    assert views is not None and views.controller is not None
-    derived = views.controller.derived
+    assert views is not None
+    derived = views.history.states.derived
     assert derived is not None and derived.stale
     views.bar.buttons[MISSING].click()
     views.bar.buttons[STALE].click()  # checked toggles combine: stale or missing
     table = export_view(app, qtbot, tmp_path / "flags.csv")
-    columns = app.window.visible_columns()
+    columns = app.window.table.visible_columns()
     assert table[0] == [*(c.title for c in columns), *EXTRA_EXPORT_TITLES, FLAG_TITLE]
     at = {c: i for i, c in enumerate(columns)}
     flags = {}
@@ -305,13 +307,13 @@ def test_export_flags_missing_stale_and_normal_rows(
 
 
 def test_large_reports_rebuild_the_view_with_missing_rows_off_the_gui_thread(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, tmp_path: Path, workers: Workers
 ) -> None:
     """From ``missing_in_background_from`` report rows the re-sort runs on a worker: the GUI
     thread only swaps the result in, and a selection follows its set through the swap."""
     rows = make_rows(60)
     missing = history_missing(tmp_path, rows, 4)
-    model = ReportTableModel(now=lambda: NOW, missing_in_background_from=10)
+    model = ReportTableModel(now=lambda: NOW, workers=workers, missing_in_background_from=10)
     model.set_rows(rows[4:])
     model.sort(Column.CUSTOMER, Qt.SortOrder.DescendingOrder)
     model.filter_by_keys({*(m.key for m in missing), *(r.key for r in rows[10:20])})
@@ -328,6 +330,7 @@ def test_large_reports_rebuild_the_view_with_missing_rows_off_the_gui_thread(
     with qtbot.waitSignal(model.view_changed, timeout=TIMEOUT):
         model.set_missing(missing[:1])
         model.set_missing(missing[:2])
-    qtbot.wait(50)
+    with qtbot.assertNotEmitted(model.view_changed, wait=100):  # the overtaken one never comes
+        pass
     assert model.missing_keys() == {m.key for m in missing[:2]}
     assert model.missing_rows_shown() == 2

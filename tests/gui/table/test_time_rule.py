@@ -18,7 +18,7 @@ import desktop_app.app as app_module
 from desktop_app.app import AppParts
 from desktop_app.storage.settings import AppSettings
 from desktop_app.ui.table.columns import Column
-from tests.gui.conftest import demo_app_with_problems
+from tests.gui.conftest import running_app
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -29,7 +29,7 @@ def parts(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     time.tzset()
     monkeypatch.setattr(app_module, "utc_now", lambda: NOW)
     try:
-        with demo_app_with_problems(qtbot, tmp_path, rows=300) as built:
+        with running_app(qtbot, tmp_path, rows=300) as built:
             yield built
     finally:
         monkeypatch.undo()
@@ -53,7 +53,7 @@ def test_table_and_detail_pane_give_the_same_age(parts: AppParts, qtbot: QtBot) 
     for view_row in (0, 57, 211):
         if model.row_at(view_row).local_end is None:
             continue
-        window.select_key(model.row_at(view_row).key)
+        window.table.select_key(model.row_at(view_row).key)
         pane_age = window.detail_pane.findChild(QLabel, "ageValue")
         assert pane_age is not None
         assert pane_age.text() == f"{model.index(view_row, Column.AGE).data()} ago"

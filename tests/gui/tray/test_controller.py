@@ -28,6 +28,7 @@ from desktop_app.ui.tray.controller import (
     NO_DATA,
     TrayController,
 )
+from desktop_app.ui.workers import Workers
 from tests.gui.conftest import REPORT_DATE, make_row
 from tests.support import REPO_ICONS
 
@@ -168,14 +169,15 @@ def test_recovery_and_stale_and_warning_opt_in(qtbot: QtBot, tray: TrayControlle
 
 
 def test_large_reports_are_compared_off_the_gui_thread(
-    qtbot: QtBot, icons: IconProvider, settings: QSettings
+    qtbot: QtBot, icons: IconProvider, settings: QSettings, workers: Workers
 ) -> None:
-    """Above ``inline_below`` rows the comparison runs on a worker thread (its ``pause`` runs
-    there); icon, menu and notification follow through a queued signal."""
+    """Above ``inline_below`` rows the comparison runs on a worker (its ``pause`` runs there);
+    icon, menu and notification follow on the GUI thread."""
     threads: set[str] = set()
     tray = TrayController(
         icons,
         now=lambda: NOW,
+        workers=workers,
         settings=settings,
         monochrome=False,
         pause=lambda: threads.add(threading.current_thread().name),
@@ -200,7 +202,7 @@ def test_large_reports_are_compared_off_the_gui_thread(
 
 
 def test_a_comparison_overtaken_by_a_newer_report_is_dropped(
-    qtbot: QtBot, icons: IconProvider, settings: QSettings
+    qtbot: QtBot, icons: IconProvider, settings: QSettings, workers: Workers
 ) -> None:
     """The older job finishes last, yet the tray keeps the newer report, and the newer one
     was compared with the last report taken in (so its failure is still announced)."""
@@ -213,7 +215,13 @@ def test_a_comparison_overtaken_by_a_newer_report_is_dropped(
             release_first.wait(timeout=10)  # hold the first comparison back
 
     tray = TrayController(
-        icons, now=lambda: NOW, settings=settings, monochrome=False, pause=pause, inline_below=10
+        icons,
+        now=lambda: NOW,
+        workers=workers,
+        settings=settings,
+        monochrome=False,
+        pause=pause,
+        inline_below=10,
     )
     try:
         tray.show_report(report(*BASE))  # small: taken in at once (unpaced), the baseline
@@ -408,7 +416,7 @@ def test_failures_menu_opens_the_window_on_that_row(qtbot: QtBot, parts: AppPart
     actions[0].trigger()
     assert parts.window.isVisible()
     assert parts.window.search.text() == ""
-    assert parts.window.selected_keys() == [actions[0].data()]
+    assert parts.window.table.selected_keys() == [actions[0].data()]
 
 
 def test_without_a_tray_the_window_quits_on_close(qtbot: QtBot, tmp_path: Path) -> None:
@@ -480,8 +488,8 @@ def test_the_tooltip_counts_undocumented_and_unreadable_statuses_as_the_toggles_
     unreadable = BASE[1]._replace(condition_status=None)
     feed(tray, report(paused, unreadable))
     first_line = tray.tooltip().splitlines()[1]
-    # The documented four, then the others in the status toggles' words.
+    # The documented four, then the others in the status toggles' words (as sent).
     assert (
-        first_line == "Failure 0 · Warning 0 · Running 0 · Completed 0 · (Unreadable) 1 · Paused 1"
+        first_line == "Failure 0 · Warning 0 · Running 0 · Completed 0 · (unreadable) 1 · PAUSED 1"
     )
     assert tray.worst_state() == S.WARNING  # noticed, not alarming

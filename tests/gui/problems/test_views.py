@@ -22,7 +22,7 @@ from desktop_app.ui.acknowledgements.acknowledge_dialog import (
     snooze_end,
 )
 from desktop_app.ui.problems.filter_bar import NEEDS_ATTENTION
-from tests.gui.conftest import demo_app_with_problems
+from tests.gui.conftest import running_app
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -30,7 +30,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 @pytest.fixture
 def parts(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppParts]:
     monkeypatch.setattr(app_module, "utc_now", lambda: NOW)  # one "now" for app and test
-    with demo_app_with_problems(qtbot, tmp_path, rows=300) as built:
+    with running_app(qtbot, tmp_path, rows=300) as built:
         yield built
 
 
@@ -87,8 +87,8 @@ def test_selecting_a_customer_filters_the_table(parts: AppParts) -> None:
     assert customer.backup_sets >= len(wanted)
 
     views.bar.buttons[NEEDS_ATTENTION].click()  # toggles and customer combine
-    assert views.controller is not None and views.controller.derived is not None
-    assert _shown(parts) == wanted & views.controller.derived.needs_attention
+    assert views.history.states is not None
+    assert _shown(parts) == wanted & views.history.states.derived.needs_attention
     views.bar.buttons[NEEDS_ATTENTION].click()
     sidebar.clear_selection()
     assert len(_shown(parts)) == len(views.report.rows)
@@ -96,13 +96,13 @@ def test_selecting_a_customer_filters_the_table(parts: AppParts) -> None:
 
 def test_acknowledging_a_failing_row_clears_needs_attention(parts: AppParts, qtbot: QtBot) -> None:
     views = parts.problems
-    assert views is not None and views.controller is not None
-    controller = views.controller
-    derived = controller.derived
+    assert views is not None
+    history = views.history
+    derived = history.states.derived
     assert derived is not None
     key = next(k for k in sorted(derived.needs_attention) if derived.problems[k] == FAILURE)
     before = derived.counts()[NEEDS_ATTENTION]
-    assert parts.window.select_key(key)
+    assert parts.window.table.select_key(key)
     asked: list[tuple[RowKey, str]] = []
 
     def ask(problems: list[Problem], _parent: object) -> tuple[str, None]:
@@ -115,10 +115,10 @@ def test_acknowledging_a_failing_row_clears_needs_attention(parts: AppParts, qtb
     views.acknowledge_action.trigger()
     assert asked == [(key, FAILURE)]
     qtbot.waitUntil(
-        lambda: controller.derived is not None and key not in controller.derived.needs_attention,
+        lambda: history.states is not None and key not in history.states.derived.needs_attention,
         timeout=10_000,
     )
-    after = controller.derived
+    after = history.states.derived
     assert after is not None and after.counts()[NEEDS_ATTENTION] == before - 1
     assert key in after.acknowledged
     assert views.bar.buttons[NEEDS_ATTENTION].text() == f"Needs attention {before - 1:,}"
@@ -147,15 +147,15 @@ def test_a_lapsed_acknowledgement_is_deleted_at_the_next_report(
     parts: AppParts, qtbot: QtBot
 ) -> None:
     views = parts.problems
-    assert views is not None and views.controller is not None and parts.history is not None
-    controller, store = views.controller, parts.history.store
-    assert controller.derived is not None and store is not None
-    key = next(k for k in sorted(controller.derived.needs_attention))
-    state = controller.derived.problems[key]
+    assert views is not None and parts.history is not None
+    history, store = views.history, parts.history.store
+    assert history.states is not None and store is not None
+    key = next(k for k in sorted(history.states.derived.needs_attention))
+    state = history.states.derived.problems[key]
     acks = AcknowledgementStore(store.database)
     acks.acknowledge(key, state, "snooze ended a year ago", NOW.replace(year=NOW.year - 1))
     assert key in acks.all()
-    with qtbot.waitSignal(controller.changed, timeout=30_000):
+    with qtbot.waitSignal(history.states_changed, timeout=30_000):
         parts.refresh.refresh()
     qtbot.waitUntil(lambda: key not in AcknowledgementStore(store.database).all(), timeout=10_000)
-    assert controller.derived is not None and key in controller.derived.needs_attention
+    assert history.states is not None and key in history.states.derived.needs_attention

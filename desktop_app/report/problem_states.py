@@ -1,0 +1,67 @@
+"""Everything the window, the tray and the exports know about a report's problems, judged once.
+
+``judge`` runs the derivation (``report.derived``), the per-customer counts
+(``report.customers``) and the problem summary (``report.summary``) over the same rows, rule
+and clock reading, so the sidebar, the filter toggles, the detail pane, the tray and the
+customer summary can never disagree: they all read one ``ProblemStates``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from desktop_app.report.customers import CustomerCounts, summarise_customers
+from desktop_app.report.derived import STALE, Acknowledgement, DerivedStates, StaleRule, derive
+from desktop_app.report.rows import BackupStatusRow, RowKey, key_username
+from desktop_app.report.summary import ProblemSummary, summarise_problems
+
+__all__ = ["ProblemStates", "judge"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemStates:
+    """The derived states of ``rows`` (the report on screen) with their summaries.
+
+    ``with_history``: the missing sets and acknowledgements were known (the history is open);
+    without it the states come from the report alone (stale, failing).
+    """
+
+    rows: tuple[BackupStatusRow, ...]
+    derived: DerivedStates
+    customers: tuple[CustomerCounts, ...]
+    summary: ProblemSummary
+    rule: StaleRule
+    with_history: bool
+
+    def problem_of(self, key: RowKey) -> str | None:
+        """MISSING, FAILURE or STALE, or ``None`` for a set without a problem."""
+        return self.derived.problems.get(key)
+
+    def stale_after(self, key: RowKey) -> timedelta | None:
+        """The threshold a stale set is past, ``None`` when the set is not stale now."""
+        if self.derived.problems.get(key) != STALE:
+            return None
+        return self.rule.threshold_for(key_username(key))
+
+
+def judge(
+    rows: Iterable[BackupStatusRow],
+    now: datetime,
+    rule: StaleRule,
+    missing: Iterable[RowKey] = (),
+    acknowledgements: Mapping[RowKey, Acknowledgement] | None = None,
+) -> ProblemStates:
+    """One pass of each over ``rows`` (tens of milliseconds at 100k rows: run it off the GUI
+    thread). ``acknowledgements`` ``None``: no history (nothing missing or acknowledged)."""
+    rows = tuple(rows)
+    derived = derive(rows, now, rule, missing, acknowledgements)
+    return ProblemStates(
+        rows,
+        derived,
+        tuple(summarise_customers(rows, derived)),
+        summarise_problems(rows, derived),
+        rule,
+        acknowledgements is not None,
+    )
