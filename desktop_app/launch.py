@@ -13,7 +13,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 
 from desktop_app import APP_NAME
 from desktop_app.app import AppOptions, application, build, settings_for
-from desktop_app.self_test import CheckResult
+from desktop_app.runtime.checks import CheckResult
 from desktop_app.ui.refresh.fetcher import FetchFailure
 from desktop_app.ui.shell.quitting import arm_exit_deadline
 from desktop_app.ui.shell.single_instance import Claim, SingleInstance, instance_key

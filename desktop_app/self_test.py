@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -23,6 +22,7 @@ import desktop_app
 from desktop_app import APP_NAME, app_version
 from desktop_app.report.errors import ParseError
 from desktop_app.report.parse import parse_body
+from desktop_app.runtime.checks import CheckResult
 
 SAMPLE_FILES: dict[str, str] = {"json": "sample_report.json", "xml": "sample_report.xml"}
 SAMPLE_ROWS = 20
@@ -34,15 +34,6 @@ KEYRING_BACKENDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "win32": ("Windows", ("keyring.backends.Windows", "win32ctypes.pywin32.win32cred")),
     "darwin": ("macOS", ("keyring.backends.macOS", "keyring.backends.macOS.api")),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """One check: a short name, whether it passed, and what was found (or what is missing)."""
-
-    name: str
-    ok: bool
-    detail: str
 
 
 QtProbe = Callable[[], list[CheckResult]]

@@ -156,11 +156,6 @@ class ClientCredentialsProvider:
                 self._token = None  # the next token() call fetches a fresh one
             return True
 
-    def invalidate(self) -> None:
-        """Forget the cached token (e.g. after the credentials were edited)."""
-        with self._lock:
-            self._token = None
-
     # -- the token request --------------------------------------------------------------------
 
     def _fetch(self) -> tuple[Secret, float]:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QPluginLoader, QSize, qVersion
 from PySide6.QtGui import QIcon, QImage, QImageReader
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.self_test import CheckResult
+from desktop_app.runtime.checks import CheckResult
 from desktop_app.ui.icons import STATUS_FILES, IconProvider
 
 # The native platform plugin each OS needs to show a window (file name stem without "lib"/"q").

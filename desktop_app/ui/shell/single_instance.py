@@ -157,9 +157,6 @@ class SingleInstance(QObject):
         log.warning("Could not take over %s", self.lock_path)
         return Claim.UNREACHABLE
 
-    def is_primary(self) -> bool:
-        return self._server is not None
-
     def server_name(self) -> str:
         """The full socket path (Unix) or pipe name (Windows) while listening."""
         return self._server.fullServerName() if self._server is not None else ""

@@ -272,10 +272,6 @@ _TOOLTIP: dict[Column, _CellFormatter] = {
 TOOLTIP_FORMATTERS: tuple[_CellFormatter, ...] = tuple(_TOOLTIP[c] for c in Column)
 
 
-def cell_tooltip(row: BackupStatusRow, column: Column, now: datetime) -> str:
-    return _TOOLTIP[column](row, now)
-
-
 def missing_tooltip(row: BackupStatusRow, missing_since: datetime | None) -> str:
     """The Status tooltip of a missing set's row: since when, and what was last known."""
     since = "" if missing_since is None else f" since {format_admin_time(missing_since)}"
