@@ -72,7 +72,7 @@ def _parse(raw: object) -> dict[str, int]:
 class StaleThresholds(QObject):
     """The default threshold plus per-customer hours; ``rule`` is the current ``StaleRule``."""
 
-    rule_changed = Signal(object)  # StaleRule
+    rule_changed = Signal(StaleRule)
 
     def __init__(
         self,

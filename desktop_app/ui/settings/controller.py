@@ -25,10 +25,10 @@ class SettingsController(QObject):
     not the stored flag, is the truth: the dialog shows whether the entry exists.
 
     Signals:
-        changed(object): the new ``AppSettings`` after the dialog was accepted.
+        changed(AppSettings): the new ``AppSettings`` after the dialog was accepted.
     """
 
-    changed = Signal(object)
+    changed = Signal(AppSettings)
 
     def __init__(
         self,

@@ -106,10 +106,10 @@ class SingleInstance(QObject):
     """Claim being the one instance, or forward to it.
 
     Signals:
-        message_received(object): the argv list a second launch sent (first instance only).
+        message_received(list): the argv list a second launch sent (first instance only).
     """
 
-    message_received = Signal(object)
+    message_received = Signal(list)
 
     def __init__(
         self,
