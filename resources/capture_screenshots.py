@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app import APP_NAME
 from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.report.problem_states import ProblemStates
 from desktop_app.report.status import ConditionStatus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,13 +110,9 @@ def capture_here(dark: bool, out: Path, rows: int) -> None:
         )
         parts = build(options)
         try:
-            views = parts.problems
-            assert views is not None
-            ready = wait_for(
-                lambda: (
-                    views.controller.derived is not None and views.controller.derived_with_history
-                )
-            )
+            judged: list[ProblemStates] = []
+            parts.history.states_changed.connect(judged.append)
+            ready = wait_for(lambda: any(states.with_history for states in judged))
             if not ready:
                 raise SystemExit("the demo report did not arrive within 30 s")
             select_first_failure(parts)
