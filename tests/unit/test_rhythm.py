@@ -1,0 +1,180 @@
+"""The learned-rhythm rule at its edges (see ``report.rhythm``'s docstring for the rules)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from desktop_app.report.rhythm import (
+    MAX_TOLERANCE,
+    MIN_RUNS,
+    Rhythm,
+    learn_rhythm,
+    run_starts,
+    tolerance_for,
+)
+
+HOUR = 3600.0
+DAY = 86400.0
+# A Wednesday noon, so weekday arithmetic below is easy to follow.
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+NOW_TS = NOW.timestamp()
+
+
+def every(interval: timedelta, count: int, *, last_ago: timedelta = timedelta(0)) -> list[datetime]:
+    """``count`` starts ``interval`` apart, the last one ``last_ago`` before NOW."""
+    last = NOW - last_ago
+    return [last - interval * i for i in reversed(range(count))]
+
+
+def learn(starts: list[datetime], now: datetime = NOW) -> Rhythm | None:
+    return learn_rhythm(run_starts(starts), now.timestamp())
+
+
+def test_tolerance_is_one_and_a_half_intervals_plus_an_hour_at_most_two_weeks() -> None:
+    assert tolerance_for(HOUR) == 2.5 * HOUR
+    assert tolerance_for(DAY) == 37 * HOUR
+    assert tolerance_for(60.0) == HOUR + 90  # every minute: never less than an hour
+    assert tolerance_for(30 * DAY) == MAX_TOLERANCE
+
+
+def test_hourly_set_is_overdue_after_two_and_a_half_hours() -> None:
+    rhythm = learn(every(timedelta(hours=1), 30, last_ago=timedelta(hours=2)))
+    assert rhythm is not None
+    assert rhythm.interval == HOUR and rhythm.runs == 30
+    assert not rhythm.is_overdue(NOW_TS)  # 2 h since the last start
+    assert not rhythm.is_overdue(rhythm.last_start + 2.5 * HOUR)  # exactly at the tolerance
+    assert rhythm.is_overdue(rhythm.last_start + 2.5 * HOUR + 1)
+    assert rhythm.is_overdue((NOW + timedelta(hours=3)).timestamp())
+
+
+def test_fewer_than_five_runs_learn_nothing() -> None:
+    assert learn(every(timedelta(hours=1), MIN_RUNS - 1)) is None
+    assert learn(every(timedelta(hours=1), MIN_RUNS)) is not None
+
+
+def test_runs_outside_the_window_or_in_the_future_do_not_count() -> None:
+    old = every(timedelta(days=1), 10, last_ago=timedelta(days=50))
+    assert learn(old) is None
+    future = [NOW + timedelta(hours=h) for h in range(1, 10)]
+    assert learn(future) is None
+
+
+def test_starts_within_two_minutes_are_one_run() -> None:
+    starts = every(timedelta(hours=1), 6)
+    doubled = sorted(starts + [s + timedelta(seconds=30) for s in starts])
+    rhythm = learn(doubled)
+    assert rhythm is not None and rhythm.runs == 6 and rhythm.interval == HOUR
+
+
+def test_one_off_gap_does_not_change_the_interval() -> None:
+    starts = every(timedelta(days=1), 20)
+    del starts[10:13]  # the computer was off for three nights
+    rhythm = learn(starts)
+    assert rhythm is not None and rhythm.interval == DAY
+
+
+def test_irregular_runs_have_no_rhythm() -> None:
+    gaps_hours = [1, 30, 2, 70, 5, 11, 48, 3, 20]
+    starts = [NOW]
+    for gap in gaps_hours:
+        starts.insert(0, starts[0] - timedelta(hours=gap))
+    assert learn(starts) is None
+
+
+def test_schedule_change_to_hourly_is_learned_after_three_gaps() -> None:
+    daily = every(timedelta(days=1), 12, last_ago=timedelta(hours=4))
+    hourly = [daily[-1] + timedelta(hours=h) for h in (1, 2, 3)]
+    rhythm = learn(daily + hourly)
+    assert rhythm is not None
+    assert rhythm.schedule_changed and rhythm.interval == HOUR
+    two_only = learn(daily + hourly[:2])
+    assert two_only is not None and two_only.interval == DAY and not two_only.schedule_changed
+
+
+def test_schedule_change_to_weekly_is_learned() -> None:
+    daily = every(timedelta(days=1), 10, last_ago=timedelta(days=22))
+    weekly = [daily[-1] + timedelta(days=7 * w) for w in (1, 2, 3)]
+    rhythm = learn(daily + weekly)
+    assert rhythm is not None and rhythm.interval == 7 * DAY and rhythm.schedule_changed
+
+
+def test_weekly_set_learns_within_the_window() -> None:
+    rhythm = learn(every(timedelta(days=7), 6, last_ago=timedelta(days=1)))
+    assert rhythm is not None and rhythm.interval == 7 * DAY
+    assert not rhythm.is_overdue((NOW + timedelta(days=8)).timestamp())
+    assert rhythm.is_overdue((NOW + timedelta(days=10)).timestamp())
+
+
+def test_daylight_saving_change_moves_one_gap_only() -> None:
+    # 02:00 local every night across the European spring change (UTC+1 -> UTC+2).
+    cet, cest = timezone(timedelta(hours=1)), timezone(timedelta(hours=2))
+    starts = [datetime(2026, 3, d, 2, 0, tzinfo=cet if d < 29 else cest) for d in range(20, 32)]
+    rhythm = learn(starts, datetime(2026, 4, 1, 12, 0, tzinfo=UTC))
+    assert rhythm is not None and rhythm.interval == DAY
+
+
+def test_weekdays_only_set_may_rest_over_the_weekend() -> None:
+    # Mon-Fri at 20:00 in UTC-05:00 for four weeks; last run Friday 2026-11-20.
+    eastern = timezone(timedelta(hours=-5))
+    starts = []
+    day = datetime(2026, 10, 26, 20, 0, tzinfo=eastern)  # a Monday
+    while day <= datetime(2026, 11, 20, 20, 0, tzinfo=eastern):
+        if day.weekday() < 5:
+            starts.append(day)
+        day += timedelta(days=1)
+    friday_night = starts[-1]
+    rhythm = learn(starts, friday_night + timedelta(hours=1))
+    assert rhythm is not None and rhythm.interval == DAY
+    sunday_evening = friday_night + timedelta(hours=46)  # 37 h tolerance passed
+    assert not rhythm.is_overdue(sunday_evening.timestamp())
+    assert rhythm.is_overdue((friday_night + timedelta(hours=74)).timestamp())
+    # The weekday is the computer's own: the Friday 20:00 run is Saturday 01:00 in UTC.
+    assert friday_night.astimezone(UTC).weekday() == 5
+    assert rhythm.weekday_allowance[4] == 73 * HOUR
+
+
+def test_midweek_gap_is_not_allowed_by_the_weekend_pattern() -> None:
+    eastern = timezone(timedelta(hours=-5))
+    starts = []
+    day = datetime(2026, 10, 26, 20, 0, tzinfo=eastern)
+    while day <= datetime(2026, 11, 24, 20, 0, tzinfo=eastern):  # ends on a Tuesday
+        if day.weekday() < 5:
+            starts.append(day)
+        day += timedelta(days=1)
+    rhythm = learn(starts, starts[-1] + timedelta(hours=1))
+    assert rhythm is not None
+    assert rhythm.is_overdue((starts[-1] + timedelta(hours=38)).timestamp())
+
+
+def test_one_long_gap_after_a_weekday_is_not_a_pattern() -> None:
+    starts = every(timedelta(days=1), 20, last_ago=timedelta(days=8))
+    starts.append(starts[-1] + timedelta(days=3))  # once, after one weekday
+    starts.extend(starts[-1] + timedelta(days=d) for d in range(1, 5))
+    rhythm = learn(starts, starts[-1] + timedelta(hours=1))
+    assert rhythm is not None and max(rhythm.weekday_allowance) == 0
+
+
+def test_a_newer_run_moves_the_deadline() -> None:
+    rhythm = learn(every(timedelta(hours=1), 10, last_ago=timedelta(hours=2)))
+    assert rhythm is not None
+    later = rhythm.with_last_start((NOW_TS, 0))
+    assert later.last_start == NOW_TS and later.interval == rhythm.interval
+    assert later.due_by == NOW_TS + 2.5 * HOUR
+    assert rhythm.with_last_start((rhythm.last_start - 10, 0)) is rhythm
+
+
+@pytest.mark.parametrize("offset_hours", [-12, -5, 0, 5.5, 14])
+def test_time_zone_of_the_computer_does_not_change_the_interval(offset_hours: float) -> None:
+    zone = timezone(timedelta(hours=offset_hours))
+    starts = [s.astimezone(zone) for s in every(timedelta(hours=6), 12)]
+    rhythm = learn(starts)
+    assert rhythm is not None and rhythm.interval == 6 * HOUR
+
+
+def test_weekday_arithmetic_works_near_the_epoch() -> None:
+    # datetime.fromtimestamp(0).astimezone() raises on Windows; the rule must not need it.
+    starts = [(float(t), -300) for t in range(0, 10 * 86400, 86400)]
+    rhythm = learn_rhythm(starts, 10 * 86400)
+    assert rhythm is not None and rhythm.interval == DAY
