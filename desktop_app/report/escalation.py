@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from desktop_app.report.status import ConditionStatus
 
 __all__ = ["EscalationRule", "Streak", "failure_streak"]
+
+W = TypeVar("W")
 
 _FAILURE: str = ConditionStatus.FAILURE
 _RUNNING: str = ConditionStatus.RUNNING
@@ -30,19 +33,20 @@ class Streak:
     since: datetime | None = None
 
 
-def failure_streak(runs_newest_first: Iterable[tuple[str | None, datetime | None]]) -> Streak:
-    """The streak from (status, when) per run, newest first (see the module docstring)."""
+def failure_streak(runs_newest_first: Iterable[tuple[str | None, W]]) -> tuple[int, W | None]:
+    """(failed runs in a row, the ``when`` of the oldest of them) from (status, when) per run,
+    newest first (see the module docstring). ``when`` is whatever the caller keeps (a datetime,
+    UTC seconds), so a long history needs no conversion per run."""
     count = 0
-    since: datetime | None = None
+    since: W | None = None
     for status, when in runs_newest_first:
         if status == _RUNNING:
             continue
         if status != _FAILURE:
             break
         count += 1
-        if when is not None:
-            since = when
-    return Streak(count, since)
+        since = when
+    return count, since
 
 
 @dataclass(frozen=True, slots=True)

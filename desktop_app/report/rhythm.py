@@ -17,21 +17,23 @@ interval is learned per set. The rules, each decided here and nowhere else:
   set changed schedule and the interval is their median.
 * Irregular sets (manual or erratic runs): when fewer than 60 % of the gaps used lie within
   1.5x of the interval, the set has no rhythm (stale threshold).
-* Weekly pattern: Monday-to-Friday sets have a long gap after Friday every week. When the two
-  most recent gaps that followed a run started on the same weekday (in the computer's own
-  time) were both longer than the tolerance, a run on that weekday may be followed by the
-  shorter of those two gaps plus one hour. A one-off long gap never counts.
+* Weekly pattern: a Monday-to-Friday set rests every weekend, an hourly set kept to office hours
+  rests every night. So the last run may be followed by as long a gap as followed the runs at
+  the same time one and two weeks earlier (the run nearest that moment, within 90 minutes),
+  when both of those gaps exceeded the tolerance: the shorter of the two, plus one hour. A
+  one-off long gap never counts; it must have happened two weeks running.
 * Tolerance: ``1.5 x interval + 1 h``, at most 14 d. A set is overdue when the time
   since its last run started exceeds the tolerance (or its weekday allowance). Measuring from
   the start means a run hanging for hours is overdue too: no new run has started.
 
-Clock changes and time zones: gaps are differences of absolute (UTC) times, so a daylight
-saving change moves one gap by an hour, which the median absorbs; only the weekday of a run is
-read in the computer's local time (its UTC offset as reported).
+Clock changes and time zones: every rule works on absolute (UTC) times, so the computer's zone
+never matters; a daylight saving change moves one gap (and "a week earlier") by an hour, which
+the median and the 90-minute window absorb.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,12 +59,10 @@ SAME_RUN = 120  # seconds
 REGULAR_SHARE = 0.6
 AGREE_FACTOR = 1.5
 CHANGE_FACTOR = 2.0
-SLACK = 3600.0  # seconds: the "+ 1 h" of the tolerance and of a weekday allowance
+SLACK = 3600.0  # seconds: the "+ 1 h" of the tolerance and of the weekly pattern
 MAX_TOLERANCE = 14 * 86400.0
-_DAY = 86400
-
-Start = tuple[float, int]
-"""A run's start: (UTC POSIX seconds, the computer's UTC offset in minutes)."""
+_WEEK = 7 * 86400.0
+_NEAR = 90 * 60.0  # how far from "a week earlier" a run may have started
 
 
 def tolerance_for(interval: float) -> float:
@@ -72,28 +72,21 @@ def tolerance_for(interval: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Rhythm:
-    """A set's learned rhythm and its last run; all times in UTC POSIX seconds.
+    """A set's learned rhythm and its last run; times in UTC POSIX seconds.
 
-    ``weekday_allowance[d]`` is the gap allowed after a run that started on weekday ``d`` (0 is
-    Monday, in the computer's time) when it exceeds the tolerance, else 0.
+    ``allowed_gap`` is how long after ``last_start`` the set may stay quiet: the tolerance, or
+    longer when the weekly pattern allows it (see the module docstring).
     """
 
     interval: float
     runs: int
     last_start: float
-    last_offset: int = 0
+    allowed_gap: float
     schedule_changed: bool = False
-    weekday_allowance: tuple[float, ...] = (0.0,) * 7
 
     @property
     def tolerance(self) -> float:
         return tolerance_for(self.interval)
-
-    @property
-    def allowed_gap(self) -> float:
-        """Seconds after ``last_start`` before the set is overdue."""
-        weekday = _weekday(self.last_start, self.last_offset)
-        return max(self.tolerance, self.weekday_allowance[weekday])
 
     @property
     def due_by(self) -> float:
@@ -104,40 +97,21 @@ class Rhythm:
         """True once more than ``allowed_gap`` has passed since the last run started."""
         return now - self.last_start > self.allowed_gap
 
-    def with_last_start(self, start: Start) -> Rhythm:
-        """The same rhythm, measured from a newer run (a refresh saw a run start)."""
-        if start[0] <= self.last_start:
-            return self
-        return Rhythm(
-            self.interval,
-            self.runs,
-            start[0],
-            start[1],
-            self.schedule_changed,
-            self.weekday_allowance,
-        )
+
+def run_starts(starts: Iterable[datetime]) -> list[float]:
+    """Aware start datetimes as sorted UTC POSIX seconds (callers holding datetimes)."""
+    return sorted(start.timestamp() for start in starts)
 
 
-def run_starts(starts: Iterable[datetime]) -> list[Start]:
-    """Aware start datetimes as sorted ``Start`` pairs (tests, callers holding datetimes)."""
-    pairs = []
-    for start in starts:
-        offset = start.utcoffset()
-        minutes = 0 if offset is None else int(offset.total_seconds() // 60)
-        pairs.append((start.timestamp(), minutes))
-    return sorted(pairs)
-
-
-def learn_rhythm(starts: Sequence[Start], now: float) -> Rhythm | None:
-    """The rhythm of one set from its run starts (sorted, oldest first), or ``None``.
+def learn_rhythm(starts: Sequence[float], now: float) -> Rhythm | None:
+    """The rhythm of one set from its run starts (UTC seconds, oldest first), or ``None``.
 
     See the module docstring for every rule. Starts after ``now`` (a computer clock ahead) and
     before the learning window are ignored.
     """
-    runs = _distinct(starts, now - WINDOW.total_seconds(), now)
-    if len(runs) < MIN_RUNS:
+    times = _distinct(_relevant(starts, now), now - WINDOW.total_seconds(), now)
+    if len(times) < MIN_RUNS:
         return None
-    times = [t for t, _ in runs]
     gaps = [b - a for a, b in pairwise(times)]
     recent = gaps[-(RECENT_RUNS - 1) :]
     interval = _median(recent)
@@ -153,56 +127,55 @@ def learn_rhythm(starts: Sequence[Start], now: float) -> Rhythm | None:
     regular = sum(1 for g in recent if _within(g, interval, AGREE_FACTOR))
     if regular < REGULAR_SHARE * len(recent):
         return None
-    allowance = () if changed else _weekday_allowance(runs, gaps, tolerance_for(interval))
-    last_time, last_offset = runs[-1]
+    tolerance = tolerance_for(interval)
+    allowed = tolerance if changed else max(tolerance, _weekly_allowance(times, tolerance))
     return Rhythm(
         interval=interval,
-        runs=len(runs),
-        last_start=last_time,
-        last_offset=last_offset,
+        runs=len(times),
+        last_start=times[-1],
+        allowed_gap=allowed,
         schedule_changed=changed,
-        weekday_allowance=allowance or (0.0,) * 7,
     )
 
 
-def _distinct(starts: Sequence[Start], since: float, until: float) -> list[Start]:
+def _relevant(starts: Sequence[float], now: float) -> Sequence[float]:
+    """The starts the rules can use: up to ``now``, and no older than the weekly pattern reaches
+    back, but never fewer than ``RECENT_RUNS`` (an hourly set has 1,000 runs in the window)."""
+    end = bisect_right(starts, now)
+    if end == 0:
+        return ()
+    reach = bisect_left(starts, starts[end - 1] - 2 * _WEEK - 2 * _NEAR, 0, end)
+    return starts[min(reach, max(0, end - RECENT_RUNS)) : end]
+
+
+def _distinct(starts: Sequence[float], since: float, until: float) -> list[float]:
     """Starts inside [since, until], one per run (later starts within ``SAME_RUN`` merged)."""
-    runs: list[Start] = []
-    for start in starts:
-        t = start[0]
+    runs: list[float] = []
+    for t in starts:
         if t < since or t > until:
             continue
-        if runs and t - runs[-1][0] < SAME_RUN:
+        if runs and t - runs[-1] < SAME_RUN:
             continue
-        runs.append(start)
+        runs.append(t)
     return runs
 
 
-def _weekday_allowance(
-    runs: Sequence[Start], gaps: Sequence[float], tolerance: float
-) -> tuple[float, ...]:
-    """Per weekday: the shorter of the two latest gaps after runs on that day, when both
-    exceed ``tolerance`` (plus the slack); 0 otherwise. ``gaps[i]`` follows ``runs[i]``."""
-    latest: list[list[float]] = [[] for _ in range(7)]
-    for (t, offset), gap in zip(runs, gaps, strict=False):
-        latest[_weekday(t, offset)].append(gap)
-    allowance = []
-    for day_gaps in latest:
-        two = day_gaps[-2:]
-        if len(two) == 2 and min(two) > tolerance:
-            allowance.append(min(two) + SLACK)
-        else:
-            allowance.append(0.0)
-    return tuple(allowance)
-
-
-def _weekday(t: float, offset_minutes: int) -> int:
-    """The weekday (0 = Monday) of UTC seconds ``t`` in a zone ``offset_minutes`` east of UTC.
-
-    Arithmetic, not ``datetime.fromtimestamp``: that raises on Windows for times near the epoch.
-    """
-    days = int((t + offset_minutes * 60) // _DAY)
-    return (days + 3) % 7  # 1970-01-01 was a Thursday
+def _weekly_allowance(times: Sequence[float], tolerance: float) -> float:
+    """The gap allowed after the last run by the weekly pattern, or 0 (see module docstring)."""
+    last = times[-1]
+    gaps = []
+    for weeks in (1, 2):
+        moment = last - weeks * _WEEK
+        i = bisect_left(times, moment - _NEAR)
+        j = bisect_right(times, moment + _NEAR)
+        # The run nearest that moment, and it must have a next run (its gap).
+        nearest = min(range(i, j), key=lambda k: abs(times[k] - moment), default=None)
+        if nearest is None or nearest + 1 >= len(times):
+            return 0.0
+        gaps.append(times[nearest + 1] - times[nearest])
+    if min(gaps) <= tolerance:
+        return 0.0
+    return min(gaps) + SLACK
 
 
 def _within(value: float, reference: float, factor: float) -> bool:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -53,6 +53,16 @@ from desktop_app.report.timeline import (
     runs,
 )
 from desktop_app.storage.database import Database
+from desktop_app.storage.runs import (
+    UPSERT_RUN,
+    Learned,
+    learn_all,
+    learn_sets,
+    load_learned,
+    purge_runs,
+    run_values,
+    save_learned,
+)
 
 __all__ = [
     "DEFAULT_RETENTION",
@@ -192,6 +202,7 @@ class HistoryStore:
         self._numeric: set[RowKey] = set()  # keys of sets stored with a version 1-2 numeric id
         self._next_set_id = 1
         self._last_purge: datetime | None = None
+        self._learned: Mapping[RowKey, Learned] = {}  # replaced whole, never changed in place
 
     @property
     def path(self) -> Path:
@@ -267,6 +278,7 @@ class HistoryStore:
         set_id = self._next_set_id
         offsets: dict[Any, int] = {}
         assigned: list[tuple[RowKey, int, _Content]] = []
+        runs: list[tuple[int, int, str | None]] = []
         for i, (known_id, row) in enumerate(changed):
             if known_id == 0:
                 known_id = set_id
@@ -275,6 +287,9 @@ class HistoryStore:
             else:
                 pointers.append((when, known_id))
             states.append((known_id, when, *_state_values(row, offsets)))
+            run = run_values(known_id, row)
+            if run is not None:
+                runs.append(run)
             assigned.append(((row[1], row[2], row[4]), known_id, row[5:]))
             if not i % _PAUSE_EVERY:
                 pause()
@@ -309,6 +324,7 @@ class HistoryStore:
                 " errors, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 states,
             )
+            self._write(db, UPSERT_RUN, runs)
             self._write(db, "UPDATE backup_set SET current_state = ? WHERE id = ?", pointers)
             self._write(
                 db,
@@ -332,6 +348,8 @@ class HistoryStore:
             content[key] = (known_id, values)
             if not i % _PAUSE_EVERY:
                 pause()
+        if runs:
+            self._relearn({run[0] for run in runs}, assigned, when)
         self._missing.difference_update(returned)
         self._missing.update(gone)
         # A report that cannot tell what is missing adds to what is known to be present.
@@ -447,7 +465,31 @@ class HistoryStore:
             )
         self._content, self._present, self._missing = content, present, missing
         self._numeric = numeric
+        self._load_learned(content)
         return content
+
+    def _load_learned(self, content: dict[RowKey, tuple[int, _Content]]) -> None:
+        """What was learned so far; everything learned once for a history that has runs but
+        nothing learned yet (recorded before version 4)."""
+        key_of = {set_id: key for key, (set_id, _) in content.items()}
+        now = _ts(self._clock())
+        with self.database.write() as db:
+            learned = load_learned(db)
+            if not learned and db.execute("SELECT 1 FROM run LIMIT 1").fetchone():
+                learned = learn_all(db, now, self._pause)
+                save_learned(db, learned)
+        self._learned = {key_of[i]: item for i, item in learned.items() if i in key_of}
+
+    def _relearn(
+        self, set_ids: set[int], assigned: list[tuple[RowKey, int, _Content]], when: int
+    ) -> None:
+        """Learn again the sets whose runs this record changed (see ``storage.runs``)."""
+        with self.database.write() as db:
+            learned = learn_sets(db, set_ids, float(when), self._pause)
+            save_learned(db, learned)
+        key_of = {set_id: key for key, set_id, _ in assigned if set_id in learned}
+        updated = {key_of[set_id]: item for set_id, item in learned.items()}
+        self._learned = {**self._learned, **updated}
 
     # -- retention --------------------------------------------------------------------------------
 
@@ -475,6 +517,8 @@ class HistoryStore:
                 (cutoff,),
             ).fetchall()
             db.executemany("DELETE FROM state WHERE set_id = ?", [(f[0],) for f in forgotten])
+            db.executemany("DELETE FROM run WHERE set_id = ?", [(f[0],) for f in forgotten])
+            db.executemany("DELETE FROM learned WHERE set_id = ?", [(f[0],) for f in forgotten])
             db.executemany("DELETE FROM backup_set WHERE id = ?", [(f[0],) for f in forgotten])
             db.executemany(
                 "DELETE FROM acknowledgement WHERE username = ? AND computer_id = ?"
@@ -487,6 +531,10 @@ class HistoryStore:
                 {"cutoff": cutoff},
             ).rowcount
             db.execute("DELETE FROM refresh WHERE fetched_at < ?", (cutoff,))
+            purge_runs(db, cutoff)
+        if forgotten:
+            gone = {(f[1], f[2], f[3]) for f in forgotten}
+            self._learned = {k: v for k, v in self._learned.items() if k not in gone}
         if self._content is not None:
             for f in forgotten:
                 key = (f[1], f[2], f[3])
@@ -496,6 +544,11 @@ class HistoryStore:
         return int(deleted)
 
     # -- queries (reader connection; safe from the GUI thread) -----------------------------------
+
+    def learned(self) -> Mapping[RowKey, Learned]:
+        """Each set's learned rhythm and failure streak (safe to read from any thread: the
+        mapping is replaced whole after each record, never changed in place)."""
+        return self._learned
 
     def states(self, key: RowKey) -> list[StateRecord]:
         """Every stored state of ``key``, oldest first."""

@@ -104,17 +104,20 @@ def runs(*statuses: str) -> list[tuple[str, datetime]]:
 
 def test_streak_counts_failures_in_a_row_skipping_running() -> None:
     streak = failure_streak(runs(S.RUNNING, S.FAILURE, S.FAILURE, S.COMPLETED, S.FAILURE))
-    assert streak == Streak(2, T0 + timedelta(days=8))
-    assert failure_streak(runs(S.COMPLETED, S.FAILURE)) == Streak(0, None)
-    assert failure_streak(runs(S.WARNING, S.FAILURE)).runs == 0
-    assert failure_streak([]).runs == 0
+    assert streak == (2, T0 + timedelta(days=8))
+    assert failure_streak(runs(S.COMPLETED, S.FAILURE)) == (0, None)
+    assert failure_streak(runs(S.WARNING, S.FAILURE))[0] == 0
+    assert failure_streak([(S.FAILURE, 12.5), (None, 1.0)]) == (1, 12.5)
+    assert failure_streak([]) == (0, None)
 
 
 def test_repeated_by_runs() -> None:
     rule = EscalationRule(runs=3)
     now = T0 + timedelta(days=10)
-    assert not rule.is_repeated(failure_streak(runs(S.FAILURE, S.FAILURE, S.COMPLETED)), now)
-    assert rule.is_repeated(failure_streak(runs(S.FAILURE, S.FAILURE, S.FAILURE)), now)
+    assert not rule.is_repeated(
+        Streak(*failure_streak(runs(S.FAILURE, S.FAILURE, S.COMPLETED))), now
+    )
+    assert rule.is_repeated(Streak(*failure_streak(runs(S.FAILURE, S.FAILURE, S.FAILURE))), now)
 
 
 def test_repeated_by_days_needs_two_failed_runs() -> None:

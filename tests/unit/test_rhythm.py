@@ -43,6 +43,7 @@ def test_hourly_set_is_overdue_after_two_and_a_half_hours() -> None:
     rhythm = learn(every(timedelta(hours=1), 30, last_ago=timedelta(hours=2)))
     assert rhythm is not None
     assert rhythm.interval == HOUR and rhythm.runs == 30
+    assert rhythm.due_by == rhythm.last_start + 2.5 * HOUR
     assert not rhythm.is_overdue(NOW_TS)  # 2 h since the last start
     assert not rhythm.is_overdue(rhythm.last_start + 2.5 * HOUR)  # exactly at the tolerance
     assert rhythm.is_overdue(rhythm.last_start + 2.5 * HOUR + 1)
@@ -115,54 +116,64 @@ def test_daylight_saving_change_moves_one_gap_only() -> None:
     assert rhythm is not None and rhythm.interval == DAY
 
 
-def test_weekdays_only_set_may_rest_over_the_weekend() -> None:
-    # Mon-Fri at 20:00 in UTC-05:00 for four weeks; last run Friday 2026-11-20.
-    eastern = timezone(timedelta(hours=-5))
-    starts = []
-    day = datetime(2026, 10, 26, 20, 0, tzinfo=eastern)  # a Monday
-    while day <= datetime(2026, 11, 20, 20, 0, tzinfo=eastern):
-        if day.weekday() < 5:
-            starts.append(day)
-        day += timedelta(days=1)
-    friday_night = starts[-1]
-    rhythm = learn(starts, friday_night + timedelta(hours=1))
-    assert rhythm is not None and rhythm.interval == DAY
-    sunday_evening = friday_night + timedelta(hours=46)  # 37 h tolerance passed
-    assert not rhythm.is_overdue(sunday_evening.timestamp())
-    assert rhythm.is_overdue((friday_night + timedelta(hours=74)).timestamp())
-    # The weekday is the computer's own: the Friday 20:00 run is Saturday 01:00 in UTC.
-    assert friday_night.astimezone(UTC).weekday() == 5
-    assert rhythm.weekday_allowance[4] == 73 * HOUR
-
-
-def test_midweek_gap_is_not_allowed_by_the_weekend_pattern() -> None:
+def weekdays_at_eight_pm(until: datetime) -> list[datetime]:
+    """Mon-Fri at 20:00 in UTC-05:00 from Monday 2026-10-26 up to ``until``."""
     eastern = timezone(timedelta(hours=-5))
     starts = []
     day = datetime(2026, 10, 26, 20, 0, tzinfo=eastern)
-    while day <= datetime(2026, 11, 24, 20, 0, tzinfo=eastern):  # ends on a Tuesday
+    while day <= until:
         if day.weekday() < 5:
             starts.append(day)
         day += timedelta(days=1)
+    return starts
+
+
+def test_weekdays_only_set_may_rest_over_the_weekend() -> None:
+    starts = weekdays_at_eight_pm(datetime(2026, 11, 21, 12, tzinfo=UTC))  # last: Friday 20th
+    friday_night = starts[-1]
+    assert friday_night.weekday() == 4
+    rhythm = learn(starts, friday_night + timedelta(hours=1))
+    assert rhythm is not None and rhythm.interval == DAY
+    assert rhythm.allowed_gap == 73 * HOUR  # the two weekends before: 72 h each, plus 1 h
+    sunday_evening = friday_night + timedelta(hours=46)  # the 37 h tolerance has passed
+    assert not rhythm.is_overdue(sunday_evening.timestamp())
+    assert rhythm.is_overdue((friday_night + timedelta(hours=74)).timestamp())
+
+
+def test_midweek_gap_is_not_allowed_by_the_weekend_pattern() -> None:
+    starts = weekdays_at_eight_pm(datetime(2026, 11, 25, tzinfo=UTC))  # ends on a Tuesday
     rhythm = learn(starts, starts[-1] + timedelta(hours=1))
-    assert rhythm is not None
+    assert rhythm is not None and rhythm.allowed_gap == rhythm.tolerance
     assert rhythm.is_overdue((starts[-1] + timedelta(hours=38)).timestamp())
 
 
-def test_one_long_gap_after_a_weekday_is_not_a_pattern() -> None:
-    starts = every(timedelta(days=1), 20, last_ago=timedelta(days=8))
-    starts.append(starts[-1] + timedelta(days=3))  # once, after one weekday
-    starts.extend(starts[-1] + timedelta(days=d) for d in range(1, 5))
-    rhythm = learn(starts, starts[-1] + timedelta(hours=1))
-    assert rhythm is not None and max(rhythm.weekday_allowance) == 0
+def test_hourly_set_kept_to_office_hours_may_rest_at_night() -> None:
+    # Every hour 08:00-18:00 UTC, weekdays, for three weeks; the last run Wednesday 18:00.
+    starts = []
+    day = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
+    while day < datetime(2026, 11, 19, tzinfo=UTC):
+        if day.weekday() < 5:
+            starts.extend(day + timedelta(hours=h) for h in range(8, 19))
+        day += timedelta(days=1)
+    last = starts[-1]
+    assert last == datetime(2026, 11, 18, 18, tzinfo=UTC)
+    rhythm = learn(starts, last + timedelta(minutes=5))
+    assert rhythm is not None and rhythm.interval == HOUR
+    assert rhythm.allowed_gap == 15 * HOUR  # the nights one and two weeks before: 14 h
+    assert not rhythm.is_overdue((last + timedelta(hours=14)).timestamp())
+    assert rhythm.is_overdue((last + timedelta(hours=16)).timestamp())
+    # In the middle of the day the hour rule holds: 2.5 h without a run is overdue.
+    midday = learn(starts[:-6], starts[-7] + timedelta(minutes=5))
+    assert midday is not None and midday.allowed_gap == 2.5 * HOUR
 
 
-def test_a_newer_run_moves_the_deadline() -> None:
-    rhythm = learn(every(timedelta(hours=1), 10, last_ago=timedelta(hours=2)))
-    assert rhythm is not None
-    later = rhythm.with_last_start((NOW_TS, 0))
-    assert later.last_start == NOW_TS and later.interval == rhythm.interval
-    assert later.due_by == NOW_TS + 2.5 * HOUR
-    assert rhythm.with_last_start((rhythm.last_start - 10, 0)) is rhythm
+def test_one_long_gap_a_week_ago_is_not_a_pattern() -> None:
+    starts = every(timedelta(days=1), 30, last_ago=timedelta(days=1))
+    gap_at = len(starts) - 8  # the run a week before the last: its next run came 3 days later
+    starts = starts[: gap_at + 1] + [s + timedelta(days=2) for s in starts[gap_at + 1 :]]
+    starts = [s for s in starts if s <= NOW]
+    rhythm = learn(starts)
+    assert rhythm is not None and rhythm.allowed_gap == rhythm.tolerance
 
 
 @pytest.mark.parametrize("offset_hours", [-12, -5, 0, 5.5, 14])
@@ -173,8 +184,8 @@ def test_time_zone_of_the_computer_does_not_change_the_interval(offset_hours: fl
     assert rhythm is not None and rhythm.interval == 6 * HOUR
 
 
-def test_weekday_arithmetic_works_near_the_epoch() -> None:
+def test_rule_works_near_the_epoch() -> None:
     # datetime.fromtimestamp(0).astimezone() raises on Windows; the rule must not need it.
-    starts = [(float(t), -300) for t in range(0, 10 * 86400, 86400)]
+    starts = [float(t) for t in range(0, 10 * 86400, 86400)]
     rhythm = learn_rhythm(starts, 10 * 86400)
     assert rhythm is not None and rhythm.interval == DAY
