@@ -46,6 +46,7 @@ __all__ = [
     "SAME_RUN",
     "WINDOW",
     "Rhythm",
+    "fixed_rhythm",
     "learn_rhythm",
     "run_starts",
     "tolerance_for",
@@ -83,19 +84,30 @@ class Rhythm:
     last_start: float
     allowed_gap: float
     schedule_changed: bool = False
+    manual: bool = False  # set by the admin, not learned (``runs`` is what history held)
 
     @property
     def tolerance(self) -> float:
         return tolerance_for(self.interval)
 
-    @property
-    def due_by(self) -> float:
-        """When the set becomes overdue (UTC POSIX seconds)."""
+    def deadline(self, latest_start: float | None = None) -> float:
+        """When the set becomes overdue. ``latest_start`` is the start the current report shows:
+        a run newer than the learned ones (not recorded yet) counts from its own start, with
+        the plain tolerance (the weekly pattern is known only for the learned last run)."""
+        if latest_start is not None and latest_start - self.last_start >= SAME_RUN:
+            return latest_start + self.tolerance
         return self.last_start + self.allowed_gap
 
-    def is_overdue(self, now: float) -> bool:
-        """True once more than ``allowed_gap`` has passed since the last run started."""
-        return now - self.last_start > self.allowed_gap
+    def is_overdue(self, now: float, latest_start: float | None = None) -> bool:
+        """True once ``now`` is past the ``deadline`` (UTC seconds)."""
+        return now > self.deadline(latest_start)
+
+
+def fixed_rhythm(interval: float, learned: Rhythm | None) -> Rhythm:
+    """The admin's rhythm for a set: ``interval`` seconds, counted from the learned last run."""
+    last = learned.last_start if learned is not None else 0.0
+    runs = learned.runs if learned is not None else 0
+    return Rhythm(interval, runs, last, tolerance_for(interval), manual=True)
 
 
 def run_starts(starts: Iterable[datetime]) -> list[float]:

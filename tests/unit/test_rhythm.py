@@ -10,6 +10,7 @@ from desktop_app.report.rhythm import (
     MAX_TOLERANCE,
     MIN_RUNS,
     Rhythm,
+    fixed_rhythm,
     learn_rhythm,
     run_starts,
     tolerance_for,
@@ -43,7 +44,7 @@ def test_hourly_set_is_overdue_after_two_and_a_half_hours() -> None:
     rhythm = learn(every(timedelta(hours=1), 30, last_ago=timedelta(hours=2)))
     assert rhythm is not None
     assert rhythm.interval == HOUR and rhythm.runs == 30
-    assert rhythm.due_by == rhythm.last_start + 2.5 * HOUR
+    assert rhythm.deadline() == rhythm.last_start + 2.5 * HOUR
     assert not rhythm.is_overdue(NOW_TS)  # 2 h since the last start
     assert not rhythm.is_overdue(rhythm.last_start + 2.5 * HOUR)  # exactly at the tolerance
     assert rhythm.is_overdue(rhythm.last_start + 2.5 * HOUR + 1)
@@ -189,3 +190,24 @@ def test_rule_works_near_the_epoch() -> None:
     starts = [float(t) for t in range(0, 10 * 86400, 86400)]
     rhythm = learn_rhythm(starts, 10 * 86400)
     assert rhythm is not None and rhythm.interval == DAY
+
+
+def test_a_run_newer_than_the_learned_ones_counts_from_its_own_start() -> None:
+    rhythm = learn(every(timedelta(hours=1), 10, last_ago=timedelta(hours=2)))
+    assert rhythm is not None
+    newer = NOW_TS - 600  # the report shows a run that started 10 min ago
+    assert rhythm.deadline(newer) == newer + 2.5 * HOUR
+    assert not rhythm.is_overdue(NOW_TS + 2 * HOUR, newer)
+    assert rhythm.is_overdue(NOW_TS + 2 * HOUR)  # without it: 4 h since the learned last run
+    # The same run as the learned last one (a few seconds apart) changes nothing.
+    assert rhythm.deadline(rhythm.last_start + 5) == rhythm.deadline()
+
+
+def test_a_fixed_rhythm_counts_from_the_learned_last_run() -> None:
+    learned = learn(every(timedelta(days=1), 10, last_ago=timedelta(hours=3)))
+    fixed = fixed_rhythm(HOUR, learned)
+    assert fixed.manual and fixed.interval == HOUR and fixed.allowed_gap == 2.5 * HOUR
+    assert learned is not None and fixed.last_start == learned.last_start
+    assert fixed.is_overdue(NOW_TS)  # 3 h since the last run, every hour expected
+    unknown = fixed_rhythm(HOUR, None)
+    assert unknown.runs == 0 and not unknown.is_overdue(NOW_TS, NOW_TS - 60)
