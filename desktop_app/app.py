@@ -214,9 +214,12 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     stale_after = first.stale_after if _follows(options.stale_after) else options.stale_after
     thresholds = StaleThresholds(stale_after, stored, parent=window)
     problems = attach_problem_views(window, model, history, icons)
-    for follow_rule in (history.set_rule, model.set_stale_rule):
-        follow_rule(thresholds.rule)
-        thresholds.rule_changed.connect(follow_rule)
+    # The thresholds go to the history service, which adds the rhythms; its rule (the one the
+    # problem states were judged by) is what the table's preparer and the tray judge with.
+    history.set_rule(thresholds.rule)
+    thresholds.rule_changed.connect(history.set_rule)
+    model.set_stale_rule(thresholds.rule)
+    history.rule_changed.connect(model.set_stale_rule)
     problems.sidebar.stale_threshold_requested.connect(lambda u: thresholds.ask_for(u, window))
     problems.bar.bind_settings(stored)
     problems.sidebar.bind_settings(stored)
@@ -277,7 +280,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         )
         refresh.report_ready.connect(tray.show_report)
         refresh.refresh_failed.connect(tray.show_fetch_failure)
-        thresholds.rule_changed.connect(tray.set_stale_rule)
+        history.rule_changed.connect(tray.set_stale_rule)
         history.states_changed.connect(tray.show_states)
         auto_refresh.paused_changed.connect(tray.set_paused)
         auto_refresh.status_changed.connect(tray.set_auto_refresh_text)

@@ -48,7 +48,10 @@ __all__ = [
     "Rhythm",
     "fixed_rhythm",
     "learn_rhythm",
+    "overdue_words",
     "run_starts",
+    "runs_counted",
+    "span_words",
     "tolerance_for",
 ]
 
@@ -103,6 +106,24 @@ class Rhythm:
         return now > self.deadline(latest_start)
 
 
+def span_words(seconds: float) -> str:
+    """A rhythm or a quiet spell in coarse words: ``40 min``, ``5 h``, ``2 d 4 h``, ``7 d``."""
+    minutes = max(0, round(seconds / 60))
+    if minutes < 60:
+        return f"{max(1, minutes)} min"
+    hours = round(seconds / 3600)
+    if hours < 48:
+        return f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def overdue_words(rhythm: Rhythm, latest_start: float | None, now: float) -> str:
+    """``no run for 5 h, usually every 1 h``: how an overdue set is worded everywhere."""
+    last = max(rhythm.last_start, latest_start or 0.0)
+    return f"no run for {span_words(now - last)}, usually every {span_words(rhythm.interval)}"
+
+
 def fixed_rhythm(interval: float, learned: Rhythm | None) -> Rhythm:
     """The admin's rhythm for a set: ``interval`` seconds, counted from the learned last run."""
     last = learned.last_start if learned is not None else 0.0
@@ -148,6 +169,11 @@ def learn_rhythm(starts: Sequence[float], now: float) -> Rhythm | None:
         allowed_gap=allowed,
         schedule_changed=changed,
     )
+
+
+def runs_counted(starts: Sequence[float], now: float) -> int:
+    """How many runs learning counts among ``starts`` (the "3 of 5" before a rhythm exists)."""
+    return len(_distinct(_relevant(starts, now), now - WINDOW.total_seconds(), now))
 
 
 def _relevant(starts: Sequence[float], now: float) -> Sequence[float]:

@@ -21,12 +21,12 @@ applies).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from desktop_app.report.escalation import Streak, failure_streak
-from desktop_app.report.rhythm import WINDOW, Rhythm, learn_rhythm
+from desktop_app.report.rhythm import WINDOW, Rhythm, fixed_rhythm, learn_rhythm, runs_counted
 from desktop_app.report.rows import BackupStatusRow, RowKey
 from desktop_app.storage.database import Database
 
@@ -34,11 +34,14 @@ __all__ = [
     "UPSERT_RUN",
     "Learned",
     "RhythmOverrides",
+    "effective_rhythms",
     "learn_all",
     "learn_sets",
     "load_learned",
     "purge_runs",
     "run_values",
+    "runs_in_window",
+    "streaks_of",
 ]
 
 UPSERT_RUN = "INSERT OR REPLACE INTO run (set_id, start_ts, status) VALUES (?, ?, ?)"
@@ -207,3 +210,36 @@ class RhythmOverrides:
                 " AND backupset_name = ?",
                 key,
             )
+
+
+def effective_rhythms(
+    learned: Mapping[RowKey, Learned], overrides: Mapping[RowKey, float | None]
+) -> dict[RowKey, Rhythm]:
+    """The rhythm each set is judged by: the learned one, an admin's interval instead
+    (``fixed_rhythm``, counted from the learned last run), none where learning is off."""
+    rhythms = {key: item.rhythm for key, item in learned.items() if item.rhythm is not None}
+    for key, interval in overrides.items():
+        if interval is None:
+            rhythms.pop(key, None)
+        else:
+            item = learned.get(key)
+            rhythms[key] = fixed_rhythm(interval, item.rhythm if item is not None else None)
+    return rhythms
+
+
+def streaks_of(learned: Mapping[RowKey, Learned]) -> dict[RowKey, Streak]:
+    """The sets failing now (at least one failed run in a row), for the escalation rule."""
+    return {key: item.streak for key, item in learned.items() if item.streak.runs}
+
+
+def runs_in_window(database: Database, key: RowKey, now: float) -> int:
+    """How many distinct runs of ``key`` the learning window holds ("3 of 5" runs to learn)."""
+    if not database.available:
+        return 0
+    with database.read() as db:
+        found = db.execute(
+            "SELECT start_ts FROM run JOIN backup_set b ON b.id = run.set_id WHERE b.username = ?"
+            " AND b.computer_id = ? AND b.backupset_name = ? AND start_ts >= ? ORDER BY start_ts",
+            (*key, int(now - WINDOW.total_seconds())),
+        ).fetchall()
+    return runs_counted([float(start) for (start,) in found], now)

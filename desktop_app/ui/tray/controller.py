@@ -191,7 +191,8 @@ class TrayController(QObject):
         return self._rule
 
     def set_stale_rule(self, rule: StaleRule) -> None:
-        """How staleness is judged in the notifications (the stale thresholds' rule)."""
+        """How staleness is judged in the notifications: the rule the problem states were
+        judged by (thresholds and rhythms, ``HistoryService.rule_changed``)."""
         self._rule = rule
 
     def set_notify_kinds(self, kinds: Collection[ChangeKind]) -> None:
@@ -213,7 +214,13 @@ class TrayController(QObject):
         self._outage.record_success()
         rule = self._rule
         job = Comparison(
-            report, now, self._previous, self._previous_at, rule.threshold, rule.per_customer
+            report,
+            now,
+            self._previous,
+            self._previous_at,
+            rule.threshold,
+            rule.per_customer,
+            rule.rhythms,
         )
         if self._workers is None or len(report.rows) < self._inline_below:
             self._cancel_comparison()  # an older one must not come back after this
@@ -448,8 +455,9 @@ def summary_lines(summary: ProblemSummary) -> list[str]:
         f"{status_text(status)} {statuses.get(status, 0):,}" for status in (*_DOCUMENTED, *others)
     ]
     problems = [
-        f"Stale {summary.stale:,}",
+        f"Stale / overdue {summary.stale:,}",
         f"Missing {summary.missing:,}",
+        f"Repeated failure {summary.repeated:,}",
         f"Needs attention {summary.needs_attention:,}",
     ]
     if summary.acknowledged:
