@@ -185,7 +185,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         retry_seconds=options.history_retry_seconds,
     )
     closers.append(history.close)
-    detail = DetailPane(icons, now=model.now, history=history)
+    detail = DetailPane(icons, now=model.now, history=history, rhythms=history)
     window = MainWindow(model, icons, detail, stored, now=utc_now)
     settings = SettingsController(store, window, first, autostart=options.autostart, parent=window)
     window.settings_action.triggered.connect(settings.open_dialog)
@@ -342,8 +342,10 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
             auto_refresh.set_interval(new.refresh_seconds)
         model.set_time_mode(new.time_mode)
         history.set_retention(new.history_retention)
+        history.set_escalation(new.escalation)
         if tray is not None:
             tray.set_notify_kinds(new.notify_change_kinds)
+            tray.set_quiet_hours(new.quiet_hours)
         if changed:
             detail.refresh()
             if _follows(options.stale_after):

@@ -47,6 +47,8 @@ __all__ = [
     "carry_forward",
     "diff_reports",
     "is_stale",
+    "quiet_summary_notification",
+    "repeated_notification",
     "row_label",
 ]
 
@@ -69,6 +71,7 @@ class ChangeKind(StrEnum):
     NEWLY_STALE = "newly_stale"
     NEWLY_MISSING = "newly_missing"
     FETCH_FAILED = "fetch_failed"
+    REPEATED_FAILURE = "repeated_failure"
 
 
 DEFAULT_NOTIFY_KINDS: frozenset[ChangeKind] = frozenset(
@@ -78,6 +81,7 @@ DEFAULT_NOTIFY_KINDS: frozenset[ChangeKind] = frozenset(
         ChangeKind.NEWLY_STALE,
         ChangeKind.NEWLY_MISSING,
         ChangeKind.FETCH_FAILED,
+        ChangeKind.REPEATED_FAILURE,
     }
 )
 """Warnings are common and noisy, so their notification is opt-in."""
@@ -289,6 +293,8 @@ _PHRASES: dict[ChangeKind, tuple[str, str]] = {
     ChangeKind.NEWLY_MISSING: ("no longer reported", "no longer reported"),
     ChangeKind.NEW_WARNING: ("new warning", "new warnings"),
     ChangeKind.RECOVERED: ("recovered", "recovered"),
+    ChangeKind.REPEATED_FAILURE: ("repeated failure", "repeated failures"),
+    ChangeKind.FETCH_FAILED: ("failed fetch", "failed fetches"),
 }
 _ORDER = (
     ChangeKind.NEW_FAILURE,
@@ -330,6 +336,7 @@ class ChangeNotification:
     keys: tuple[RowKey, ...]
     kinds: tuple[ChangeKind, ...]
     is_problem: bool  # anything worse than a recovery: shown with a warning icon
+    counts: Mapping[ChangeKind, int] = field(default_factory=dict)  # sets per kind
 
 
 def build_notification(
@@ -353,7 +360,46 @@ def build_notification(
         title += ", …"
     keys = tuple(r.key for k in present for r in changes.rows_of(k))
     problem = any(k is not ChangeKind.RECOVERED for k in present)
-    return ChangeNotification(title, "\n".join(lines), keys, tuple(present), problem)
+    counts = {k: len(changes.rows_of(k)) for k in present}
+    return ChangeNotification(title, "\n".join(lines), keys, tuple(present), problem, counts)
+
+
+def repeated_notification(
+    rows: Sequence[BackupStatusRow], *, limit: int = 3
+) -> ChangeNotification | None:
+    """The sets that just crossed the escalation rule (``report.escalation``), or ``None``."""
+    if not rows:
+        return None
+    kind = ChangeKind.REPEATED_FAILURE
+    return ChangeNotification(
+        _count_phrase(kind, len(rows)),
+        _line(kind, rows, limit, {}),
+        tuple(map(row_key, rows)),
+        (kind,),
+        True,
+        {kind: len(rows)},
+    )
+
+
+def quiet_summary_notification(
+    counts: Mapping[str, int], keys: Sequence[RowKey]
+) -> ChangeNotification | None:
+    """What changed during quiet hours, in one notification when they end (``None``: nothing).
+    ``counts`` are per ``ChangeKind`` value, as ``report.quiet_hours.QuietSummary`` adds them."""
+    kinds = [
+        k for k in (*_ORDER, ChangeKind.REPEATED_FAILURE, ChangeKind.FETCH_FAILED) if counts.get(k)
+    ]
+    if not kinds:
+        return None
+    parts = [_count_phrase(k, counts[k]) for k in kinds]
+    return ChangeNotification(
+        "While notifications were quiet",
+        ", ".join(parts),
+        tuple(dict.fromkeys(keys)),
+        tuple(kinds),
+        any(k is not ChangeKind.RECOVERED for k in kinds),
+        {k: counts[k] for k in kinds},
+    )
 
 
 class FetchOutageTracker:

@@ -91,8 +91,9 @@ def missing_status_text(row: BackupStatusRow) -> str:
     return f"Missing (last known: {status_text(row.condition_status, UNKNOWN)})"
 
 
-def stale_status_text(row: BackupStatusRow) -> str:
-    return f"Stale (last run: {status_text(row.condition_status, UNKNOWN)})"
+def stale_status_text(row: BackupStatusRow, word: str = "Stale") -> str:
+    """``Stale (last run: Completed)``; ``word`` "Overdue" for a set stale by its rhythm."""
+    return f"{word} (last run: {status_text(row.condition_status, UNKNOWN)})"
 
 
 def ago(moment: datetime, now: datetime) -> str:

@@ -51,8 +51,10 @@ from desktop_app.ui.detail.fields import (
     details_text,
     history_texts,
     shown,
+    stale_status_text,
 )
 from desktop_app.ui.detail.history_strip import HistoryStrip
+from desktop_app.ui.detail.rhythm_row import RhythmRow, RhythmSource
 from desktop_app.ui.icons import IconProvider
 
 EMPTY_TEXT = "Select a backup set to see its details"
@@ -107,12 +109,14 @@ class DetailPane(QWidget):
         parent: QWidget | None = None,
         *,
         history: HistorySource | None = None,
+        rhythms: RhythmSource | None = None,
     ) -> None:
         super().__init__(parent)
         self._icons = icons
         self._now = now
         self._local_tz = local_tz
         self._history = history
+        self._rhythm_row = RhythmRow(rhythms) if rhythms is not None else None
         self._row: BackupStatusRow | None = None
         self._missing_since: datetime | None = None
         self._states: ProblemStates | None = None
@@ -197,6 +201,9 @@ class DetailPane(QWidget):
         self._form.setRowVisible(self._values["missingSince"], False)
         self._add_row("stale", "Stale")
         self._form.setRowVisible(self._values["stale"], False)
+        if self._rhythm_row is not None:
+            form.addRow(self._field_label("Rhythm"), self._rhythm_row)
+            self._form.setRowVisible(self._rhythm_row, False)
 
         self._badges = QWidget()
         self._badges.setObjectName("conditionBadges")
@@ -363,10 +370,19 @@ class DetailPane(QWidget):
         self._form.setRowVisible(self._values["missingSince"], missing_since is not None)
         stale = missing_since is None and stale_after is not None
         self._form.setRowVisible(self._values["stale"], stale)
+        derived = self._states.derived if self._states is not None else None
+        overdue = missing_since is None and derived is not None and row.key in derived.overdue
         if missing_since is not None:
             shown_status, label = "MISSING", "Missing"
         elif stale:
             shown_status, label = "STALE", "Stale"
+        elif overdue:
+            shown_status, label = "STALE", "Overdue"
+            self._values["status"].setText(stale_status_text(row, label))
+        elif derived is not None and self._states is not None and row.key in derived.repeated:
+            shown_status, label = "FAILURE", "Repeated failure"
+            rule = self._states.escalation.describe()
+            self._values["status"].setText(f"Repeated failure ({rule})")
         else:
             shown_status, label = (
                 shown(row.condition_status),
@@ -377,6 +393,18 @@ class DetailPane(QWidget):
         self._status_icon.setAccessibleName(f"Status icon: {label}")
         self._set_badges(row.condition_types)
         self._render_history(row, history)
+        self._render_rhythm(row, missing_since is None)
+
+    def _render_rhythm(self, row: BackupStatusRow, reported: bool) -> None:
+        """The Rhythm row, once the states are judged with the history open."""
+        shown_row = self._rhythm_row
+        if shown_row is None:
+            return
+        states = self._states
+        visible = reported and states is not None and states.with_history
+        self._form.setRowVisible(shown_row, visible)
+        if visible and states is not None:
+            shown_row.show_set(states, row, self._now())
 
     def _render_history(self, row: BackupStatusRow, history: SetHistory | None) -> None:
         if self._history is None or not self._history.available:

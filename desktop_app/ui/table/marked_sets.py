@@ -42,6 +42,7 @@ class MarkedSets:
         self._missing: dict[RowKey, MissingSet] = {}
         self._stale: frozenset[RowKey] = frozenset()
         self._overdue: frozenset[RowKey] = frozenset()  # the stale sets judged by a rhythm
+        self._repeated: frozenset[RowKey] = frozenset()  # failing past the escalation rule
         self._acks: Mapping[RowKey, Acknowledgement] = {}
 
     def _relayout(self, change: Callable[[], object], *, by_key: bool = False) -> None:
@@ -167,6 +168,14 @@ class MarkedSets:
         if key in self._stale:
             return OVERDUE if key in self._overdue else STALE
         return ""
+
+    def set_repeated_keys(self, keys: Iterable[RowKey]) -> None:
+        """The repeated failures (from the derived states): their Status reads "Repeated
+        failure" (they stay failures: filters and sorting are unchanged)."""
+        repeated = frozenset(keys)
+        if repeated != self._repeated:
+            self._repeated = repeated
+            self._relayout(lambda: None)
 
     def is_overdue(self, key: RowKey) -> bool:
         """Stale by its rhythm (the Status reads "Overdue")."""

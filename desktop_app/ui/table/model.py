@@ -38,6 +38,7 @@ from desktop_app.report.status import status_group
 from desktop_app.ui.table.columns import (
     MISSING_TEXT,
     OVERDUE_TEXT,
+    REPEATED_TEXT,
     STALE_TEXT,
     TEXT_FORMATTERS_BY_MODE,
     TOOLTIP_FORMATTERS,
@@ -238,6 +239,8 @@ class ReportTableModel(MarkedSets, QAbstractTableModel):
         if role == _DISPLAY:
             if unreadable is not None and unreadable[0]:
                 return ""
+            if column == _STATUS and self._repeated and row.key in self._repeated:
+                return REPEATED_TEXT
             return self._formatters[column](row, view.now)
         if role == _DECORATION:
             if unreadable is not None:
@@ -411,6 +414,8 @@ class ReportTableModel(MarkedSets, QAbstractTableModel):
             return MISSING_TEXT
         if column == _STATUS and self._view.is_stale(source):
             return OVERDUE_TEXT if row.key in self._overdue else STALE_TEXT
+        if column == _STATUS and row.key in self._repeated:
+            return REPEATED_TEXT
         if column == _ACKNOWLEDGED:
             ack = self._acks.get(row.key)
             return "" if ack is None else acknowledged_text(ack)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop_app.report.derived import StaleRule
@@ -19,6 +20,8 @@ from desktop_app.report.diff import ChangeNotification
 from desktop_app.report.problem_states import ProblemStates
 from desktop_app.report.rows import BackupStatusRow, Report
 from desktop_app.storage.history import HistoryStore
+from desktop_app.ui.detail.pane import DetailPane
+from desktop_app.ui.detail.rhythm_row import RhythmRow
 from desktop_app.ui.history.service import HistoryService
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.tray.controller import TrayController
@@ -126,3 +129,64 @@ def test_the_tray_says_how_long_an_overdue_set_has_been_quiet_and_its_usual_rhyt
         )
     finally:
         tray.hide()
+
+
+def rhythm_of(pane: DetailPane) -> str:
+    label = pane.findChild(QLabel, "rhythmValue")
+    assert label is not None and label.isVisibleTo(pane)
+    return label.text()
+
+
+def test_the_detail_pane_says_the_rhythm_and_changes_it(
+    qtbot: QtBot, history: HistoryService
+) -> None:
+    pane = DetailPane(
+        IconProvider(icon_dir=REPO_ICONS), now=lambda: NOW, history=history, rhythms=history
+    )
+    qtbot.addWidget(pane)
+    history.states_changed.connect(pane.show_states)
+    judged(qtbot, history)
+    pane.set_row(run_at(LAST_RUN))
+    assert rhythm_of(pane) == (
+        "Runs about every 1 h (learned from 10 runs); last 5 h ago - overdue"
+    )
+    status = pane.findChild(QLabel, "statusValue")
+    assert status is not None and status.text() == "Overdue (last run: Completed)"
+    row = pane.findChild(RhythmRow)
+    assert row is not None and not row.learn_action.isEnabled()
+
+    with qtbot.waitSignal(history.states_changed, timeout=WAIT):
+        row.turn_learning_off()
+    assert rhythm_of(pane) == (
+        "Learning is off for this set: judged by the stale threshold of 26 h"
+    )
+    assert status.text() == "Completed" and row.learn_action.isEnabled()
+
+    with qtbot.waitSignal(history.states_changed, timeout=WAIT):
+        row.set_interval(86400.0)
+    assert rhythm_of(pane) == "Runs about every 24 h (set by you); last 5 h ago"
+
+    with qtbot.waitSignal(history.states_changed, timeout=WAIT):
+        row.learn_again()
+    assert rhythm_of(pane).endswith("- overdue")
+
+
+def test_a_set_with_too_few_runs_says_how_many_it_has(
+    qtbot: QtBot, history: HistoryService
+) -> None:
+    files = [run_at(NOW - timedelta(hours=h), name="Files") for h in (3, 2, 1)]
+    for run in files:
+        report = Report((run_at(LAST_RUN), run), fetched_at=run.local_end)
+        with qtbot.waitSignal(history.recorder.recorded, timeout=WAIT):
+            history.record(report)
+    pane = DetailPane(
+        IconProvider(icon_dir=REPO_ICONS), now=lambda: NOW, history=history, rhythms=history
+    )
+    qtbot.addWidget(pane)
+    with qtbot.waitSignal(history.states_changed, timeout=WAIT) as changed:
+        history.show_report(Report((run_at(LAST_RUN), files[-1]), fetched_at=NOW, source="history"))
+    pane.show_states(changed.args[0])
+    pane.set_row(files[-1])
+    assert rhythm_of(pane) == (
+        "Not enough runs yet to learn (runs seen: 3 of 5): judged by the stale threshold of 26 h"
+    )
