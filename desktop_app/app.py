@@ -34,6 +34,7 @@ from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.regions import custom_endpoint
 from desktop_app.demo.quirks import Quirk
 from desktop_app.demo.server import DemoServer
+from desktop_app.demo.showcase import seed_history
 from desktop_app.logging_setup import SecretRedactor, default_data_dir, default_log_dir
 from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD
 from desktop_app.report.prepared import report_rows
@@ -103,6 +104,7 @@ class AppOptions:
     demo: bool = True
     demo_rows: int = 2000
     demo_quirks: frozenset[Quirk] = frozenset()  # what a sloppy server sends (demo.quirks)
+    demo_showcase: bool = False  # the rhythm showcase and its seeded history (demo.showcase)
     minimized: bool = False
     settings_path: Path | None = None  # an INI file instead of the platform store (tests)
     icons_dir: Path | None = None
@@ -424,7 +426,16 @@ def _history_store(options: AppOptions, pacer: Pacer) -> Callable[[], HistorySto
     never urgent, so the GUI thread keeps the GIL while it draws (see runtime.pacing)."""
     name = DEMO_HISTORY_FILE_NAME if options.demo else HISTORY_FILE_NAME
     path = _data_dir(options) / name
-    return lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause)
+    if not (options.demo and options.demo_showcase):
+        return lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause)
+
+    def open_seeded() -> HistoryStore:
+        """A new demo history starts with the showcase's past (see demo.showcase)."""
+        store = HistoryStore(path, clock=utc_now, pause=pacer.pause)
+        seed_history(store, utc_now())
+        return store
+
+    return open_seeded
 
 
 def _demo(
@@ -436,7 +447,11 @@ def _demo(
         return None, _not_signed_in
     # In-process: paced, and uncompressed (gzip would only cost CPU at both ends here).
     server = DemoServer(
-        rows=options.demo_rows, pause=pacer.pause, compress=False, quirks=options.demo_quirks
+        rows=options.demo_rows,
+        pause=pacer.pause,
+        compress=False,
+        quirks=options.demo_quirks,
+        showcase=options.demo_showcase,
     )
     server.start()
     closers.append(server.stop)

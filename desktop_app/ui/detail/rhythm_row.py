@@ -41,9 +41,9 @@ class RhythmSource(Protocol):
 
 
 def rhythm_text(states: ProblemStates, row: BackupStatusRow, now: datetime, runs: int) -> str:
-    """``Runs about every 1 h (learned from 42 runs); last 5 h ago - overdue``, or why the set
-    is judged by the stale threshold instead. ``runs``: runs in the learning window (only
-    read when no rhythm is known)."""
+    """``Runs about every 1 h (learned from 42 runs); last run started 5 h ago - overdue``, or
+    why the set is judged by the stale threshold instead. ``runs``: runs in the learning
+    window (only read when no rhythm is known)."""
     key = row.key
     rhythm = states.rule.rhythm_for(key)
     if rhythm is not None:
@@ -52,7 +52,7 @@ def rhythm_text(states: ProblemStates, row: BackupStatusRow, now: datetime, runs
         last = max(rhythm.last_start, start)
         text = f"Runs about every {span_words(rhythm.interval)} ({whose})"
         if last > 0:
-            text += f"; last {span_words(now.timestamp() - last)} ago"
+            text += f"; last run started {span_words(now.timestamp() - last)} ago"
         return text + (" - overdue" if key in states.derived.overdue else "")
     threshold = span_words(states.rule.threshold_for(key_username(key)).total_seconds())
     judged = f"judged by the stale threshold of {threshold}"

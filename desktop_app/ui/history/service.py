@@ -200,23 +200,17 @@ class HistoryService(QObject):
         """Judge ``key`` by ``interval`` seconds (``None``: learning off, the stale threshold
         applies), stored off the GUI thread, then judged again; False without a history."""
         overrides = self._overrides
-        if overrides is None:
-            return False
-        self._workers.submit(
-            lambda _token: overrides.set(key, interval),
-            lambda _done: self.recompute(),
-            self._rhythm_failed,
-            name="rhythm",
-        )
-        return True
+        return overrides is not None and self._change_rhythm(lambda: overrides.set(key, interval))
 
     def learn_rhythm(self, key: RowKey) -> bool:
         """Drop the admin's rhythm for ``key``: it is learned from its runs again."""
         overrides = self._overrides
-        if overrides is None:
-            return False
+        return overrides is not None and self._change_rhythm(lambda: overrides.clear(key))
+
+    def _change_rhythm(self, change: Callable[[], None]) -> bool:
+        """Store an override off the GUI thread, then judge again."""
         self._workers.submit(
-            lambda _token: overrides.clear(key),
+            lambda _token: change(),
             lambda _done: self.recompute(),
             self._rhythm_failed,
             name="rhythm",

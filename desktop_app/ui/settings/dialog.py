@@ -44,7 +44,7 @@ NOTIFY_LABELS: dict[ChangeKind, str] = {
     ChangeKind.NEW_FAILURE: "A backup set starts failing",
     ChangeKind.NEW_WARNING: "A backup set gets warnings",
     ChangeKind.RECOVERED: "A failing backup set recovers",
-    ChangeKind.NEWLY_STALE: "A backup set goes stale (no recent backup)",
+    ChangeKind.NEWLY_STALE: "A backup set goes stale or overdue (no recent backup)",
     ChangeKind.NEWLY_MISSING: "A backup set is no longer in the report",
     ChangeKind.FETCH_FAILED: "The report cannot be fetched",
     ChangeKind.REPEATED_FAILURE: "A backup set fails again and again (see Repeated failures)",

@@ -273,8 +273,8 @@ class TrayController(QObject):
         """The problem states of the report on screen (the history service's); announces the
         sets that newly crossed the escalation rule (see module docstring)."""
         self.set_summary(states.summary)
-        if self._signed_out:
-            return
+        if self._signed_out or not states.with_history:
+            return  # streaks come from the history: the first states with it are the baseline
         repeated, before = states.derived.repeated, self._repeated
         self._repeated = repeated
         fresh = repeated - before - states.derived.acknowledged.keys() if before is not None else ()

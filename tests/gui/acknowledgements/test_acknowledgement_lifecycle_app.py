@@ -76,9 +76,9 @@ def data(monkeypatch: pytest.MonkeyPatch) -> Iterator[SteerableData]:
     made: list[SteerableData] = []
 
     def server(
-        *, rows: int, pause: Callable[[], None], compress: bool, quirks: object
+        *, rows: int, pause: Callable[[], None], compress: bool, quirks: object, showcase: bool
     ) -> DemoServer:
-        assert not quirks  # documented shapes only
+        assert not quirks and not showcase  # documented shapes only, the steered sets only
         if not made:
             made.append(SteerableData(rows, pause=pause))
         return DemoServer(made[0], evolve=False, pause=pause, compress=compress)

@@ -19,13 +19,13 @@ from desktop_app.report.derived import StaleRule
 from desktop_app.report.diff import ChangeNotification
 from desktop_app.report.problem_states import ProblemStates
 from desktop_app.report.rows import BackupStatusRow, Report
-from desktop_app.storage.history import HistoryStore
 from desktop_app.ui.detail.pane import DetailPane
 from desktop_app.ui.detail.rhythm_row import RhythmRow
 from desktop_app.ui.history.service import HistoryService
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.tray.controller import TrayController
 from desktop_app.ui.workers import Workers
+from tests.gui.conftest import open_history
 from tests.support import REPO_ICONS
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -43,21 +43,12 @@ KEY = run_at(NOW).key
 
 @pytest.fixture
 def history(qtbot: QtBot, workers: Workers, tmp_path: Path) -> Iterator[HistoryService]:
-    service = HistoryService(
-        workers,
-        lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW),
-        now=lambda: NOW,
-        clock=lambda: NOW,
-        rule=StaleRule(),
-    )
-    with qtbot.waitSignal(service.recorder.opened, timeout=WAIT):
-        service.start()
-    for hours_before in range(14, 4, -1):  # hourly, the last run five hours ago
-        start = NOW - timedelta(hours=hours_before)
-        with qtbot.waitSignal(service.recorder.recorded, timeout=WAIT):
-            service.record(Report((run_at(start),), fetched_at=start + timedelta(minutes=10)))
-    yield service
-    service.close()
+    with open_history(qtbot, workers, tmp_path / "h.sqlite3", NOW) as service:
+        for hours_before in range(14, 4, -1):  # hourly, the last run five hours ago
+            start = NOW - timedelta(hours=hours_before)
+            with qtbot.waitSignal(service.recorder.recorded, timeout=WAIT):
+                service.record(Report((run_at(start),), fetched_at=start + timedelta(minutes=10)))
+        yield service
 
 
 def judged(qtbot: QtBot, history: HistoryService) -> ProblemStates:
@@ -148,7 +139,7 @@ def test_the_detail_pane_says_the_rhythm_and_changes_it(
     judged(qtbot, history)
     pane.set_row(run_at(LAST_RUN))
     assert rhythm_of(pane) == (
-        "Runs about every 1 h (learned from 10 runs); last 5 h ago - overdue"
+        "Runs about every 1 h (learned from 10 runs); last run started 5 h ago - overdue"
     )
     status = pane.findChild(QLabel, "statusValue")
     assert status is not None and status.text() == "Overdue (last run: Completed)"
@@ -164,7 +155,7 @@ def test_the_detail_pane_says_the_rhythm_and_changes_it(
 
     with qtbot.waitSignal(history.states_changed, timeout=WAIT):
         row.set_interval(86400.0)
-    assert rhythm_of(pane) == "Runs about every 24 h (set by you); last 5 h ago"
+    assert rhythm_of(pane) == "Runs about every 24 h (set by you); last run started 5 h ago"
 
     with qtbot.waitSignal(history.states_changed, timeout=WAIT):
         row.learn_again()

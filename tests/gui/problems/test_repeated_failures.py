@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_app.report.derived import REPEATED, StaleRule
+from desktop_app.report.derived import REPEATED
 from desktop_app.report.escalation import EscalationRule
 from desktop_app.report.problem_states import ProblemStates
 from desktop_app.report.rows import BackupStatusRow, Report
-from desktop_app.storage.history import HistoryStore
 from desktop_app.ui.history.service import HistoryService
 from desktop_app.ui.problems.filter_bar import ProblemFilterBar
 from desktop_app.ui.table.columns import Column
 from desktop_app.ui.table.model import ReportTableModel
 from desktop_app.ui.workers import Workers
+from tests.gui.conftest import open_history
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 WAIT = 10_000
@@ -40,17 +40,8 @@ def nightly(day: int) -> Report:
 
 @pytest.fixture
 def history(qtbot: QtBot, workers: Workers, tmp_path: Path) -> Iterator[HistoryService]:
-    service = HistoryService(
-        workers,
-        lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW),
-        now=lambda: NOW,
-        clock=lambda: NOW,
-        rule=StaleRule(),
-    )
-    with qtbot.waitSignal(service.recorder.opened, timeout=WAIT):
-        service.start()
-    yield service
-    service.close()
+    with open_history(qtbot, workers, tmp_path / "h.sqlite3", NOW) as service:
+        yield service
 
 
 def recorded(qtbot: QtBot, history: HistoryService, report: Report) -> ProblemStates:

@@ -172,3 +172,16 @@ def test_an_acknowledged_failure_crossing_the_rule_stays_quiet(
     tray.show_states(states_of(report, 2, ack))
     with qtbot.assertNotEmitted(tray.notified):
         tray.show_states(states_of(report, 3, ack))
+
+
+def test_repeated_failures_known_when_the_history_opens_are_the_baseline(
+    qtbot: QtBot, tray: TrayController, clock: list[datetime]
+) -> None:
+    report = rows_at(clock[0], "A")
+    at = report.fetched_at
+    assert at is not None
+    before_history = judge(report.rows, at, StaleRule())  # at start: the report alone
+    assert not before_history.with_history and not before_history.derived.repeated
+    with qtbot.assertNotEmitted(tray.notified):
+        tray.show_states(before_history)
+        tray.show_states(states_of(report, 5))  # the history opens: already repeated
