@@ -121,6 +121,8 @@ class DetailPane(QWidget):
         self._missing_since: datetime | None = None
         self._states: ProblemStates | None = None
         self._stale_after: timedelta | None = None
+        self._judged: str | None = None  # the Status as the problem states word it
+        self._rhythm_text: str | None = None
         self._values: dict[str, QLabel] = {}
         self._admin: dict[str, QLabel] = {}
         self._field_labels: list[QLabel] = []
@@ -339,7 +341,13 @@ class DetailPane(QWidget):
         if self._row is None:
             return ""
         return details_text(
-            self._row, self._now(), self._local_tz, self._missing_since, self._stale_after
+            self._row,
+            self._now(),
+            self._local_tz,
+            self._missing_since,
+            self._stale_after,
+            judged=self._judged,
+            rhythm=self._rhythm_text,
         )
 
     def copy_details(self) -> None:
@@ -357,9 +365,26 @@ class DetailPane(QWidget):
         history = source.set_history(row.key) if source is not None and source.available else None
         missing_since = history.missing_since if history is not None else None
         self._missing_since = missing_since
-        stale_after = self._states.stale_after(row.key) if self._states is not None else None
+        states = self._states
+        stale_after = states.stale_after(row.key) if states is not None else None
         self._stale_after = stale_after
-        fields = detail_fields(row, self._now(), self._local_tz, missing_since, stale_after)
+        judged: str | None = None
+        if missing_since is None and stale_after is None and states is not None:
+            if row.key in states.derived.overdue:
+                judged = stale_status_text(row, "Overdue")
+            elif row.key in states.derived.repeated:
+                judged = f"Repeated failure ({states.escalation.describe()})"
+        self._judged = judged
+        self._rhythm_text = self._render_rhythm(row, missing_since is None)
+        fields = detail_fields(
+            row,
+            self._now(),
+            self._local_tz,
+            missing_since,
+            stale_after,
+            judged=judged,
+            rhythm=self._rhythm_text,
+        )
         for field in fields:
             if field.key in self._values and field.key != "conditions":
                 self._values[field.key].setText(field.value)
@@ -370,19 +395,14 @@ class DetailPane(QWidget):
         self._form.setRowVisible(self._values["missingSince"], missing_since is not None)
         stale = missing_since is None and stale_after is not None
         self._form.setRowVisible(self._values["stale"], stale)
-        derived = self._states.derived if self._states is not None else None
-        overdue = missing_since is None and derived is not None and row.key in derived.overdue
         if missing_since is not None:
             shown_status, label = "MISSING", "Missing"
         elif stale:
             shown_status, label = "STALE", "Stale"
-        elif overdue:
+        elif judged is not None and states is not None and row.key in states.derived.overdue:
             shown_status, label = "STALE", "Overdue"
-            self._values["status"].setText(stale_status_text(row, label))
-        elif derived is not None and self._states is not None and row.key in derived.repeated:
+        elif judged is not None:
             shown_status, label = "FAILURE", "Repeated failure"
-            rule = self._states.escalation.describe()
-            self._values["status"].setText(f"Repeated failure ({rule})")
         else:
             shown_status, label = (
                 shown(row.condition_status),
@@ -393,18 +413,18 @@ class DetailPane(QWidget):
         self._status_icon.setAccessibleName(f"Status icon: {label}")
         self._set_badges(row.condition_types)
         self._render_history(row, history)
-        self._render_rhythm(row, missing_since is None)
 
-    def _render_rhythm(self, row: BackupStatusRow, reported: bool) -> None:
-        """The Rhythm row, once the states are judged with the history open."""
+    def _render_rhythm(self, row: BackupStatusRow, reported: bool) -> str | None:
+        """The Rhythm row, once the states are judged with the history open; its text."""
         shown_row = self._rhythm_row
         if shown_row is None:
-            return
+            return None
         states = self._states
         visible = reported and states is not None and states.with_history
         self._form.setRowVisible(shown_row, visible)
         if visible and states is not None:
-            shown_row.show_set(states, row, self._now())
+            return shown_row.show_set(states, row, self._now())
+        return None
 
     def _render_history(self, row: BackupStatusRow, history: SetHistory | None) -> None:
         if self._history is None or not self._history.available:

@@ -94,15 +94,18 @@ class RhythmRow(QWidget):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignTop)
 
-    def show_set(self, states: ProblemStates, row: BackupStatusRow, now: datetime) -> None:
+    def show_set(self, states: ProblemStates, row: BackupStatusRow, now: datetime) -> str:
+        """Show ``row``'s rhythm; returns the text (for "Copy details")."""
         key = self._key = row.key
         rhythm = states.rule.rhythm_for(key)
         runs = 0 if rhythm is not None else self._source.runs_learned_from(key)
-        self.label.setText(rhythm_text(states, row, now, runs))
+        text = rhythm_text(states, row, now, runs)
+        self.label.setText(text)
         overridden = key in states.overrides
         self.off_action.setEnabled(not (overridden and states.overrides[key] is None))
         self.learn_action.setEnabled(overridden)
         self.button.setEnabled(None not in key)
+        return text
 
     def ask_interval(self) -> None:
         """Ask for the interval in hours (a fraction for minutes), then apply it."""

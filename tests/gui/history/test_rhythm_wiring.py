@@ -143,6 +143,8 @@ def test_the_detail_pane_says_the_rhythm_and_changes_it(
     )
     status = pane.findChild(QLabel, "statusValue")
     assert status is not None and status.text() == "Overdue (last run: Completed)"
+    copied = pane.details_text()  # Copy details says what the pane shows
+    assert "Status: Overdue (last run: Completed)\nRhythm: Runs about every 1 h" in copied
     row = pane.findChild(RhythmRow)
     assert row is not None and not row.learn_action.isEnabled()
 
