@@ -161,6 +161,7 @@ def _run_gui(args: argparse.Namespace) -> int:
                 demo=args.demo,
                 demo_rows=args.demo_rows,
                 demo_quirks=args.demo_quirks,
+                demo_showcase=args.demo,
                 minimized=args.minimized,
                 logging=handle,
                 autostart=autostart_for_platform(),

@@ -34,6 +34,7 @@ from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.regions import custom_endpoint
 from desktop_app.demo.quirks import Quirk
 from desktop_app.demo.server import DemoServer
+from desktop_app.demo.showcase import seed_history
 from desktop_app.logging_setup import SecretRedactor, default_data_dir, default_log_dir
 from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD
 from desktop_app.report.prepared import report_rows
@@ -103,6 +104,7 @@ class AppOptions:
     demo: bool = True
     demo_rows: int = 2000
     demo_quirks: frozenset[Quirk] = frozenset()  # what a sloppy server sends (demo.quirks)
+    demo_showcase: bool = False  # the rhythm showcase and its seeded history (demo.showcase)
     minimized: bool = False
     settings_path: Path | None = None  # an INI file instead of the platform store (tests)
     icons_dir: Path | None = None
@@ -185,7 +187,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         retry_seconds=options.history_retry_seconds,
     )
     closers.append(history.close)
-    detail = DetailPane(icons, now=model.now, history=history)
+    detail = DetailPane(icons, now=model.now, history=history, rhythms=history)
     window = MainWindow(model, icons, detail, stored, now=utc_now)
     settings = SettingsController(store, window, first, autostart=options.autostart, parent=window)
     window.settings_action.triggered.connect(settings.open_dialog)
@@ -214,9 +216,12 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     stale_after = first.stale_after if _follows(options.stale_after) else options.stale_after
     thresholds = StaleThresholds(stale_after, stored, parent=window)
     problems = attach_problem_views(window, model, history, icons)
-    for follow_rule in (history.set_rule, model.set_stale_rule):
-        follow_rule(thresholds.rule)
-        thresholds.rule_changed.connect(follow_rule)
+    # The thresholds go to the history service, which adds the rhythms; its rule (the one the
+    # problem states were judged by) is what the table's preparer and the tray judge with.
+    history.set_rule(thresholds.rule)
+    thresholds.rule_changed.connect(history.set_rule)
+    model.set_stale_rule(thresholds.rule)
+    history.rule_changed.connect(model.set_stale_rule)
     problems.sidebar.stale_threshold_requested.connect(lambda u: thresholds.ask_for(u, window))
     problems.bar.bind_settings(stored)
     problems.sidebar.bind_settings(stored)
@@ -277,7 +282,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         )
         refresh.report_ready.connect(tray.show_report)
         refresh.refresh_failed.connect(tray.show_fetch_failure)
-        thresholds.rule_changed.connect(tray.set_stale_rule)
+        history.rule_changed.connect(tray.set_stale_rule)
         history.states_changed.connect(tray.show_states)
         auto_refresh.paused_changed.connect(tray.set_paused)
         auto_refresh.status_changed.connect(tray.set_auto_refresh_text)
@@ -339,8 +344,10 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
             auto_refresh.set_interval(new.refresh_seconds)
         model.set_time_mode(new.time_mode)
         history.set_retention(new.history_retention)
+        history.set_escalation(new.escalation)
         if tray is not None:
             tray.set_notify_kinds(new.notify_change_kinds)
+            tray.set_quiet_hours(new.quiet_hours)
         if changed:
             detail.refresh()
             if _follows(options.stale_after):
@@ -419,7 +426,16 @@ def _history_store(options: AppOptions, pacer: Pacer) -> Callable[[], HistorySto
     never urgent, so the GUI thread keeps the GIL while it draws (see runtime.pacing)."""
     name = DEMO_HISTORY_FILE_NAME if options.demo else HISTORY_FILE_NAME
     path = _data_dir(options) / name
-    return lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause)
+    if not (options.demo and options.demo_showcase):
+        return lambda: HistoryStore(path, clock=utc_now, pause=pacer.pause)
+
+    def open_seeded() -> HistoryStore:
+        """A new demo history starts with the showcase's past (see demo.showcase)."""
+        store = HistoryStore(path, clock=utc_now, pause=pacer.pause)
+        seed_history(store, utc_now())
+        return store
+
+    return open_seeded
 
 
 def _demo(
@@ -431,7 +447,11 @@ def _demo(
         return None, _not_signed_in
     # In-process: paced, and uncompressed (gzip would only cost CPU at both ends here).
     server = DemoServer(
-        rows=options.demo_rows, pause=pacer.pause, compress=False, quirks=options.demo_quirks
+        rows=options.demo_rows,
+        pause=pacer.pause,
+        compress=False,
+        quirks=options.demo_quirks,
+        showcase=options.demo_showcase,
     )
     server.start()
     closers.append(server.stop)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from itertools import compress
 from typing import NamedTuple
 
+from desktop_app.demo.showcase import showcase_rows
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
 from desktop_app.runtime.pacing import unpaced
@@ -188,6 +189,7 @@ class DemoData:
         now: datetime | Clock | None = None,
         unknown_statuses: bool = False,
         pause: Callable[[], None] = unpaced,
+        showcase: bool = False,
     ) -> None:
         if rows < 0:
             raise ValueError("rows must not be negative")
@@ -212,6 +214,8 @@ class DemoData:
         self._frozen = bytearray(rows)  # 1 when a set stopped reporting (stale, never changes)
         self._running: dict[int, None] = {}  # insertion-ordered set of running set indices
         self._generate_rows()
+        # The rhythm showcase (demo.showcase): fixed rows after the simulated ones.
+        self._showcase = showcase_rows(self._clock()) if showcase else ()
         self._snapshot: tuple[BackupStatusRow, ...] | None = None
 
     @property
@@ -233,7 +237,7 @@ class DemoData:
     def rows(self) -> tuple[BackupStatusRow, ...]:
         """The current report rows, in report order (by customer, then computer)."""
         if self._snapshot is None:
-            self._snapshot = tuple(compress(self._rows, self._present))
+            self._snapshot = tuple(compress(self._rows, self._present)) + self._showcase
         return self._snapshot
 
     def advance(self, now: datetime | None = None) -> TickSummary:

@@ -148,8 +148,10 @@ class DemoServer:
         pause: Callable[[], None] = unpaced,
         compress: bool = True,
         quirks: frozenset[Quirk] | set[Quirk] = frozenset(),
+        showcase: bool = False,
     ) -> None:
         self._pause = pause
+        self._showcase = showcase  # the default data's rhythm showcase (demo.showcase)
         self.quirks: frozenset[Quirk] = frozenset(quirks)
         self._compress = compress
         self._data = data
@@ -185,7 +187,9 @@ class DemoServer:
                 data = self._data
                 if data is None:
                     rows, seed = self._data_args
-                    data = self._data = DemoData(rows, seed=seed, pause=self._pause)
+                    data = self._data = DemoData(
+                        rows, seed=seed, pause=self._pause, showcase=self._showcase
+                    )
         return data
 
     def _generate_data(self) -> None:

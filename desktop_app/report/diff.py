@@ -10,7 +10,9 @@ once, here (rows are matched by ``RowKey``; a set absent from the previous repor
   A RUNNING set has not recovered yet: its outcome is still open.
 * Newly stale: stale now, not stale before, and not failing (a failing set going quiet is
   already known as failing). Stale means the last activity (the run's end, or its start while
-  it runs) is older than the threshold; each report is judged at its own clock reading.
+  it runs) is older than the threshold; each report is judged at its own clock reading. A set
+  with a rhythm (``rhythms``: learned or set by the admin, see ``report.rhythm``) is stale when
+  it is overdue by that rhythm instead, and worded by it ("no run for 5 h, usually every 1 h").
 * Newly missing: in the previous report, absent from this one (the row as it was last seen).
   The history (``report.derived``) keeps the longer memory; this is what changed just now.
   Never from a report that cannot tell (``Report.missing_detectable``: incomplete, or a row
@@ -25,10 +27,11 @@ because the tray runs them on a worker thread while the GUI thread draws the new
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from desktop_app.report.rhythm import Rhythm, overdue_words
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey, row_key
 from desktop_app.report.status import ConditionStatus, status_severity
 from desktop_app.runtime.pacing import unpaced
@@ -44,6 +47,8 @@ __all__ = [
     "carry_forward",
     "diff_reports",
     "is_stale",
+    "quiet_summary_notification",
+    "repeated_notification",
     "row_label",
 ]
 
@@ -66,6 +71,7 @@ class ChangeKind(StrEnum):
     NEWLY_STALE = "newly_stale"
     NEWLY_MISSING = "newly_missing"
     FETCH_FAILED = "fetch_failed"
+    REPEATED_FAILURE = "repeated_failure"
 
 
 DEFAULT_NOTIFY_KINDS: frozenset[ChangeKind] = frozenset(
@@ -75,6 +81,7 @@ DEFAULT_NOTIFY_KINDS: frozenset[ChangeKind] = frozenset(
         ChangeKind.NEWLY_STALE,
         ChangeKind.NEWLY_MISSING,
         ChangeKind.FETCH_FAILED,
+        ChangeKind.REPEATED_FAILURE,
     }
 )
 """Warnings are common and noisy, so their notification is opt-in."""
@@ -99,6 +106,7 @@ class ReportChanges:
     recovered: tuple[BackupStatusRow, ...] = ()
     newly_stale: tuple[BackupStatusRow, ...] = ()
     newly_missing: tuple[BackupStatusRow, ...] = ()  # as last seen, in the previous report
+    overdue: Mapping[RowKey, str] = field(default_factory=dict)  # newly stale by a rhythm: why
 
     def __bool__(self) -> bool:
         return bool(
@@ -127,6 +135,7 @@ def diff_reports(
     previous_now: datetime | None = None,
     stale_after: timedelta = DEFAULT_STALE_THRESHOLD,
     per_customer: Mapping[str, timedelta] | None = None,
+    rhythms: Mapping[RowKey, Rhythm] | None = None,
     pause: Callable[[], None] = unpaced,
 ) -> ReportChanges:
     """Compare two reports by backup-set key (see the module docstring for every rule).
@@ -134,7 +143,8 @@ def diff_reports(
     ``now`` is when ``current`` is judged for staleness; ``previous_now`` is when ``previous``
     was (default: its ``fetched_at``, else ``now``), so a set that simply aged past the
     threshold between two refreshes counts as newly stale. ``per_customer`` overrides the
-    threshold for some customers (usernames), as ``report.derived.StaleRule`` does.
+    threshold for some customers (usernames), and ``rhythms`` judge some sets by their rhythm,
+    as ``report.derived.StaleRule`` does.
     """
     if previous_now is None:
         fetched = previous.fetched_at if isinstance(previous, Report) else None
@@ -146,6 +156,7 @@ def diff_reports(
     cutoffs = _cutoffs(now, per_customer)
     default_prev_cutoff = previous_now - stale_after
     default_cutoff = now - stale_after
+    prev_ts, now_ts = previous_now.timestamp(), now.timestamp()
     failure, warning = _FAILURE, _WARNING
     before: dict[RowKey, tuple[str | None, bool, BackupStatusRow | None]] = {}
     every = _PAUSE_EVERY
@@ -162,13 +173,18 @@ def diff_reports(
         status = row.condition_status
         if key in before and _worse_or_same(before[key][0], status):
             continue  # listed twice: the worse status counts
-        before[key] = (status, activity is not None and activity < prev_cutoff, row)
+        if rhythms and key in rhythms:
+            was = _overdue(rhythms[key], row, prev_ts) is not None
+        else:
+            was = activity is not None and activity < prev_cutoff
+        before[key] = (status, was, row)
     unknown: tuple[str | None, bool, BackupStatusRow | None] = ("", False, None)
     taken: dict[RowKey, tuple[str | None, bool, BackupStatusRow | None]] = {}
     failures: list[BackupStatusRow] = []
     warnings: list[BackupStatusRow] = []
     recovered: list[BackupStatusRow] = []
     stale: list[BackupStatusRow] = []
+    overdue: dict[RowKey, str] = {}
     for i, row in enumerate(cur_rows):
         if not i % every:
             pause()
@@ -186,6 +202,20 @@ def diff_reports(
         if status == failure:  # decided without the clock: failing outranks stale
             if old_status != failure:
                 failures.append(row)
+            continue
+        if rhythms and key in rhythms:  # the rules below, judged by the rhythm
+            why = _overdue(rhythms[key], row, now_ts)
+            if (old_status == failure or was_stale) and status in _RECOVERED_STATUSES:
+                if why is None:
+                    recovered.append(row)
+                elif old_status == failure:
+                    stale.append(row)
+                    overdue[key] = why
+            elif status == warning and old_status not in (warning, failure):
+                warnings.append(row)
+            elif why is not None and not was_stale:
+                stale.append(row)
+                overdue[key] = why
             continue
         if status == old_status and not was_stale:
             # Unchanged and was fresh: only "newly stale" is possible.
@@ -208,8 +238,19 @@ def diff_reports(
     if isinstance(current, Report) and not current.missing_detectable:
         gone = ()  # absent from a report that cannot tell is not "no longer reported"
     return ReportChanges(
-        tuple(failures), tuple(warnings), tuple(recovered), tuple(stale), newly_missing=gone
+        tuple(failures),
+        tuple(warnings),
+        tuple(recovered),
+        tuple(stale),
+        newly_missing=gone,
+        overdue=overdue,
     )
+
+
+def _overdue(rhythm: Rhythm, row: BackupStatusRow, now: float) -> str | None:
+    """Why ``row`` is overdue by ``rhythm`` at ``now`` (UTC seconds), ``None`` while it is not."""
+    start = None if row.local_start is None else row.local_start.timestamp()
+    return overdue_words(rhythm, start, now) if rhythm.is_overdue(now, start) else None
 
 
 def carry_forward(previous: Report | None, current: Report) -> Report:
@@ -252,6 +293,8 @@ _PHRASES: dict[ChangeKind, tuple[str, str]] = {
     ChangeKind.NEWLY_MISSING: ("no longer reported", "no longer reported"),
     ChangeKind.NEW_WARNING: ("new warning", "new warnings"),
     ChangeKind.RECOVERED: ("recovered", "recovered"),
+    ChangeKind.REPEATED_FAILURE: ("repeated failure", "repeated failures"),
+    ChangeKind.FETCH_FAILED: ("failed fetch", "failed fetches"),
 }
 _ORDER = (
     ChangeKind.NEW_FAILURE,
@@ -267,11 +310,21 @@ def _count_phrase(kind: ChangeKind, count: int) -> str:
     return f"{count:,} {singular if count == 1 else plural}"
 
 
-def _line(kind: ChangeKind, rows: Sequence[BackupStatusRow], limit: int) -> str:
-    names = [row_label(r) for r in rows[:limit]]
+def _line(
+    kind: ChangeKind, rows: Sequence[BackupStatusRow], limit: int, why: Mapping[RowKey, str]
+) -> str:
+    """One kind's line; a set overdue by its rhythm says why (``acme / SQL01 / SQL Nightly:
+    no run for 5 h, usually every 1 h``), so the sets are listed one per line then."""
+    names = [_named(r, why) for r in rows[:limit]]
     if len(rows) > limit:
         names.append("…")
-    return f"{_count_phrase(kind, len(rows))}: {', '.join(names)}"
+    joiner = "\n" if any(row_key(r) in why for r in rows[:limit]) else ", "
+    return f"{_count_phrase(kind, len(rows))}: {joiner.join(names)}"
+
+
+def _named(row: BackupStatusRow, why: Mapping[RowKey, str]) -> str:
+    reason = why.get(row_key(row))
+    return row_label(row) if reason is None else f"{row_label(row)}: {reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +336,7 @@ class ChangeNotification:
     keys: tuple[RowKey, ...]
     kinds: tuple[ChangeKind, ...]
     is_problem: bool  # anything worse than a recovery: shown with a warning icon
+    counts: Mapping[ChangeKind, int] = field(default_factory=dict)  # sets per kind
 
 
 def build_notification(
@@ -300,13 +354,52 @@ def build_notification(
     present = [k for k in _ORDER if k in kinds and changes.rows_of(k)]
     if not present:
         return None
-    lines = [_line(k, changes.rows_of(k), limit) for k in present]
+    lines = [_line(k, changes.rows_of(k), limit, changes.overdue) for k in present]
     title = ", ".join(_count_phrase(k, len(changes.rows_of(k))) for k in present[:2])
     if len(present) > 2:
         title += ", …"
     keys = tuple(r.key for k in present for r in changes.rows_of(k))
     problem = any(k is not ChangeKind.RECOVERED for k in present)
-    return ChangeNotification(title, "\n".join(lines), keys, tuple(present), problem)
+    counts = {k: len(changes.rows_of(k)) for k in present}
+    return ChangeNotification(title, "\n".join(lines), keys, tuple(present), problem, counts)
+
+
+def repeated_notification(
+    rows: Sequence[BackupStatusRow], *, limit: int = 3
+) -> ChangeNotification | None:
+    """The sets that just crossed the escalation rule (``report.escalation``), or ``None``."""
+    if not rows:
+        return None
+    kind = ChangeKind.REPEATED_FAILURE
+    return ChangeNotification(
+        _count_phrase(kind, len(rows)),
+        _line(kind, rows, limit, {}),
+        tuple(map(row_key, rows)),
+        (kind,),
+        True,
+        {kind: len(rows)},
+    )
+
+
+def quiet_summary_notification(
+    counts: Mapping[str, int], keys: Sequence[RowKey]
+) -> ChangeNotification | None:
+    """What changed during quiet hours, in one notification when they end (``None``: nothing).
+    ``counts`` are per ``ChangeKind`` value, as ``report.quiet_hours.QuietSummary`` adds them."""
+    kinds = [
+        k for k in (*_ORDER, ChangeKind.REPEATED_FAILURE, ChangeKind.FETCH_FAILED) if counts.get(k)
+    ]
+    if not kinds:
+        return None
+    parts = [_count_phrase(k, counts[k]) for k in kinds]
+    return ChangeNotification(
+        "While notifications were quiet",
+        ", ".join(parts),
+        tuple(dict.fromkeys(keys)),
+        tuple(kinds),
+        any(k is not ChangeKind.RECOVERED for k in kinds),
+        {k: counts[k] for k in kinds},
+    )
 
 
 class FetchOutageTracker:
@@ -364,4 +457,5 @@ def without_muted(changes: ReportChanges, muted: Mapping[RowKey, str]) -> Report
         newly_stale=tuple(r for r in changes.newly_stale if not _muted_for(r, muted)),
         # Going missing is a new problem: only an acknowledgement of it being missing mutes it.
         newly_missing=tuple(r for r in changes.newly_missing if muted.get(r.key) != "MISSING"),
+        overdue=changes.overdue,
     )

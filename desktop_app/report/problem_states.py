@@ -9,11 +9,12 @@ customer summary can never disagree: they all read one ``ProblemStates``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from desktop_app.report.customers import CustomerCounts, summarise_customers
 from desktop_app.report.derived import STALE, Acknowledgement, DerivedStates, StaleRule, derive
+from desktop_app.report.escalation import EscalationRule, Streak
 from desktop_app.report.rows import BackupStatusRow, RowKey, key_username
 from desktop_app.report.summary import ProblemSummary, summarise_problems
 
@@ -25,7 +26,9 @@ class ProblemStates:
     """The derived states of ``rows`` (the report on screen) with their summaries.
 
     ``with_history``: the missing sets and acknowledgements were known (the history is open);
-    without it the states come from the report alone (stale, failing).
+    without it the states come from the report alone (stale, failing). ``rule`` carries the
+    rhythms the sets were judged by; ``overrides`` the admin's (interval seconds, ``None``:
+    learning off), so the detail pane can say which rhythm is whose.
     """
 
     rows: tuple[BackupStatusRow, ...]
@@ -34,14 +37,17 @@ class ProblemStates:
     summary: ProblemSummary
     rule: StaleRule
     with_history: bool
+    escalation: EscalationRule = field(default_factory=EscalationRule)
+    overrides: Mapping[RowKey, float | None] = field(default_factory=dict)
 
     def problem_of(self, key: RowKey) -> str | None:
         """MISSING, FAILURE or STALE, or ``None`` for a set without a problem."""
         return self.derived.problems.get(key)
 
     def stale_after(self, key: RowKey) -> timedelta | None:
-        """The threshold a stale set is past, ``None`` when the set is not stale now."""
-        if self.derived.problems.get(key) != STALE:
+        """The threshold a stale set is past, ``None`` when the set is not stale now or is
+        overdue by its rhythm instead."""
+        if self.derived.problems.get(key) != STALE or key in self.derived.overdue:
             return None
         return self.rule.threshold_for(key_username(key))
 
@@ -52,11 +58,17 @@ def judge(
     rule: StaleRule,
     missing: Iterable[RowKey] = (),
     acknowledgements: Mapping[RowKey, Acknowledgement] | None = None,
+    *,
+    streaks: Mapping[RowKey, Streak] | None = None,
+    escalation: EscalationRule | None = None,
+    overrides: Mapping[RowKey, float | None] | None = None,
 ) -> ProblemStates:
     """One pass of each over ``rows`` (tens of milliseconds at 100k rows: run it off the GUI
-    thread). ``acknowledgements`` ``None``: no history (nothing missing or acknowledged)."""
+    thread). ``acknowledgements`` ``None``: no history (nothing missing or acknowledged);
+    ``streaks`` (the history's) and ``escalation`` mark the repeated failures."""
     rows = tuple(rows)
-    derived = derive(rows, now, rule, missing, acknowledgements)
+    escalation = escalation if escalation is not None else EscalationRule()
+    derived = derive(rows, now, rule, missing, acknowledgements, streaks, escalation)
     return ProblemStates(
         rows,
         derived,
@@ -64,4 +76,6 @@ def judge(
         summarise_problems(rows, derived),
         rule,
         acknowledgements is not None,
+        escalation,
+        overrides or {},
     )

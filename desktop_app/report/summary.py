@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from desktop_app.report.derived import MISSING, STALE, DerivedStates
+from desktop_app.report.derived import MISSING, REPEATED, STALE, DerivedStates
 from desktop_app.report.rows import BackupStatusRow, RowKey, row_key
 from desktop_app.report.status import ConditionStatus, status_group, status_severity
 
@@ -56,6 +56,7 @@ class ProblemSummary:
     failing: tuple[BackupStatusRow, ...]
     worst: str
     muted: Mapping[RowKey, str] = field(default_factory=dict)
+    repeated: int = 0  # failing sets past the escalation rule (failures too)
 
     @property
     def failures(self) -> int:
@@ -110,4 +111,5 @@ def summarise_problems(rows: Iterable[BackupStatusRow], derived: DerivedStates) 
         failing=tuple(failing),
         worst=worst,
         muted={key: ack.state for key, ack in derived.acknowledged.items()},
+        repeated=counts[REPEATED],
     )

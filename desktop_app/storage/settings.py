@@ -15,7 +15,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 import requests
 
 from desktop_app.report.diff import DEFAULT_NOTIFY_KINDS, ChangeKind
+from desktop_app.report.escalation import EscalationRule
+from desktop_app.report.quiet_hours import QuietHours
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,10 @@ BOUNDS: Final[dict[str, Bounds]] = {
     "connect_timeout": Bounds(1, 120),
     "read_timeout": Bounds(5, 600),
     "fetch_deadline_minutes": Bounds(1, 60),
+    "escalation_runs": Bounds(0, 50),  # 0: not by runs
+    "escalation_days": Bounds(0, 60),  # 0: not by days
 }
+WEEKDAYS: Final = ("0", "1", "2", "3", "4", "5", "6")  # Monday first, as datetime.weekday()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,12 @@ class AppSettings:
     fetch_deadline_minutes: int = 5  # a whole fetch, however slowly the bytes come
     time_mode: str = "local"
     ticket_address: str = ""
+    escalation_runs: int = 3
+    escalation_days: int = 0
+    quiet_enabled: bool = False
+    quiet_start: str = "22:00"
+    quiet_end: str = "07:00"
+    quiet_days: frozenset[str] = frozenset(WEEKDAYS)
 
     @property
     def refresh_seconds(self) -> float:
@@ -91,6 +102,21 @@ class AppSettings:
     @property
     def notify_change_kinds(self) -> frozenset[ChangeKind]:
         return frozenset(ChangeKind(k) for k in self.notify_kinds)
+
+    @property
+    def escalation(self) -> EscalationRule:
+        """When a failing set counts as a repeated failure (both 0: never)."""
+        return EscalationRule(self.escalation_runs, self.escalation_days)
+
+    @property
+    def quiet_hours(self) -> QuietHours:
+        """When notifications wait (call on valid settings: the times are checked)."""
+        return QuietHours(
+            self.quiet_enabled,
+            time.fromisoformat(self.quiet_start),
+            time.fromisoformat(self.quiet_end),
+            frozenset(int(d) for d in self.quiet_days),
+        )
 
     def errors(self) -> dict[str, str]:
         """Field name -> what is wrong with it, in words for a label next to the field."""
@@ -136,6 +162,22 @@ def _known_kinds(value: object) -> str | None:
         return "Must be a set of notification kinds."
     unknown = sorted(str(v) for v in value if v not in set(ChangeKind))
     return f"Unknown notification kinds: {', '.join(unknown)}." if unknown else None
+
+
+def _clock_time(value: object) -> str | None:
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        return "Must be a time like 22:00."
+    try:
+        time.fromisoformat(value)
+    except ValueError:
+        return "Must be a time like 22:00."
+    return None
+
+
+def _weekdays(value: object) -> str | None:
+    if not isinstance(value, frozenset) or not value <= frozenset(WEEKDAYS):
+        return "Must be days of the week."
+    return None
 
 
 def ticket_address_problem(value: object) -> str | None:
@@ -303,6 +345,22 @@ SCHEMA: Final[tuple[FieldSpec, ...]] = (
     ),
     FieldSpec("time_mode", "display/times", _parse_str, _one_of(TIME_MODES)),
     FieldSpec("ticket_address", "tickets/address", _parse_str, ticket_address_problem),
+    FieldSpec(
+        "escalation_runs",
+        "alerts/escalation_runs",
+        _parse_int,
+        _in_bounds("escalation_runs", "failed runs"),
+    ),
+    FieldSpec(
+        "escalation_days",
+        "alerts/escalation_days",
+        _parse_int,
+        _in_bounds("escalation_days", "days"),
+    ),
+    FieldSpec("quiet_enabled", "notify/quiet_hours", _parse_bool, _is_bool),
+    FieldSpec("quiet_start", "notify/quiet_start", _parse_str, _clock_time),
+    FieldSpec("quiet_end", "notify/quiet_end", _parse_str, _clock_time),
+    FieldSpec("quiet_days", "notify/quiet_days", _parse_kinds, _weekdays, _dump_kinds),
 )
 
 # Cross-field fallbacks: when the dependent field is unusable, the mode goes back to its default.

@@ -15,9 +15,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.report.derived import StaleRule
 from desktop_app.report.problem_states import ProblemStates
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
+from desktop_app.storage.history import HistoryStore
+from desktop_app.ui.history.service import HistoryService
 from desktop_app.ui.workers import Workers
 from tests import tray_desktop as desktop_harness
 from tests.tray_desktop import TrayDesktop
@@ -120,6 +123,27 @@ def row_factory() -> Callable[..., BackupStatusRow]:
 @pytest.fixture
 def rows_factory() -> Callable[..., list[BackupStatusRow]]:
     return make_rows
+
+
+@contextmanager
+def open_history(
+    qtbot: QtBot, workers: Workers, path: Path, now: datetime
+) -> Iterator[HistoryService]:
+    """A history service over a real SQLite file at ``path``, its clocks fixed at ``now``;
+    yielded once the database is open, closed afterwards."""
+    service = HistoryService(
+        workers,
+        lambda: HistoryStore(path, clock=lambda: now),
+        now=lambda: now,
+        clock=lambda: now,
+        rule=StaleRule(),
+    )
+    with qtbot.waitSignal(service.recorder.opened, timeout=10_000):
+        service.start()
+    try:
+        yield service
+    finally:
+        service.close()
 
 
 @contextmanager

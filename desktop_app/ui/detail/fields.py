@@ -91,8 +91,9 @@ def missing_status_text(row: BackupStatusRow) -> str:
     return f"Missing (last known: {status_text(row.condition_status, UNKNOWN)})"
 
 
-def stale_status_text(row: BackupStatusRow) -> str:
-    return f"Stale (last run: {status_text(row.condition_status, UNKNOWN)})"
+def stale_status_text(row: BackupStatusRow, word: str = "Stale") -> str:
+    """``Stale (last run: Completed)``; ``word`` "Overdue" for a set stale by its rhythm."""
+    return f"{word} (last run: {status_text(row.condition_status, UNKNOWN)})"
 
 
 def ago(moment: datetime, now: datetime) -> str:
@@ -119,10 +120,15 @@ def detail_fields(
     local_tz: tzinfo | None = None,
     missing_since: datetime | None = None,
     stale_after: timedelta | None = None,
+    *,
+    judged: str | None = None,
+    rhythm: str | None = None,
 ) -> list[DetailField]:
     """Every field of ``row`` as display text, in display order (``missing_since``: the set
     is missing and ``row`` is its last known row; ``stale_after``: the set is stale, past this
-    threshold). Times show the computer's clock and the admin's, each with its offset."""
+    threshold; ``judged``: the Status as the problem states word it otherwise, e.g. "Overdue
+    (last run: Completed)"; ``rhythm``: the Rhythm line). Times show the computer's clock and
+    the admin's, each with its offset."""
     types = row.condition_types
     conditions = (
         UNKNOWN if types is None else "; ".join(f"{explain_condition_type(t)} ({t})" for t in types)
@@ -144,7 +150,8 @@ def detail_fields(
             DetailField("stale", "Stale", stale_text(row, now, stale_after)),
         ]
     elif missing_since is None:
-        status = [DetailField("status", "Status", status_text(row.condition_status, UNKNOWN))]
+        word = judged if judged is not None else status_text(row.condition_status, UNKNOWN)
+        status = [DetailField("status", "Status", word)]
     else:
         status = [
             DetailField("status", "Status", missing_status_text(row)),
@@ -159,6 +166,7 @@ def detail_fields(
         ),
         DetailField("backupSet", "Backup set", shown(row.backupset_name)),
         *status,
+        *([] if rhythm is None else [DetailField("rhythm", "Rhythm", rhythm)]),
         DetailField("conditions", "Conditions", conditions or "None reported"),
         DetailField(
             "started", "Started", format_computer_time(row.local_start), admin(row.local_start)
@@ -219,10 +227,15 @@ def details_text(
     local_tz: tzinfo | None = None,
     missing_since: datetime | None = None,
     stale_after: timedelta | None = None,
+    *,
+    judged: str | None = None,
+    rhythm: str | None = None,
 ) -> str:
     """A plain-text summary of every field, one per line (what "Copy details" copies)."""
     lines = []
-    for field in detail_fields(row, now, local_tz, missing_since, stale_after):
+    for field in detail_fields(
+        row, now, local_tz, missing_since, stale_after, judged=judged, rhythm=rhythm
+    ):
         line = f"{field.label}: {field.value}"
         if field.admin is not None:
             line += f" (your time: {field.admin})"

@@ -51,8 +51,10 @@ from desktop_app.ui.detail.fields import (
     details_text,
     history_texts,
     shown,
+    stale_status_text,
 )
 from desktop_app.ui.detail.history_strip import HistoryStrip
+from desktop_app.ui.detail.rhythm_row import RhythmRow, RhythmSource
 from desktop_app.ui.icons import IconProvider
 
 EMPTY_TEXT = "Select a backup set to see its details"
@@ -107,16 +109,20 @@ class DetailPane(QWidget):
         parent: QWidget | None = None,
         *,
         history: HistorySource | None = None,
+        rhythms: RhythmSource | None = None,
     ) -> None:
         super().__init__(parent)
         self._icons = icons
         self._now = now
         self._local_tz = local_tz
         self._history = history
+        self._rhythm_row = RhythmRow(rhythms) if rhythms is not None else None
         self._row: BackupStatusRow | None = None
         self._missing_since: datetime | None = None
         self._states: ProblemStates | None = None
         self._stale_after: timedelta | None = None
+        self._judged: str | None = None  # the Status as the problem states word it
+        self._rhythm_text: str | None = None
         self._values: dict[str, QLabel] = {}
         self._admin: dict[str, QLabel] = {}
         self._field_labels: list[QLabel] = []
@@ -197,6 +203,9 @@ class DetailPane(QWidget):
         self._form.setRowVisible(self._values["missingSince"], False)
         self._add_row("stale", "Stale")
         self._form.setRowVisible(self._values["stale"], False)
+        if self._rhythm_row is not None:
+            form.addRow(self._field_label("Rhythm"), self._rhythm_row)
+            self._form.setRowVisible(self._rhythm_row, False)
 
         self._badges = QWidget()
         self._badges.setObjectName("conditionBadges")
@@ -332,7 +341,13 @@ class DetailPane(QWidget):
         if self._row is None:
             return ""
         return details_text(
-            self._row, self._now(), self._local_tz, self._missing_since, self._stale_after
+            self._row,
+            self._now(),
+            self._local_tz,
+            self._missing_since,
+            self._stale_after,
+            judged=self._judged,
+            rhythm=self._rhythm_text,
         )
 
     def copy_details(self) -> None:
@@ -350,9 +365,26 @@ class DetailPane(QWidget):
         history = source.set_history(row.key) if source is not None and source.available else None
         missing_since = history.missing_since if history is not None else None
         self._missing_since = missing_since
-        stale_after = self._states.stale_after(row.key) if self._states is not None else None
+        states = self._states
+        stale_after = states.stale_after(row.key) if states is not None else None
         self._stale_after = stale_after
-        fields = detail_fields(row, self._now(), self._local_tz, missing_since, stale_after)
+        judged: str | None = None
+        if missing_since is None and stale_after is None and states is not None:
+            if row.key in states.derived.overdue:
+                judged = stale_status_text(row, "Overdue")
+            elif row.key in states.derived.repeated:
+                judged = f"Repeated failure ({states.escalation.describe()})"
+        self._judged = judged
+        self._rhythm_text = self._render_rhythm(row, missing_since is None)
+        fields = detail_fields(
+            row,
+            self._now(),
+            self._local_tz,
+            missing_since,
+            stale_after,
+            judged=judged,
+            rhythm=self._rhythm_text,
+        )
         for field in fields:
             if field.key in self._values and field.key != "conditions":
                 self._values[field.key].setText(field.value)
@@ -367,6 +399,10 @@ class DetailPane(QWidget):
             shown_status, label = "MISSING", "Missing"
         elif stale:
             shown_status, label = "STALE", "Stale"
+        elif judged is not None and states is not None and row.key in states.derived.overdue:
+            shown_status, label = "STALE", "Overdue"
+        elif judged is not None:
+            shown_status, label = "FAILURE", "Repeated failure"
         else:
             shown_status, label = (
                 shown(row.condition_status),
@@ -377,6 +413,18 @@ class DetailPane(QWidget):
         self._status_icon.setAccessibleName(f"Status icon: {label}")
         self._set_badges(row.condition_types)
         self._render_history(row, history)
+
+    def _render_rhythm(self, row: BackupStatusRow, reported: bool) -> str | None:
+        """The Rhythm row, once the states are judged with the history open; its text."""
+        shown_row = self._rhythm_row
+        if shown_row is None:
+            return None
+        states = self._states
+        visible = reported and states is not None and states.with_history
+        self._form.setRowVisible(shown_row, visible)
+        if visible and states is not None:
+            return shown_row.show_set(states, row, self._now())
+        return None
 
     def _render_history(self, row: BackupStatusRow, history: SetHistory | None) -> None:
         if self._history is None or not self._history.available:

@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from desktop_app.export.csv_writer import ExportCancelled, ExportError, write_csv
-from desktop_app.report.derived import MISSING, STALE
+from desktop_app.report.derived import MISSING, OVERDUE, STALE
 from desktop_app.report.rows import RowKey, row_key
 from desktop_app.report.status import ConditionStatus
 from desktop_app.storage.settings import AppSettings
@@ -58,10 +58,12 @@ def flagged_export_cells(
     with_acknowledged: bool,
 ) -> Iterator[list[object]]:
     """Each row's cells (as :func:`columns.export_value`), the extra columns, and its flag:
-    "Missing" for a missing set's row, else "Stale" when its key is stale, else empty.
+    "Missing" for a missing set's row, else "Overdue" when its key is stale by its rhythm,
+    "Stale" when stale by the threshold, else empty.
 
     ``last_successes`` runs here, on the export's worker thread (it reads the history)."""
     missing_text, stale_text = flag_text(MISSING), flag_text(STALE)
+    overdue_text, overdue = flag_text(OVERDUE), snapshot.overdue
     successes = last_successes()
     now, stale, acks = snapshot.now, snapshot.stale, snapshot.acknowledged
     failure = ConditionStatus.FAILURE
@@ -70,14 +72,26 @@ def flagged_export_cells(
         is_stale = key in stale and not is_missing
         ack = acks.get(key)
         shown_stale = is_stale and row.condition_status != failure
+        is_overdue = is_stale and key in overdue
         cells = [
-            export_value(row, c, now, missing=bool(is_missing), stale=shown_stale, ack=ack)
+            export_value(
+                row,
+                c,
+                now,
+                missing=bool(is_missing),
+                stale=shown_stale,
+                overdue=is_overdue,
+                ack=ack,
+            )
             for c in columns
         ]
         cells.extend(extra_export_values(row, now, successes.get(key)))
         if with_acknowledged:
             cells.append(acknowledged_export(ack))
-        cells.append(missing_text if is_missing else stale_text if is_stale else "")
+        if is_missing:
+            cells.append(missing_text)
+        else:
+            cells.append(overdue_text if is_overdue else stale_text if is_stale else "")
         yield cells
 
 

@@ -12,11 +12,19 @@ When the states are judged: a report on screen that is being recorded is judged 
 recording is done (``recorded``/``record_failed``: a disk without room must not hold the states
 back), so the missing sets and acknowledgements are those that follow it; a report shown from
 the history at start (never recorded again) or shown while the history is not open is judged
-at once, from the report alone until the history opens. A change of the stale rule, an
-acknowledgement made or removed, and the history opening judge again.
+at once, from the report alone until the history opens. A change of the stale rule or the
+escalation rule, an acknowledgement made or removed, a rhythm set or released, and the history
+opening judge again.
+
+Rhythms: each judging reads what the history learned (``HistoryStore.learned``, refreshed by
+every recording) and the admin's overrides (``RhythmOverrides``), and judges with the stale
+rule plus those rhythms (``storage.runs.effective_rhythms``). That one rule goes out with the
+states and as ``rule_changed``, so the table, the view preparer and the tray's notifications
+judge every set exactly as the toggles, sidebar and detail pane do.
 
 Signals (on the GUI thread):
     states_changed(ProblemStates): the new states of the report on screen.
+    rule_changed(StaleRule): the rule (rhythms included) the states were judged by.
     health_changed(HistoryHealth): see ``ui.history.health``.
     restored(PreparedReport): the last recorded report, read back at start.
     acknowledged(int): how many acknowledgements were just stored (the states follow).
@@ -27,11 +35,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.report.derived import Acknowledgement, StaleRule
+from desktop_app.report.escalation import EscalationRule
 from desktop_app.report.prepared import PreparedReport
 from desktop_app.report.problem_states import ProblemStates, judge
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
@@ -39,6 +49,12 @@ from desktop_app.report.timeline import SetHistory
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HISTORY_SOURCE, HistoryStore, RecordResult
 from desktop_app.storage.history_queries import last_successes
+from desktop_app.storage.runs import (
+    RhythmOverrides,
+    effective_rhythms,
+    runs_in_window,
+    streaks_of,
+)
 from desktop_app.ui.history.health import HistoryHealth
 from desktop_app.ui.history.recorder import RETRY_SECONDS, HistoryRecorder
 from desktop_app.ui.workers import Token, Workers
@@ -55,6 +71,7 @@ class HistoryService(QObject):
     table's, so the Age column and "stale" agree); ``clock`` stamps acknowledgements."""
 
     states_changed = Signal(ProblemStates)
+    rule_changed = Signal(StaleRule)
     health_changed = Signal(HistoryHealth)
     restored = Signal(PreparedReport)
     acknowledged = Signal(int)
@@ -78,6 +95,8 @@ class HistoryService(QObject):
         self._now = now
         self._clock = clock
         self._rule = rule if rule is not None else StaleRule()
+        self._escalation = EscalationRule()
+        self._overrides: RhythmOverrides | None = None
         self._rows: tuple[BackupStatusRow, ...] | None = None
         self._acks: AcknowledgementStore | None = None
         self.states: ProblemStates | None = None
@@ -162,9 +181,52 @@ class HistoryService(QObject):
             self.recompute()  # not recorded (again): nothing to wait for
 
     def set_rule(self, rule: StaleRule) -> None:
+        """The stale thresholds (without rhythms: those come from the history)."""
         if rule != self._rule:
             self._rule = rule
             self.recompute()
+
+    def set_escalation(self, escalation: EscalationRule) -> None:
+        if escalation != self._escalation:
+            self._escalation = escalation
+            self.recompute()
+
+    @property
+    def rule(self) -> StaleRule:
+        """The rule the states on screen were judged by (rhythms included)."""
+        return self.states.rule if self.states is not None else self._rule
+
+    def set_rhythm(self, key: RowKey, interval: float | None) -> bool:
+        """Judge ``key`` by ``interval`` seconds (``None``: learning off, the stale threshold
+        applies), stored off the GUI thread, then judged again; False without a history."""
+        overrides = self._overrides
+        return overrides is not None and self._change_rhythm(lambda: overrides.set(key, interval))
+
+    def learn_rhythm(self, key: RowKey) -> bool:
+        """Drop the admin's rhythm for ``key``: it is learned from its runs again."""
+        overrides = self._overrides
+        return overrides is not None and self._change_rhythm(lambda: overrides.clear(key))
+
+    def _change_rhythm(self, change: Callable[[], None]) -> bool:
+        """Store an override off the GUI thread, then judge again."""
+        self._workers.submit(
+            lambda _token: change(),
+            lambda _done: self.recompute(),
+            self._rhythm_failed,
+            name="rhythm",
+        )
+        return True
+
+    def runs_learned_from(self, key: RowKey) -> int:
+        """Runs of ``key`` in the learning window (the pane's "3 of 5"); 0 without a history."""
+        store = self.store
+        if store is None:
+            return 0
+        try:
+            return runs_in_window(store.database, key, self._clock().timestamp())
+        except Exception:
+            log.exception("Could not count the runs of %s", key)
+            return 0
 
     def recompute(self) -> None:
         """Judge the states of the report on screen again, off the GUI thread."""
@@ -172,11 +234,24 @@ class HistoryService(QObject):
         if rows is None:
             return  # nothing to judge before the first report
         store, acks, rule, now = self.store, self._acks, self._rule, self._now()
+        escalation, overrides = self._escalation, self._overrides
 
         def judge_states(_token: Token) -> ProblemStates:
             missing = [m.key for m in store.missing_sets()] if store is not None else []
             stored = acks.all() if acks is not None else None
-            states = judge(rows, now, rule, missing, stored)
+            learned = store.learned() if store is not None else {}
+            fixed = overrides.all() if overrides is not None else {}
+            judged_by = replace(rule, rhythms=effective_rhythms(learned, fixed))
+            states = judge(
+                rows,
+                now,
+                judged_by,
+                missing,
+                stored,
+                streaks=streaks_of(learned),
+                escalation=escalation,
+                overrides=fixed,
+            )
             voided = states.derived.voided
             if voided and acks is not None and stored is not None:
                 # Void for good (see report.derived); only the acknowledgements judged here,
@@ -215,6 +290,7 @@ class HistoryService(QObject):
     # --- answers --------------------------------------------------------------------------------
     def _on_opened(self, store: HistoryStore) -> None:
         self._acks = AcknowledgementStore(store.database, clock=self._clock)
+        self._overrides = RhythmOverrides(store.database)
         self.recompute()
 
     def _on_recorded(self, _result: RecordResult) -> None:
@@ -222,6 +298,7 @@ class HistoryService(QObject):
 
     def _adopt(self, states: ProblemStates) -> None:
         self.states = states
+        self.rule_changed.emit(states.rule)
         self.states_changed.emit(states)
 
     def _judging_failed(self, error: BaseException) -> None:
@@ -231,6 +308,10 @@ class HistoryService(QObject):
     def _on_acknowledged(self, count: int) -> None:
         self.acknowledged.emit(count)
         self.recompute()
+
+    def _rhythm_failed(self, error: BaseException) -> None:
+        log.error("Could not store the rhythm", exc_info=error)
+        self.failed.emit(f"Could not change the rhythm: {error}")
 
     def _acknowledge_failed(self, error: BaseException) -> None:
         log.error("Could not store the acknowledgement", exc_info=error)

@@ -1,9 +1,12 @@
-"""Toggles that show only stale, missing or needs-attention sets, with their counts.
+"""Toggles that show only stale (or overdue), missing, repeatedly failing or needs-attention
+sets, with their counts.
 
 Why the bar also holds a customer scope: the table has one key filter, and the customer
 sidebar and these toggles both restrict by key, so the bar applies their intersection.
-Checked toggles combine as a union ("stale or missing"). Missing sets are not rows of the
-current report, so the "Missing" toggle alone shows an empty table; their count still matters.
+Checked toggles combine as a union ("stale / overdue or missing"). Overdue sets (stale by their
+own rhythm, see ``report.derived``) are stale sets: one toggle counts and shows both. Missing
+sets are not rows of the current report, so the "Missing" toggle alone shows an empty table;
+their count still matters.
 The checked toggles are remembered across restarts (``bind_settings``); remembered toggles are
 checked once the first counts arrive, so the table is never emptied by a filter whose sets are
 not known yet (or never will be, when history is unavailable).
@@ -16,7 +19,7 @@ from collections.abc import Iterable
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
-from desktop_app.report.derived import MISSING, STALE, DerivedStates
+from desktop_app.report.derived import MISSING, REPEATED, STALE, DerivedStates
 from desktop_app.report.rows import RowKey
 from desktop_app.ui.remembered_choices import read_choice, write_choice
 from desktop_app.ui.table.model import ReportTableModel
@@ -25,16 +28,29 @@ __all__ = ["NEEDS_ATTENTION", "SETTINGS_KEY", "ProblemFilterBar"]
 
 NEEDS_ATTENTION = "NEEDS_ATTENTION"
 SETTINGS_KEY = "filters/problems"
-_LABELS = {STALE: "Stale", MISSING: "Missing", NEEDS_ATTENTION: "Needs attention"}
+_LABELS = {
+    STALE: "Stale / overdue",
+    MISSING: "Missing",
+    REPEATED: "Repeated failure",
+    NEEDS_ATTENTION: "Needs attention",
+}
+_NAMES = {
+    STALE: "Stale",
+    MISSING: "Missing",
+    REPEATED: "Repeated",
+    NEEDS_ATTENTION: "NeedsAttention",
+}
 _TIPS = {
-    STALE: "Show sets with no backup activity for longer than the stale threshold",
+    STALE: "Show sets with no backup activity for longer than the stale threshold, or overdue"
+    " by their own rhythm (learned from their runs, or set by you)",
     MISSING: "Sets that were in an earlier report and are not in this one",
+    REPEATED: "Show sets that have failed again and again (the escalation setting)",
     NEEDS_ATTENTION: "Show failing, stale or missing sets nobody has acknowledged",
 }
 
 
 class ProblemFilterBar(QWidget):
-    """Three checkable toggles over ``model``'s key filter (see module docstring)."""
+    """Four checkable toggles over ``model``'s key filter (see module docstring)."""
 
     def __init__(self, model: ReportTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,9 +64,9 @@ class ProblemFilterBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        for state, label in _LABELS.items():
+        for state in _LABELS:
             button = QToolButton(self)
-            button.setObjectName(f"problem{label.replace(' ', '')}")
+            button.setObjectName(f"problem{_NAMES[state]}")
             button.setCheckable(True)
             button.setToolTip(_TIPS[state])
             button.toggled.connect(self._on_toggled)
@@ -113,6 +129,8 @@ class ProblemFilterBar(QWidget):
             keys |= derived.stale
         if MISSING in checked:
             keys |= derived.missing
+        if REPEATED in checked:
+            keys |= derived.repeated
         if NEEDS_ATTENTION in checked:
             keys |= derived.needs_attention
         return frozenset(keys)

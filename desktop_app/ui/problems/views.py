@@ -51,7 +51,8 @@ class ProblemViews:
 
     def show_states(self, states: ProblemStates) -> None:
         derived = states.derived
-        self.model.set_stale_keys(derived.stale)
+        self.model.set_stale_keys(derived.stale, derived.overdue)
+        self.model.set_repeated_keys(derived.repeated)
         self.model.set_acknowledgements(derived.acknowledged)
         self.sidebar.set_customers(states.customers)
         self.bar.set_derived(derived)

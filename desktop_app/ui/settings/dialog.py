@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
+from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -28,12 +29,13 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QTabWidget,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.report.diff import ChangeKind
-from desktop_app.storage.settings import BOUNDS, AppSettings
+from desktop_app.storage.settings import BOUNDS, WEEKDAYS, AppSettings
 from desktop_app.ui.widgets import hint_label
 
 log = logging.getLogger(__name__)
@@ -42,9 +44,10 @@ NOTIFY_LABELS: dict[ChangeKind, str] = {
     ChangeKind.NEW_FAILURE: "A backup set starts failing",
     ChangeKind.NEW_WARNING: "A backup set gets warnings",
     ChangeKind.RECOVERED: "A failing backup set recovers",
-    ChangeKind.NEWLY_STALE: "A backup set goes stale (no recent backup)",
+    ChangeKind.NEWLY_STALE: "A backup set goes stale or overdue (no recent backup)",
     ChangeKind.NEWLY_MISSING: "A backup set is no longer in the report",
     ChangeKind.FETCH_FAILED: "The report cannot be fetched",
+    ChangeKind.REPEATED_FAILURE: "A backup set fails again and again (see Repeated failures)",
 }
 DELIMITER_LABELS = (
     (",", "Comma ( , )"),
@@ -163,8 +166,76 @@ class SettingsDialog(QDialog):
             notify_layout.addWidget(check)
             self.notify_checks[kind] = check
         layout.addWidget(notify)
+        layout.addWidget(self._quiet_box(page))
+        layout.addWidget(self._escalation_box(page))
         layout.addStretch(1)
         return page
+
+    def _quiet_box(self, page: QWidget) -> QGroupBox:
+        box = QGroupBox("Quiet hours", page)
+        form = QFormLayout(box)
+        self.quiet_check = QCheckBox("&No notification pop-ups during quiet hours", box)
+        self.quiet_check.setObjectName("quietCheck")
+        form.addRow("", self.quiet_check)
+        times = QHBoxLayout()
+        self.quiet_start_edit = QTimeEdit(box)
+        self.quiet_start_edit.setObjectName("quietStartEdit")
+        self.quiet_end_edit = QTimeEdit(box)
+        self.quiet_end_edit.setObjectName("quietEndEdit")
+        for edit in (self.quiet_start_edit, self.quiet_end_edit):
+            edit.setDisplayFormat("HH:mm")
+        times.addWidget(self.quiet_start_edit)
+        times.addWidget(QLabel("to", box))
+        times.addWidget(self.quiet_end_edit)
+        times.addStretch(1)
+        form.addRow("From:", times)
+        days = QHBoxLayout()
+        self.quiet_day_checks: dict[str, QCheckBox] = {}
+        for day, name in zip(
+            WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True
+        ):
+            check = QCheckBox(name, box)
+            check.setObjectName(f"quietDay{day}")
+            check.toggled.connect(self.validate)
+            days.addWidget(check)
+            self.quiet_day_checks[day] = check
+        column = QVBoxLayout()
+        column.addLayout(days)
+        column.addWidget(self._error_label("quiet_days", box))
+        form.addRow("Starting on:", column)
+        form.addRow(
+            "",
+            hint_label(
+                "The tray icon still shows the state. What changed meanwhile is summed up in"
+                " one notification when quiet hours end.",
+                box,
+            ),
+        )
+        self.quiet_check.toggled.connect(self._update_enabled)
+        return box
+
+    def _escalation_box(self, page: QWidget) -> QGroupBox:
+        box = QGroupBox("Repeated failures", page)
+        form = QFormLayout(box)
+        self.escalation_runs_spin = self._spin(
+            "escalation_runs", " runs", "escalationRunsSpin", box
+        )
+        self._add_row(
+            form, "After &failed runs in a row:", self.escalation_runs_spin, "escalation_runs"
+        )
+        self.escalation_days_spin = self._spin(
+            "escalation_days", " days", "escalationDaysSpin", box
+        )
+        self._add_row(form, "Or failing for:", self.escalation_days_spin, "escalation_days")
+        form.addRow(
+            "",
+            hint_label(
+                'Marked "Repeated failure", with its own filter and a notification. 0: not'
+                " counted that way.",
+                box,
+            ),
+        )
+        return box
 
     def _export_box(self, page: QWidget) -> QGroupBox:
         box = QGroupBox("CSV export", page)
@@ -288,6 +359,9 @@ class SettingsDialog(QDialog):
         form.addRow(label, column)
 
     def _update_enabled(self) -> None:
+        quiet = self.quiet_check.isChecked()
+        for widget in (self.quiet_start_edit, self.quiet_end_edit, *self.quiet_day_checks.values()):
+            widget.setEnabled(quiet)
         self.proxy_url_edit.setEnabled(self.proxy_manual_radio.isChecked())
         custom = self.trust_custom_radio.isChecked()
         self.ca_bundle_edit.setEnabled(custom)
@@ -330,6 +404,13 @@ class SettingsDialog(QDialog):
         self.connect_timeout_spin.setValue(settings.connect_timeout)
         self.read_timeout_spin.setValue(settings.read_timeout)
         self.deadline_spin.setValue(settings.fetch_deadline_minutes)
+        self.escalation_runs_spin.setValue(settings.escalation_runs)
+        self.escalation_days_spin.setValue(settings.escalation_days)
+        self.quiet_check.setChecked(settings.quiet_enabled)
+        self.quiet_start_edit.setTime(QTime.fromString(settings.quiet_start, "HH:mm"))
+        self.quiet_end_edit.setTime(QTime.fromString(settings.quiet_end, "HH:mm"))
+        for day, check in self.quiet_day_checks.items():
+            check.setChecked(day in settings.quiet_days)
         self._update_enabled()
         self.validate()
 
@@ -359,6 +440,12 @@ class SettingsDialog(QDialog):
             fetch_deadline_minutes=self.deadline_spin.value(),
             time_mode=str(self.time_mode_combo.currentData()),
             ticket_address=self.ticket_address_edit.text().strip(),
+            escalation_runs=self.escalation_runs_spin.value(),
+            escalation_days=self.escalation_days_spin.value(),
+            quiet_enabled=self.quiet_check.isChecked(),
+            quiet_start=self.quiet_start_edit.time().toString("HH:mm"),
+            quiet_end=self.quiet_end_edit.time().toString("HH:mm"),
+            quiet_days=frozenset(d for d, c in self.quiet_day_checks.items() if c.isChecked()),
         )
 
     def validate(self) -> dict[str, str]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import IntEnum
 
-from desktop_app.report.derived import MISSING, STALE, Acknowledgement
+from desktop_app.report.derived import MISSING, OVERDUE, STALE, Acknowledgement
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.sort_keys import SortField
 from desktop_app.report.status import explain_condition_type, status_text
@@ -32,10 +32,14 @@ from desktop_app.ui.time_format import (
 MISSING_TEXT = "Missing"
 """The Status cell of a missing set's row (its last known status is in the tooltip)."""
 STALE_TEXT = "Stale"
+OVERDUE_TEXT = "Overdue"
+REPEATED_TEXT = "Repeated failure"
+"""A failing set past the escalation rule (its status is still Failure)."""
+"""A stale set judged by its rhythm (learned or set by the admin): overdue by it."""
 """The Status cell of a stale set that is not failing (the report's status is in the tooltip)."""
 FLAG_TITLE = "Stale or missing"
 """The export's extra column: "Stale", "Missing" or empty (see :func:`flag_text`)."""
-_FLAG_TEXTS = {MISSING: "Missing", STALE: "Stale"}
+_FLAG_TEXTS = {MISSING: "Missing", STALE: STALE_TEXT, OVERDUE: OVERDUE_TEXT}
 
 
 class Column(IntEnum):
@@ -307,7 +311,7 @@ def acknowledged_tooltip(ack: Acknowledgement) -> str:
 
 
 def flag_text(flag: str) -> str:
-    """A problem flag ("MISSING", "STALE", "") as the export writes it."""
+    """A problem flag ("MISSING", "STALE", "OVERDUE", "") as the export writes it."""
     return _FLAG_TEXTS.get(flag, "")
 
 
@@ -328,15 +332,17 @@ def export_value(
     *,
     missing: bool = False,
     stale: bool = False,
+    overdue: bool = False,
     ack: Acknowledgement | None = None,
 ) -> object:
     """A cell for CSV: raw times (ISO 8601 with offset), numbers and lists stay typed so the
     writer formats them losslessly; everything else is exactly the text the table shows
-    (``missing``/``stale``: the Status reads "Missing"/"Stale", as on screen)."""
+    (``missing``/``stale``/``overdue``: the Status reads "Missing"/"Stale"/"Overdue", as on
+    screen)."""
     if missing and column is Column.STATUS:
         return MISSING_TEXT
     if stale and column is Column.STATUS:
-        return STALE_TEXT
+        return OVERDUE_TEXT if overdue else STALE_TEXT
     if column is Column.STARTED:
         return row.local_start
     if column is Column.ENDED:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from desktop_app.report.derived import MISSING, STALE, Acknowledgement, StaleRule
+from desktop_app.report.derived import MISSING, OVERDUE, STALE, Acknowledgement, StaleRule
 from desktop_app.report.prepared import ViewPreparer, prepare_view
 from desktop_app.report.row_index import RowIndex
 from desktop_app.report.rows import RowKey
@@ -41,6 +41,8 @@ class MarkedSets:
         self._missing_in_background_from = in_background_from
         self._missing: dict[RowKey, MissingSet] = {}
         self._stale: frozenset[RowKey] = frozenset()
+        self._overdue: frozenset[RowKey] = frozenset()  # the stale sets judged by a rhythm
+        self._repeated: frozenset[RowKey] = frozenset()  # failing past the escalation rule
         self._acks: Mapping[RowKey, Acknowledgement] = {}
 
     def _relayout(self, change: Callable[[], object], *, by_key: bool = False) -> None:
@@ -109,10 +111,16 @@ class MarkedSets:
             return None
         return self._missing.get(self._view.rows[source].key)
 
-    def set_stale_keys(self, keys: Iterable[RowKey]) -> None:
-        """The stale sets (from the derived states): their Status reads "Stale" with its icon,
-        they sort after failures, and the export flags them."""
+    def set_stale_keys(self, keys: Iterable[RowKey], overdue: Iterable[RowKey] = ()) -> None:
+        """The stale sets (from the derived states): their Status reads "Stale" with its icon
+        ("Overdue" for those judged by their rhythm, ``overdue``), they sort after failures,
+        and the export flags them."""
         stale = frozenset(keys)
+        overdue = frozenset(overdue)
+        if overdue != self._overdue:
+            self._overdue = overdue
+            if stale == self._stale:
+                self._relayout(lambda: None)  # the same sets, some worded differently
         if stale == self._stale:
             return
         self._stale = self._preparer.stale = stale
@@ -151,8 +159,24 @@ class MarkedSets:
         return self._acks.get(key)
 
     def flag_at(self, view_row: int) -> str:
-        """ "MISSING", "STALE" or "" for the row shown at ``view_row`` (missing first)."""
+        """ "MISSING", "OVERDUE", "STALE" or "" for the row shown at ``view_row`` (missing
+        first)."""
         source = self._view.index[view_row]
         if self._view.is_missing(source):
             return MISSING
-        return STALE if self._view.rows[source].key in self._stale else ""
+        key = self._view.rows[source].key
+        if key in self._stale:
+            return OVERDUE if key in self._overdue else STALE
+        return ""
+
+    def set_repeated_keys(self, keys: Iterable[RowKey]) -> None:
+        """The repeated failures (from the derived states): their Status reads "Repeated
+        failure" (they stay failures: filters and sorting are unchanged)."""
+        repeated = frozenset(keys)
+        if repeated != self._repeated:
+            self._repeated = repeated
+            self._relayout(lambda: None)
+
+    def is_overdue(self, key: RowKey) -> bool:
+        """Stale by its rhythm (the Status reads "Overdue")."""
+        return key in self._overdue

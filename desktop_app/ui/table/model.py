@@ -37,6 +37,8 @@ from desktop_app.report.sort_keys import normalise_query
 from desktop_app.report.status import status_group
 from desktop_app.ui.table.columns import (
     MISSING_TEXT,
+    OVERDUE_TEXT,
+    REPEATED_TEXT,
     STALE_TEXT,
     TEXT_FORMATTERS_BY_MODE,
     TOOLTIP_FORMATTERS,
@@ -97,6 +99,7 @@ class ExportSnapshot:
     stale: frozenset[RowKey]
     acknowledged: Mapping[RowKey, Acknowledgement]
     now: datetime
+    overdue: frozenset[RowKey] = frozenset()  # the stale sets judged by their rhythm
 
 
 class ReportTableModel(MarkedSets, QAbstractTableModel):
@@ -201,7 +204,7 @@ class ReportTableModel(MarkedSets, QAbstractTableModel):
         )
         rows = list(map(view.rows.__getitem__, sources))
         missing = bytes(map(view.report_size.__le__, sources))
-        return ExportSnapshot(rows, missing, self._stale, self._acks, self._view.now)
+        return ExportSnapshot(rows, missing, self._stale, self._acks, self._view.now, self._overdue)
 
     # --- Qt model interface ----------------------------------------------------------------
     def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
@@ -236,6 +239,8 @@ class ReportTableModel(MarkedSets, QAbstractTableModel):
         if role == _DISPLAY:
             if unreadable is not None and unreadable[0]:
                 return ""
+            if column == _STATUS and self._repeated and row.key in self._repeated:
+                return REPEATED_TEXT
             return self._formatters[column](row, view.now)
         if role == _DECORATION:
             if unreadable is not None:
@@ -267,7 +272,7 @@ class ReportTableModel(MarkedSets, QAbstractTableModel):
     def _stale_data(self, row: BackupStatusRow, role: int) -> Any:
         """The Status cell of a stale set: "Stale" with its icon; the report's word in the tip."""
         if role == _DISPLAY:
-            return STALE_TEXT
+            return OVERDUE_TEXT if row.key in self._overdue else STALE_TEXT
         if role == _DECORATION:
             return self._icon(STALE)
         return stale_tooltip(row, self._view.now)
@@ -408,7 +413,9 @@ class ReportTableModel(MarkedSets, QAbstractTableModel):
         if column == _STATUS and self._view.is_missing(source):
             return MISSING_TEXT
         if column == _STATUS and self._view.is_stale(source):
-            return STALE_TEXT
+            return OVERDUE_TEXT if row.key in self._overdue else STALE_TEXT
+        if column == _STATUS and row.key in self._repeated:
+            return REPEATED_TEXT
         if column == _ACKNOWLEDGED:
             ack = self._acks.get(row.key)
             return "" if ack is None else acknowledged_text(ack)

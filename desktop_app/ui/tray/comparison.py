@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from desktop_app.report.diff import ReportChanges, carry_forward, diff_reports
-from desktop_app.report.rows import Report
+from desktop_app.report.rhythm import Rhythm
+from desktop_app.report.rows import Report, RowKey
 
 __all__ = ["Compared", "Comparison"]
 
@@ -27,6 +28,7 @@ class Comparison:
     previous_at: datetime | None
     stale_after: timedelta
     per_customer: Mapping[str, timedelta]
+    rhythms: Mapping[RowKey, Rhythm]
 
     def run(self, pause: Callable[[], None]) -> Compared:
         changes = None
@@ -38,6 +40,7 @@ class Comparison:
                 previous_now=self.previous_at,
                 stale_after=self.stale_after,
                 per_customer=self.per_customer,
+                rhythms=self.rhythms,
                 pause=pause,
             )
         baseline = carry_forward(self.previous, self.report)

@@ -15,6 +15,11 @@ GUI thread draws the report; an answer overtaken by a newer report is dropped (t
 compared with the last report the tray took in, so no change goes unannounced). Smaller reports
 are handled at once: a job would cost more than the work. The job waits ``delay`` seconds before
 it starts, leaving the GIL to the GUI thread while it draws the same report.
+
+Repeated failures are announced from the problem states (``show_states``): the sets repeated now
+and not in the previous states (the first states of a session are the baseline), unless their
+failure is acknowledged. During quiet hours (``ui.tray.quiet``) no toast pops up; the icon and
+tooltip still follow, and one notification sums up what was held when they end.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QAction, QIcon
@@ -36,10 +41,12 @@ from desktop_app.report.diff import (
     ChangeNotification,
     FetchOutageTracker,
     build_notification,
+    repeated_notification,
     row_label,
     without_muted,
 )
 from desktop_app.report.problem_states import ProblemStates
+from desktop_app.report.quiet_hours import QuietHours
 from desktop_app.report.rows import Report, RowKey
 from desktop_app.report.status import ConditionStatus, status_text
 from desktop_app.report.summary import ProblemSummary
@@ -49,6 +56,7 @@ from desktop_app.ui.refresh.fetcher import FetchFailure
 from desktop_app.ui.shell.macos import click_opens_window
 from desktop_app.ui.tray.comparison import Compared, Comparison
 from desktop_app.ui.tray.icon_drawing import monochrome_tray_icon
+from desktop_app.ui.tray.quiet import QuietGate
 from desktop_app.ui.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -109,6 +117,7 @@ class TrayController(QObject):
         pause: Callable[[], None] = unpaced,
         inline_below: int = INLINE_BELOW,
         delay: float = 0.0,
+        local_tz: tzinfo | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -136,6 +145,9 @@ class TrayController(QObject):
         self._mono_cache: dict[tuple[str, int], QIcon] = {}
         self._paused = False
         self._signed_out = False
+        self._repeated: frozenset[RowKey] | None = None  # None: no states seen yet (baseline)
+        self.quiet_gate = QuietGate(now, local_tz, parent=self)  # the admin's zone (None: system)
+        self.quiet_gate.summary_ready.connect(self._post_summary)
 
         self.tray = QSystemTrayIcon(self)
         self.menu = QMenu()
@@ -191,8 +203,14 @@ class TrayController(QObject):
         return self._rule
 
     def set_stale_rule(self, rule: StaleRule) -> None:
-        """How staleness is judged in the notifications (the stale thresholds' rule)."""
+        """How staleness is judged in the notifications: the rule the problem states were
+        judged by (thresholds and rhythms, ``HistoryService.rule_changed``)."""
         self._rule = rule
+
+    def set_quiet_hours(self, quiet: QuietHours) -> None:
+        """When toasts wait (Settings); see ``ui.tray.quiet``."""
+        self.quiet_gate.set_quiet_hours(quiet)
+        self._update_tooltip()
 
     def set_notify_kinds(self, kinds: Collection[ChangeKind]) -> None:
         """Which changes are announced (Settings)."""
@@ -213,7 +231,13 @@ class TrayController(QObject):
         self._outage.record_success()
         rule = self._rule
         job = Comparison(
-            report, now, self._previous, self._previous_at, rule.threshold, rule.per_customer
+            report,
+            now,
+            self._previous,
+            self._previous_at,
+            rule.threshold,
+            rule.per_customer,
+            rule.rhythms,
         )
         if self._workers is None or len(report.rows) < self._inline_below:
             self._cancel_comparison()  # an older one must not come back after this
@@ -246,8 +270,20 @@ class TrayController(QObject):
             self._notify(note)
 
     def show_states(self, states: ProblemStates) -> None:
-        """The problem states of the report on screen (the history service's)."""
+        """The problem states of the report on screen (the history service's); announces the
+        sets that newly crossed the escalation rule (see module docstring)."""
         self.set_summary(states.summary)
+        if self._signed_out or not states.with_history:
+            return  # streaks come from the history: the first states with it are the baseline
+        repeated, before = states.derived.repeated, self._repeated
+        self._repeated = repeated
+        fresh = repeated - before - states.derived.acknowledged.keys() if before is not None else ()
+        if not fresh or ChangeKind.REPEATED_FAILURE not in self.notify_kinds:
+            return
+        rows = {row.key: row for row in states.rows if row.key in fresh}
+        note = repeated_notification([rows[key] for key in sorted(rows, key=str)])
+        if note is not None:
+            self._notify(note)
 
     def set_summary(self, summary: ProblemSummary) -> None:
         """The counts of the report on screen (see module docstring): icon, badge, tooltip and
@@ -268,6 +304,7 @@ class TrayController(QObject):
         self._failure = None
         self._last_refresh = None
         self._outage = FetchOutageTracker()
+        self._repeated = None
         self._signed_out = True
         self._fill_failures_menu()
         self._update_icon()
@@ -288,6 +325,7 @@ class TrayController(QObject):
             keys=(),
             kinds=(ChangeKind.FETCH_FAILED,),
             is_problem=True,
+            counts={ChangeKind.FETCH_FAILED: 1},
         )
         self._notify(note)
         return note
@@ -337,6 +375,17 @@ class TrayController(QObject):
 
     # --- output -------------------------------------------------------------------------------
     def _notify(self, note: ChangeNotification) -> None:
+        if self.quiet_gate.hold(note):
+            self._update_tooltip()
+            return
+        self._post(note)
+
+    def _post_summary(self, note: ChangeNotification) -> None:
+        """Quiet hours ended: what they held, in one notification (the tooltip stops saying it)."""
+        self._post(note)
+        self._update_tooltip()
+
+    def _post(self, note: ChangeNotification) -> None:
         self._message_keys = note.keys
         if not self.can_post:
             self._unposted = note
@@ -385,6 +434,9 @@ class TrayController(QObject):
             lines.append(f"Cannot fetch: {self._failure.title}")
         if self._auto_text:
             lines.append(self._auto_text)
+        held = self.quiet_gate.held_text()
+        if held:
+            lines.append(held)
         note = self._unposted
         if note is not None:  # notifications cannot be posted: the latest one is said here
             text = note.message
@@ -448,8 +500,9 @@ def summary_lines(summary: ProblemSummary) -> list[str]:
         f"{status_text(status)} {statuses.get(status, 0):,}" for status in (*_DOCUMENTED, *others)
     ]
     problems = [
-        f"Stale {summary.stale:,}",
+        f"Stale / overdue {summary.stale:,}",
         f"Missing {summary.missing:,}",
+        f"Repeated failure {summary.repeated:,}",
         f"Needs attention {summary.needs_attention:,}",
     ]
     if summary.acknowledged:

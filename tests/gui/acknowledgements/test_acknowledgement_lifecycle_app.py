@@ -76,9 +76,9 @@ def data(monkeypatch: pytest.MonkeyPatch) -> Iterator[SteerableData]:
     made: list[SteerableData] = []
 
     def server(
-        *, rows: int, pause: Callable[[], None], compress: bool, quirks: object
+        *, rows: int, pause: Callable[[], None], compress: bool, quirks: object, showcase: bool
     ) -> DemoServer:
-        assert not quirks  # documented shapes only
+        assert not quirks and not showcase  # documented shapes only, the steered sets only
         if not made:
             made.append(SteerableData(rows, pause=pause))
         return DemoServer(made[0], evolve=False, pause=pause, compress=compress)
@@ -186,6 +186,6 @@ def test_acknowledgements_through_recovery_snooze_end_removal_and_restart_at_100
         assert views.sidebar.model.rowCount() > 100
         derived = states_of(again).derived
         assert derived.stale
-        assert views.bar.buttons[STALE].text() == f"Stale {len(derived.stale):,}"
+        assert views.bar.buttons[STALE].text() == f"Stale / overdue {len(derived.stale):,}"
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == [], [r.getMessage() for r in errors]

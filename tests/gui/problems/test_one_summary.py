@@ -34,7 +34,9 @@ def tooltip_numbers(parts: AppParts) -> dict[str, int]:
     assert parts.tray is not None
     return {
         label: int(number.replace(",", ""))
-        for label, number in re.findall(r"([A-Z][a-z]+(?: [a-z]+)?) ([\d,]+)", parts.tray.tooltip())
+        for label, number in re.findall(
+            r"([A-Z][a-z]+(?:(?: /)? [a-z]+)?) ([\d,]+)", parts.tray.tooltip()
+        )
     }
 
 

@@ -56,7 +56,7 @@ def test_problem_bar_counts_match_derive_and_stale_toggle_filters(
     counts = expected.counts()
     assert counts[STALE] > 0 and counts[NEEDS_ATTENTION] > 0  # the demo has both
     bar = views.bar
-    assert bar.buttons[STALE].text() == f"Stale {counts[STALE]:,}"
+    assert bar.buttons[STALE].text() == f"Stale / overdue {counts[STALE]:,}"
     assert bar.buttons[MISSING].text() == f"Missing {counts[MISSING]:,}"
     assert bar.buttons[NEEDS_ATTENTION].text() == f"Needs attention {counts[NEEDS_ATTENTION]:,}"
     assert str(counts[STALE]) in bar.buttons[STALE].accessibleName()

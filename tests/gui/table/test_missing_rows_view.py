@@ -21,15 +21,21 @@ from pytestqt.qtbot import QtBot
 
 import desktop_app.app as app_module
 from desktop_app.app import AppParts
-from desktop_app.report.derived import MISSING, STALE
+from desktop_app.report.derived import MISSING, OVERDUE, STALE
 from desktop_app.report.prepared import prepare_view
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.sort_keys import SortField, ViewSpec
 from desktop_app.storage.history import HistoryStore, MissingSet
 from desktop_app.ui.acknowledgements.acknowledge_dialog import Problem
-from desktop_app.ui.exporting.csv_export import ExportController
+from desktop_app.ui.exporting.csv_export import ExportController, flagged_export_cells
 from desktop_app.ui.problems.filter_bar import NEEDS_ATTENTION
-from desktop_app.ui.table.columns import EXTRA_EXPORT_TITLES, FLAG_TITLE, MISSING_TEXT, Column
+from desktop_app.ui.table.columns import (
+    EXTRA_EXPORT_TITLES,
+    FLAG_TITLE,
+    MISSING_TEXT,
+    OVERDUE_TEXT,
+    Column,
+)
 from desktop_app.ui.table.model import MISSING_ROLE, ReportTableModel
 from desktop_app.ui.workers import Workers
 from tests.gui.conftest import running_app
@@ -334,3 +340,18 @@ def test_large_reports_rebuild_the_view_with_missing_rows_off_the_gui_thread(
         pass
     assert model.missing_keys() == {m.key for m in missing[:2]}
     assert model.missing_rows_shown() == 2
+
+
+def test_an_overdue_set_reads_overdue_in_the_table_the_copy_and_the_export(loaded) -> None:
+    model, _missing = loaded
+    shown = [r for r in range(model.rows_shown()) if model.row_at(r).condition_status != "FAILURE"][
+        :2
+    ]
+    quiet, overdue = (model.row_at(r).key for r in shown)
+    model.set_stale_keys({quiet, overdue}, {overdue})
+    assert [model.flag_at(r) for r in shown] == [STALE, OVERDUE]
+    status = list(Column).index(Column.STATUS)
+    assert [model.cell_text(r, status) for r in shown] == ["Stale", OVERDUE_TEXT]
+    snapshot = model.export_snapshot(shown)
+    cells = list(flagged_export_cells(snapshot, [Column.STATUS], dict, with_acknowledged=False))
+    assert [(line[0], line[-1]) for line in cells] == [("Stale", "Stale"), ("Overdue", "Overdue")]

@@ -102,7 +102,7 @@ def test_first_report_is_the_baseline_and_sets_icon_and_tooltip(
     lines = tray.tooltip().splitlines()
     # The words and numbers of the window's toggles.
     assert lines[1] == "Failure 1 · Warning 1 · Running 0 · Completed 2"
-    assert lines[2] == "Stale 0 · Missing 0 · Needs attention 1"
+    assert lines[2] == "Stale / overdue 0 · Missing 0 · Repeated failure 0 · Needs attention 1"
     assert lines[3] == f"Last refresh {NOW.astimezone():%H:%M}"
 
 
@@ -451,7 +451,7 @@ def test_a_set_leaving_the_report_is_announced_and_missing_sets_count_in_icon_an
     assert "Missing 1" in tray.tooltip().splitlines()[2]
     tray.set_summary(summary_of(later, missing=(BASE[2].key,), acks=((ok[2], "MISSING"),)))
     assert tray.worst_state() == S.COMPLETED
-    assert "Missing 1 · Needs attention 0 · Acknowledged 1" in tray.tooltip()
+    assert "Missing 1 · Repeated failure 0 · Needs attention 0 · Acknowledged 1" in tray.tooltip()
 
 
 def test_the_tray_announces_nothing_missing_from_an_incomplete_report(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import ssl
+from datetime import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from desktop_app.report.diff import DEFAULT_NOTIFY_KINDS, ChangeKind
+from desktop_app.report.escalation import EscalationRule
+from desktop_app.report.quiet_hours import QuietHours
 from desktop_app.storage.account import Account, build_report_client
 from desktop_app.storage.credentials import StoredCredentials
 from desktop_app.storage.settings import (
@@ -210,3 +213,37 @@ def test_time_display_and_ticket_address_are_validated() -> None:
     assert ticket_address_problem("support@psa.example.com") is None
     for bad in ("support", "a@b", "two@x.com, three@y.com", "name <a@b.com>", "@x.com"):
         assert ticket_address_problem(bad), bad
+
+
+def test_quiet_hours_and_escalation_default_off_and_three_runs_and_are_validated(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = load_settings({})
+    assert not settings.quiet_hours.enabled and settings.quiet_hours.describe() == "off"
+    assert settings.escalation == EscalationRule(runs=3, days=0)
+    store: dict[str, object] = {}
+    chosen = dataclasses.replace(
+        settings,
+        quiet_enabled=True,
+        quiet_start="21:30",
+        quiet_end="06:15",
+        quiet_days=frozenset({"0", "4"}),
+        escalation_runs=0,
+        escalation_days=2,
+    )
+    save_settings(chosen, store)
+    back = load_settings(store)
+    assert back == chosen
+    assert back.quiet_hours == QuietHours(True, time(21, 30), time(6, 15), frozenset({0, 4}))
+    assert back.quiet_hours.describe() == "21:30-06:15, Mon, Fri"
+    assert back.escalation.describe() == "failing for 2 days"
+    bad = dataclasses.replace(
+        chosen, quiet_start="25:00", quiet_days=frozenset({"9"}), escalation_runs=-1
+    )
+    assert set(bad.errors()) == {"quiet_start", "quiet_days", "escalation_runs"}
+    with caplog.at_level(logging.WARNING):
+        damaged = load_settings(
+            {**store, "notify/quiet_end": "7 o'clock", "alerts/escalation_days": "x"}
+        )
+    assert damaged.quiet_end == "07:00" and damaged.escalation_days == 0
+    assert damaged.quiet_start == "21:30"  # one odd value costs that field only
