@@ -386,6 +386,8 @@ def load_settings(store: Mapping[str, object]) -> AppSettings:
             continue
         values[spec.name] = value
     settings = dataclasses.replace(defaults, **values)  # type: ignore[arg-type]
+    if "notify_kinds" in values:
+        settings = _with_kinds_added_since(settings, store.get(_KINDS_OFFERED_KEY))
     for name, problem in _cross_field_errors(settings).items():
         mode = _MODE_OF[name]
         _warn(_key_of(mode), f"{name}: {problem.rstrip('.')}", getattr(defaults, mode))
@@ -400,6 +402,27 @@ def save_settings(settings: AppSettings, store: MutableMapping[str, object]) -> 
         raise ValueError(f"invalid settings: {', '.join(sorted(problems))}")
     for spec in SCHEMA:
         store[spec.key] = spec.dump(getattr(settings, spec.name))
+    store[_KINDS_OFFERED_KEY] = _dump_kinds(frozenset(kind.value for kind in ChangeKind))
+
+
+# A kind of change added after an admin saved their notification choice is on (when it is on by
+# default): their list never had the chance to include it. So a save also lists the kinds it
+# offered; a file without that list was saved when only the first six existed.
+_KINDS_OFFERED_KEY = "notify/kinds_offered"
+_FIRST_KINDS = frozenset(
+    {"new_failure", "new_warning", "recovered", "newly_stale", "newly_missing", "fetch_failed"}
+)
+
+
+def _with_kinds_added_since(settings: AppSettings, raw_offered: object) -> AppSettings:
+    try:
+        offered = _FIRST_KINDS if raw_offered is None else _parse_kinds(raw_offered)
+    except ValueError:
+        offered = _FIRST_KINDS
+    added = {kind.value for kind in DEFAULT_NOTIFY_KINDS} - offered
+    if not added:
+        return settings
+    return dataclasses.replace(settings, notify_kinds=settings.notify_kinds | added)
 
 
 def _key_of(name: str) -> str:

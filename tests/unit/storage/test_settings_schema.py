@@ -76,6 +76,24 @@ def test_an_empty_notification_choice_is_kept() -> None:
     assert load_settings(store).notify_kinds == frozenset()
 
 
+def test_a_kind_added_later_is_on_for_choices_saved_before_it() -> None:
+    # Saved by a version that offered six kinds: the admin chose failures only. Repeated failures
+    # came later and are on by default; the old list never had the chance to include them.
+    old = {"notify/kinds": "new_failure"}
+    assert load_settings(old).notify_change_kinds == {
+        ChangeKind.NEW_FAILURE,
+        ChangeKind.REPEATED_FAILURE,
+    }
+
+
+def test_a_kind_turned_off_after_it_was_offered_stays_off() -> None:
+    store: dict[str, object] = {}
+    save_settings(AppSettings(notify_kinds=frozenset({ChangeKind.NEW_FAILURE.value})), store)
+    assert load_settings(store).notify_change_kinds == {ChangeKind.NEW_FAILURE}
+    save_settings(AppSettings(notify_kinds=frozenset()), store)
+    assert load_settings(store).notify_kinds == frozenset()
+
+
 @pytest.mark.parametrize(
     ("key", "raw", "field"),
     [
