@@ -32,11 +32,11 @@ from desktop_app.ui.time_format import (
 MISSING_TEXT = "Missing"
 """The Status cell of a missing set's row (its last known status is in the tooltip)."""
 STALE_TEXT = "Stale"
+"""The Status cell of a stale set that is not failing (the report's status is in the tooltip)."""
 OVERDUE_TEXT = "Overdue"
+"""A stale set judged by its rhythm (learned or set by the admin): overdue by it."""
 REPEATED_TEXT = "Repeated failure"
 """A failing set past the escalation rule (its status is still Failure)."""
-"""A stale set judged by its rhythm (learned or set by the admin): overdue by it."""
-"""The Status cell of a stale set that is not failing (the report's status is in the tooltip)."""
 FLAG_TITLE = "Stale or missing"
 """The export's extra column: "Stale", "Missing" or empty (see :func:`flag_text`)."""
 _FLAG_TEXTS = {MISSING: "Missing", STALE: STALE_TEXT, OVERDUE: OVERDUE_TEXT}

@@ -20,17 +20,23 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView,
 
 from desktop_app.export.csv_writer import neutralise
 from desktop_app.report.rows import BackupStatusRow, RowKey
-from desktop_app.ui.table.columns import Column
+from desktop_app.report.status import ConditionStatus, status_text
+from desktop_app.ui.table.columns import (
+    MISSING_TEXT,
+    OVERDUE_TEXT,
+    REPEATED_TEXT,
+    STALE_TEXT,
+    Column,
+)
 from desktop_app.ui.table.model import ReportTableModel
 
-__all__ = ["FIRST_COLUMNS", "ReportView", "Selection", "clipboard_cell"]
+__all__ = ["FIRST_COLUMNS", "STATUS_CELL_TEXTS", "ReportView", "Selection", "clipboard_cell"]
 
 log = logging.getLogger(__name__)
 
 MAX_COLUMN_WIDTH = 4000
 # Initial widths in average characters: sized from typical content, not by measuring 100k rows.
 _INITIAL_WIDTH_CHARS = {
-    Column.STATUS: 11,
     Column.CUSTOMER: 20,
     Column.COMPUTER: 16,
     Column.BACKUP_SET: 19,
@@ -43,6 +49,14 @@ _INITIAL_WIDTH_CHARS = {
     Column.CONDITION_TYPES: 30,
     Column.ACKNOWLEDGED: 12,
 }
+STATUS_CELL_TEXTS = (
+    *(status_text(status) for status in ConditionStatus),
+    MISSING_TEXT,
+    STALE_TEXT,
+    OVERDUE_TEXT,
+    REPEATED_TEXT,
+)
+"""Everything the Status column says: its first width is measured to fit the widest."""
 FIRST_COLUMNS = (
     Column.STATUS,
     Column.CUSTOMER,
@@ -116,9 +130,13 @@ class ReportView(QTableView):
 
     def _apply_initial_widths(self) -> None:
         """Widths from typical content, and ``FIRST_COLUMNS`` first (a saved order wins)."""
-        char = self.fontMetrics().averageCharWidth()
+        metrics = self.fontMetrics()
+        char = metrics.averageCharWidth()
         for column, chars in _INITIAL_WIDTH_CHARS.items():
             self.setColumnWidth(column, chars * char + 24)
+        icon = self.iconSize().width() if self.iconSize().isValid() else 16
+        widest = max(metrics.horizontalAdvance(text) for text in STATUS_CELL_TEXTS)
+        self.setColumnWidth(Column.STATUS, widest + icon + 16)
         header = self.horizontalHeader()
         for position, column in enumerate(FIRST_COLUMNS):
             header.moveSection(header.visualIndex(column), position)
