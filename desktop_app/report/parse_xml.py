@@ -331,8 +331,6 @@ def _rows_from_text(
     computer_ids = builder.computer_ids
     problems = builder.problems
     fromiso = datetime.fromisoformat
-    zones = builder.zones.setdefault
-    replace = datetime.replace
     new = tuple.__new__
     row_type = BackupStatusRow
     rows: list[BackupStatusRow] = []
@@ -350,11 +348,6 @@ def _rows_from_text(
                     or "\r" in name
                 ):
                     raise ValueError
-                # One offset object per distinct offset (see parse_json).
-                if (zone := zones(start.tzinfo, start.tzinfo)) is not start.tzinfo:
-                    start = replace(start, tzinfo=zone)
-                if end is not None and (zone := zones(end.tzinfo, end.tzinfo)) is not end.tzinfo:
-                    end = replace(end, tzinfo=zone)
                 append(
                     new(
                         row_type,

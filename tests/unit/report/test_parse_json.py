@@ -17,7 +17,7 @@ from desktop_app.report.parse_fields import READ_AS_UTC, UNREADABLE_ROW
 from desktop_app.report.rows import LEFT_BLANK, BackupStatusRow, Link, ReadProblem
 from desktop_app.report.status import ConditionStatus, ConditionType
 from tests.support import UNIT_FIXTURES
-from tests.unit.fixtures.generated import expected_values, sample_rows, to_json, to_xml
+from tests.unit.fixtures.generated import expected_values, sample_rows, to_json
 
 FIXTURES = UNIT_FIXTURES
 SELF_HREF = "https://api.intronis.com/v1/partners/demo_partner/reports/backup_status"
@@ -429,13 +429,12 @@ def test_a_padded_key_from_the_documentation_is_read() -> None:
     assert parse_json(body_with_rows(row)).rows[0] == parse_one()
 
 
-@pytest.mark.parametrize("form", ["json", "xml"])
-def test_times_with_the_same_offset_share_one_offset_object(form: str) -> None:
+def test_times_with_the_same_offset_share_one_offset_object() -> None:
     """Memory: 100k rows hold one tzinfo per distinct offset, not two per row (72 bytes each)."""
     rows = sample_rows(40)
     offsets = {row["local_start"][-6:] for row in rows}
     assert len(offsets) < len(rows)  # the sample repeats offsets
-    report = parse_json(to_json(rows)) if form == "json" else parse_xml(to_xml(rows))
+    report = parse_json(to_json(rows))
     times = [t for row in report.rows for t in (row.local_start, row.local_end) if t is not None]
     zones = {id(t.tzinfo) for t in times}
     assert len(zones) == len({t.utcoffset() for t in times})
