@@ -1,14 +1,16 @@
 """Giving freed memory back to the system: large blocks in their own mappings (glibc).
 
-Each report of 100,000 rows brings large blocks (the body's chunks, dict and list tables of
-100k entries, the view's arrays) that are freed when the next report replaces it. glibc's
-malloc serves blocks of 128 KiB or more from their own mappings, returned to the system on
-free, but it raises that threshold to the size of every such block freed (up to 32 MiB): after
-the first report, its large blocks come from the heap, where a small object allocated after
-them keeps the freed space from going back. Measured with 100k rows (``bench_memory``): the
-resident memory after a refresh settled 325 MiB with the moving threshold, 280 MiB with it
-fixed at 128 KiB, for the same live objects. Windows and macOS heaps give large blocks back
-anyway; there this does nothing.
+Each report of 100,000 rows brings large blocks (the body, its decoded text, dict tables of
+100k entries) that are freed when the next report replaces it. glibc's malloc serves blocks
+from 128 KiB up from their own mappings, returned to the system on free, but it raises that
+threshold to the size of every such block freed (up to 32 MiB): after the first report, the
+large blocks come from the heap, where a small object allocated after them keeps the freed
+space from going back. Fixing the threshold at 4 MiB keeps the few really large blocks in
+their own mappings. Measured with 100k rows (``bench_memory``): resident memory settled after
+a refresh 325-386 MiB with the moving threshold, 285 MiB at 4 MiB. At 128 KiB it was 280 MiB,
+but mapping and unmapping every medium block cost the GUI thread stalls of 180-220 ms
+(``bench_gui_fetch``; 53-68 ms without, 40-78 ms at 4 MiB). Windows and macOS heaps give large
+blocks back anyway; there this does nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ __all__ = ["MMAP_THRESHOLD", "return_large_blocks"]
 
 log = logging.getLogger(__name__)
 
-MMAP_THRESHOLD = 128 * 1024  # glibc's own starting value, kept from then on
+MMAP_THRESHOLD = 4 * 1024 * 1024  # blocks this large or larger: their own mappings
 _M_MMAP_THRESHOLD = -3  # <malloc.h>
 
 
