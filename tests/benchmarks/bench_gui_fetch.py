@@ -124,17 +124,30 @@ class StallSampler:
 
     def __init__(self, interval_s: float = 0.002) -> None:
         self.samples: list[tuple[float, str]] = []
+        self.collections: list[tuple[float, float, int, str]] = []  # began, ended, gen, thread
+        self._collecting: dict[int, float] = {}
         self._interval = interval_s
         self._main = threading.main_thread().ident
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
 
     def start(self) -> None:
+        gc.callbacks.append(self._on_gc)
         self._thread.start()
 
     def stop(self) -> None:
+        gc.callbacks.remove(self._on_gc)
         self._stop.set()
         self._thread.join()
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        """Garbage collections hold the GIL throughout: note each one, and on which thread."""
+        now, ident = time.perf_counter(), threading.get_ident()
+        if phase == "start":
+            self._collecting[ident] = now
+        elif (began := self._collecting.pop(ident, None)) is not None:
+            name = threading.current_thread().name
+            self.collections.append((began, now, info["generation"], name))
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -153,6 +166,13 @@ class StallSampler:
             lines.append(f"  gap {gaps[i]:.0f} ms at {began - probe.ticks[0]:.2f} s:")
             for where, n in seen.most_common(4):
                 lines.append(f"    {n:>3} x {where}")
+            for gc_began, gc_ended, generation, thread in self.collections:
+                if gc_began <= ended and gc_ended >= began and gc_ended - gc_began > 0.005:
+                    took = (gc_ended - gc_began) * 1000
+                    lines.append(
+                        f"    garbage collection, generation {generation}:"
+                        f" {took:.0f} ms on {thread}"
+                    )
         return lines
 
 

@@ -164,3 +164,27 @@ def test_favouring_the_gui_thread_shortens_the_switch_interval_but_never_lengthe
     sys.setswitchinterval(0.0002)
     favour_gui_thread()
     assert sys.getswitchinterval() == pytest.approx(0.0002)
+
+
+def test_the_collector_stays_paused_until_the_last_of_overlapping_blocks_ends() -> None:
+    """A start over a large history: the read-back ends while the first fetch still builds."""
+    gc.enable()
+    entered, first_done, checked = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def long_fetch() -> None:
+        with building_long_lived():
+            entered.set()
+            first_done.wait(timeout=5)
+            seen.append(gc.isenabled())  # the other block has ended meanwhile
+            checked.set()
+
+    thread = threading.Thread(target=long_fetch)
+    with building_long_lived():
+        thread.start()
+        assert entered.wait(timeout=5)
+    first_done.set()
+    assert checked.wait(timeout=5)
+    thread.join(timeout=5)
+    assert seen == [False]
+    assert gc.isenabled()
