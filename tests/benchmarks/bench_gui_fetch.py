@@ -40,6 +40,16 @@ worker thread with the GC paused, and the GUI thread only swaps the result in (i
 re-sort on the GUI thread). Six runs after that change: F5 max gap 62-73 ms in four, 101 and
 166 ms in two (one during the fetch itself, ~0.5 s in; one ~3.6 s in), p99 25-48 ms; first fetch
 105-168 ms once, while the window first shows.
+
+Since issue 14 the first load is probed from the window showing (the end of ``build()``, which is
+printed apart), each size has its own folder, and a second start over the recorded history
+(``restart``: the last report restored, then the fetched one) is measured too. On the shared
+2 cores, 100k rows, before -> after issue 14's performance work (1 ms GIL switch interval,
+``runtime.pacing.favour_gui_thread``): first load 60-111 -> 41-77 ms (one run of nine: 305 ms,
+~3.5 s in), p99 32-37 -> 17-23 ms; F5 57-61 -> 34-69 ms; restart 197-953 -> 85-713 ms: still
+over target. ``--why`` shows the restart's long gaps as the GUI thread waiting for the GIL (or
+in Qt's own code) right when the fetched report replaces the restored one, while the history's
+read-back, its write and the problem states run on workers, with no garbage collection in them.
 """
 
 from __future__ import annotations

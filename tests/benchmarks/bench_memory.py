@@ -18,6 +18,12 @@ Qt's and the other C libraries' share (RSS minus Python's traced bytes), and Pyt
 peak while the body is fetched and parsed.
 
 Target at 100k rows: peak and settled RSS <= 300 MiB.
+
+Last measured (issue 14, 2 cores, 100k rows; MiB): before: first fetch peak 300-301, settled
+299-301; F5 peak 386-405, settled 352-386. After (offsets shared in JSON rows, glibc's mmap
+threshold fixed at 4 MiB by ``runtime.memory``): first fetch peak 282-284, settled 275-280; F5
+peak 351-353, settled 285-287. The F5 peak is the old report, its view and the history cache
+alive while the new body is read, decoded and parsed and its view built.
 """
 
 from __future__ import annotations
