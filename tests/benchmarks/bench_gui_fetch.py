@@ -226,14 +226,14 @@ class Figures:
     restart: Phase | None  # a second start over the first's history: restored, then fetched
 
 
-def settle(parts: AppParts, timeout: float) -> None:
+def settle(parts: AppParts, timeout: float, settle_s: float = SETTLE_S) -> None:
     """Run the event loop (the probe keeps ticking) until a report's follow-up work is done:
     no background job runs or waits (history write, problem states, missing rows, tray), then
-    ``SETTLE_S`` more for what their answers start, and once more until the workers are idle."""
+    ``settle_s`` more for what their answers start, and once more until the workers are idle."""
     workers = parts.workers
     for _ in range(2):
         wait_until(lambda: not workers.is_busy(), timeout)
-        wait_until(lambda: False, SETTLE_S)
+        wait_until(lambda: False, settle_s)
 
 
 def measure(
@@ -269,12 +269,12 @@ def measure(
             probe.stop()
             refresh_phase = Phase.of(probe, sampler)
         finally:
-            _close(parts)
+            close_app(parts)
         restart_phase = None
         if restart:
             gc.collect()
             parts = _start(rows, folder, tray, timeout, probe)[3]
-            _close(parts)
+            close_app(parts)
             restart_phase = Phase.of(probe, sampler)
         return Figures(
             first, built, populated, first_phase, refresh_phase, refreshed, restart_phase
@@ -312,12 +312,13 @@ def _start(
         settle(parts, timeout)
         probe.stop()
     except BaseException:
-        _close(parts)
+        close_app(parts)
         raise
     return model.total_rows(), built, populated, parts
 
 
-def _close(parts: AppParts) -> None:
+def close_app(parts: AppParts) -> None:
+    """Close the built app and let Qt delete its window."""
     parts.close()
     parts.window.deleteLater()
     QCoreApplication.processEvents()

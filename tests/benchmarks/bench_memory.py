@@ -35,10 +35,9 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +45,9 @@ from typing import TYPE_CHECKING
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # tests.support: the in-memory keyring
+sys.path.insert(0, str(ROOT))  # tests.support (the in-memory keyring), bench_gui_fetch
 
-from PySide6.QtCore import QCoreApplication, QEventLoop  # noqa: E402
+from tests.benchmarks.bench_gui_fetch import close_app, settle, wait_until  # noqa: E402
 
 if TYPE_CHECKING:
     from desktop_app.app import AppParts
@@ -69,23 +68,6 @@ def rss_mib(field: str = "VmRSS") -> float:
 def reset_peak() -> None:
     """Start a new peak (Linux 4.0+: writing 5 to ``clear_refs`` resets ``VmHWM``)."""
     Path("/proc/self/clear_refs").write_text("5")
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            return False
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-    return True
-
-
-def settle(parts: AppParts) -> None:
-    """Until no background job runs or waits, then ``SETTLE_S`` more, then idle again."""
-    workers = parts.workers
-    for _ in range(2):
-        wait_until(lambda: not workers.is_busy(), TIMEOUT_S)
-        wait_until(lambda: False, SETTLE_S)
 
 
 @contextmanager
@@ -149,7 +131,7 @@ def measure(rows: int, folder: Path, base_url: str, tray: bool) -> tuple[Figures
     parts.refresh.report_ready.connect(ready.append)
     if not wait_until(lambda: bool(ready), TIMEOUT_S):
         raise RuntimeError("the first report did not arrive")
-    settle(parts)
+    settle(parts, TIMEOUT_S, SETTLE_S)
     first = rss_mib("VmHWM"), rss_mib()
 
     ready.clear()
@@ -157,7 +139,7 @@ def measure(rows: int, folder: Path, base_url: str, tray: bool) -> tuple[Figures
     parts.window.refresh_action.trigger()
     if not wait_until(lambda: bool(ready), TIMEOUT_S):
         raise RuntimeError("the refresh did not arrive")
-    settle(parts)
+    settle(parts, TIMEOUT_S, SETTLE_S)
     refreshed = rss_mib("VmHWM"), rss_mib()
     gc.collect()
     figures = Figures(parts.model.total_rows(), before, shown, *first, *refreshed, rss_mib())
@@ -185,9 +167,9 @@ def where(rows: int, folder: Path, base_url: str, tray: bool, top: int, rss: flo
     for module, size in by_module.most_common(top):
         print(f"    {size / MIB:>7.1f} MiB  {module}")
     print("  ... and by line:")
-    for line, size in by_line.most_common(top):
-        print(f"    {size / MIB:>7.1f} MiB  {line}")
-    _close(parts)
+    for where, size in by_line.most_common(top):
+        print(f"    {size / MIB:>7.1f} MiB  {where}")
+    close_app(parts)
 
 
 def _owner(traceback: tracemalloc.Traceback) -> tuple[str, int]:
@@ -199,12 +181,6 @@ def _owner(traceback: tracemalloc.Traceback) -> tuple[str, int]:
     frame = traceback[-1]
     name = frame.filename
     return name[name.rfind("site-packages") :] if "site-packages" in name else name, frame.lineno
-
-
-def _close(parts: AppParts) -> None:
-    parts.close()
-    parts.window.deleteLater()
-    QCoreApplication.processEvents()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {sys.version.split()[0]}; RSS in MiB; demo server in a child process")
     with tempfile.TemporaryDirectory() as tmp, demo_server(args.rows) as base_url:
         f, parts = measure(args.rows, Path(tmp) / "plain", base_url, tray)
-        _close(parts)
+        close_app(parts)
         print(
             f"{'rows':>8} {'imports':>8} {'shown':>6} {'1st peak':>9} {'1st settled':>12}"
             f" {'F5 peak':>8} {'F5 settled':>11} {'after gc':>9}"
