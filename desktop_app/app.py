@@ -41,7 +41,8 @@ from desktop_app.report.prepared import report_rows
 from desktop_app.report.rows import Report
 from desktop_app.report.schedule import DEFAULT_INTERVAL, RefreshSchedule
 from desktop_app.runtime.gc_policy import long_lived
-from desktop_app.runtime.pacing import Pacer
+from desktop_app.runtime.memory import return_large_blocks
+from desktop_app.runtime.pacing import Pacer, favour_gui_thread
 from desktop_app.storage.autostart import Autostart
 from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HISTORY_FILE_NAME, HistoryStore
 from desktop_app.storage.settings import AppSettings, load_settings
@@ -174,6 +175,8 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     closers: list[Callable[[], None]] = []
     workers = Workers()  # every job off the GUI thread (ui.workers)
     pacer = Pacer()  # background jobs rest together, leaving the GIL to the GUI thread
+    favour_gui_thread()  # and hand it over within 1 ms when they do not (runtime.pacing)
+    return_large_blocks()  # a replaced report's large blocks go back to the system
 
     # The table, the history behind it (judged at the table's clock reading), the window.
     model = ReportTableModel(icon_for_status=icons.status_icon, now=utc_now, workers=workers)

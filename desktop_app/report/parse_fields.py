@@ -22,7 +22,7 @@ import gc
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from desktop_app.report.rows import FIELD_NAMES, LEFT_BLANK, BackupStatusRow, ReadProblem
 from desktop_app.report.status import (
@@ -182,6 +182,7 @@ class RowBuilder:
         "statuses",
         "strings",
         "usernames",
+        "zones",
     )
 
     def __init__(self) -> None:
@@ -195,6 +196,8 @@ class RowBuilder:
         self.condition_types = _TypeTuples()
         # Interning cache (values checked by the caller before use).
         self.strings: dict[str, str] = {}
+        # One tzinfo per distinct UTC offset (a parsed date-time brings its own: 72 bytes).
+        self.zones: dict[tzinfo | None, tzinfo | None] = {}
         self.problems: list[ReadProblem] = []
 
     def problem(
@@ -266,7 +269,8 @@ class RowBuilder:
             self.problem(row, name, value, "not an ISO 8601 date-time")
             return None
         if parsed.tzinfo is not None:
-            return parsed
+            zone = self.zones.setdefault(parsed.tzinfo, parsed.tzinfo)
+            return parsed if zone is parsed.tzinfo else parsed.replace(tzinfo=zone)
         if len(text) == _DATE_ONLY_LENGTH:
             if name != "report_date":
                 self.problem(row, name, value, "a date without a time of day", READ_AS_UTC)

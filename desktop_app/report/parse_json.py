@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from desktop_app.report.errors import ParseError
@@ -112,6 +112,8 @@ def _row_hook(builder: RowBuilder) -> Callable[[dict[str, Any]], object]:
         intern_string: Callable[[str, str], str] = builder.strings.setdefault,
         computer_ids: dict[object, str] = builder.computer_ids,
         fromiso: Callable[[str], datetime] = datetime.fromisoformat,
+        zones: Callable[[tzinfo | None, tzinfo | None], tzinfo | None] = builder.zones.setdefault,
+        replace: Callable[..., datetime] = datetime.replace,
         new: Callable[..., BackupStatusRow] = tuple.__new__,
         row_type: type[BackupStatusRow] = BackupStatusRow,
         str_: type[str] = str,
@@ -123,9 +125,14 @@ def _row_hook(builder: RowBuilder) -> Callable[[dict[str, Any]], object]:
         try:
             computer_name = d["computer_name"]
             start = fromiso(d["local_start"])
+            # One offset object per distinct offset (each parse makes its own: 72 bytes).
+            if (zone := zones(start.tzinfo, start.tzinfo)) is not start.tzinfo:
+                start = replace(start, tzinfo=zone)
             end = d["local_end"]
             # "" is how a running set's end is documented.
             end = None if end is None or end == "" else fromiso(end)
+            if end is not None and (zone := zones(end.tzinfo, end.tzinfo)) is not end.tzinfo:
+                end = replace(end, tzinfo=zone)
             types = d["condition_types"]
             errors = d["errors"]
             warnings = d["warnings"]

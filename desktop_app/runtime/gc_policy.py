@@ -15,6 +15,7 @@ price: collecting them costs milliseconds. Pacing the same jobs is ``runtime.pac
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
@@ -36,24 +37,42 @@ class Built:
         self.rows = 0
 
 
+class _Pause:
+    """The blocks running now, in every thread: the collector runs again when the last ends.
+
+    With a flag per block, a block that ended first re-enabled the collector under one still
+    building (at a start over a large history the history's read-back and the first fetch
+    overlap), whose young rows then met the collector's passes while they were built."""
+
+    lock = threading.Lock()
+    blocks = 0
+    enable_after = False
+
+
 @contextmanager
 def building_long_lived(freeze_from: int = FREEZE_FROM_ROWS) -> Iterator[Built]:
     """Pause the cyclic collector while the block builds long-lived objects; freeze after it
     when the block set ``rows`` of the yielded ``Built`` to ``freeze_from`` or more.
 
-    Nesting and use from several threads are safe: the collector is enabled again only by the
-    outermost block that found it enabled. Nothing is frozen when the block raises.
+    Nesting and use from several threads are safe: the collector runs again only when no block
+    runs any more, and only if it was enabled when the first of them began. Nothing is frozen
+    when the block raises.
     """
     built = Built()
-    was_enabled = gc.isenabled()
-    gc.disable()
+    with _Pause.lock:
+        if _Pause.blocks == 0:
+            _Pause.enable_after = gc.isenabled()
+            gc.disable()
+        _Pause.blocks += 1
     try:
         yield built
         if built.rows >= freeze_from:
             gc.freeze()
     finally:
-        if was_enabled:
-            gc.enable()
+        with _Pause.lock:
+            _Pause.blocks -= 1
+            if _Pause.blocks == 0 and _Pause.enable_after:
+                gc.enable()
 
 
 def long_lived(job: Callable[_P, _R], rows: Callable[[_R], int]) -> Callable[_P, _R]:

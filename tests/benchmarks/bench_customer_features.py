@@ -25,7 +25,7 @@ from desktop_app.demo.data import DemoData
 from desktop_app.report.derived import FAILURE, StaleRule, derive
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HistoryStore
-from desktop_app.ui.acknowledgements.manage_dialog import computer_names, describe_standing
+from desktop_app.ui.acknowledgements.table import computer_names, describe_standing
 from desktop_app.ui.exporting.customer_summary import SummarySource, build_summary
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -4,6 +4,7 @@ the GUI thread keeps ticking while a report is fetched and prepared."""
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.__main__ import main
 from desktop_app.app import AppOptions, build
+from desktop_app.runtime.pacing import GUI_SWITCH_INTERVAL
 from desktop_app.ui.shell.main_window import MainWindow
 from tests.benchmarks.bench_gui_fetch import GapProbe
+from tests.gui.conftest import running_app
 
 # The offscreen platform cannot raise windows; it says so, harmlessly.
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore("This plugin does not support raise")
@@ -111,3 +114,17 @@ def test_gui_thread_keeps_ticking_while_a_report_is_fetched(qtbot: QtBot, tmp_pa
     assert len(probe.ticks) > 3
     assert probe.max_gap_ms() > 0 and probe.p99_gap_ms() <= probe.max_gap_ms()
     assert parts.model.total_rows() > 1900
+
+
+def test_the_built_app_has_busy_workers_hand_the_gil_over_within_a_millisecond(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Python's 5 ms switch interval is how long each call from Qt into Python may wait for a
+    busy worker; the app shortens it for the whole process (runtime.pacing)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)  # Python's default, whatever earlier tests did
+    try:
+        with running_app(qtbot, tmp_path, rows=50, problems=False):
+            assert sys.getswitchinterval() == pytest.approx(GUI_SWITCH_INTERVAL)
+    finally:
+        sys.setswitchinterval(before)

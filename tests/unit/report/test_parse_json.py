@@ -427,3 +427,17 @@ def test_a_padded_key_from_the_documentation_is_read() -> None:
     row = good_row()
     row["condition_types "] = row.pop("condition_types")
     assert parse_json(body_with_rows(row)).rows[0] == parse_one()
+
+
+def test_times_with_the_same_offset_share_one_offset_object() -> None:
+    """Memory: 100k rows hold one tzinfo per distinct offset, not two per row (72 bytes each)."""
+    rows = sample_rows(40)
+    offsets = {row["local_start"][-6:] for row in rows}
+    assert len(offsets) < len(rows)  # the sample repeats offsets
+    report = parse_json(to_json(rows))
+    times = [t for row in report.rows for t in (row.local_start, row.local_end) if t is not None]
+    zones = {id(t.tzinfo) for t in times}
+    assert len(zones) == len({t.utcoffset() for t in times})
+    assert [row.local_start for row in report.rows] == [
+        datetime.fromisoformat(row["local_start"]) for row in rows
+    ]

@@ -4,6 +4,7 @@ long-lived objects with the cyclic collector paused and then frozen."""
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import time as time_module
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from desktop_app.report.prepared import PreparedReport, report_rows
 from desktop_app.report.row_index import RowIndex
 from desktop_app.report.rows import Report
 from desktop_app.runtime.gc_policy import FREEZE_FROM_ROWS, building_long_lived, long_lived
-from desktop_app.runtime.pacing import Pacer
+from desktop_app.runtime.pacing import GUI_SWITCH_INTERVAL, Pacer, favour_gui_thread
 
 
 class FakeTime:
@@ -144,4 +145,46 @@ def test_building_long_lived_from_two_threads_leaves_the_collector_enabled() -> 
         thread.start()
     for thread in threads:
         thread.join(timeout=5)
+    assert gc.isenabled()
+
+
+@pytest.fixture
+def switch_interval() -> Iterator[None]:
+    before = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(before)
+
+
+@pytest.mark.usefixtures("switch_interval")
+def test_favouring_the_gui_thread_shortens_the_switch_interval_but_never_lengthens_it() -> None:
+    sys.setswitchinterval(0.005)
+    favour_gui_thread()
+    assert GUI_SWITCH_INTERVAL < 0.005
+    assert sys.getswitchinterval() == pytest.approx(GUI_SWITCH_INTERVAL)
+    sys.setswitchinterval(0.0002)
+    favour_gui_thread()
+    assert sys.getswitchinterval() == pytest.approx(0.0002)
+
+
+def test_the_collector_stays_paused_until_the_last_of_overlapping_blocks_ends() -> None:
+    """A start over a large history: the read-back ends while the first fetch still builds."""
+    gc.enable()
+    entered, first_done, checked = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def long_fetch() -> None:
+        with building_long_lived():
+            entered.set()
+            first_done.wait(timeout=5)
+            seen.append(gc.isenabled())  # the other block has ended meanwhile
+            checked.set()
+
+    thread = threading.Thread(target=long_fetch)
+    with building_long_lived():
+        thread.start()
+        assert entered.wait(timeout=5)
+    first_done.set()
+    assert checked.wait(timeout=5)
+    thread.join(timeout=5)
+    assert seen == [False]
     assert gc.isenabled()
