@@ -427,6 +427,7 @@ class DemoData:
                 types,
                 errors,
                 warnings,
+                None,  # the partner: set by whoever fetches the report
             ),
         )
 

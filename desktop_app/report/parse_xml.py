@@ -92,18 +92,20 @@ def _no_pause() -> None:
     """The pause of a parse that runs at full speed."""
 
 
-def parse_xml(body: bytes, *, pause: Callable[[], None] = _no_pause) -> Report:
-    """Parse an XML report body. Raises ``ParseError`` (only) for a document that is not a
-    report; odd values are the report's ``problems``.
+def parse_xml(
+    body: bytes, *, pause: Callable[[], None] = _no_pause, partner: str | None = None
+) -> Report:
+    """Parse an XML report body; every row carries ``partner``. Raises ``ParseError`` (only)
+    for a document that is not a report; odd values are the report's ``problems``.
 
     ``pause`` is called every millisecond or so of work (a paced worker's rest).
     """
     with gc_paused():
-        return _parse(body, pause)
+        return _parse(body, pause, partner)
 
 
-def _parse(body: bytes, pause: Callable[[], None]) -> Report:
-    builder = RowBuilder()
+def _parse(body: bytes, pause: Callable[[], None], partner: str | None) -> Report:
+    builder = RowBuilder(partner)
     shortcut = _text_path(body, builder, pause)
     if shortcut is not None:
         root, rows = shortcut
@@ -330,6 +332,7 @@ def _rows_from_text(
     intern_string = builder.strings.setdefault
     computer_ids = builder.computer_ids
     problems = builder.problems
+    partner = builder.partner
     fromiso = datetime.fromisoformat
     new = tuple.__new__
     row_type = BackupStatusRow
@@ -363,6 +366,7 @@ def _rows_from_text(
                             types[m[8] or m[9] or ""],
                             counts[m[10]],
                             counts[m[11]],
+                            partner,
                         ),
                     )
                 )

@@ -47,6 +47,11 @@ class BackupStatusRow(NamedTuple):
     ``condition_status`` and each condition type are ``str``: the shared enum member when
     documented, the verbatim value otherwise (see ``report.status``). ``None`` anywhere means
     unknown: not sent, or unreadable (then the report has a ``ReadProblem`` for it).
+
+    ``partner`` is not a report field: it is the Echo username of the partner whose report held
+    the row, set by the client that fetched it (``None``: unknown, e.g. a row read back from
+    history or a file). It comes last so positional code reading the documented fields keeps
+    working; serialisation leaves it out of the documented shape (``FIELD_NAMES``).
     """
 
     report_date: datetime | None
@@ -60,6 +65,7 @@ class BackupStatusRow(NamedTuple):
     condition_types: tuple[str, ...] | None
     errors: int | None
     warnings: int | None
+    partner: str | None = None
 
     @property
     def key(self) -> RowKey:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from desktop_app.report.background import unpaced
-from desktop_app.report.rows import BackupStatusRow, Report, RowKey
+from desktop_app.report.rows import FIELD_NAMES, BackupStatusRow, Report, RowKey
 from desktop_app.report.status import (
     ConditionStatus,
     canonical_condition_type,
@@ -75,7 +75,9 @@ _PAUSE_EVERY = 64  # rows between calls of ``pause`` (well under a millisecond o
 _TYPES_SEPARATOR = "\x1f"
 
 Clock = Callable[[], datetime]
-_Content = tuple[Any, ...]  # row[5:]: local_start, local_end, status, types, errors, warnings
+# row[5:_PARTNER]: local_start, local_end, status, types, errors, warnings
+_Content = tuple[Any, ...]
+_PARTNER = len(FIELD_NAMES)  # where the report's fields end: the row's partner is not content
 
 
 def _utc_now() -> datetime:
@@ -247,7 +249,7 @@ class HistoryStore:
             known = get(key)
             if known is None and key in renamed:
                 known = content[renamed[key]]
-            if known is None or known[1] != row[5:]:
+            if known is None or known[1] != row[5:_PARTNER]:
                 changed.append((known[0] if known is not None else 0, row))
             if not i % _PAUSE_EVERY:
                 pause()
@@ -275,7 +277,7 @@ class HistoryStore:
             else:
                 pointers.append((when, known_id))
             states.append((known_id, when, *_state_values(row, offsets)))
-            assigned.append(((row[1], row[2], row[4]), known_id, row[5:]))
+            assigned.append(((row[1], row[2], row[4]), known_id, row[5:_PARTNER]))
             if not i % _PAUSE_EVERY:
                 pause()
 
