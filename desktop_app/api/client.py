@@ -16,6 +16,12 @@ Pages: the report is documented as one page, but a ``next`` link is followed (sa
 only, at most ``max_pages``), and when the envelope's ``count`` promises more rows than arrived
 the report says so in ``Report.incomplete`` instead of passing for the whole report.
 
+Sub-partners: ``fetch_signups`` reads one page of a partner's sub-partner list
+(``GET {api}/v1/partners/{username}/signups?type=PARTNER``) with the same retries, limits,
+deadline (per page) and errors; ``api.partners`` walks the pages and the tree. ``for_partner``
+makes a client for another partner on the same endpoint and tokens, whose rows carry that
+partner (``BackupStatusRow.partner``).
+
 Deadline: besides the connect and read timeouts, the whole fetch (retries, waits, pages) ends
 after ``deadline`` seconds with a ``NetworkError`` (a server dripping one byte every few seconds
 never trips a read timeout). While the body streams, a timer closes the socket at the deadline;
@@ -31,7 +37,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Final
+from typing import Final, Generic, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
@@ -68,7 +74,9 @@ from desktop_app.api.secret import Secret, redact
 from desktop_app.report.errors import ParseError
 from desktop_app.report.parse import parse_body
 from desktop_app.report.query import STATUS_PARAM, ReportQuery
-from desktop_app.report.rows import HEAD_BYTES, Link, ReadProblem, Report, ResponseSample
+from desktop_app.report.read_problems import renumbered
+from desktop_app.report.rows import HEAD_BYTES, Link, Report, ResponseSample
+from desktop_app.report.signups import SignupsPage, parse_signups
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +87,9 @@ WAIT_SLICE: Final = 0.25  # with a cancel event, back-off sleeps are sliced this
 CONNECTION_RETRIES: Final = 1  # a refused/reset connection is retried once, then reported
 DEFAULT_DEADLINE: Final = 300.0  # seconds for a whole fetch: the Settings default (5 min)
 MAX_PAGES: Final = 100  # ``next`` links followed at most (the report is documented as one page)
+SIGNUPS_PARAMS: Final = {"type": "PARTNER"}
+
+_T = TypeVar("_T")
 
 
 def _cancelled(cancel: threading.Event | None) -> None:
@@ -86,14 +97,34 @@ def _cancelled(cancel: threading.Event | None) -> None:
         raise FetchCancelled("The report fetch was cancelled.")
 
 
-class _Fetch:
-    """One ``fetch_report`` call: its deadline, its cancel event, and the bytes read so far."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Reader(Generic[_T]):
+    """One kind of document: its name in messages, what a body that is not one fails to be
+    read as, and how a body is read (``ParseError`` when it is not one)."""
 
-    def __init__(self, until: float, cancel: threading.Event | None, budget: int) -> None:
+    noun: str
+    read_as: str
+    read: Callable[[bytes, requests.Response], _T]
+
+
+class _Fetch(Generic[_T]):
+    """One fetch (a report with its pages, or a sub-partner page): whose, what it reads, its
+    deadline, its cancel event, and the bytes read so far."""
+
+    def __init__(
+        self,
+        partner: str,
+        reader: _Reader[_T],
+        until: float,
+        cancel: threading.Event | None,
+        budget: int,
+    ) -> None:
+        self.partner = partner
+        self.reader = reader
         self.until = until
         self.cancel = cancel
         self.budget = budget  # bytes that may still be read (over all pages)
-        self.arrived = 0  # bytes of report bodies received (for the deadline message)
+        self.arrived = 0  # bytes of bodies received (for the deadline message)
 
 
 class ReportClient:
@@ -130,9 +161,12 @@ class ReportClient:
         owns_session: bool | None = None,
         deadline: float = DEFAULT_DEADLINE,
         max_pages: int = MAX_PAGES,
+        tag_rows: bool = False,
     ) -> None:
         """``owns_session``: whether ``close()`` closes the session (default: when none given).
-        ``deadline``: seconds a whole fetch may take (see the module docstring)."""
+        ``deadline``: seconds a whole fetch may take (see the module docstring). ``tag_rows``:
+        every row fetched carries ``username`` as its partner (a view of several partners);
+        otherwise ``None``, like the rows read back from history."""
         if not deadline > 0:
             raise ValueError("deadline must be a positive number of seconds")
         if response_format not in MEDIA_TYPES:
@@ -156,6 +190,13 @@ class ReportClient:
         self._clock = clock
         self._deadline = deadline
         self._max_pages = max_pages
+        self._tag_rows = tag_rows
+        self._report_reader = _Reader("report", "a Backup Status Report", self._read_report)
+        self._signups_reader = _Reader(
+            "list of sub-partners",
+            "a list of sub-partners",
+            lambda body, _response: parse_signups(body, self._format),
+        )
         self._status_list_refused = False  # the server said 400 to a list of statuses
         self._lock = threading.Lock()
 
@@ -177,6 +218,37 @@ class ReportClient:
     def report_url(self) -> str:
         user = quote(self._username, safe="")
         return f"{self._endpoint.api_base}/v1/partners/{user}/reports/backup_status"
+
+    def signups_url(self, partner: str | None = None) -> str:
+        """Where ``partner``'s (default: this client's partner's) sub-partners are listed."""
+        user = quote(partner or self._username, safe="")
+        return f"{self._endpoint.api_base}/v1/partners/{user}/signups"
+
+    def for_partner(self, username: str, *, session: requests.Session) -> ReportClient:
+        """A client for partner ``username`` on this endpoint, with these tokens, format and
+        limits, whose rows carry ``username`` as their partner. It sends over ``session``
+        (configured as this one: the proxy and trust settings) and closes it with itself;
+        fetches through different clients may run at the same time."""
+        return ReportClient(
+            self._endpoint,
+            username,
+            self._tokens,
+            response_format=self._format,
+            session=session,
+            connect_timeout=self._connect_timeout,
+            read_timeout=self._read_timeout,
+            max_bytes=self._max_bytes,
+            max_retries=self._max_retries,
+            max_total_wait=self._max_total_wait,
+            backoff_base=self._backoff_base,
+            max_redirects=self._max_redirects,
+            sleep=self._sleep,
+            clock=self._clock,
+            owns_session=True,
+            deadline=self._deadline,
+            max_pages=self._max_pages,
+            tag_rows=True,
+        )
 
     def __repr__(self) -> str:
         return (
@@ -221,7 +293,13 @@ class ReportClient:
         """
         with self._lock:
             started = self._clock()
-            fetch = _Fetch(started + self._deadline, cancel, self._max_bytes)
+            fetch = _Fetch(
+                self._username,
+                self._report_reader,
+                started + self._deadline,
+                cancel,
+                self._max_bytes,
+            )
             params = query.to_params() if query else {}
             several = "," in params.get(STATUS_PARAM, "")
             if several and self._status_list_refused:
@@ -239,9 +317,37 @@ class ReportClient:
                 report, fetch_seconds=self._clock() - started, source=self._format
             )
 
+    def fetch_signups(
+        self,
+        partner: str | None = None,
+        *,
+        url: str | None = None,
+        params: Mapping[str, str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SignupsPage:
+        """One page of ``partner``'s sub-partner list (default: this client's partner): ``url``
+        (a ``next`` link, which carries its own query) or the list's first address with
+        ``type=PARTNER`` and ``params`` (``page``, ``page_size``).
+
+        Retried, redirected and limited as ``fetch_report``, within one deadline per page;
+        raises the same ApiError subclasses (a 403 names the list and the partner).
+        """
+        whose = partner or self._username
+        with self._lock:
+            fetch = _Fetch(
+                whose,
+                self._signups_reader,
+                self._clock() + self._deadline,
+                cancel,
+                self._max_bytes,
+            )
+            if url is not None:
+                return self._page(url, params, fetch)
+            return self._page(self.signups_url(whose), {**SIGNUPS_PARAMS, **(params or {})}, fetch)
+
     # -- pages --------------------------------------------------------------------------------
 
-    def _follow_pages(self, first: Report, fetch: _Fetch) -> Report:
+    def _follow_pages(self, first: Report, fetch: _Fetch[Report]) -> Report:
         """``first`` with the rows of every page its ``next`` links lead to (module docstring)."""
         rows = list(first.rows)
         problems = list(first.problems)
@@ -264,7 +370,7 @@ class ReportClient:
             pages += 1
             offset = len(rows)
             rows.extend(page.rows)
-            problems.extend(_shifted(p, offset) for p in page.problems)
+            problems.extend(renumbered(p, offset) for p in page.problems)
         if incomplete is None and first.count > len(rows):
             incomplete = (
                 f"the server said it holds {first.count:,} backup sets but sent {len(rows):,}"
@@ -285,8 +391,9 @@ class ReportClient:
 
     # -- the retry loop -----------------------------------------------------------------------
 
-    def _page(self, url: str, params: Mapping[str, str] | None, fetch: _Fetch) -> Report:
-        """One page of the report, retried and redirected as the class docstring says."""
+    def _page(self, url: str, params: Mapping[str, str] | None, fetch: _Fetch[_T]) -> _T:
+        """One page (of what ``fetch`` reads), retried and redirected as the class docstring
+        says."""
         renewed = False
         retries = 0
         connection_retries = 0
@@ -319,23 +426,23 @@ class ReportClient:
                         renewed = True
                         log.debug("HTTP 401; renewing the token once")
                         continue
-                    raise self._status_error(response, token)
+                    raise self._status_error(response, token, fetch)
                 if status not in RETRY_STATUSES:
-                    raise self._status_error(response, token)
+                    raise self._status_error(response, token, fetch)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = (
                     retry_after if retry_after is not None else self._backoff_base * (2**retries)
                 )
                 if retries >= self._max_retries or waited + delay > self._max_total_wait:
                     raise self._status_error(
-                        response, token, retries=retries, retry_after=retry_after
+                        response, token, fetch, retries=retries, retry_after=retry_after
                     )
             log.debug("HTTP %d; retry %d in %.2f s", status, retries + 1, delay)
             self._wait(delay, fetch)
             waited += delay
             retries += 1
 
-    def _wait(self, seconds: float, fetch: _Fetch) -> None:
+    def _wait(self, seconds: float, fetch: _Fetch[_T]) -> None:
         """Sleep ``seconds`` (in slices, to notice a cancel); a wait past the deadline ends the
         fetch at once: waiting would only end in the same error later."""
         cancel = fetch.cancel
@@ -349,19 +456,20 @@ class ReportClient:
             remaining -= step
         _cancelled(cancel)
 
-    def _time_left(self, fetch: _Fetch) -> float:
+    def _time_left(self, fetch: _Fetch[_T]) -> float:
         """Seconds until the deadline; the deadline error once it has passed."""
         left = fetch.until - self._clock()
         if left <= 0:
             raise self._deadline_error(fetch)
         return left
 
-    def _deadline_error(self, fetch: _Fetch) -> NetworkError:
+    def _deadline_error(self, fetch: _Fetch[_T]) -> NetworkError:
         arrived = f"; {format_size(fetch.arrived)} had arrived" if fetch.arrived else ""
         return NetworkError(
-            f"The report did not arrive within {_minutes_or_seconds(self._deadline)}, the fetch "
-            f"deadline{arrived}. The server or the connection is too slow; try again later, or "
-            "allow more time (Settings > Network, or export --timeout)."
+            f"The {fetch.reader.noun} did not arrive within "
+            f"{_minutes_or_seconds(self._deadline)}, the fetch deadline{arrived}. The server "
+            "or the connection is too slow; try again later, or allow more time "
+            "(Settings > Network, or export --timeout)."
         )
 
     # -- one request, redirects followed by hand --------------------------------------------
@@ -377,7 +485,7 @@ class ReportClient:
         return headers
 
     def _send(
-        self, url: str, params: Mapping[str, str] | None, token: str, fetch: _Fetch
+        self, url: str, params: Mapping[str, str] | None, token: str, fetch: _Fetch[_T]
     ) -> tuple[requests.Response | None, ApiError | None]:
         """The first non-redirect response, or the error that prevented one.
 
@@ -466,7 +574,7 @@ class ReportClient:
 
     # -- the body ---------------------------------------------------------------------------
 
-    def _finish(self, response: requests.Response, token: str, fetch: _Fetch) -> Report:
+    def _finish(self, response: requests.Response, token: str, fetch: _Fetch[_T]) -> _T:
         cancel = fetch.cancel
         self._check_content_type(response)
         read_started = time.perf_counter()
@@ -474,7 +582,6 @@ class ReportClient:
         if failure is not None:
             raise failure
         fetch.budget -= len(body)
-        fetched_at = datetime.now(UTC)
         log.debug(
             "read %d bytes (%s) in %.3f s",
             len(body),
@@ -482,22 +589,28 @@ class ReportClient:
             time.perf_counter() - read_started,
         )
         _cancelled(cancel)
-        parse_started = time.perf_counter()
+        reader = fetch.reader
         try:
-            report = parse_body(body, self._format)
+            return reader.read(body, response)
         except ParseError as exc:
             said = error_object_text(body, self._format)
             if said:  # a 200 holding an error object: the server's own words explain it best
                 raise InvalidResponseError(
-                    "The server answered with an error instead of the report: "
+                    f"The server answered with an error instead of the {reader.noun}: "
                     f"{redact(said, token)}",
                     status=response.status_code,
                 ) from None
             raise InvalidResponseError(
-                f"The server's {self._format.upper()} could not be read as a Backup Status "
-                f"Report: {redact(str(exc), token)}",
+                f"The server's {self._format.upper()} could not be read as {reader.read_as}: "
+                f"{redact(str(exc), token)}",
                 status=response.status_code,
             ) from None
+
+    def _read_report(self, body: bytes, response: requests.Response) -> Report:
+        """A report page from its body, stamped with when it arrived and what the answer was."""
+        fetched_at = datetime.now(UTC)
+        parse_started = time.perf_counter()
+        report = parse_body(body, self._format, self._username if self._tag_rows else None)
         log.debug("parsed %d rows in %.3f s", len(report), time.perf_counter() - parse_started)
         sample = ResponseSample(
             content_type=response.headers.get("Content-Type", ""),
@@ -532,7 +645,7 @@ class ReportClient:
         )
 
     def _read_body(
-        self, response: requests.Response, fetch: _Fetch
+        self, response: requests.Response, fetch: _Fetch[_T]
     ) -> tuple[bytes, ApiError | None]:
         """The decompressed body, counting decompressed bytes against ``max_bytes``; a timer
         closes the connection at the deadline (see the module docstring)."""
@@ -563,7 +676,9 @@ class ReportClient:
                 "The server's compressed response could not be decompressed."
             )
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            failure = self._broken_body(response, exc, _arrived(response, size), length)
+            failure = self._broken_body(
+                response, exc, _arrived(response, size), length, fetch.reader.noun
+            )
         finally:
             timer.cancel()
             fetch.arrived += _arrived(response, size)
@@ -572,7 +687,12 @@ class ReportClient:
         return (b"", failure) if failure is not None else (b"".join(chunks), None)
 
     def _broken_body(
-        self, response: requests.Response, exc: BaseException, arrived: int, length: str
+        self,
+        response: requests.Response,
+        exc: BaseException,
+        arrived: int,
+        length: str,
+        noun: str,
     ) -> NetworkError:
         """A connection that reset or closed before the whole body arrived: a network error
         (the documented exit 4), saying how much really arrived."""
@@ -590,7 +710,7 @@ class ReportClient:
         of = f" of {format_size(int(length))}" if length.isdigit() else ""
         return NetworkError(
             f"The connection to {host_of(response.url or self.report_url)} broke after "
-            f"{format_size(arrived)}{of} of the report had arrived. Try again."
+            f"{format_size(arrived)}{of} of the {noun} had arrived. Try again."
         )
 
     # -- error statuses -----------------------------------------------------------------------
@@ -614,6 +734,7 @@ class ReportClient:
         self,
         response: requests.Response,
         token: str,
+        fetch: _Fetch[_T],
         *,
         retries: int = 0,
         retry_after: float | None = None,
@@ -637,14 +758,15 @@ class ReportClient:
             )
         if status == 403:
             return PermissionDeniedError(
-                f"Access to the report of partner '{self._username}' was denied (HTTP 403). "
+                f"Access to the {fetch.reader.noun} of partner '{fetch.partner}' was denied "
+                "(HTTP 403). "
                 "The token needs the partners_read scope, and the username must be your own "
                 f"partner username, not another partner's.{said}",
                 status=status,
             )
         if status == 404:
             return NotFoundError(
-                f"No partner named '{self._username}' was found at {host} (HTTP 404); "
+                f"No partner named '{fetch.partner}' was found at {host} (HTTP 404); "
                 f"check the partner username and the region.{said}",
                 status=status,
             )
@@ -711,13 +833,6 @@ def _minutes_or_seconds(seconds: float) -> str:
 
 def _next_link(links: tuple[Link, ...]) -> Link | None:
     return next((link for link in links if link.rel.lower() == "next" and link.href), None)
-
-
-def _shifted(problem: ReadProblem, offset: int) -> ReadProblem:
-    """A later page's problem, numbered within the whole report."""
-    if problem.row is None or not offset:
-        return problem
-    return dataclasses.replace(problem, row=problem.row + offset)
 
 
 def _without_statuses(params: Mapping[str, str]) -> dict[str, str]:

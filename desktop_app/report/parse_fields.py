@@ -286,7 +286,7 @@ class RowBuilder:
         if name not in fields or fields[name] is None:
             self.problem(row, name, fields.get(name), "missing")
             return None
-        value = _text(fields[name])
+        value = text_value(fields[name])
         if value is None:
             self.problem(row, name, fields[name], f"expected text, got {value_kind(fields[name])}")
             return None
@@ -298,7 +298,7 @@ class RowBuilder:
     def computer_name(self, value: object, row: int) -> str | None:
         if value is None:
             return None
-        text = _text(value)
+        text = text_value(value)
         if text is None:
             self.problem(row, "computer_name", value, f"expected text, got {value_kind(value)}")
             return None
@@ -312,7 +312,7 @@ class RowBuilder:
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = _text(value)
+        text = text_value(value)
         if text is None or isinstance(value, float):
             self.problem(row, "computer_id", value, f"expected an id, got {value_kind(value)}")
             return None
@@ -401,7 +401,7 @@ class RowBuilder:
         return number
 
 
-def _text(value: object) -> str | None:
+def text_value(value: object) -> str | None:
     """Text as is, a number as its text (a name sent as a number is still readable)."""
     if isinstance(value, str):
         return value

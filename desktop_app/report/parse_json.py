@@ -61,7 +61,7 @@ def _parse(body: bytes, partner: str | None) -> Report:
         page=builder.envelope_number(envelope.get("page"), "page", 1),
         page_size=builder.envelope_number(envelope.get("page_size"), "page_size", len(rows)),
         count=builder.envelope_number(envelope.get("count"), "count", len(rows)),
-        links=_links(envelope.get("links"), builder),
+        links=envelope_links(envelope.get("links"), builder),
         source="json",
         problems=tuple(builder.problems),
     )
@@ -78,7 +78,7 @@ def _top_level(document: dict[str, object]) -> Mapping[str, object]:
     return {key.strip(): value for key, value in document.items()}
 
 
-def _links(value: object, builder: RowBuilder) -> tuple[Link, ...]:
+def envelope_links(value: object, builder: RowBuilder) -> tuple[Link, ...]:
     """The envelope's links; one that cannot be read is left out (and recorded)."""
     if value is None:
         return ()
