@@ -38,6 +38,7 @@ from desktop_app.api.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from desktop_app.report.merge import PartnerPart
 from desktop_app.report.query import ReportQuery
 from desktop_app.report.rows import Report
 
@@ -63,6 +64,11 @@ class PartnerFetch:
     def refused(self) -> bool:
         """The server refused this partner's report (see ``REFUSALS``)."""
         return isinstance(self.error, REFUSALS)
+
+    def part(self, depth: int = 0) -> PartnerPart:
+        """This outcome as its partner's part of a merged report (``report.merge``)."""
+        failure = None if self.error is None else self.error.message
+        return PartnerPart(self.partner, depth, self.report, failure, self.refused)
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,7 +84,7 @@ class ReadProblem:
     ``None`` for the envelope and the document; ``field`` the documented field name ("row" when
     the whole row was not an object); ``raw`` the value as sent, shortened for display;
     ``reason`` what is wrong; ``outcome`` what is shown instead (``LEFT_BLANK`` when the field
-    is unknown).
+    is unknown); ``partner`` whose report it was in, in a report of several partners.
     """
 
     row: int | None
@@ -92,6 +92,7 @@ class ReadProblem:
     raw: str
     reason: str
     outcome: str = LEFT_BLANK
+    partner: str | None = None
 
     @property
     def blank(self) -> bool:
@@ -100,12 +101,13 @@ class ReadProblem:
 
     def line(self) -> str:
         """One line for stderr and the log: ``row 3, errors: "abc" (not a whole number; left
-        blank)``."""
+        blank)``, after ``resell1: `` when the report was one partner's among several."""
         if self.row is not None:
             where = f"row {self.row:,}, {self.field}"
         else:
             where = self.field if self.field == "document" else f"envelope, {self.field}"
-        return f"{where}: {self.raw} ({self.reason}; {self.outcome})"
+        whose = "" if self.partner is None else f"{self.partner}: "
+        return f"{whose}{where}: {self.raw} ({self.reason}; {self.outcome})"
 
 
 @dataclass(frozen=True, slots=True)
