@@ -12,6 +12,10 @@ types gets 406.
 
 It serves the documented shapes unless ``quirks`` (``demo.quirks.Quirk``) switch on what a real
 server may send instead: odd values, pages with ``next`` links, a short report.
+
+With ``partners`` (``demo.partners``) it serves a partner tree: each partner's own report, and
+each partner's sub-partner list (``GET /v1/partners/{u}/signups?type=PARTNER``, in pages with
+``next`` links); without, it is one partner, whose sub-partner list is empty.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from desktop_app.demo.data import DemoData
 from desktop_app.demo.faults import Fault, FaultKind, FaultPlan, Target
+from desktop_app.demo.partners import DemoPartner, signups_body
 from desktop_app.demo.quirks import Quirk, quirky_body
 from desktop_app.report.background import unpaced
 from desktop_app.report.rows import BackupStatusRow, Link
@@ -49,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 REPORT_SCOPE = "partners_read"
 _REPORT_PATH = re.compile(r"^/v1/partners/([^/]+)/reports/backup_status/?$")
+_SIGNUPS_PATH = re.compile(r"^/v1/partners/([^/]+)/signups/?$")
 _TOKEN_PATH = "/oauth2/token"
 SERIALIZE_CHUNK = 64  # rows per serializer call (about 0.5 ms), with a pause between
 _MAX_FORM_BYTES = 64 * 1024
@@ -128,6 +134,10 @@ class DemoServer:
     one tick. Serialized reports are cached per (tick, format, query, encoding), and each row's
     serialized form is kept until the row changes: a tick changes about 2% of the rows, so a
     new body costs little more than joining the cached pieces (``_RowTexts``).
+
+    ``partners``: a partner tree (``demo.partners.standard_tree``), its root first; the root is
+    ``username`` and its report is ``data``; every other partner has data of its own
+    (``DemoPartner.rows``, generated with ``data`` in the background). ``rows`` is then ignored.
     """
 
     def __init__(
@@ -148,11 +158,16 @@ class DemoServer:
         pause: Callable[[], None] = unpaced,
         compress: bool = True,
         quirks: frozenset[Quirk] | set[Quirk] = frozenset(),
+        partners: Sequence[DemoPartner] = (),
     ) -> None:
         self._pause = pause
         self.quirks: frozenset[Quirk] = frozenset(quirks)
         self._compress = compress
         self._data = data
+        self._tree = {p.username: p for p in partners}
+        if partners:
+            username, rows = partners[0].username, partners[0].rows
+        self._partner_data: dict[str, DemoData] = {}
         self._data_args = (rows, seed)
         self._data_build_lock = threading.Lock()
         self.faults = faults if faults is not None else FaultPlan()
@@ -167,9 +182,7 @@ class DemoServer:
         self._tokens: dict[str, _Token] = {}
         self._tokens_lock = threading.Lock()
         self._data_lock = threading.Lock()
-        self._cache: dict[tuple[object, ...], bytes] = {}
-        self._cache_tick = -1
-        self._row_texts = {fmt: _RowTexts(fmt) for fmt in _CONTENT_TYPES}
+        self._feeds = {name: _Feed() for name in self._tree or (username,)}
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -190,9 +203,43 @@ class DemoServer:
 
     def _generate_data(self) -> None:
         try:
-            self.data  # noqa: B018 (generates it)
+            for partner in self._feeds:
+                self._data_of(partner)  # generates it
         except Exception:  # reported again to whoever reads ``data``
             logger.exception("Generating the demo data failed")
+
+    def _data_of(self, partner: str) -> DemoData:
+        """A partner's own data (the root's is ``data``), generated on first use."""
+        if partner == self._username:
+            return self.data
+        with self._data_build_lock:
+            data = self._partner_data.get(partner)
+            if data is None:
+                spec = self._tree[partner]
+                seed = self._data_args[1] + list(self._tree).index(partner)
+                data = DemoData(
+                    spec.rows, seed=seed, pause=self._pause, customer_prefix=spec.prefix
+                )
+                self._partner_data[partner] = data
+        return data
+
+    def _listed_with(self, partner: str) -> list[str]:
+        """``partner`` and the sub-partners whose sets its report lists too."""
+        return [partner] + [
+            p.username for p in self._tree.values() if p.parent == partner and p.in_parent_report
+        ]
+
+    def report_rows(self, partner: str | None = None) -> tuple[BackupStatusRow, ...]:
+        """The rows ``partner``'s report (default: ``username``'s) lists now."""
+        parts = [
+            self._data_of(name).rows() for name in self._listed_with(partner or self._username)
+        ]
+        return parts[0] if len(parts) == 1 else tuple(row for part in parts for row in part)
+
+    @property
+    def partners(self) -> tuple[DemoPartner, ...]:
+        """The partner tree served (empty: one partner, ``username``)."""
+        return tuple(self._tree.values())
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -316,6 +363,14 @@ class DemoServer:
             if method != "POST":
                 return _error(405, "method_not_allowed", "Use POST", [("Allow", "POST")])
             return self._with_faults(Target.TOKEN, headers, lambda: self._token(body))
+        signups = _SIGNUPS_PATH.match(split.path)
+        if signups is not None:
+            if method != "GET":
+                return _error(405, "method_not_allowed", "Use GET", [("Allow", "GET")])
+            whose = unquote(signups.group(1))
+            return self._with_faults(
+                Target.SIGNUPS, headers, lambda: self._signups(whose, split.query, headers)
+            )
         match = _REPORT_PATH.match(split.path)
         if match is None:
             return _error(404, "not_found", f"No such resource: {split.path}")
@@ -386,10 +441,9 @@ class DemoServer:
         auth = self._authorize(headers)
         if isinstance(auth, _Response):
             return auth
-        if partner != self._username:
-            return _error(403, "forbidden", "This token may not read another partner's report")
-        if REPORT_SCOPE not in auth.scopes:
-            return _error(403, "insufficient_scope", f"The token lacks the {REPORT_SCOPE} scope")
+        refusal = self._refusal(partner, auth)
+        if refusal is not None:
+            return refusal
         fmt = _negotiate(headers.get("Accept"))
         if fmt is None:
             return _error(406, "not_acceptable", "Accept application/json or application/xml")
@@ -402,51 +456,92 @@ class DemoServer:
         page = _page_number(parse_qs(query)) if quirks else 1
         with self._data_lock:
             if self.evolve and page == 1:  # later pages belong to the same report
-                self.data.advance()
+                self._data_of(partner).advance()
             if quirks:
-                rows = _selected(self.data.rows(), statuses, order_dir)
+                rows = _selected(self.report_rows(partner), statuses, order_dir)
                 body = quirky_body(rows, fmt, quirks, page, self.base_url + path)
                 if use_gzip:
                     body = gzip.compress(body, compresslevel=1, mtime=0)
             else:
-                body = self._serialized(path, fmt, statuses, order_dir, use_gzip)
+                body = self._serialized(partner, path, fmt, statuses, order_dir, use_gzip)
         extra = [("Cache-Control", "no-store"), ("Vary", "Accept, Accept-Encoding")]
         if use_gzip:
             extra.append(("Content-Encoding", "gzip"))
         return _Response(200, body, _CONTENT_TYPES[fmt], extra)
 
+    def _refusal(self, partner: str, auth: _Token) -> _Response | None:
+        """Why ``partner``'s report or list may not be read with this token; None when it may."""
+        if partner not in self._feeds:
+            return _error(403, "forbidden", "This token may not read another partner's report")
+        if REPORT_SCOPE not in auth.scopes:
+            return _error(403, "insufficient_scope", f"The token lacks the {REPORT_SCOPE} scope")
+        spec = self._tree.get(partner)
+        if spec is None or spec.refusal is None:
+            return None
+        if spec.refusal == 404:
+            return _error(404, "not_found", f"No partner named {partner}")
+        return _error(
+            spec.refusal,
+            "insufficient_scope",
+            f"The token lacks the {REPORT_SCOPE} scope for partner {partner}",
+        )
+
+    def _signups(self, partner: str, query: str, headers: Mapping[str, str]) -> _Response:
+        """A page of ``partner``'s sub-partner list (``demo.partners.signups_body``)."""
+        auth = self._authorize(headers)
+        if isinstance(auth, _Response):
+            return auth
+        refusal = self._refusal(partner, auth)
+        if refusal is not None:
+            return refusal
+        fmt = _negotiate(headers.get("Accept"))
+        if fmt is None:
+            return _error(406, "not_acceptable", "Accept application/json or application/xml")
+        params = parse_qs(query)
+        kind = params.get("type", ["PARTNER"])[-1].strip().upper()
+        try:
+            page_size = int(params.get("page_size", ["100"])[-1])
+        except ValueError:
+            return _error(400, "invalid_parameter", "page_size must be a whole number")
+        children = [p for p in self._tree.values() if p.parent == partner and kind == "PARTNER"]
+        list_url = f"{self.base_url}/v1/partners/{quote(partner, safe='')}/signups"
+        body = signups_body(children, fmt, _page_number(params), page_size, list_url)
+        return _Response(200, body, _CONTENT_TYPES[fmt], [("Cache-Control", "no-store")])
+
     def _serialized(
         self,
+        partner: str,
         path: str,
         fmt: str,
         statuses: tuple[str, ...],
         order_dir: str | None,
         use_gzip: bool,
     ) -> bytes:
-        """The report body for the current tick; called with the data lock held."""
-        tick = self.data.tick
-        if tick != self._cache_tick:
-            self._cache.clear()
-            self._cache_tick = tick
+        """``partner``'s report body for the current tick; called with the data lock held."""
+        feed = self._feeds[partner]
+        tick = tuple(self._data_of(name).tick for name in self._listed_with(partner))
+        if tick != feed.tick:
+            feed.cache.clear()
+            feed.tick = tick
         key = (fmt, statuses, order_dir, use_gzip)
-        cached = self._cache.get(key)
+        cached = feed.cache.get(key)
         if cached is not None:
             return cached
-        plain = self._cache.get((fmt, statuses, order_dir, False))
+        plain = feed.cache.get((fmt, statuses, order_dir, False))
         if plain is None:
-            rows = _selected(self.data.rows(), statuses, order_dir)
+            rows = _selected(self.report_rows(partner), statuses, order_dir)
             params: dict[str, str] = {}
             if statuses:
                 params["condition_status"] = ",".join(statuses)
             if order_dir is not None:
                 params.update(order_by="USERNAME", order_dir=order_dir)
             href = self.base_url + path + (f"?{urlencode(params)}" if params else "")
-            plain = self._row_texts[fmt].body(rows, [Link("self", href)], self._pause)
-            self._cache[(fmt, statuses, order_dir, False)] = plain
+            plain = feed.row_texts[fmt].body(rows, [Link("self", href)], self._pause)
+            feed.cache[(fmt, statuses, order_dir, False)] = plain
         if not use_gzip:
             return plain
         packed = gzip.compress(plain, compresslevel=1, mtime=0)
-        self._cache[key] = packed
+        feed.cache[key] = packed
         return packed
 
 
@@ -467,6 +562,15 @@ def _page_number(query: dict[str, list[str]]) -> int:
         return max(1, int(query.get("page", ["1"])[-1]))
     except ValueError:
         return 1
+
+
+class _Feed:
+    """One partner's serialised reports: cached per query for one tick of its data."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[object, ...], bytes] = {}
+        self.tick: tuple[int, ...] = ()
+        self.row_texts = {fmt: _RowTexts(fmt) for fmt in _CONTENT_TYPES}
 
 
 class _RowTexts:
