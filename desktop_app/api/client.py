@@ -761,7 +761,7 @@ class ReportClient:
                 f"Access to the {fetch.reader.noun} of partner '{fetch.partner}' was denied "
                 "(HTTP 403). "
                 "The token needs the partners_read scope, and the username must be your own "
-                f"partner username, not another partner's.{said}",
+                f"partner username (or a sub-partner's), not another partner's.{said}",
                 status=status,
             )
         if status == 404:
