@@ -686,6 +686,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "IntronisDemo/1.0"
     sys_version = ""
     timeout = 30  # idle keep-alive connections end eventually
+    # Headers and body go out in two writes: with Nagle's algorithm the body waits for the
+    # client's delayed ACK of the headers, 40 ms a request on loopback (44 ms measured per
+    # sub-partner page; 0.9 ms without).
+    disable_nagle_algorithm = True
 
     def version_string(self) -> str:
         return self.server_version

@@ -29,10 +29,14 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import repeat
+from operator import itemgetter
 
+from desktop_app.report.parse_fields import gc_paused
 from desktop_app.report.rows import FIELD_NAMES, BackupStatusRow, ReadProblem, Report, RowKey
 
 _PARTNER = len(FIELD_NAMES)  # BackupStatusRow.partner follows the report's fields
+_key = itemgetter(1, 2, 4)  # BackupStatusRow.key, in C
 
 
 class PartState(StrEnum):
@@ -112,25 +116,26 @@ def merge_reports(
     names = [p.partner for p in parts]
     if len(set(names)) != len(names):
         raise ValueError("each partner may have one part only")
+    with gc_paused():  # 100k new keys would trigger full collections over every row alive
+        return _merged(parts, fetch_seconds)
+
+
+def _merged(parts: Sequence[PartnerPart], fetch_seconds: float | None) -> MergedReport:
     reports = [(p.partner, p.report) for p in parts if p.report is not None]
     # Attribution: lower rank wins; deeper first, then the username (module docstring).
     depth = {p.partner: p.depth for p in parts}
     order = sorted(reports, key=lambda item: (-depth[item[0]], item[0]))
     rank = {partner: i for i, (partner, _report) in enumerate(order)}
+    keys = {partner: list(map(_key, report.rows)) for partner, report in reports}
     owner: dict[RowKey, int] = {}
-    for partner, report in order:  # best first: setdefault keeps the first (best) owner
-        mine = rank[partner]
-        keep = owner.setdefault
-        for row in report.rows:
-            key = (row[1], row[2], row[4])
-            if None not in key:
-                keep(key, mine)
+    for partner, _report in reversed(order):  # worst first: a better owner overwrites
+        owner.update(zip(keys[partner], repeat(rank[partner])))
     rows: list[BackupStatusRow] = []
     problems: list[ReadProblem] = []
     attributed: dict[str, int] = {}
     for partner, report in reports:
         start = len(rows)
-        positions = _keep_rows(report.rows, partner, rank[partner], owner, rows)
+        positions = _keep_rows(report.rows, keys[partner], partner, rank[partner], owner, rows)
         attributed[partner] = len(rows) - start
         problems.extend(_moved_problems(report.problems, positions, partner))
     merged = Report(
@@ -148,6 +153,7 @@ def merge_reports(
 
 def _keep_rows(
     source: Sequence[BackupStatusRow],
+    keys: Sequence[RowKey],
     partner: str,
     mine: int,
     owner: Mapping[RowKey, int],
@@ -156,15 +162,15 @@ def _keep_rows(
     """Append the rows of ``source`` this partner is attributed (tagged with ``partner``) to
     ``rows``; return where each one went (1-based), ``None`` for a row left to another."""
     positions: list[int | None] = []
-    append = rows.append
-    for row in source:
-        if owner.get((row[1], row[2], row[4]), mine) != mine:
-            positions.append(None)
+    append, place = rows.append, positions.append
+    for row, key in zip(source, keys, strict=True):
+        if owner[key] != mine and None not in key:  # an unreadable key matches nothing
+            place(None)
             continue
         if row[_PARTNER] != partner:
             row = row._replace(partner=partner)
         append(row)
-        positions.append(len(rows))
+        place(len(rows))
     return positions
 
 
