@@ -23,12 +23,6 @@ class Partner:
     parent: str | None = None
     depth: int = 0
 
-    @property
-    def label(self) -> str:
-        """What to call it in a sentence: the company or name when known, with the username."""
-        title = self.company or self.name
-        return f"{title} ({self.username})" if title and title != self.username else self.username
-
 
 @dataclass(frozen=True, slots=True)
 class PartnerTree:
@@ -85,18 +79,12 @@ class PartnerTree:
     def __iter__(self) -> Iterator[Partner]:
         return iter(self.partners)
 
-    def __contains__(self, username: object) -> bool:
-        return username in self._index
-
     def get(self, username: str) -> Partner | None:
         return self._index.get(username)
 
     @property
     def usernames(self) -> tuple[str, ...]:
         return tuple(p.username for p in self.partners)
-
-    def children(self, username: str) -> tuple[Partner, ...]:
-        return tuple(p for p in self.partners if p.parent == username)
 
 
 def _descendants(root: str, listed: Mapping[str, Sequence[Partner]]) -> set[str]:

@@ -19,6 +19,7 @@ from desktop_app.api.client import ReportClient
 from desktop_app.api.errors import (
     FetchCancelled,
     InvalidResponseError,
+    NetworkError,
     NotFoundError,
     PermissionDeniedError,
     ServerError,
@@ -219,3 +220,32 @@ def test_duplicate_partners_are_fetched_once_and_nothing_runs_for_none(
     assert fetch_partner_reports([], client_for) == ()
     with pytest.raises(ValueError, match="concurrency"):
         fetch_partner_reports(["a"], client_for, concurrency=0)
+
+
+def test_each_partner_has_its_own_deadline(server: HTTPServer) -> None:
+    """A partner whose server never answers fails at its deadline; the others arrive first."""
+    done = threading.Event()
+
+    def handler(request: Request) -> Response:
+        partner = partner_of(request)
+        if partner == "stuck":
+            done.wait(WAIT)
+        return Response(report_body(partner), content_type="application/json")
+
+    server.expect_request(REPORT).respond_with_handler(handler)
+    endpoint = custom_endpoint(server.url_for("/").rstrip("/"))
+    base = ReportClient(endpoint, "root", StaticTokenProvider(TOKEN), deadline=0.5)
+    arrived: list[str] = []
+    try:
+        results = fetch_partner_reports(
+            ["stuck", "a", "b"],
+            lambda name: base.for_partner(name, session=requests.Session()),
+            on_result=lambda r: arrived.append(r.partner),
+        )
+    finally:
+        done.set()
+        base.close()
+    assert arrived == ["a", "b", "stuck"]
+    stuck = results[0]
+    assert isinstance(stuck.error, NetworkError) and "0.5 s, the fetch deadline" in str(stuck.error)
+    assert not stuck.refused and stuck.part(1).state.value == "failed"
