@@ -438,15 +438,9 @@ class DemoServer:
         return info
 
     def _report(self, partner: str, path: str, query: str, headers: Mapping[str, str]) -> _Response:
-        auth = self._authorize(headers)
-        if isinstance(auth, _Response):
-            return auth
-        refusal = self._refusal(partner, auth)
-        if refusal is not None:
-            return refusal
-        fmt = _negotiate(headers.get("Accept"))
-        if fmt is None:
-            return _error(406, "not_acceptable", "Accept application/json or application/xml")
+        fmt = self._admitted(partner, headers)
+        if isinstance(fmt, _Response):
+            return fmt
         params = _report_params(parse_qs(query, keep_blank_values=True))
         if isinstance(params, _Response):
             return params
@@ -469,6 +463,19 @@ class DemoServer:
             extra.append(("Content-Encoding", "gzip"))
         return _Response(200, body, _CONTENT_TYPES[fmt], extra)
 
+    def _admitted(self, partner: str, headers: Mapping[str, str]) -> str | _Response:
+        """The format to answer a request for ``partner``'s data in, or why it is refused."""
+        auth = self._authorize(headers)
+        if isinstance(auth, _Response):
+            return auth
+        refusal = self._refusal(partner, auth)
+        if refusal is not None:
+            return refusal
+        fmt = _negotiate(headers.get("Accept"))
+        if fmt is None:
+            return _error(406, "not_acceptable", "Accept application/json or application/xml")
+        return fmt
+
     def _refusal(self, partner: str, auth: _Token) -> _Response | None:
         """Why ``partner``'s report or list may not be read with this token; None when it may."""
         if partner not in self._feeds:
@@ -488,15 +495,9 @@ class DemoServer:
 
     def _signups(self, partner: str, query: str, headers: Mapping[str, str]) -> _Response:
         """A page of ``partner``'s sub-partner list (``demo.partners.signups_body``)."""
-        auth = self._authorize(headers)
-        if isinstance(auth, _Response):
-            return auth
-        refusal = self._refusal(partner, auth)
-        if refusal is not None:
-            return refusal
-        fmt = _negotiate(headers.get("Accept"))
-        if fmt is None:
-            return _error(406, "not_acceptable", "Accept application/json or application/xml")
+        fmt = self._admitted(partner, headers)
+        if isinstance(fmt, _Response):
+            return fmt
         params = parse_qs(query)
         kind = params.get("type", ["PARTNER"])[-1].strip().upper()
         try:

@@ -10,15 +10,16 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from desktop_app.api.client import ReportClient, build_client
+from desktop_app.api.client import ReportClient
 from desktop_app.api.errors import PermissionDeniedError
 from desktop_app.api.partner_reports import fetch_partner_reports
 from desktop_app.api.partners import walk_partners
-from desktop_app.api.regions import custom_endpoint
 from desktop_app.demo.faults import Fault, Target
 from desktop_app.demo.partners import SIGNUPS_PAGE_SIZE, flat_tree, standard_tree
 from desktop_app.demo.server import DemoServer
 from desktop_app.report.merge import PartState, merge_reports
+from tests.unit.test_demo_quirks import client as client_of
+from tests.unit.test_demo_server import demo_banner
 
 ROWS = 60
 
@@ -27,16 +28,6 @@ ROWS = 60
 def tree_server() -> Iterator[DemoServer]:
     with DemoServer(partners=standard_tree(ROWS), evolve=False) as server:
         yield server
-
-
-def client_of(server: DemoServer, fmt: str = "json") -> ReportClient:
-    return build_client(
-        custom_endpoint(server.base_url),
-        server.username,
-        client_id=server.client_id,
-        client_secret=server.client_secret,
-        response_format=fmt,
-    )
 
 
 @pytest.fixture
@@ -148,12 +139,7 @@ def test_module_cli_lists_the_tree() -> None:
         text=True,
     )
     try:
-        assert proc.stdout is not None
-        lines: list[str] = []
-        while not lines or not lines[-1].startswith("Press Ctrl+C"):
-            line = proc.stdout.readline()
-            assert line, proc.stderr.read() if proc.stderr else ""
-            lines.append(line.strip())
+        lines = demo_banner(proc)
         partners = [line.split(":", 1)[1].strip() for line in lines if line.startswith("partner")]
         assert partners == [
             "demo-partner (the root)",

@@ -549,6 +549,17 @@ def test_module_cli_stops_cleanly_on_keyboard_interrupt() -> None:
     _serve_then_interrupt([sys.executable, "-c", INTERRUPT_ON_STDIN, *DEMO_ARGS], interrupt)
 
 
+def demo_banner(proc: subprocess.Popen[str]) -> list[str]:
+    """The lines ``python -m desktop_app.demo`` prints before it serves ("Press Ctrl+C")."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith("Press Ctrl+C"):
+        line = proc.stdout.readline()
+        assert line, f"demo exited early: {lines} {proc.stderr.read() if proc.stderr else ''}"
+        lines.append(line.strip())
+    return lines
+
+
 def _serve_then_interrupt(
     command: list[str], interrupt: Callable[[subprocess.Popen[str]], None]
 ) -> None:
@@ -560,12 +571,7 @@ def _serve_then_interrupt(
         text=True,
     )
     try:
-        assert proc.stdout is not None
-        lines: list[str] = []
-        while not lines or not lines[-1].startswith("Press Ctrl+C"):
-            line = proc.stdout.readline()
-            assert line, f"demo exited early: {lines} {proc.stderr.read() if proc.stderr else ''}"
-            lines.append(line.strip())
+        lines = demo_banner(proc)
         facts = dict(line.split(":", 1) for line in lines[1:-1])
         base_url = facts["base URL"].strip()
         secret = facts["client secret"].split()[0]
