@@ -245,7 +245,7 @@ def test_each_partner_has_its_own_deadline(server: HTTPServer) -> None:
     finally:
         done.set()
         base.close()
-    assert arrived == ["a", "b", "stuck"]
+    assert sorted(arrived[:2]) == ["a", "b"] and arrived[2] == "stuck"
     stuck = results[0]
     assert isinstance(stuck.error, NetworkError) and "0.5 s, the fetch deadline" in str(stuck.error)
     assert not stuck.refused and stuck.part(1).state.value == "failed"
