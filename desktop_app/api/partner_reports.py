@@ -98,11 +98,13 @@ def fetch_partner_reports(
 
     ``client_for`` makes a new client per partner; it is closed here after its fetch.
     ``on_progress`` is called once before anything arrives (``0 of N``) and after each result.
-    Raises ``FetchCancelled`` once ``cancel`` is set, and nothing else.
+    Raises ``FetchCancelled`` once ``cancel`` is set; otherwise only what a callback raises
+    (the fetches stop then too, as after a cancel).
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    stop = cancel if cancel is not None else threading.Event()
+    asked = cancel if cancel is not None else threading.Event()
+    stop = threading.Event()  # the workers': set on a cancel, or when this call ends early
     futures = {name: Future[PartnerFetch]() for name in dict.fromkeys(partners)}
     todo: queue.SimpleQueue[tuple[str, Future[PartnerFetch]]] = queue.SimpleQueue()
     for item in futures.items():
@@ -114,14 +116,28 @@ def fetch_partner_reports(
             name=f"partner-report-{n + 1}",
             daemon=True,
         ).start()
+    try:
+        _deliver(list(futures.values()), asked, on_result, on_progress)
+    finally:
+        stop.set()  # nothing left to fetch, or nobody left to hand it to
+    return tuple(future.result() for future in futures.values())
+
+
+def _deliver(
+    futures: list[Future[PartnerFetch]],
+    asked: threading.Event,
+    on_result: Callable[[PartnerFetch], None] | None,
+    on_progress: Callable[[Progress], None] | None,
+) -> None:
+    """Hand each result over as it arrives, on this thread; ``FetchCancelled`` once ``asked``."""
     total, done, failed = len(futures), 0, 0
     if on_progress is not None:
         on_progress(Progress(0, total))
-    pending: set[Future[PartnerFetch]] = set(futures.values())
+    pending = set(futures)
     while pending:
         arrived, pending = wait(pending, timeout=WAIT_SLICE, return_when=FIRST_COMPLETED)
         for future in arrived:
-            if stop.is_set():
+            if asked.is_set():
                 break
             result = future.result()
             done += 1
@@ -130,11 +146,10 @@ def fetch_partner_reports(
                 on_result(result)
             if on_progress is not None:
                 on_progress(Progress(done, total, failed))
-        if stop.is_set():
+        if asked.is_set():
             for future in pending:
                 future.cancel()  # not started yet: it never will be
             raise FetchCancelled("The report fetch was cancelled.")
-    return tuple(future.result() for future in futures.values())
 
 
 def _work(

@@ -249,3 +249,31 @@ def test_each_partner_has_its_own_deadline(server: HTTPServer) -> None:
     stuck = results[0]
     assert isinstance(stuck.error, NetworkError) and "0.5 s, the fetch deadline" in str(stuck.error)
     assert not stuck.refused and stuck.part(1).state.value == "failed"
+
+
+def test_a_callback_that_fails_stops_the_fetches_too(
+    server: HTTPServer, client_for: Callable[[str], ReportClient]
+) -> None:
+    """The error reaches the caller, and no partner is fetched for nobody after it."""
+    later = threading.Event()
+
+    def handler(request: Request) -> Response:
+        partner = partner_of(request)
+        if partner == "b":
+            later.wait(WAIT)  # still running when the callback fails
+        return Response(report_body(partner), content_type="application/json")
+
+    def on_result(result: PartnerFetch) -> None:
+        raise RuntimeError(f"the view could not take {result.partner}")
+
+    server.expect_request(REPORT).respond_with_handler(handler)
+    before = set(threading.enumerate())
+    try:
+        with pytest.raises(RuntimeError, match="could not take a"):
+            fetch_partner_reports(["a", "b", "c"], client_for, concurrency=1, on_result=on_result)
+    finally:
+        later.set()
+    (worker,) = [t for t in set(threading.enumerate()) - before if t.name == "partner-report-1"]
+    worker.join(WAIT)  # it finishes "b", then must not go on to "c"
+    assert not worker.is_alive()
+    assert [partner_of(request) for request, _ in server.log] == ["a", "b"]
