@@ -87,9 +87,11 @@ _TYPES_SEPARATOR = "\x1f"
 
 Clock = Callable[[], datetime]
 _Content = tuple[Any, ...]  # local_start, local_end, status, types, errors, warnings
-# A row's content, what a state holds: every field from the start time on.
+# A row's content, what a state holds: the report's fields from the start time on (the row's
+# partner, after them, is not content).
 _content = cast(
-    Callable[[BackupStatusRow], _Content], itemgetter(slice(FIELD_NAMES.index("local_start"), None))
+    Callable[[BackupStatusRow], _Content],
+    itemgetter(slice(FIELD_NAMES.index("local_start"), len(FIELD_NAMES))),
 )
 
 
