@@ -93,11 +93,14 @@ def fetch_partner_reports(
     cancel: threading.Event | None = None,
     on_result: Callable[[PartnerFetch], None] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    on_wait: Callable[[Progress], None] | None = None,
 ) -> tuple[PartnerFetch, ...]:
     """Every partner's outcome, in the order of ``partners`` (see the module docstring).
 
     ``client_for`` makes a new client per partner; it is closed here after its fetch.
-    ``on_progress`` is called once before anything arrives (``0 of N``) and after each result.
+    ``on_progress`` is called once before anything arrives (``0 of N``) and after each result;
+    ``on_wait`` every ``WAIT_SLICE`` in which nothing arrived (a caller's chance to act on
+    time passing while a slow partner is still fetched).
     Raises ``FetchCancelled`` once ``cancel`` is set; otherwise only what a callback raises
     (the fetches stop then too, as after a cancel).
     """
@@ -117,7 +120,7 @@ def fetch_partner_reports(
             daemon=True,
         ).start()
     try:
-        _deliver(list(futures.values()), asked, on_result, on_progress)
+        _deliver(list(futures.values()), asked, on_result, on_progress, on_wait)
     finally:
         stop.set()  # nothing left to fetch, or nobody left to hand it to
     return tuple(future.result() for future in futures.values())
@@ -128,6 +131,7 @@ def _deliver(
     asked: threading.Event,
     on_result: Callable[[PartnerFetch], None] | None,
     on_progress: Callable[[Progress], None] | None,
+    on_wait: Callable[[Progress], None] | None = None,
 ) -> None:
     """Hand each result over as it arrives, on this thread; ``FetchCancelled`` once ``asked``."""
     total, done, failed = len(futures), 0, 0
@@ -136,6 +140,8 @@ def _deliver(
     pending = set(futures)
     while pending:
         arrived, pending = wait(pending, timeout=WAIT_SLICE, return_when=FIRST_COMPLETED)
+        if not arrived and on_wait is not None and not asked.is_set():
+            on_wait(Progress(done, total, failed))
         for future in arrived:
             if asked.is_set():
                 break

@@ -9,11 +9,12 @@ customer summary can never disagree: they all read one ``ProblemStates``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from desktop_app.report.customers import CustomerCounts, summarise_customers
 from desktop_app.report.derived import STALE, Acknowledgement, DerivedStates, StaleRule, derive
+from desktop_app.report.partner_groups import customer_partners
 from desktop_app.report.rows import BackupStatusRow, RowKey, key_username
 from desktop_app.report.summary import ProblemSummary, summarise_problems
 
@@ -25,7 +26,8 @@ class ProblemStates:
     """The derived states of ``rows`` (the report on screen) with their summaries.
 
     ``with_history``: the missing sets and acknowledgements were known (the history is open);
-    without it the states come from the report alone (stale, failing).
+    without it the states come from the report alone (stale, failing). ``partner_of``: each
+    customer's partner, when the rows carry one (several partners watched).
     """
 
     rows: tuple[BackupStatusRow, ...]
@@ -34,6 +36,7 @@ class ProblemStates:
     summary: ProblemSummary
     rule: StaleRule
     with_history: bool
+    partner_of: Mapping[str, str] = field(default_factory=dict)
 
     def problem_of(self, key: RowKey) -> str | None:
         """MISSING, FAILURE or STALE, or ``None`` for a set without a problem."""
@@ -64,4 +67,5 @@ def judge(
         summarise_problems(rows, derived),
         rule,
         acknowledgements is not None,
+        customer_partners(rows) if rows and rows[0].partner is not None else {},
     )

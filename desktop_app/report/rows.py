@@ -137,6 +137,19 @@ class ReadProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerStatus:
+    """One watched partner of a report of several: where it sits in the partner tree
+    (``parent``, ``depth``), how its part stands (``state``: a ``report.merge.PartState``
+    value) and, when not all of it is there, why in a sentence (``problem``)."""
+
+    partner: str
+    parent: str | None = None
+    depth: int = 0
+    state: str = "complete"
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     rel: str
     href: str
@@ -152,7 +165,8 @@ class Report:
     ``n`` is ``rows[n - 1]``). ``incomplete`` says, in a sentence for the user, why the report
     lacks rows the server has (``count`` promised more, a page could not be fetched); ``None``
     when nothing is known to be missing. ``response`` describes the server's answer for a
-    support bundle.
+    support bundle. ``partners``: in a report of several partners (``report.merge``), each
+    watched partner in tree order; empty for one partner's own report.
     """
 
     rows: tuple[BackupStatusRow, ...]
@@ -167,6 +181,7 @@ class Report:
     problems: tuple[ReadProblem, ...] = ()
     incomplete: str | None = None
     response: ResponseSample | None = None
+    partners: tuple[PartnerStatus, ...] = ()
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -76,9 +76,14 @@ def data(monkeypatch: pytest.MonkeyPatch) -> Iterator[SteerableData]:
     made: list[SteerableData] = []
 
     def server(
-        *, rows: int, pause: Callable[[], None], compress: bool, quirks: object
+        *,
+        rows: int,
+        pause: Callable[[], None],
+        compress: bool,
+        quirks: object,
+        partners: object = (),
     ) -> DemoServer:
-        assert not quirks  # documented shapes only
+        assert not quirks and not partners  # documented shapes, one partner only
         if not made:
             made.append(SteerableData(rows, pause=pause))
         return DemoServer(made[0], evolve=False, pause=pause, compress=compress)
