@@ -173,7 +173,9 @@ def _status(tree: PartnerTree, walk: PartnerWalk, part: PartnerPart) -> PartnerS
     elif part.report is not None and part.report.incomplete is not None:
         reasons.append(f"Its report is incomplete: {part.report.incomplete}.")
     listed = walk.problem_of(part.partner)
-    if listed is not None and listed.message:
+    if listed is not None and listed.error is not None and part.failure is not None:
+        reasons.append("Its sub-partners could not be listed either.")  # the same refusal
+    elif listed is not None and listed.message:
         reasons.append(listed.message[:1].upper() + listed.message[1:])
     return PartnerStatus(
         part.partner,

@@ -271,7 +271,18 @@ def _line(kind: ChangeKind, rows: Sequence[BackupStatusRow], limit: int) -> str:
     names = [row_label(r) for r in rows[:limit]]
     if len(rows) > limit:
         names.append("…")
-    return f"{_count_phrase(kind, len(rows))}: {', '.join(names)}"
+    return f"{_count_phrase(kind, len(rows))}{_at_partners(rows)}: {', '.join(names)}"
+
+
+def _at_partners(rows: Sequence[BackupStatusRow]) -> str:
+    """Where the sets are, when they come from a view of several partners: `` at resell1``,
+    `` at resell1 and resell2``, `` at 3 partners``; nothing for one partner's report."""
+    partners = list(dict.fromkeys(r.partner for r in rows if r.partner is not None))
+    if not partners:
+        return ""
+    if len(partners) <= 2:
+        return " at " + " and ".join(partners)
+    return f" at {len(partners):,} partners"
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,13 +306,17 @@ def build_notification(
 
     Example message line: ``3 new failures: acme / MAIL01 / Exchange, bob / PC-1 / Files, …``.
     The title counts the most serious kind present, e.g. ``3 new failures`` or
-    ``3 new failures, 1 recovered``.
+    ``3 new failures, 1 recovered``. Sets of a view of several partners name their partner:
+    ``2 new failures at resell1``.
     """
     present = [k for k in _ORDER if k in kinds and changes.rows_of(k)]
     if not present:
         return None
     lines = [_line(k, changes.rows_of(k), limit) for k in present]
-    title = ", ".join(_count_phrase(k, len(changes.rows_of(k))) for k in present[:2])
+    title = ", ".join(
+        _count_phrase(k, len(changes.rows_of(k))) + _at_partners(changes.rows_of(k))
+        for k in present[:2]
+    )
     if len(present) > 2:
         title += ", …"
     keys = tuple(r.key for k in present for r in changes.rows_of(k))

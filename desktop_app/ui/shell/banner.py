@@ -126,13 +126,19 @@ def report_notice(report: Report) -> tuple[str, str] | None:
         missing = [p for p in troubled if p.state in ("refused", "failed")]
         n, total = len(missing), len(report.partners)
         title = f"{n} of {total} partners not shown" if missing else "Partners not all known"
-        named = " ".join(f"{p.partner}: {p.problem}" for p in troubled)
+        named = " ".join(f"{p.partner}: {_first_sentence(p.problem or '')}" for p in troubled)
         return title, (
             f"{named} Showing the others; sets of these partners are not called missing, "
             "and nothing is announced about them."
         )
     incomplete = incomplete_message(report)
     return None if incomplete is None else (INCOMPLETE_TITLE, incomplete)
+
+
+def _first_sentence(text: str) -> str:
+    """The gist of a long explanation (the whole is in the sidebar's tooltip and the log)."""
+    head, dot, _rest = text.partition(". ")
+    return head + "." if dot else text
 
 
 class StaleLabel(QLabel):

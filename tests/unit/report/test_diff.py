@@ -301,3 +301,23 @@ def test_a_set_listed_twice_counts_with_its_worse_status() -> None:
 def test_unknown_names_read_plainly_in_notifications() -> None:
     odd = row(status=S.FAILURE)._replace(computer_name=None, username=None)
     assert row_label(odd) == "? / ? / Exchange"
+
+
+def test_notifications_name_the_partner_of_a_view_of_several() -> None:
+    def at(partner: str, user: str, status: str = S.COMPLETED) -> BackupStatusRow:
+        return row(user, status=status)._replace(partner=partner)
+
+    before = [at("resell1", "a"), at("resell1", "b"), at("resell2", "c", S.FAILURE)]
+    after = [at("resell1", "a", S.FAILURE), at("resell1", "b", S.FAILURE), at("resell2", "c")]
+    note = build_notification(diff_reports(before, after, NOW))
+    assert note is not None
+    assert note.title == "2 new failures at resell1, 1 recovered at resell2"
+    lines = note.message.splitlines()
+    assert lines[0].startswith("2 new failures at resell1: a / MAIL01 / Exchange")
+    spread = [at(p, u, S.FAILURE) for p, u in (("p1", "a"), ("p2", "b"), ("p3", "c"))]
+    earlier = [at(p, u) for p, u in (("x", "a"), ("y", "b"), ("z", "c"))]
+    note = build_notification(diff_reports(earlier, spread, NOW))
+    assert note is not None and note.title == "3 new failures at 3 partners"
+    # One partner's own report (rows without a partner) reads as before.
+    plain = build_notification(diff_reports([row("a")], [row("a", status=S.FAILURE)], NOW))
+    assert plain is not None and plain.title == "1 new failure"
