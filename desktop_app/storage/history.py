@@ -23,6 +23,12 @@ rows and between write batches, so a GUI process can let the recording leave it 
 single call holds the GIL for long (the writes go in batches of ``WRITE_BATCH`` rows).
 Retention (default 90 days) purges old states, refreshes and sets missing for longer, at most
 once an hour, as part of ``record``; each set's current state is always kept.
+
+Each run is also kept as one ``run`` row, and what a set's runs teach (its rhythm, its failure
+streak) is relearned for the sets a record saw run (see ``storage.runs``).
+
+Split in three: this module records; ``storage.history_reader`` asks (the queries, inherited);
+``storage.history_codec`` is how both encode a row.
 """
 
 from __future__ import annotations
@@ -30,37 +36,42 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from operator import itemgetter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from desktop_app.report.rows import (
-    FIELD_NAMES,
-    BackupStatusRow,
-    Report,
-    RowKey,
-    key_parts,
-    row_key,
-)
-from desktop_app.report.status import (
-    ConditionStatus,
-    canonical_condition_type,
-    canonical_status,
-    status_severity,
-)
-from desktop_app.report.timeline import (
-    SetHistory,
-    StateRecord,
-    day_strip,
-    failing_since,
-    last_success,
-    runs,
-)
+from desktop_app.report.rows import BackupStatusRow, Report, RowKey, key_parts, row_key
+from desktop_app.report.status import status_severity
 from desktop_app.runtime.pacing import unpaced
 from desktop_app.storage.database import Database
+from desktop_app.storage.history_codec import (
+    Content,
+    aware_ts,
+    content_of,
+    numeric_form,
+    parse_status,
+    parse_types,
+    state_values,
+    zone_of,
+)
+from desktop_app.storage.history_reader import (
+    HISTORY_SOURCE,
+    PAUSE_EVERY,
+    HistoryReader,
+    MissingSet,
+    SuccessRates,
+)
+from desktop_app.storage.runs import (
+    UPSERT_RUN,
+    Learned,
+    learn_all,
+    learn_sets,
+    load_learned,
+    purge_runs,
+    run_values,
+    save_learned,
+)
 
 __all__ = [
     "DEFAULT_RETENTION",
@@ -76,23 +87,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 HISTORY_FILE_NAME = "history.sqlite3"
-HISTORY_SOURCE = "history"
-"""``Report.source`` of the last recorded report read back (``HistoryStore.last_report``)."""
 DEMO_HISTORY_FILE_NAME = "demo-history.sqlite3"
 DEFAULT_RETENTION = timedelta(days=90)
 PURGE_INTERVAL = timedelta(hours=1)
 WRITE_BATCH = 128  # rows per executemany: the GIL is held while binding, and pauses come between
-_PAUSE_EVERY = 64  # rows between calls of ``pause`` (well under a millisecond of work)
-_TYPES_SEPARATOR = "\x1f"
 
 Clock = Callable[[], datetime]
-_Content = tuple[Any, ...]  # local_start, local_end, status, types, errors, warnings
-# A row's content, what a state holds: the report's fields from the start time on (the row's
-# partner, after them, is not content).
-_content = cast(
-    Callable[[BackupStatusRow], _Content],
-    itemgetter(slice(FIELD_NAMES.index("local_start"), len(FIELD_NAMES))),
-)
 
 
 def _utc_now() -> datetime:
@@ -110,80 +110,7 @@ class RecordResult(NamedTuple):
     seconds: float
 
 
-@dataclass(frozen=True, slots=True)
-class MissingSet:
-    """A set that was in an earlier report and is not in the latest one, with its last row."""
-
-    key: RowKey
-    last_row: BackupStatusRow
-    last_seen: datetime | None
-    missing_since: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SuccessRates:
-    """Completed runs / finished runs of one customer, as fractions; ``None``: no finished run."""
-
-    last_7_days: float | None
-    last_30_days: float | None
-
-
-def _ts(value: datetime) -> float:
-    if value.tzinfo is None:
-        raise ValueError("history times must be timezone-aware")
-    return value.timestamp()
-
-
-def _from_ts(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
-
-
-_ZONES: dict[int, tzinfo] = {0: UTC}
-
-
-def _zone(minutes: int) -> tzinfo:
-    """Shared ``timezone`` objects per offset: rebuilt rows share them like parsed ones do."""
-    zone = _ZONES.get(minutes)
-    if zone is None:
-        zone = _ZONES[minutes] = timezone(timedelta(minutes=minutes))
-    return zone
-
-
-def _seconds(value: datetime) -> int | float:
-    """POSIX seconds, as an ``int`` when whole (smaller in SQLite, exact either way)."""
-    ts = value.timestamp()
-    return int(ts) if ts.is_integer() else ts
-
-
-def _offset_minutes(value: datetime) -> int:
-    offset = value.utcoffset()
-    return 0 if offset is None else int(offset.total_seconds() // 60)
-
-
-def _local(ts: float | None, offset: int | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, _zone(offset or 0))
-
-
-def _types(text: str | None) -> tuple[str, ...] | None:
-    if text is None:
-        return None
-    return tuple(canonical_condition_type(t) for t in text.split(_TYPES_SEPARATOR)) if text else ()
-
-
-def _status(text: str | None) -> str | None:
-    return None if text is None else canonical_status(text)
-
-
-def _numeric_form(key: RowKey) -> RowKey | None:
-    """The key as a version 1-2 database stored it: the id as a plain number's text."""
-    parts = key_parts(key)
-    cid = parts.computer_id
-    if cid is None or not (cid.isascii() and cid.isdigit()):
-        return None
-    return parts._replace(computer_id=str(int(cid)))
-
-
-class HistoryStore:
+class HistoryStore(HistoryReader):
     """Records refreshed reports and answers the detail pane's and the summary's questions.
 
     ``clock`` returns an aware UTC datetime (retention, default fetch times). ``message`` is a
@@ -204,16 +131,13 @@ class HistoryStore:
         self.retention = retention
         self.database = database if database is not None else Database(path, clock)
         self._pause = pause
-        self._content: dict[RowKey, tuple[int, _Content]] | None = None
+        self._content: dict[RowKey, tuple[int, Content]] | None = None
         self._present: Collection[RowKey] = set()
         self._missing: set[RowKey] = set()
         self._numeric: set[RowKey] = set()  # keys of sets stored with a version 1-2 numeric id
         self._next_set_id = 1
         self._last_purge: datetime | None = None
-
-    @property
-    def path(self) -> Path:
-        return self.database.path
+        self._learned: Mapping[RowKey, Learned] = {}  # replaced whole, never changed in place
 
     @property
     def available(self) -> bool:
@@ -242,7 +166,7 @@ class HistoryStore:
             rows: Iterable[BackupStatusRow] = report.rows
         else:
             rows = report
-        when = int(_ts(fetched_at or self._clock()))
+        when = int(aware_ts(fetched_at or self._clock()))
         if not self.database.available:
             return RecordResult(0, 0, 0, 0, 0, 0.0)
         detectable = report.missing_detectable if isinstance(report, Report) else True
@@ -258,7 +182,7 @@ class HistoryStore:
                 held.condition_status
             ):
                 current[key] = row  # listed twice: keep the worse
-            if not i % _PAUSE_EVERY:
+            if not i % PAUSE_EVERY:
                 pause()
         for key in [key for key in current if None in key]:
             del current[key]  # an unknown key cannot be followed from report to report
@@ -268,9 +192,9 @@ class HistoryStore:
             known = get(key)
             if known is None and key in renamed:
                 known = content[renamed[key]]
-            if known is None or known[1] != _content(row):
+            if known is None or known[1] != content_of(row):
                 changed.append((known[0] if known is not None else 0, row))
-            if not i % _PAUSE_EVERY:
+            if not i % PAUSE_EVERY:
                 pause()
         # Comprehensions rather than set operations: one C call over 100k keys holds the GIL.
         old_keys = set(renamed.values())
@@ -287,7 +211,8 @@ class HistoryStore:
         pointers: list[tuple[int, int]] = []
         set_id = self._next_set_id
         offsets: dict[Any, int] = {}
-        assigned: list[tuple[RowKey, int, _Content]] = []
+        assigned: list[tuple[RowKey, int, Content]] = []
+        runs: list[tuple[int, int, str | None]] = []
         for i, (known_id, row) in enumerate(changed):
             if known_id == 0:
                 known_id = set_id
@@ -295,9 +220,12 @@ class HistoryStore:
                 new_sets.append((known_id, *row_key(row), when, when))
             else:
                 pointers.append((when, known_id))
-            states.append((known_id, when, *_state_values(row, offsets)))
-            assigned.append((row_key(row), known_id, _content(row)))
-            if not i % _PAUSE_EVERY:
+            states.append((known_id, when, *state_values(row, offsets)))
+            run = run_values(known_id, row)
+            if run is not None:
+                runs.append(run)
+            assigned.append((row_key(row), known_id, content_of(row)))
+            if not i % PAUSE_EVERY:
                 pause()
 
         with self.database.write() as db:
@@ -331,6 +259,7 @@ class HistoryStore:
                 " errors, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 states,
             )
+            self._write(db, UPSERT_RUN, runs)
             self._write(db, "UPDATE backup_set SET current_state = ? WHERE id = ?", pointers)
             self._write(
                 db,
@@ -352,8 +281,10 @@ class HistoryStore:
         self._next_set_id = set_id
         for i, (key, known_id, values) in enumerate(assigned):
             content[key] = (known_id, values)
-            if not i % _PAUSE_EVERY:
+            if not i % PAUSE_EVERY:
                 pause()
+        if runs:
+            self._relearn({run[0] for run in runs}, assigned, when)
         self._missing.difference_update(returned)
         self._missing.update(gone)
         # A report that cannot tell what is missing adds to what is known to be present.
@@ -369,7 +300,7 @@ class HistoryStore:
         )
 
     def _renamed(
-        self, current: dict[RowKey, BackupStatusRow], content: dict[RowKey, tuple[int, _Content]]
+        self, current: dict[RowKey, BackupStatusRow], content: dict[RowKey, tuple[int, Content]]
     ) -> dict[RowKey, RowKey]:
         """New key -> stored key, for the sets stored with a numeric id that this report names
         with leading zeros (see the module docstring)."""
@@ -379,7 +310,7 @@ class HistoryStore:
         for key in current:
             if key in content:
                 continue
-            old = _numeric_form(key)
+            old = numeric_form(key)
             if old is not None and old in self._numeric and old in content and old not in current:
                 found[key] = old
         return found
@@ -402,11 +333,11 @@ class HistoryStore:
         if self.database.available:
             self._load_content()
 
-    def _load_content(self) -> dict[RowKey, tuple[int, _Content]]:
+    def _load_content(self) -> dict[RowKey, tuple[int, Content]]:
         """The last content of every known set, read once (on the recording thread)."""
         if self._content is not None:
             return self._content
-        content: dict[RowKey, tuple[int, _Content]] = {}
+        content: dict[RowKey, tuple[int, Content]] = {}
         present: set[RowKey] = set()
         missing: set[RowKey] = set()
         with self.database.write() as db:
@@ -439,29 +370,29 @@ class HistoryStore:
                 w,
                 numeric_id,
             ) in enumerate(cursor):
-                if not i % _PAUSE_EVERY:
+                if not i % PAUSE_EVERY:
                     pause()
                 key = (user, cid, name)
                 if numeric_id:
                     numeric.add(key)
                 if st is not None:
-                    zone = zones.get(so) or zones.setdefault(so, _zone(so or 0))
+                    zone = zones.get(so) or zones.setdefault(so, zone_of(so or 0))
                     start: datetime | None = stamp(st, zone)
                 else:
                     start = None
                 if et is not None:
-                    zone = zones.get(eo) or zones.setdefault(eo, _zone(eo or 0))
+                    zone = zones.get(eo) or zones.setdefault(eo, zone_of(eo or 0))
                     end: datetime | None = stamp(et, zone)
                 else:
                     end = None
                 if status in statuses:
                     canon = statuses[status]
                 else:
-                    canon = statuses[status] = _status(status)
+                    canon = statuses[status] = parse_status(status)
                 if types in type_lists:
                     kinds = type_lists[types]
                 else:
-                    kinds = type_lists[types] = _types(types)
+                    kinds = type_lists[types] = parse_types(types)
                 content[key] = (set_id, (start, end, canon, kinds, e, w))
                 (missing if gone is not None else present).add(key)
             self._next_set_id = int(
@@ -469,7 +400,31 @@ class HistoryStore:
             )
         self._content, self._present, self._missing = content, present, missing
         self._numeric = numeric
+        self._load_learned(content)
         return content
+
+    def _load_learned(self, content: dict[RowKey, tuple[int, Content]]) -> None:
+        """What was learned so far; everything learned once for a history that has runs but
+        nothing learned yet (recorded before version 4)."""
+        key_of = {set_id: key for key, (set_id, _) in content.items()}
+        now = aware_ts(self._clock())
+        with self.database.write() as db:
+            learned = load_learned(db)
+            if not learned and db.execute("SELECT 1 FROM run LIMIT 1").fetchone():
+                learned = learn_all(db, now, self._pause)
+                save_learned(db, learned)
+        self._learned = {key_of[i]: item for i, item in learned.items() if i in key_of}
+
+    def _relearn(
+        self, set_ids: set[int], assigned: list[tuple[RowKey, int, Content]], when: int
+    ) -> None:
+        """Learn again the sets whose runs this record changed (see ``storage.runs``)."""
+        with self.database.write() as db:
+            learned = learn_sets(db, set_ids, float(when), self._pause)
+            save_learned(db, learned)
+        key_of = {set_id: key for key, set_id, _ in assigned if set_id in learned}
+        updated = {key_of[set_id]: item for set_id, item in learned.items()}
+        self._learned = {**self._learned, **updated}
 
     # -- retention --------------------------------------------------------------------------------
 
@@ -489,7 +444,7 @@ class HistoryStore:
         self._last_purge = now
         if not self.database.available:
             return 0
-        cutoff = int(_ts(now - self.retention))
+        cutoff = int(aware_ts(now - self.retention))
         with self.database.write() as db:
             forgotten = db.execute(
                 "SELECT id, username, computer_id, backupset_name FROM backup_set"
@@ -497,6 +452,8 @@ class HistoryStore:
                 (cutoff,),
             ).fetchall()
             db.executemany("DELETE FROM state WHERE set_id = ?", [(f[0],) for f in forgotten])
+            db.executemany("DELETE FROM run WHERE set_id = ?", [(f[0],) for f in forgotten])
+            db.executemany("DELETE FROM learned WHERE set_id = ?", [(f[0],) for f in forgotten])
             db.executemany("DELETE FROM backup_set WHERE id = ?", [(f[0],) for f in forgotten])
             db.executemany(
                 "DELETE FROM acknowledgement WHERE username = ? AND computer_id = ?"
@@ -509,6 +466,10 @@ class HistoryStore:
                 {"cutoff": cutoff},
             ).rowcount
             db.execute("DELETE FROM refresh WHERE fetched_at < ?", (cutoff,))
+            purge_runs(db, cutoff)
+        if forgotten:
+            gone = {(f[1], f[2], f[3]) for f in forgotten}
+            self._learned = {k: v for k, v in self._learned.items() if k not in gone}
         if self._content is not None:
             for f in forgotten:
                 key = (f[1], f[2], f[3])
@@ -519,221 +480,7 @@ class HistoryStore:
 
     # -- queries (reader connection; safe from the GUI thread) -----------------------------------
 
-    def states(self, key: RowKey) -> list[StateRecord]:
-        """Every stored state of ``key``, oldest first."""
-        if not self.database.available:
-            return []
-        with self.database.read() as db:
-            return self._states(db, key)
-
-    def _states(self, db: sqlite3.Connection, key: RowKey) -> list[StateRecord]:
-        cursor = db.execute(
-            f"SELECT s.observed_at, {_STATE_COLUMNS} FROM state s JOIN backup_set b"
-            " ON b.id = s.set_id"
-            " WHERE b.username = ? AND b.computer_id = ? AND b.backupset_name = ?"
-            " ORDER BY s.observed_at",
-            key,
-        )
-        return [
-            StateRecord(datetime.fromtimestamp(observed, UTC), _row(key, values))
-            for observed, *values in cursor
-        ]
-
-    def set_history(
-        self,
-        key: RowKey,
-        days: int = 30,
-        tz: tzinfo | None = None,
-        today: date | None = None,
-        run_limit: int = 50,
-    ) -> SetHistory:
-        """The detail pane's view of ``key``: day strip, runs, failing since, last success."""
-        if not self.database.available:
-            return SetHistory((), (), None, None)
-        with self.database.read() as db:
-            states = self._states(db, key)
-            info = db.execute(
-                "SELECT first_seen, missing_since FROM backup_set WHERE username = ?"
-                " AND computer_id = ? AND backupset_name = ?",
-                key,
-            ).fetchone()
-        run_list = runs(states)
-        today = today or self._clock().astimezone(tz).date()
-        return SetHistory(
-            days=tuple(day_strip(states, today, days, tz)),
-            runs=tuple(run_list[:run_limit]),
-            failing_since=failing_since(run_list),
-            last_success=last_success(run_list),
-            first_seen=_from_ts(info[0]) if info else None,
-            missing_since=_from_ts(info[1]) if info else None,
-        )
-
-    def history_for(
-        self, key: RowKey, days: int = 30, tz: tzinfo | None = None, today: date | None = None
-    ) -> list[tuple[date, str | None]]:
-        """(day, worst status or ``None``) for the last ``days`` days, oldest first."""
-        return [(d.day, d.worst) for d in self.set_history(key, days, tz, today).days]
-
-    def failing_since(self, key: RowKey) -> datetime | None:
-        return failing_since(runs(self.states(key)))
-
-    def last_success(self, key: RowKey) -> datetime | None:
-        return last_success(runs(self.states(key)))
-
-    def runs(self, key: RowKey, limit: int = 50) -> list[StateRecord]:
-        """The runs seen for ``key``, newest first (each run's last observed state)."""
-        return runs(self.states(key))[:limit]
-
-    def missing_sets(self) -> list[MissingSet]:
-        """Sets absent from the latest recorded report, with their last known row."""
-        if not self.database.available:
-            return []
-        with self.database.read() as db:
-            found = db.execute(
-                "SELECT b.username, b.computer_id, b.backupset_name, b.missing_since,"
-                " (SELECT MAX(fetched_at) FROM refresh WHERE fetched_at < b.missing_since),"
-                f" {_STATE_COLUMNS} FROM backup_set b"
-                " JOIN state s ON s.set_id = b.id AND s.observed_at = b.current_state"
-                " WHERE b.missing_since IS NOT NULL ORDER BY b.username, b.computer_id,"
-                " b.backupset_name"
-            ).fetchall()
-        result = []
-        for user, cid, name, since, last_seen, *values in found:
-            key = (user, cid, name)
-            missing_since = datetime.fromtimestamp(since, UTC)
-            result.append(MissingSet(key, _row(key, values), _from_ts(last_seen), missing_since))
-        return result
-
-    def last_refresh(self) -> datetime | None:
-        if not self.database.available:
-            return None
-        with self.database.read() as db:
-            return _from_ts(db.execute("SELECT MAX(fetched_at) FROM refresh").fetchone()[0])
-
-    def last_report(self) -> Report | None:
-        """The last recorded report as the history holds it: each set it listed, with its last
-        recorded state, ``fetched_at`` the refresh that recorded it (``source`` "history").
-        ``None`` before the first refresh. Shown at start, before the first fetch returns."""
-        if not self.database.available:
-            return None
-        with self.database.read() as db:
-            last = db.execute("SELECT MAX(fetched_at) FROM refresh").fetchone()[0]
-            if last is None:
-                return None
-            found = db.execute(
-                f"SELECT b.username, b.computer_id, b.backupset_name, {_STATE_COLUMNS}"
-                " FROM backup_set b JOIN state s ON s.set_id = b.id"
-                " AND s.observed_at = b.current_state WHERE b.missing_since IS NULL"
-                " ORDER BY b.id"
-            ).fetchall()
-        rows = []
-        for i, (user, cid, name, *values) in enumerate(found):
-            if not i % _PAUSE_EVERY:
-                self._pause()
-            rows.append(_row((user, cid, name), values))
-        return Report(
-            tuple(rows),
-            page_size=len(rows),
-            count=len(rows),
-            fetched_at=_from_ts(last),
-            source=HISTORY_SOURCE,
-        )
-
-    def success_rates(self, now: datetime | None = None) -> dict[str, SuccessRates]:
-        """Per customer: completed / finished runs that ended in the last 7 and 30 days.
-
-        A run counts once, with its last observed status; RUNNING and unended states are not
-        finished runs. Customers without a finished run in 30 days are absent.
-        """
-        if not self.database.available:
-            return {}
-        now_ts = _ts(now or self._clock())
-        t7, t30 = now_ts - 7 * 86400, now_ts - 30 * 86400
-        completed = ConditionStatus.COMPLETED.value
-        with self.database.read() as db:
-            found = db.execute(
-                # SQLite: with MAX(), bare columns come from the row holding the maximum, i.e.
-                # each run's last observed state.
-                "SELECT username, SUM(end_ts >= :t7), SUM(end_ts >= :t7 AND status = :ok),"
-                " COUNT(*), SUM(status = :ok) FROM ("
-                "  SELECT b.username AS username, s.condition_status AS status, s.end_ts AS end_ts,"
-                "   MAX(s.observed_at) FROM state s JOIN backup_set b ON b.id = s.set_id"
-                "  WHERE s.end_ts >= :t30 AND s.end_ts <= :now AND s.condition_status != :run"
-                "  GROUP BY s.set_id, s.start_ts"
-                ") GROUP BY username",
-                {"t7": t7, "t30": t30, "now": now_ts, "ok": completed, "run": "RUNNING"},
-            ).fetchall()
-        return {
-            user: SuccessRates(ok7 / n7 if n7 else None, ok30 / n30 if n30 else None)
-            for user, n7, ok7, n30, ok30 in found
-        }
-
-    def size_bytes(self) -> int:
-        """The database file plus its WAL, for the benchmark and the settings page."""
-        total = 0
-        for suffix in ("", "-wal"):
-            side = self.path.with_name(self.path.name + suffix)
-            if side.exists():
-                total += side.stat().st_size
-        return total
-
-
-_STATE_COLUMNS = (
-    "s.report_date, s.computer_name, s.start_ts, s.start_offset, s.end_ts, s.end_offset,"
-    " s.condition_status, s.condition_types, s.errors, s.warnings"
-)
-
-
-def _memo_offset(value: datetime, offsets: dict[Any, int]) -> int:
-    """The offset in minutes; memoised for fixed-offset zones only (a DST zone's varies)."""
-    zone = value.tzinfo
-    offset = offsets.get(zone)
-    if offset is None:
-        offset = _offset_minutes(value)
-        if type(zone) is timezone:
-            offsets[zone] = offset
-    return offset
-
-
-def _state_values(row: BackupStatusRow, offsets: dict[Any, int]) -> tuple[Any, ...]:
-    """The ``state`` columns after (set_id, observed_at) for ``row``; ``offsets`` is a memo of
-    minutes per ``tzinfo`` (rows share their zone objects, so it stays tiny)."""
-    start, end = row.local_start, row.local_end
-    if start is not None:
-        start_values: tuple[Any, Any] = (_seconds(start), _memo_offset(start, offsets))
-    else:
-        start_values = (None, None)
-    if end is not None:
-        end_values: tuple[Any, Any] = (_seconds(end), _memo_offset(end, offsets))
-    else:
-        end_values = (None, None)
-    status, types = row.condition_status, row.condition_types
-    return (
-        None if row.report_date is None else _seconds(row.report_date),
-        row.computer_name,
-        *start_values,
-        *end_values,
-        None if status is None else str(status),
-        None if types is None else _TYPES_SEPARATOR.join(types),
-        row.errors,
-        row.warnings,
-    )
-
-
-def _row(key: RowKey, values: Iterable[Any]) -> BackupStatusRow:
-    """Rebuild a row from ``key`` and the ``_STATE_COLUMNS``; ``report_date`` comes back in UTC."""
-    report_date, computer_name, st, so, et, eo, status, types, errors, warnings = values
-    parts = key_parts(key)
-    return BackupStatusRow(
-        _from_ts(report_date),
-        parts.username,
-        parts.computer_id,
-        computer_name,
-        parts.backupset_name,
-        _local(st, so),
-        _local(et, eo),
-        _status(status),
-        _types(types),
-        errors,
-        warnings,
-    )
+    def learned(self) -> Mapping[RowKey, Learned]:
+        """Each set's learned rhythm and failure streak (safe to read from any thread: the
+        mapping is replaced whole after each record, never changed in place)."""
+        return self._learned

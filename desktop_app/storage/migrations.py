@@ -130,7 +130,42 @@ NULL: a value the report did not give, or could not be read, is stored as unknow
 invented. SQLite cannot change a column's type, so the three tables are rebuilt (about a second
 per million states, once)."""
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+_V4 = """
+CREATE TABLE run (
+    set_id INTEGER NOT NULL,
+    start_ts INTEGER NOT NULL,
+    status TEXT,
+    PRIMARY KEY (set_id, start_ts)
+) WITHOUT ROWID;
+INSERT OR REPLACE INTO run (set_id, start_ts, status)
+    SELECT set_id, CAST(start_ts AS INTEGER), condition_status FROM state
+    WHERE start_ts IS NOT NULL ORDER BY set_id, observed_at;
+CREATE TABLE learned (
+    set_id INTEGER PRIMARY KEY,
+    interval REAL,
+    runs INTEGER,
+    last_start REAL,
+    allowed_gap REAL,
+    changed INTEGER NOT NULL DEFAULT 0,
+    streak INTEGER NOT NULL DEFAULT 0,
+    streak_since REAL
+);
+CREATE TABLE rhythm_override (
+    username TEXT NOT NULL,
+    computer_id TEXT NOT NULL,
+    backupset_name TEXT NOT NULL,
+    interval REAL,
+    PRIMARY KEY (username, computer_id, backupset_name)
+);
+"""
+"""Version 4: one ``run`` row per run of a set (its start, in whole UTC seconds, and the status
+it was last seen with), so learning every set's rhythm reads one short, ordered range per set
+instead of grouping every state (``storage.runs``); filled from the states already recorded.
+``learned`` keeps each set's rhythm and failure streak, relearned only when its runs change.
+``rhythm_override`` holds an admin's rhythm for a set (``interval`` seconds; NULL: learning off
+for it), keyed like an acknowledgement so it outlives the set's history rows."""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 """``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

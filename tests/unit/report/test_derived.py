@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from desktop_app.report.derived import (
     DEFAULT_STALE_AFTER,
     MISSING,
+    OVERDUE,
+    REPEATED,
     STALE,
     Acknowledgement,
     StaleRule,
@@ -14,6 +16,8 @@ from desktop_app.report.derived import (
     missing_keys,
     problem_state,
 )
+from desktop_app.report.escalation import EscalationRule, Streak
+from desktop_app.report.rhythm import Rhythm
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus
 
@@ -114,7 +118,14 @@ def test_derive_collects_everything() -> None:
     assert set(derived.acknowledged) == {failing.key}
     assert derived.voided == {stale.key, warning.key}
     assert derived.needs_attention == {stale.key, gone}
-    assert derived.counts() == {STALE: 1, MISSING: 1, "ACKNOWLEDGED": 1, "NEEDS_ATTENTION": 2}
+    assert derived.counts() == {
+        STALE: 1,
+        OVERDUE: 0,
+        REPEATED: 0,
+        MISSING: 1,
+        "ACKNOWLEDGED": 1,
+        "NEEDS_ATTENTION": 2,
+    }
     assert derived.flag(gone) == "Missing"
     assert derived.flag(stale.key) == "Stale"
     assert derived.flag(failing.key) == ""
@@ -130,3 +141,66 @@ def test_recovered_then_failing_again_alerts_again() -> None:
     remaining = {k: a for k, a in acks.items() if k not in recovered.voided}
     again = derive([r], NOW, StaleRule(), (), remaining)
     assert again.needs_attention == {r.key}
+
+
+def hourly(last_start: datetime) -> Rhythm:
+    """A set learned to run every hour, its last learned run at ``last_start``."""
+    return Rhythm(3600.0, 30, last_start.timestamp(), 2.5 * 3600)
+
+
+def test_a_set_with_a_rhythm_is_judged_by_it_not_by_the_threshold() -> None:
+    sql = row(
+        "acme",
+        1,
+        start=NOW - timedelta(hours=5),
+        end=NOW - timedelta(hours=5) + timedelta(minutes=5),
+    )
+    weekly = row("acme", 2, start=NOW - timedelta(days=5), end=NOW - timedelta(days=5))
+    plain = row("acme", 3, start=NOW - timedelta(days=5), end=NOW - timedelta(days=5))
+    rhythms = {
+        sql.key: hourly(NOW - timedelta(hours=5)),
+        weekly.key: Rhythm(7 * 86400.0, 6, weekly_start(weekly), 10.5 * 86400 + 3600),
+    }
+    rule = StaleRule(timedelta(hours=26), {}, rhythms)
+    stale, overdue = rule.judge([sql, weekly, plain], NOW)
+    # The hourly set is overdue long before 26 h; the weekly one is not stale at 5 days.
+    assert stale == {sql.key, plain.key} and overdue == {sql.key}
+    assert rule.is_stale(sql, NOW) and not rule.is_stale(weekly, NOW)
+    derived = derive([sql, weekly, plain], NOW, rule)
+    assert derived.overdue == {sql.key} and derived.stale == {sql.key, plain.key}
+    assert derived.problems[sql.key] == STALE
+    assert derived.counts()[OVERDUE] == 1
+
+
+def weekly_start(r: BackupStatusRow) -> float:
+    assert r.local_start is not None
+    return r.local_start.timestamp()
+
+
+def test_a_report_newer_than_the_learned_runs_is_not_overdue() -> None:
+    just_ran = row("acme", 1, status=S.RUNNING, start=NOW - timedelta(minutes=10))
+    rule = StaleRule(rhythms={just_ran.key: hourly(NOW - timedelta(hours=5))})
+    assert rule.judge([just_ran], NOW) == (set(), set())
+
+
+def test_repeated_failures_follow_the_escalation_rule() -> None:
+    twice = row("acme", 1, status=S.FAILURE, end=NOW - timedelta(hours=1))
+    thrice = row("acme", 2, status=S.FAILURE, end=NOW - timedelta(hours=1))
+    recovered = row("acme", 3, status=S.COMPLETED, end=NOW - timedelta(hours=1))
+    streaks = {
+        twice.key: Streak(2, NOW - timedelta(days=1)),
+        thrice.key: Streak(3, NOW - timedelta(days=2)),
+        recovered.key: Streak(5, NOW - timedelta(days=5)),  # history lags: the report decides
+    }
+    rows = [twice, thrice, recovered]
+    by_runs = derive(rows, NOW, StaleRule(), streaks=streaks, escalation=EscalationRule(3, 0))
+    assert by_runs.repeated == {thrice.key}
+    assert by_runs.counts()[REPEATED] == 1
+    by_days = derive(rows, NOW, StaleRule(), streaks=streaks, escalation=EscalationRule(0, 1))
+    assert by_days.repeated == {twice.key, thrice.key}
+    off = derive(rows, NOW, StaleRule(), streaks=streaks, escalation=EscalationRule(0, 0))
+    assert off.repeated == frozenset()
+    # An acknowledged repeated failure is still muted: it is a FAILURE problem.
+    acks = {thrice.key: ack(thrice.key, S.FAILURE)}
+    muted = derive(rows, NOW, StaleRule(), (), acks, streaks, EscalationRule(3, 0))
+    assert thrice.key in muted.repeated and thrice.key not in muted.needs_attention
