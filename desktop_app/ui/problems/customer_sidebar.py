@@ -82,17 +82,19 @@ def customer_text(c: CustomerCounts) -> str:
     """``acme-dental`` over ``12 sets: 2 failing, 1 stale``: two lines, so a narrow sidebar
     never cuts off the counts (problems named, never only coloured)."""
     sets = "1 set" if c.backup_sets == 1 else f"{c.backup_sets} sets"
-    parts = [
-        f"{n} {word}"
-        for n, word in (
-            (c.failures, "failing"),
-            (c.stale, "stale"),
-            (c.missing, "missing"),
-            (c.warnings, "warning" if c.warnings == 1 else "warnings"),
-        )
-        if n
-    ]
+    parts = _problem_counts(c.failures, c.stale, c.missing, c.warnings)
     return f"{c.username}\n{sets}" + (": " + ", ".join(parts) if parts else ": all fine")
+
+
+def _problem_counts(failures: int, stale: int, missing: int, warnings: int = 0) -> list[str]:
+    """``2 failing``, ``1 stale``...: the counts that are not zero, worst first."""
+    counted = (
+        (failures, "failing"),
+        (stale, "stale"),
+        (missing, "missing"),
+        (warnings, "warning" if warnings == 1 else "warnings"),
+    )
+    return [f"{n} {word}" for n, word in counted if n]
 
 
 def partner_text(group: PartnerGroup) -> str:
@@ -104,15 +106,7 @@ def partner_text(group: PartnerGroup) -> str:
     n = len(group.customers)
     customers = "1 customer" if n == 1 else f"{n} customers"
     sets = "1 set" if group.backup_sets == 1 else f"{group.backup_sets} sets"
-    problems = [
-        f"{k} {word}"
-        for k, word in (
-            (group.failures, "failing"),
-            (group.stale, "stale"),
-            (group.missing, "missing"),
-        )
-        if k
-    ]
+    problems = _problem_counts(group.failures, group.stale, group.missing)
     counts = f"{customers}, {sets}" + (": " + ", ".join(problems) if problems else "")
     if status is not None and status.state in ("refused", "failed", "pending"):
         counts = {"refused": "refused", "failed": "could not be fetched"}.get(

@@ -5,7 +5,7 @@ fetched, and what makes the view incomplete."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -17,21 +17,10 @@ from desktop_app.demo.faults import Fault, FaultPlan, Target
 from desktop_app.demo.partners import standard_tree
 from desktop_app.demo.server import DemoServer
 from desktop_app.report.rows import Report
+from tests.unit.demo.test_demo_partners import ROWS, client, tree_server
 from tests.unit.demo.test_demo_quirks import client as client_of
 
-ROWS = 40
-
-
-@pytest.fixture(scope="module")
-def tree_server() -> Iterator[DemoServer]:
-    with DemoServer(partners=standard_tree(ROWS), evolve=False) as server:
-        yield server
-
-
-@pytest.fixture
-def client(tree_server: DemoServer) -> Iterator[ReportClient]:
-    with client_of(tree_server) as made:
-        yield made
+__all__ = ["client", "tree_server"]  # the demo tree's fixtures, shared
 
 
 def test_the_scope_keeps_the_first_partner_first_without_repeats() -> None:
