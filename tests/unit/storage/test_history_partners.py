@@ -5,6 +5,7 @@ report is whole, and history kept before belongs to the signed-in partner."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def view(*rows: BackupStatusRow, states: dict[str, str]) -> Report:
 
 
 def stored_partners(path: Path) -> dict[str, str | None]:
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         return dict(db.execute("SELECT username, partner FROM backup_set").fetchall())
 
 
@@ -117,7 +118,7 @@ def test_history_kept_before_belongs_to_the_signed_in_partner(tmp_path: Path, cl
         assert ("acme", "42", "SQL") in AcknowledgementStore(store.database).all()
     finally:
         store.close()
-    with sqlite3.connect(path) as db:  # attributed now, by name; the others as they were
+    with closing(sqlite3.connect(path)) as db:  # attributed now, by name; the others as they were
         query = (
             "SELECT backupset_name, partner FROM backup_set"
             " WHERE username = 'acme' AND computer_id = '42'"
