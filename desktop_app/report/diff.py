@@ -205,8 +205,9 @@ def diff_reports(
         elif stale_now and not was_stale:
             stale.append(row)
     gone = tuple(row for _, _, row in before.values() if row is not None)
-    if isinstance(current, Report) and not current.missing_detectable:
-        gone = ()  # absent from a report that cannot tell is not "no longer reported"
+    if isinstance(current, Report):  # absent from a report that cannot tell is not "gone"
+        sure = current.missing_detectable_for  # per partner, with several
+        gone = tuple(row for row in gone if sure(row.partner))
     return ReportChanges(
         tuple(failures), tuple(warnings), tuple(recovered), tuple(stale), newly_missing=gone
     )
@@ -214,13 +215,15 @@ def diff_reports(
 
 def carry_forward(previous: Report | None, current: Report) -> Report:
     """What the next report is to be compared with: ``current``, plus, when it cannot tell
-    what is missing (``Report.missing_detectable``), the sets of ``previous`` it lacks. A set
+    what is missing (``Report.missing_detectable_for`` their partner), the sets of
+    ``previous`` it lacks. A set
     absent from an incomplete report and still absent from the next, complete one is then
     announced by that one."""
-    if previous is None or current.missing_detectable:
+    if previous is None or (current.missing_detectable and not current.partners):
         return current
     present = set(map(row_key, current.rows))
-    kept = tuple(r for r in previous.rows if row_key(r) not in present)
+    sure = current.missing_detectable_for  # several partners: those whose part is whole
+    kept = tuple(r for r in previous.rows if row_key(r) not in present and not sure(r.partner))
     return replace(current, rows=current.rows + kept) if kept else current
 
 

@@ -195,6 +195,15 @@ class Report:
             return False
         return not any(p.field in _IN_DOUBT for p in self.problems)
 
+    def missing_detectable_for(self, partner: str | None) -> bool:
+        """Whether a set last listed by ``partner`` (``None``: the account's own, the first
+        watched) and absent now may be called missing. In a report of several partners only
+        when that partner's part is complete; otherwise as ``missing_detectable``."""
+        if not self.partners:
+            return self.missing_detectable
+        name = self.partners[0].partner if partner is None else partner
+        return any(p.partner == name and p.state == "complete" for p in self.partners)
+
 
 _IN_DOUBT = frozenset((*KEY_FIELDS, "row", "document"))
 

@@ -171,8 +171,6 @@ class HistoryStore(HistoryReader):
         when = int(aware_ts(fetched_at or self._clock()))
         if not self.database.available:
             return RecordResult(0, 0, 0, 0, 0, 0.0)
-        detectable = report.missing_detectable if isinstance(report, Report) else True
-        partners = report.partners if isinstance(report, Report) else ()
         pause = self._pause
         content = self._load_content()
         get = content.get
@@ -206,9 +204,7 @@ class HistoryStore(HistoryReader):
         # Comprehensions rather than set operations: one C call over 100k keys holds the GIL.
         old_keys = set(renamed.values())
         absent = [key for key in self._present if key not in current and key not in old_keys]
-        gone, present_after = missing_now(
-            absent, partners, owner, detectable, current, self._present
-        )
+        gone, present_after = missing_now(absent, report, owner, current, self._present)
         pause()
         returned = [key for key in self._missing if key in current]
 
