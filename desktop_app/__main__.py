@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="the demo API serves what a real server may send: values, pages, short (or all)",
     )
+    gui.add_argument(
+        "--partners",
+        action="store_true",
+        help="with --demo: a partner tree (resellers, a branch, one refused) shown as one view",
+    )
     gui.add_argument("--minimized", action="store_true", help="start hidden (in the tray)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_export_parser(subparsers)
@@ -162,6 +167,7 @@ def _run_gui(args: argparse.Namespace) -> int:
                 demo_rows=args.demo_rows,
                 demo_quirks=args.demo_quirks,
                 demo_showcase=args.demo,
+                demo_partners=args.partners,
                 minimized=args.minimized,
                 logging=handle,
                 autostart=autostart_for_platform(),

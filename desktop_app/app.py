@@ -32,6 +32,7 @@ from desktop_app import APP_NAME
 from desktop_app.api.client import build_client
 from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.regions import custom_endpoint
+from desktop_app.demo.partners import standard_tree
 from desktop_app.demo.quirks import Quirk
 from desktop_app.demo.server import DemoServer
 from desktop_app.demo.showcase import seed_history
@@ -69,7 +70,8 @@ from desktop_app.ui.problems.stale_thresholds import StaleThresholds
 from desktop_app.ui.problems.views import ProblemViews, attach_problem_views
 from desktop_app.ui.refresh.auto_refresh import AutoRefreshController
 from desktop_app.ui.refresh.controller import RefreshController
-from desktop_app.ui.refresh.fetcher import FetchFunction, ReportFetcher
+from desktop_app.ui.refresh.fetcher import ReportFetcher
+from desktop_app.ui.refresh.partners_fetch import report_fetch
 from desktop_app.ui.refresh.restored_report import RestoredNotice, RestoredReport
 from desktop_app.ui.settings.controller import SettingsController
 from desktop_app.ui.settings.store import QSettingsStore
@@ -106,6 +108,7 @@ class AppOptions:
     demo_rows: int = 2000
     demo_quirks: frozenset[Quirk] = frozenset()  # what a sloppy server sends (demo.quirks)
     demo_showcase: bool = False  # the rhythm showcase and its seeded history (demo.showcase)
+    demo_partners: bool = False  # a partner tree (demo.partners), watched with its sub-partners
     minimized: bool = False
     settings_path: Path | None = None  # an INI file instead of the platform store (tests)
     icons_dir: Path | None = None
@@ -196,8 +199,8 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     window.settings_action.triggered.connect(settings.open_dialog)
 
     # Where reports come from: the built-in demo server, or (below) the signed-in account.
-    demo_server, fetch = _demo(options, pacer, window, closers)
-    fetcher = ReportFetcher(workers, fetch, model.preparer())
+    fetcher = ReportFetcher(workers, _not_signed_in, model.preparer())
+    demo_server = _demo(options, pacer, window, fetcher, settings.current, closers)
     refresh = RefreshController(fetcher)
     schedule = RefreshSchedule(options.refresh_interval, random=random.random)
     auto_refresh = AutoRefreshController(fetcher, refresh.refresh, schedule, parent=window)
@@ -207,6 +210,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     window.refresh_requested.connect(refresh.refresh)
     window.cancel_requested.connect(refresh.cancel)
     refresh.busy_changed.connect(window.set_busy)
+    refresh.progress_changed.connect(window.show_fetch_progress)
     refresh.display_ready.connect(window.show_report)
     refresh.cleared.connect(window.clear_report)
     refresh.refresh_failed.connect(window.show_fetch_failure)
@@ -442,12 +446,17 @@ def _history_store(options: AppOptions, pacer: Pacer) -> Callable[[], HistorySto
 
 
 def _demo(
-    options: AppOptions, pacer: Pacer, window: MainWindow, closers: list[Callable[[], None]]
-) -> tuple[DemoServer | None, FetchFunction]:
-    """The built-in demo server and its fetch (demo mode); else a fetch that says "not signed
-    in" until the account controller sets its own."""
+    options: AppOptions,
+    pacer: Pacer,
+    window: MainWindow,
+    fetcher: ReportFetcher,
+    settings: Callable[[], AppSettings],
+    closers: list[Callable[[], None]],
+) -> DemoServer | None:
+    """The built-in demo server, and the fetcher pointed at it (demo mode); otherwise the
+    fetcher says "not signed in" until the account controller points it at an account."""
     if not options.demo:
-        return None, _not_signed_in
+        return None
     # In-process: paced, and uncompressed (gzip would only cost CPU at both ends here).
     server = DemoServer(
         rows=options.demo_rows,
@@ -455,6 +464,7 @@ def _demo(
         compress=False,
         quirks=options.demo_quirks,
         showcase=options.demo_showcase,
+        partners=standard_tree(options.demo_rows) if options.demo_partners else (),
     )
     server.start()
     closers.append(server.stop)
@@ -466,7 +476,8 @@ def _demo(
     )
     closers.append(client.close)  # before the server stops (closers run in reverse)
     window.setWindowTitle("Demo data")  # the platform adds " — Backup Status Monitor"
-    return server, lambda cancel: client.fetch_report(cancel=cancel)
+    fetcher.set_staged_fetch(report_fetch(client, settings, subpartners=options.demo_partners))
+    return server
 
 
 def _not_signed_in(_cancel: threading.Event) -> Report:

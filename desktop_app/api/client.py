@@ -16,6 +16,12 @@ Pages: the report is documented as one page, but a ``next`` link is followed (sa
 only, at most ``max_pages``), and when the envelope's ``count`` promises more rows than arrived
 the report says so in ``Report.incomplete`` instead of passing for the whole report.
 
+Sub-partners: ``fetch_signups`` reads one page of a partner's sub-partner list
+(``GET {api}/v1/partners/{username}/signups?type=PARTNER``) with the same retries, limits,
+deadline (per page) and errors; ``api.partners`` walks the pages and the tree. ``for_partner``
+makes a client for another partner on the same endpoint and tokens, whose rows carry that
+partner (``BackupStatusRow.partner``).
+
 Deadline: besides the connect and read timeouts, the whole fetch (retries, waits, pages) ends
 after ``deadline`` seconds with a ``NetworkError`` (a server dripping one byte every few seconds
 never trips a read timeout). While the body streams, a timer closes the socket at the deadline;
@@ -30,8 +36,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Final
-from urllib.parse import quote, urljoin, urlsplit
+from typing import Final, TypeVar
+from urllib.parse import quote, urljoin
 
 import requests
 
@@ -39,13 +45,11 @@ from desktop_app.api.auth import ClientCredentialsProvider, StaticTokenProvider,
 from desktop_app.api.errors import (
     ApiError,
     BadRequestError,
-    InvalidResponseError,
-    NetworkError,
 )
-from desktop_app.api.http import REDIRECT_STATUSES, host_of, origin, user_agent
-from desktop_app.api.network import network_error
-from desktop_app.api.regions import Endpoint, is_loopback_host
-from desktop_app.api.report_body import read_report
+from desktop_app.api.http import host_of, origin, user_agent
+from desktop_app.api.redirects import RetryableNetworkError, send
+from desktop_app.api.regions import Endpoint
+from desktop_app.api.report_body import read_document, report_reader, signups_reader
 from desktop_app.api.responses import (
     MEDIA_TYPES,
     parse_retry_after,
@@ -54,7 +58,9 @@ from desktop_app.api.secret import Secret
 from desktop_app.api.status_errors import status_error
 from desktop_app.api.transfer import Limits, Transfer, check_cancelled
 from desktop_app.report.query import STATUS_PARAM, ReportQuery
-from desktop_app.report.rows import Link, ReadProblem, Report
+from desktop_app.report.read_problems import renumbered
+from desktop_app.report.rows import Link, Report
+from desktop_app.report.signups import SignupsPage
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +70,9 @@ WAIT_SLICE: Final = 0.25  # with a cancel event, back-off sleeps are sliced this
 CONNECTION_RETRIES: Final = 1  # a refused/reset connection is retried once, then reported
 DEFAULT_DEADLINE: Final = 300.0  # seconds for a whole fetch: the Settings default (5 min)
 MAX_PAGES: Final = 100  # ``next`` links followed at most (the report is documented as one page)
+SIGNUPS_PARAMS: Final = {"type": "PARTNER"}
+
+_T = TypeVar("_T")
 
 
 class ReportClient:
@@ -100,9 +109,12 @@ class ReportClient:
         owns_session: bool | None = None,
         deadline: float = DEFAULT_DEADLINE,
         max_pages: int = MAX_PAGES,
+        tag_rows: bool = False,
     ) -> None:
         """``owns_session``: whether ``close()`` closes the session (default: when none given).
-        ``deadline``: seconds a whole fetch may take (see the module docstring)."""
+        ``deadline``: seconds a whole fetch may take (see the module docstring). ``tag_rows``:
+        every row fetched carries ``username`` as its partner (a view of several partners);
+        otherwise ``None``, like the rows read back from history."""
         if not deadline > 0:
             raise ValueError("deadline must be a positive number of seconds")
         if response_format not in MEDIA_TYPES:
@@ -126,6 +138,9 @@ class ReportClient:
         self._clock = clock
         self._deadline = deadline
         self._max_pages = max_pages
+        self._tag_rows = tag_rows
+        self._report_reader = report_reader(response_format, self._username if tag_rows else None)
+        self._signups_reader = signups_reader(response_format)
         self._status_list_refused = False  # the server said 400 to a list of statuses
         self._lock = threading.Lock()
 
@@ -147,6 +162,37 @@ class ReportClient:
     def report_url(self) -> str:
         user = quote(self._username, safe="")
         return f"{self._endpoint.api_base}/v1/partners/{user}/reports/backup_status"
+
+    def signups_url(self, partner: str | None = None) -> str:
+        """Where ``partner``'s (default: this client's partner's) sub-partners are listed."""
+        user = quote(partner or self._username, safe="")
+        return f"{self._endpoint.api_base}/v1/partners/{user}/signups"
+
+    def for_partner(self, username: str, *, session: requests.Session) -> ReportClient:
+        """A client for partner ``username`` on this endpoint, with these tokens, format and
+        limits, whose rows carry ``username`` as their partner. It sends over ``session``
+        (configured as this one: the proxy and trust settings) and closes it with itself;
+        fetches through different clients may run at the same time."""
+        return ReportClient(
+            self._endpoint,
+            username,
+            self._tokens,
+            response_format=self._format,
+            session=session,
+            connect_timeout=self._connect_timeout,
+            read_timeout=self._read_timeout,
+            max_bytes=self._max_bytes,
+            max_retries=self._max_retries,
+            max_total_wait=self._max_total_wait,
+            backoff_base=self._backoff_base,
+            max_redirects=self._max_redirects,
+            sleep=self._sleep,
+            clock=self._clock,
+            owns_session=True,
+            deadline=self._deadline,
+            max_pages=self._max_pages,
+            tag_rows=True,
+        )
 
     def __repr__(self) -> str:
         return (
@@ -192,7 +238,13 @@ class ReportClient:
         with self._lock:
             started = self._clock()
             fetch = Transfer(
-                started + self._deadline, self._deadline, self._clock, cancel, self._max_bytes
+                self._username,
+                self._report_reader,
+                started + self._deadline,
+                self._deadline,
+                self._clock,
+                cancel,
+                self._max_bytes,
             )
             params = query.to_params() if query else {}
             several = "," in params.get(STATUS_PARAM, "")
@@ -211,9 +263,39 @@ class ReportClient:
                 report, fetch_seconds=self._clock() - started, source=self._format
             )
 
+    def fetch_signups(
+        self,
+        partner: str | None = None,
+        *,
+        url: str | None = None,
+        params: Mapping[str, str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SignupsPage:
+        """One page of ``partner``'s sub-partner list (default: this client's partner): ``url``
+        (a ``next`` link, which carries its own query) or the list's first address with
+        ``type=PARTNER`` and ``params`` (``page``, ``page_size``).
+
+        Retried, redirected and limited as ``fetch_report``, within one deadline per page;
+        raises the same ApiError subclasses (a 403 names the list and the partner).
+        """
+        whose = partner or self._username
+        with self._lock:
+            fetch = Transfer(
+                whose,
+                self._signups_reader,
+                self._clock() + self._deadline,
+                self._deadline,
+                self._clock,
+                cancel,
+                self._max_bytes,
+            )
+            if url is not None:
+                return self._page(url, params, fetch)
+            return self._page(self.signups_url(whose), {**SIGNUPS_PARAMS, **(params or {})}, fetch)
+
     # -- pages --------------------------------------------------------------------------------
 
-    def _follow_pages(self, first: Report, fetch: Transfer) -> Report:
+    def _follow_pages(self, first: Report, fetch: Transfer[Report]) -> Report:
         """``first`` with the rows of every page its ``next`` links lead to (module docstring)."""
         rows = list(first.rows)
         problems = list(first.problems)
@@ -236,7 +318,7 @@ class ReportClient:
             pages += 1
             offset = len(rows)
             rows.extend(page.rows)
-            problems.extend(_shifted(p, offset) for p in page.problems)
+            problems.extend(renumbered(p, offset) for p in page.problems)
         if incomplete is None and first.count > len(rows):
             incomplete = (
                 f"the server said it holds {first.count:,} backup sets but sent {len(rows):,}"
@@ -257,8 +339,9 @@ class ReportClient:
 
     # -- the retry loop -----------------------------------------------------------------------
 
-    def _page(self, url: str, params: Mapping[str, str] | None, fetch: Transfer) -> Report:
-        """One page of the report, retried and redirected as the class docstring says."""
+    def _page(self, url: str, params: Mapping[str, str] | None, fetch: Transfer[_T]) -> _T:
+        """One page (of what ``fetch`` reads), retried and redirected as the class docstring
+        says."""
         renewed = False
         retries = 0
         connection_retries = 0
@@ -268,10 +351,19 @@ class ReportClient:
             check_cancelled(cancel)
             fetch.time_left()
             token = self._tokens.token()
-            response, failure = self._send(url, params, token, fetch)
+            response, failure = send(
+                self._session,
+                url,
+                params,
+                self._headers(),
+                token,
+                fetch,
+                self._limits(),
+                self._max_redirects,
+            )
             if failure is not None:
                 if (
-                    isinstance(failure, _RetryableNetworkError)
+                    isinstance(failure, RetryableNetworkError)
                     and connection_retries < CONNECTION_RETRIES
                     and waited + self._backoff_base <= self._max_total_wait
                 ):
@@ -280,39 +372,34 @@ class ReportClient:
                     self._wait(self._backoff_base, fetch)
                     waited += self._backoff_base
                     continue
-                raise failure.plain() if isinstance(failure, _RetryableNetworkError) else failure
+                raise failure.plain() if isinstance(failure, RetryableNetworkError) else failure
             assert response is not None
             with response:
                 status = response.status_code
                 if 200 <= status < 300:
-                    return read_report(response, token, fetch, self._format, self._limits())
+                    return read_document(response, token, fetch, self._format, self._limits())
                 if status == 401:
                     if not renewed and self._tokens.renew_after_rejection(token):
                         renewed = True
                         log.debug("HTTP 401; renewing the token once")
                         continue
-                    raise status_error(response, token, self._username, self.report_url)
+                    raise self._status_error(response, token, fetch)
                 if status not in RETRY_STATUSES:
-                    raise status_error(response, token, self._username, self.report_url)
+                    raise self._status_error(response, token, fetch)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = (
                     retry_after if retry_after is not None else self._backoff_base * (2**retries)
                 )
                 if retries >= self._max_retries or waited + delay > self._max_total_wait:
-                    raise status_error(
-                        response,
-                        token,
-                        self._username,
-                        self.report_url,
-                        retries=retries,
-                        retry_after=retry_after,
+                    raise self._status_error(
+                        response, token, fetch, retries=retries, retry_after=retry_after
                     )
             log.debug("HTTP %d; retry %d in %.2f s", status, retries + 1, delay)
             self._wait(delay, fetch)
             waited += delay
             retries += 1
 
-    def _wait(self, seconds: float, fetch: Transfer) -> None:
+    def _wait(self, seconds: float, fetch: Transfer[_T]) -> None:
         """Sleep ``seconds`` (in slices, to notice a cancel); a wait past the deadline ends the
         fetch at once: waiting would only end in the same error later."""
         cancel = fetch.cancel
@@ -326,132 +413,44 @@ class ReportClient:
             remaining -= step
         check_cancelled(cancel)
 
+    def _status_error(
+        self,
+        response: requests.Response,
+        token: str,
+        fetch: Transfer[_T],
+        *,
+        retries: int = 0,
+        retry_after: float | None = None,
+    ) -> ApiError:
+        return status_error(
+            response,
+            token,
+            fetch.partner,
+            self.report_url,
+            noun=fetch.reader.noun,
+            retries=retries,
+            retry_after=retry_after,
+        )
+
     def _limits(self) -> Limits:
         return Limits(self._max_bytes, self._connect_timeout, self._read_timeout, self.report_url)
 
     # -- one request, redirects followed by hand --------------------------------------------
 
-    def _headers(self, token: str | None) -> dict[str, str]:
-        headers = {
+    def _headers(self) -> dict[str, str]:
+        return {
             "Accept": MEDIA_TYPES[self._format],
             "Accept-Encoding": "gzip",
             "User-Agent": user_agent(),
         }
-        if token is not None:
-            headers["Authorization"] = f"OAuth {token}"
-        return headers
-
-    def _send(
-        self, url: str, params: Mapping[str, str] | None, token: str, fetch: Transfer
-    ) -> tuple[requests.Response | None, ApiError | None]:
-        """The first non-redirect response, or the error that prevented one.
-
-        Errors are returned rather than raised inside ``except`` so the requests exception,
-        whose ``.request`` holds the Authorization header, is never chained onto them.
-        """
-        api_origin = origin(self.report_url)
-        query: Mapping[str, str] | None = params
-        for _hop in range(self._max_redirects + 1):
-            same_origin = origin(url) == api_origin
-            left = fetch.time_left()
-            sent_at = time.perf_counter()
-            log.debug(
-                "GET %s params=%s (credentials %s)",
-                url,
-                dict(query or {}),
-                "sent" if same_origin else "withheld",
-            )
-            try:
-                response = self._session.get(
-                    url,
-                    params=query,
-                    headers=self._headers(token if same_origin else None),
-                    timeout=(min(self._connect_timeout, left), min(self._read_timeout, left)),
-                    allow_redirects=False,
-                    stream=True,
-                )
-            except requests.RequestException as exc:
-                log.debug("GET %s failed: %s", url, type(exc).__name__)
-                if self._clock() >= fetch.until:
-                    return None, fetch.deadline_error()
-                return None, self._network_failure(exc, url)
-            log.debug(
-                "HTTP %d from %s in %.3f s (type %s, length %s, encoding %s)",
-                response.status_code,
-                host_of(url),
-                time.perf_counter() - sent_at,
-                response.headers.get("Content-Type"),
-                response.headers.get("Content-Length"),
-                response.headers.get("Content-Encoding"),
-            )
-            if response.status_code not in REDIRECT_STATUSES:
-                return response, None
-            location = response.headers.get("Location")
-            response.close()
-            if not location:
-                return None, InvalidResponseError(
-                    f"{host_of(url)} answered with a redirect (HTTP {response.status_code}) "
-                    "but did not say where to.",
-                    status=response.status_code,
-                )
-            target = urljoin(url, location)
-            refusal = self._redirect_refusal(url, target)
-            if refusal is not None:
-                return None, refusal
-            log.debug("redirected (HTTP %d) to %s", response.status_code, target)
-            url, query = target, None  # the Location already carries its own query
-        return None, InvalidResponseError(
-            f"The server redirected more than {self._max_redirects} times; giving up."
-        )
-
-    @staticmethod
-    def _redirect_refusal(current: str, target: str) -> ApiError | None:
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return InvalidResponseError(f"The server redirected to an unusable address: {target}")
-        if (
-            urlsplit(current).scheme == "https"
-            and parts.scheme == "http"
-            and not is_loopback_host(parts.hostname)
-        ):
-            return InvalidResponseError(
-                f"The server redirected from https to unencrypted http ({host_of(target)}); "
-                "refusing to follow."
-            )
-        return None
-
-    def _network_failure(self, exc: requests.RequestException, url: str) -> ApiError:
-        error = network_error(
-            exc, url, connect_timeout=self._connect_timeout, read_timeout=self._read_timeout
-        )
-        retryable = isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
-            exc, (requests.exceptions.SSLError, requests.exceptions.Timeout)
-        )
-        return _RetryableNetworkError(error.message) if retryable else error
-
-    # -- the body ---------------------------------------------------------------------------
 
 
 def _next_link(links: tuple[Link, ...]) -> Link | None:
     return next((link for link in links if link.rel.lower() == "next" and link.href), None)
 
 
-def _shifted(problem: ReadProblem, offset: int) -> ReadProblem:
-    """A later page's problem, numbered within the whole report."""
-    if problem.row is None or not offset:
-        return problem
-    return dataclasses.replace(problem, row=problem.row + offset)
-
-
 def _without_statuses(params: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in params.items() if k != STATUS_PARAM}
-
-
-class _RetryableNetworkError(NetworkError):
-    """Marks a connection failure worth one more try; never escapes the client."""
-
-    def plain(self) -> NetworkError:
-        return NetworkError(self.message, status=self.status)
 
 
 def build_client(

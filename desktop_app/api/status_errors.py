@@ -42,6 +42,7 @@ def status_error(
     username: str,
     report_url: str,
     *,
+    noun: str = "report",
     retries: int = 0,
     retry_after: float | None = None,
 ) -> ApiError:
@@ -64,9 +65,9 @@ def status_error(
         )
     if status == 403:
         return PermissionDeniedError(
-            f"Access to the report of partner '{username}' was denied (HTTP 403). "
+            f"Access to the {noun} of partner '{username}' was denied (HTTP 403). "
             "The token needs the partners_read scope, and the username must be your own "
-            f"partner username, not another partner's.{said}",
+            f"partner username (or a sub-partner's), not another partner's.{said}",
             status=status,
         )
     if status == 404:

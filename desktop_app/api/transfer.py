@@ -1,4 +1,5 @@
-"""One report fetch on the wire: its deadline, its cancel, its byte budget, and its body.
+"""One fetch on the wire (a report with its pages, or a page of a sub-partner list): whose it
+is, what it reads, its deadline, its cancel, its byte budget, and its body.
 
 The body is read decompressed, in pieces as they arrive, counting decompressed bytes against
 the budget (``max_bytes`` over all pages); a timer shuts the socket down at the deadline, so a
@@ -12,6 +13,7 @@ import io
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import requests
 import urllib3
@@ -26,9 +28,11 @@ from desktop_app.api.http import host_of
 from desktop_app.api.network import exception_chain, network_error
 from desktop_app.api.responses import format_size
 
-__all__ = ["CHUNK_SIZE", "Limits", "Transfer", "check_cancelled", "read_body"]
+__all__ = ["CHUNK_SIZE", "Limits", "Reader", "Transfer", "check_cancelled", "read_body"]
 
 CHUNK_SIZE = 256 * 1024  # small enough that a cancel is noticed quickly
+
+_T = TypeVar("_T")
 
 
 def check_cancelled(cancel: threading.Event | None) -> None:
@@ -36,17 +40,31 @@ def check_cancelled(cancel: threading.Event | None) -> None:
         raise FetchCancelled("The report fetch was cancelled.")
 
 
-@dataclass
-class Transfer:
-    """One ``fetch_report`` call: its deadline (``until`` on ``clock``; ``seconds`` allowed),
-    its cancel event, the bytes it may still read (``budget``) and those that arrived."""
+@dataclass(frozen=True, slots=True)
+class Reader(Generic[_T]):
+    """One kind of document: its name in messages (``noun``), what a body that is not one
+    fails to be read as (``read_as``), and how a body is read (``ParseError`` when it is not
+    one)."""
 
+    noun: str
+    read_as: str
+    read: Callable[[bytes, requests.Response], _T]
+
+
+@dataclass
+class Transfer(Generic[_T]):
+    """One fetch: whose it is (``partner``), what it reads (``reader``), its deadline
+    (``until`` on ``clock``; ``seconds`` allowed), its cancel event, the bytes it may still read
+    (``budget``) and those that arrived."""
+
+    partner: str
+    reader: Reader[_T]
     until: float
     seconds: float
     clock: Callable[[], float]
     cancel: threading.Event | None
     budget: int
-    arrived: int = 0  # bytes of report bodies received (for the deadline message)
+    arrived: int = 0  # bytes of bodies received (for the deadline message)
 
     def time_left(self) -> float:
         """Seconds until the deadline; the deadline error once it has passed."""
@@ -58,9 +76,9 @@ class Transfer:
     def deadline_error(self) -> NetworkError:
         arrived = f"; {format_size(self.arrived)} had arrived" if self.arrived else ""
         return NetworkError(
-            f"The report did not arrive within {minutes_or_seconds(self.seconds)}, the fetch "
-            f"deadline{arrived}. The server or the connection is too slow; try again later, or "
-            "allow more time (Settings > Network, or export --timeout)."
+            f"The {self.reader.noun} did not arrive within {minutes_or_seconds(self.seconds)}, "
+            f"the fetch deadline{arrived}. The server or the connection is too slow; try again "
+            "later, or allow more time (Settings > Network, or export --timeout)."
         )
 
 
@@ -83,7 +101,7 @@ def too_large(max_bytes: int) -> InvalidResponseError:
 
 
 def read_body(
-    response: requests.Response, fetch: Transfer, limits: Limits
+    response: requests.Response, fetch: Transfer[_T], limits: Limits
 ) -> tuple[bytes, ApiError | None]:
     """The decompressed body, counting decompressed bytes against ``max_bytes``; a timer
     closes the connection at the deadline (see the module docstring)."""
@@ -116,7 +134,9 @@ def read_body(
             "The server's compressed response could not be decompressed."
         )
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-        failure = broken_body(response, exc, arrived(response, size), length, limits)
+        failure = broken_body(
+            response, exc, arrived(response, size), length, limits, fetch.reader.noun
+        )
     finally:
         timer.cancel()
         fetch.arrived += arrived(response, size)
@@ -126,7 +146,12 @@ def read_body(
 
 
 def broken_body(
-    response: requests.Response, exc: BaseException, arrived: int, length: str, limits: Limits
+    response: requests.Response,
+    exc: BaseException,
+    arrived: int,
+    length: str,
+    limits: Limits,
+    noun: str,
 ) -> NetworkError:
     """A connection that reset or closed before the whole body arrived: a network error
     (the documented exit 4), saying how much really arrived."""
@@ -144,7 +169,7 @@ def broken_body(
     of = f" of {format_size(int(length))}" if length.isdigit() else ""
     return NetworkError(
         f"The connection to {host_of(response.url or limits.report_url)} broke after "
-        f"{format_size(arrived)}{of} of the report had arrived. Try again."
+        f"{format_size(arrived)}{of} of the {noun} had arrived. Try again."
     )
 
 

@@ -13,6 +13,7 @@ promised more rows than arrived), which otherwise is a warning on stderr.
 Without a history this command can only tell stale sets ("Stale": no activity for longer than
 HOURS, the app's rule), never missing ones, so the column holds "Stale" or nothing. It is opt-in
 so the default output keeps exactly the documented fields scripts may rely on.
+Several partners: ``cli.partner_options`` and ``cli.partner_export``.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import IO, Any, Protocol, TextIO
 
 from desktop_app.api.errors import ApiError, AuthenticationError
 from desktop_app.api.regions import Endpoint, Region, custom_endpoint, endpoint_for_region
+from desktop_app.cli import partner_options
 from desktop_app.export.atomic import ExportError, os_error_reason, write_atomically
 from desktop_app.export.csv_writer import resolve_delimiter
 from desktop_app.export.report_csv import FLAG_FIELD, write_report_csv
@@ -66,6 +69,7 @@ credentials (the first one found is used):
   3. the OS keyring entry "USERNAME@API_HOST" saved by the app
   The partner username comes from --username or {ENV_USERNAME}.
 
+{partner_options.PARTNERS_EPILOG}
 output:
   CSV is UTF-8 with a byte order mark (for Excel) unless --no-bom; '-' writes to standard
   output, without a BOM when that is a terminal. Text cells starting with = + - @ tab or CR
@@ -140,7 +144,7 @@ def add_export_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--order-by", choices=ORDER_FIELDS)
     parser.add_argument("--order-dir", choices=("asc", "desc"))
-    parser.add_argument("--username", help=f"partner username (default: ${ENV_USERNAME})")
+    partner_options.add_partner_arguments(parser, ENV_USERNAME)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--region", choices=tuple(REGIONS), help="data centre (default: na)")
     where.add_argument("--base-url", metavar="URL", help="a custom API address")
@@ -246,9 +250,10 @@ def _export(
     stale_after = _stale_after(args)
     options = _client_options(args)
     endpoint = _endpoint(args)
-    username = (args.username or environ.get(ENV_USERNAME, "")).strip()
-    if not username:
+    usernames = partner_options.requested_usernames(args, environ, ENV_USERNAME)
+    if not usernames:
         raise UsageError(f"no partner username: use --username or set {ENV_USERNAME}")
+    username = usernames[0]
     delimiter = resolve_delimiter(args.delimiter)
     credentials = _credentials(environ, store, username, endpoint)
     if client_factory is None:
@@ -266,8 +271,18 @@ def _export(
         response_format=args.response_format,
         **options,
     )
+    several = partner_options.several_requested(args, usernames)  # the partner column too
     try:
-        report = client.fetch_report(query)
+        if not several:
+            report = client.fetch_report(query)
+        else:
+            from desktop_app.cli.partner_export import fetch_partners
+
+            fetched = fetch_partners(client, usernames, query, args, stderr)
+            if fetched.report is None:
+                assert fetched.exit_code is not None
+                return fetched.exit_code
+            report = fetched.report
     finally:
         close = getattr(client, "close", None)
         if close is not None:
@@ -280,14 +295,15 @@ def _export(
     flags = None if stale_after is None else stale_flags(rows, stale_after, clock())
 
     to_stdout = args.output == "-"
+    write_csv = partial(
+        write_report_csv, delimiter=delimiter, bom=not args.no_bom, flags=flags, partners=several
+    )
     if args.format == "json":
-        written = _write_json(args.output, report, rows, stdout)
+        written = _write_json(args.output, report, rows, stdout, several)
     elif to_stdout:
-        written = _write_csv_to_stdout(stdout, rows, delimiter, not args.no_bom, flags)
+        written = _write_csv_to_stdout(stdout, rows, write_csv)
     else:
-        written = write_report_csv(
-            args.output, rows, delimiter=delimiter, bom=not args.no_bom, flags=flags
-        )
+        written = write_csv(args.output, rows)
     if not to_stdout:
         elapsed = time.perf_counter() - started
         stderr.write(f"backup-status: {written} rows written to {args.output} in {elapsed:.2f} s\n")
@@ -424,20 +440,16 @@ def order_rows(
 
 
 def _write_csv_to_stdout(
-    stdout: IO[str],
-    rows: Sequence[BackupStatusRow],
-    delimiter: str,
-    bom: bool,
-    flags: Sequence[str] | None = None,
+    stdout: IO[str], rows: Sequence[BackupStatusRow], write: Callable[..., int]
 ) -> int:
     """Write through stdout's binary buffer so ``\\r\\n`` is not translated to ``\\r\\r\\n``."""
     stdout.flush()
     binary = getattr(stdout, "buffer", None)
     if binary is None:
-        return write_report_csv(stdout, rows, delimiter=delimiter, bom=bom, flags=flags)
+        return write(stdout, rows)
     text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
     try:
-        return write_report_csv(text, rows, delimiter=delimiter, bom=bom, flags=flags)
+        return write(text, rows)
     finally:
         try:
             text.detach()  # flushes; leaves stdout itself open
@@ -448,7 +460,11 @@ def _write_csv_to_stdout(
 
 
 def _write_json(
-    output: str, report: Report, rows: Sequence[BackupStatusRow], stdout: IO[str]
+    output: str,
+    report: Report,
+    rows: Sequence[BackupStatusRow],
+    stdout: IO[str],
+    partners: bool = False,
 ) -> int:
     from desktop_app.report.serialize import rows_to_json_bytes
 
@@ -459,6 +475,7 @@ def _write_json(
         page_size=len(rows) if not same or not report.page_size else report.page_size,
         count=len(rows) if not same or not report.count else report.count,
         links=report.links,
+        partner_field=partners,
     )
     if output != "-":
         write_atomically(output, lambda handle: handle.write(data))

@@ -9,6 +9,7 @@ import threading
 from types import FrameType
 
 from desktop_app.demo.data import DemoData
+from desktop_app.demo.partners import standard_tree
 from desktop_app.demo.quirks import Quirk, parse_quirks
 from desktop_app.demo.server import DemoServer
 
@@ -38,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve what a real server may send instead of the documented shapes: "
         f"{','.join(q.value for q in Quirk)} (comma-separated; 'all' for every one)",
     )
+    parser.add_argument(
+        "--partners",
+        action="store_true",
+        help="serve a partner tree: resellers below the demo partner, one nested level, one "
+        "the token may not read (each with --rows backup sets of its own)",
+    )
     return parser
 
 
@@ -59,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         token_lifetime=args.token_lifetime,
         evolve=not args.no_evolve,
         quirks=quirks,
+        partners=standard_tree(args.rows) if args.partners else (),
     )
     stop = threading.Event()
 
@@ -76,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  client secret: {server.client_secret}  (demo credentials)")
             print(f"  evolving:      {'no' if args.no_evolve else 'yes, one tick per request'}")
             print(f"  quirks:        {', '.join(sorted(quirks)) or 'none (documented shapes)'}")
+            for partner in server.partners:
+                below = f"below {partner.parent}" if partner.parent else "the root"
+                refused = f", refused (HTTP {partner.refusal})" if partner.refusal else ""
+                print(f"  partner:       {partner.username} ({below}{refused})")
             print("Press Ctrl+C to stop.", flush=True)
             try:
                 while not stop.wait(0.5):

@@ -178,7 +178,8 @@ class DemoData:
     default) or a fixed aware datetime; it is read at creation and by each ``advance`` without
     an explicit time. ``pause`` is called every few dozen rows while generating (a
     ``runtime.pacing.Pacer`` lets a GUI thread in the same process keep the GIL; 100,000
-    rows take over a second). Not thread-safe: the server serialises access.
+    rows take over a second). ``customer_prefix`` starts every customer username (partners of
+    a demo tree have customers of their own). Not thread-safe: the server serialises access.
     """
 
     def __init__(
@@ -190,6 +191,7 @@ class DemoData:
         unknown_statuses: bool = False,
         pause: Callable[[], None] = unpaced,
         showcase: bool = False,
+        customer_prefix: str = "",
     ) -> None:
         if rows < 0:
             raise ValueError("rows must not be negative")
@@ -208,7 +210,7 @@ class DemoData:
         self._zone: list[timezone] = []
         self._kind: list[int] = []
         self._pause = pause
-        self._build_population(rows)
+        self._build_population(rows, customer_prefix)
         self._rows: list[BackupStatusRow] = []
         self._present = bytearray(b"\x01") * rows  # 0 once a set stopped appearing in reports
         self._frozen = bytearray(rows)  # 1 when a set stopped reporting (stale, never changes)
@@ -306,7 +308,7 @@ class DemoData:
 
     # -- generation ------------------------------------------------------------------------
 
-    def _build_population(self, n: int) -> None:
+    def _build_population(self, n: int, customer_prefix: str) -> None:
         """Customers, their computers and backup sets: about 15 sets per customer."""
         rng = self._rng
         rand = rng.random
@@ -324,7 +326,7 @@ class DemoData:
             pause()  # once per customer: about every 15 sets
             base = names[customer % len(names)]
             round_ = customer // len(names)
-            username = base if round_ == 0 else f"{base}-{round_ + 1}"
+            username = customer_prefix + (base if round_ == 0 else f"{base}-{round_ + 1}")
             customer += 1
             prefix = base.split("-", 1)[0].upper()
             used.clear()
@@ -431,6 +433,7 @@ class DemoData:
                 types,
                 errors,
                 warnings,
+                None,  # the partner: set by whoever fetches the report
             ),
         )
 

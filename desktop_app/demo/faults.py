@@ -34,6 +34,7 @@ class Target(StrEnum):
 
     REPORT = "report"
     TOKEN = "token"
+    SIGNUPS = "signups"  # a partner's sub-partner list
     ANY = "any"
 
 

@@ -13,7 +13,7 @@ from desktop_app.report.derived import FAILURE, MISSING, STALE, DerivedStates
 from desktop_app.report.rows import BackupStatusRow, key_username
 from desktop_app.report.status import ConditionStatus, status_group, status_severity
 
-__all__ = ["CustomerCounts", "by_problems", "summarise_customers"]
+__all__ = ["CustomerCounts", "by_problems", "summarise_customers", "worst_rank"]
 
 
 _PROBLEM_RANK = {MISSING: 0, FAILURE: 1, STALE: 2}
@@ -103,6 +103,14 @@ def summarise_customers(
         )
         for user, total in sorted(sets.items(), key=lambda item: (item[0].casefold(), item[0]))
     ]
+
+
+def worst_rank(status: str) -> tuple[int, int, str]:
+    """Sort key of a ``worst_status``: problems (missing, failing, stale) before every
+    reported status, then the statuses by severity."""
+    if status in _PROBLEM_RANK:
+        return (0, _PROBLEM_RANK[status], status)
+    return (1, status_severity(status), status)
 
 
 def by_problems(customers: Iterable[CustomerCounts]) -> list[CustomerCounts]:

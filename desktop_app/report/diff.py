@@ -235,8 +235,9 @@ def diff_reports(
         elif stale_now and not was_stale:
             stale.append(row)
     gone = tuple(row for _, _, row in before.values() if row is not None)
-    if isinstance(current, Report) and not current.missing_detectable:
-        gone = ()  # absent from a report that cannot tell is not "no longer reported"
+    if isinstance(current, Report):  # absent from a report that cannot tell is not "gone"
+        sure = current.missing_detectable_for  # per partner, with several
+        gone = tuple(row for row in gone if sure(row.partner))
     return ReportChanges(
         tuple(failures),
         tuple(warnings),
@@ -255,13 +256,15 @@ def _overdue(rhythm: Rhythm, row: BackupStatusRow, now: float) -> str | None:
 
 def carry_forward(previous: Report | None, current: Report) -> Report:
     """What the next report is to be compared with: ``current``, plus, when it cannot tell
-    what is missing (``Report.missing_detectable``), the sets of ``previous`` it lacks. A set
+    what is missing (``Report.missing_detectable_for`` their partner), the sets of
+    ``previous`` it lacks. A set
     absent from an incomplete report and still absent from the next, complete one is then
     announced by that one."""
-    if previous is None or current.missing_detectable:
+    if previous is None or (current.missing_detectable and not current.partners):
         return current
     present = set(map(row_key, current.rows))
-    kept = tuple(r for r in previous.rows if row_key(r) not in present)
+    sure = current.missing_detectable_for  # several partners: those whose part is whole
+    kept = tuple(r for r in previous.rows if row_key(r) not in present and not sure(r.partner))
     return replace(current, rows=current.rows + kept) if kept else current
 
 
@@ -319,12 +322,23 @@ def _line(
     if len(rows) > limit:
         names.append("…")
     joiner = "\n" if any(row_key(r) in why for r in rows[:limit]) else ", "
-    return f"{_count_phrase(kind, len(rows))}: {joiner.join(names)}"
+    return f"{_count_phrase(kind, len(rows))}{_at_partners(rows)}: {joiner.join(names)}"
 
 
 def _named(row: BackupStatusRow, why: Mapping[RowKey, str]) -> str:
     reason = why.get(row_key(row))
     return row_label(row) if reason is None else f"{row_label(row)}: {reason}"
+
+
+def _at_partners(rows: Sequence[BackupStatusRow]) -> str:
+    """Where the sets are, when they come from a view of several partners: `` at resell1``,
+    `` at resell1 and resell2``, `` at 3 partners``; nothing for one partner's report."""
+    partners = list(dict.fromkeys(r.partner for r in rows if r.partner is not None))
+    if not partners:
+        return ""
+    if len(partners) <= 2:
+        return " at " + " and ".join(partners)
+    return f" at {len(partners):,} partners"
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,13 +363,17 @@ def build_notification(
 
     Example message line: ``3 new failures: acme / MAIL01 / Exchange, bob / PC-1 / Files, …``.
     The title counts the most serious kind present, e.g. ``3 new failures`` or
-    ``3 new failures, 1 recovered``.
+    ``3 new failures, 1 recovered``. Sets of a view of several partners name their partner:
+    ``2 new failures at resell1``.
     """
     present = [k for k in _ORDER if k in kinds and changes.rows_of(k)]
     if not present:
         return None
     lines = [_line(k, changes.rows_of(k), limit, changes.overdue) for k in present]
-    title = ", ".join(_count_phrase(k, len(changes.rows_of(k))) for k in present[:2])
+    title = ", ".join(
+        _count_phrase(k, len(changes.rows_of(k))) + _at_partners(changes.rows_of(k))
+        for k in present[:2]
+    )
     if len(present) > 2:
         title += ", …"
     keys = tuple(r.key for k in present for r in changes.rows_of(k))

@@ -14,13 +14,14 @@ __all__ = ["parse_body", "parse_json", "parse_xml"]
 FORMATS = ("json", "xml")
 
 
-def parse_body(body: bytes, fmt: str) -> Report:
-    """Parse ``body`` as ``fmt`` ("json" or "xml"); ``ValueError`` for any other format.
+def parse_body(body: bytes, fmt: str, partner: str | None = None) -> Report:
+    """Parse ``body`` as ``fmt`` ("json" or "xml"); ``ValueError`` for any other format. Every
+    row carries ``partner`` (``BackupStatusRow.partner``).
 
     Raises ``ParseError`` for a body that cannot be read as a report.
     """
     if fmt == "json":
-        return parse_json(body)
+        return parse_json(body, partner)
     if fmt == "xml":
-        return parse_xml(body)
+        return parse_xml(body, partner=partner)
     raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")

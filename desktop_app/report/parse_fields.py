@@ -37,8 +37,9 @@ RAW_LIMIT = 60  # characters of a raw value kept in a read problem
 _DATE_ONLY_LENGTH = len("2024-05-01")
 READ_AS_UTC = "read as UTC"
 LEFT_OUT = "left out"
-UNREADABLE_ROW: BackupStatusRow = _new_row(BackupStatusRow, (None,) * len(FIELD_NAMES))
-"""The row kept for a list item that is not an object: every field unknown."""
+UNREADABLE_ROW: BackupStatusRow = _new_row(BackupStatusRow, (None,) * (len(FIELD_NAMES) + 1))
+"""The row kept for a list item that is not an object: every field unknown (the partner too;
+``RowBuilder.checked_row`` gives its own partner's)."""
 
 
 @contextmanager
@@ -170,13 +171,15 @@ class RowBuilder:
 
     The caches make 100k rows share one object per distinct value (report dates, usernames,
     names, computer ids, condition-type tuples), which is most of the memory saving.
-    One builder serves one document; it is not shared between threads.
+    One builder serves one document; it is not shared between threads. ``partner`` is what
+    every row it builds carries as ``BackupStatusRow.partner``.
     """
 
     __slots__ = (
         "backupset_names",
         "computer_ids",
         "condition_types",
+        "partner",
         "problems",
         "report_dates",
         "statuses",
@@ -185,7 +188,8 @@ class RowBuilder:
         "zones",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, partner: str | None = None) -> None:
+        self.partner = partner
         # Validator caches: a hit means the raw value already passed the checks below.
         # A miss checks the raw value itself; only odd values reach ``checked_row``.
         self.report_dates: dict[str, datetime] = _Dates()
@@ -217,7 +221,7 @@ class RowBuilder:
         """
         if not isinstance(raw, Mapping):
             self.problem(row, "row", raw, f"a row must be an object, not {value_kind(raw)}")
-            return UNREADABLE_ROW
+            return UNREADABLE_ROW._replace(partner=self.partner)
         fields = _stripped_keys(raw)
         return _new_row(
             BackupStatusRow,
@@ -233,6 +237,7 @@ class RowBuilder:
                 self.types(fields.get("condition_types"), row),
                 self.count(fields.get("errors"), "errors", row),
                 self.count(fields.get("warnings"), "warnings", row),
+                self.partner,
             ),
         )
 
@@ -285,7 +290,7 @@ class RowBuilder:
         if name not in fields or fields[name] is None:
             self.problem(row, name, fields.get(name), "missing")
             return None
-        value = _text(fields[name])
+        value = text_value(fields[name])
         if value is None:
             self.problem(row, name, fields[name], f"expected text, got {value_kind(fields[name])}")
             return None
@@ -297,7 +302,7 @@ class RowBuilder:
     def computer_name(self, value: object, row: int) -> str | None:
         if value is None:
             return None
-        text = _text(value)
+        text = text_value(value)
         if text is None:
             self.problem(row, "computer_name", value, f"expected text, got {value_kind(value)}")
             return None
@@ -311,7 +316,7 @@ class RowBuilder:
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = _text(value)
+        text = text_value(value)
         if text is None or isinstance(value, float):
             self.problem(row, "computer_id", value, f"expected an id, got {value_kind(value)}")
             return None
@@ -400,7 +405,7 @@ class RowBuilder:
         return number
 
 
-def _text(value: object) -> str | None:
+def text_value(value: object) -> str | None:
     """Text as is, a number as its text (a name sent as a number is still readable)."""
     if isinstance(value, str):
         return value

@@ -27,15 +27,15 @@ from desktop_app.report.rows import BackupStatusRow, Link, Report
 _ROW_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 
 
-def parse_json(body: bytes) -> Report:
-    """Parse a JSON report body. Raises ``ParseError`` (only) for a document that is not a
-    report; odd values are the report's ``problems``."""
+def parse_json(body: bytes, partner: str | None = None) -> Report:
+    """Parse a JSON report body; every row carries ``partner``. Raises ``ParseError`` (only)
+    for a document that is not a report; odd values are the report's ``problems``."""
     with gc_paused():
-        return _parse(body)
+        return _parse(body, partner)
 
 
-def _parse(body: bytes) -> Report:
-    builder = RowBuilder()
+def _parse(body: bytes, partner: str | None) -> Report:
+    builder = RowBuilder(partner)
     try:
         document = json.loads(body, object_hook=_row_hook(builder))
     except json.JSONDecodeError as exc:
@@ -61,7 +61,7 @@ def _parse(body: bytes) -> Report:
         page=builder.envelope_number(envelope.get("page"), "page", 1),
         page_size=builder.envelope_number(envelope.get("page_size"), "page_size", len(rows)),
         count=builder.envelope_number(envelope.get("count"), "count", len(rows)),
-        links=_links(envelope.get("links"), builder),
+        links=envelope_links(envelope.get("links"), builder),
         source="json",
         problems=tuple(builder.problems),
     )
@@ -78,7 +78,7 @@ def _top_level(document: dict[str, object]) -> Mapping[str, object]:
     return {key.strip(): value for key, value in document.items()}
 
 
-def _links(value: object, builder: RowBuilder) -> tuple[Link, ...]:
+def envelope_links(value: object, builder: RowBuilder) -> tuple[Link, ...]:
     """The envelope's links; one that cannot be read is left out (and recorded)."""
     if value is None:
         return ()
@@ -109,6 +109,7 @@ def _row_hook(builder: RowBuilder) -> Callable[[dict[str, Any]], object]:
         backupset_names: dict[str, str] = builder.backupset_names,
         statuses: dict[str, str] = builder.statuses,
         condition_types: dict[tuple[str, ...], tuple[str, ...]] = builder.condition_types,
+        partner: str | None = builder.partner,
         intern_string: Callable[[str, str], str] = builder.strings.setdefault,
         computer_ids: dict[object, str] = builder.computer_ids,
         fromiso: Callable[[str], datetime] = datetime.fromisoformat,
@@ -161,6 +162,7 @@ def _row_hook(builder: RowBuilder) -> Callable[[dict[str, Any]], object]:
                     condition_types[tuple_(types)],
                     errors,
                     warnings,
+                    partner,
                 ),
             )
         except row_errors:

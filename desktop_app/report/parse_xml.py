@@ -92,23 +92,25 @@ def _no_pause() -> None:
     """The pause of a parse that runs at full speed."""
 
 
-def parse_xml(body: bytes, *, pause: Callable[[], None] = _no_pause) -> Report:
-    """Parse an XML report body. Raises ``ParseError`` (only) for a document that is not a
-    report; odd values are the report's ``problems``.
+def parse_xml(
+    body: bytes, *, pause: Callable[[], None] = _no_pause, partner: str | None = None
+) -> Report:
+    """Parse an XML report body; every row carries ``partner``. Raises ``ParseError`` (only)
+    for a document that is not a report; odd values are the report's ``problems``.
 
     ``pause`` is called every millisecond or so of work (a paced worker's rest).
     """
     with gc_paused():
-        return _parse(body, pause)
+        return _parse(body, pause, partner)
 
 
-def _parse(body: bytes, pause: Callable[[], None]) -> Report:
-    builder = RowBuilder()
+def _parse(body: bytes, pause: Callable[[], None], partner: str | None) -> Report:
+    builder = RowBuilder(partner)
     shortcut = _text_path(body, builder, pause)
     if shortcut is not None:
         root, rows = shortcut
     else:
-        root = _tree(body, builder)
+        root = list_tree(body, builder)
         rows = _rows_from_tree(root, builder)
     attrib = {key.strip(): value for key, value in root.attrib.items()}
     return Report(
@@ -116,7 +118,7 @@ def _parse(body: bytes, pause: Callable[[], None]) -> Report:
         page=builder.envelope_number(attrib.get("page"), "page", 1),
         page_size=builder.envelope_number(attrib.get("page_size"), "page_size", len(rows)),
         count=builder.envelope_number(attrib.get("count"), "count", len(rows)),
-        links=_links(root, builder),
+        links=envelope_links(root, builder),
         source="xml",
         problems=tuple(builder.problems),
     )
@@ -127,7 +129,7 @@ def _syntax_error(exc: etree.XMLSyntaxError) -> ParseError:
     return ParseError(f"malformed XML{line}: {exc.msg}")
 
 
-def _tree(body: bytes, builder: RowBuilder | None = None) -> etree._Element:
+def list_tree(body: bytes, builder: RowBuilder | None = None) -> etree._Element:
     """The document's tree. With a ``builder``, a malformed document is read once more in
     libxml2's recovery mode (the documentation's own example closes ``<condition_type>`` with
     ``</condition_types>``); what it recovers is kept, with the syntax error as a read problem.
@@ -148,8 +150,8 @@ def _tree(body: bytes, builder: RowBuilder | None = None) -> etree._Element:
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise ParseError("XML documents that declare entities are not accepted")
-    if _local(root.tag) != "list":
-        raise ParseError(f"expected a <list> root element, got <{_local(root.tag)}>")
+    if local_name(root.tag) != "list":
+        raise ParseError(f"expected a <list> root element, got <{local_name(root.tag)}>")
     return root
 
 
@@ -161,24 +163,24 @@ def _recovered(body: bytes) -> etree._Element | None:
         root = etree.fromstring(body, safe_parser(len(body) > _HUGE_BYTES, recover=True))
     except (etree.LxmlError, ValueError, TypeError):
         return None
-    if root is None or _local(root.tag) != "list":
+    if root is None or local_name(root.tag) != "list":
         return None
-    rows = sum(1 for child in root if _local(child.tag) == _ROW_TAG)
+    rows = sum(1 for child in root if local_name(child.tag) == _ROW_TAG)
     return root if 0 < rows == body.count(b"<" + _ROW_TAG.encode()) else None
 
 
-def _local(tag: object) -> str:
+def local_name(tag: object) -> str:
     """The tag without a namespace; '' for comments and other non-elements."""
     if not isinstance(tag, str):
         return ""
     return tag.rpartition("}")[2] if tag.startswith("{") else tag
 
 
-def _links(root: etree._Element, builder: RowBuilder) -> tuple[Link, ...]:
+def envelope_links(root: etree._Element, builder: RowBuilder) -> tuple[Link, ...]:
     """The envelope's links; one without rel and href is left out (and recorded)."""
     links = []
     for child in root.iterchildren("{*}link", "{*}links"):
-        items = [child] if _local(child.tag) == "link" else child.iterchildren("{*}link")
+        items = [child] if local_name(child.tag) == "link" else child.iterchildren("{*}link")
         for item in items:
             attrib = {key.strip(): value for key, value in item.attrib.items()}
             rel, href = attrib.get("rel"), attrib.get("href")
@@ -308,7 +310,7 @@ def _slices(body: bytes, size: int) -> Iterator[tuple[int, int]]:
 def _envelope(head: str, tail: str) -> etree._Element | None:
     """The document without its rows, with one marker row: proves rows are the root's children."""
     try:
-        root = _tree(f"{head}<{_ROW_TAG}/>{tail}".encode())
+        root = list_tree(f"{head}<{_ROW_TAG}/>{tail}".encode())
     except ParseError:
         return None
     direct = root.xpath(f"count(*[local-name()='{_ROW_TAG}'])")
@@ -330,6 +332,7 @@ def _rows_from_text(
     intern_string = builder.strings.setdefault
     computer_ids = builder.computer_ids
     problems = builder.problems
+    partner = builder.partner
     fromiso = datetime.fromisoformat
     new = tuple.__new__
     row_type = BackupStatusRow
@@ -363,6 +366,7 @@ def _rows_from_text(
                             types[m[8] or m[9] or ""],
                             counts[m[10]],
                             counts[m[11]],
+                            partner,
                         ),
                     )
                 )
@@ -453,7 +457,7 @@ def _rows_from_tree(root: etree._Element, builder: RowBuilder) -> tuple[BackupSt
     checked_row: Callable[[object, int], BackupStatusRow] = builder.checked_row
     rows: list[BackupStatusRow] = []
     for element in root:
-        if _local(element.tag) == _ROW_TAG:
+        if local_name(element.tag) == _ROW_TAG:
             rows.append(checked_row(_element_fields(element), len(rows) + 1))
     return tuple(rows)
 
@@ -464,11 +468,11 @@ def _element_fields(element: etree._Element) -> dict[str, object]:
     fields: dict[str, object] = {}
     types: list[str] = []
     for child in element:
-        tag = _local(child.tag)
+        tag = local_name(child.tag)
         if tag == _TYPE_TAG:
             types.append(child.text or "")
         elif tag == _TYPES_TAG:
-            types.extend(item.text or "" for item in child if _local(item.tag) == _TYPE_TAG)
+            types.extend(item.text or "" for item in child if local_name(item.tag) == _TYPE_TAG)
         elif tag:
             fields.setdefault(tag, child.text or "")
     fields["condition_types"] = types

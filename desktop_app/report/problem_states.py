@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from desktop_app.report.customers import CustomerCounts, summarise_customers
 from desktop_app.report.derived import STALE, Acknowledgement, DerivedStates, StaleRule, derive
 from desktop_app.report.escalation import EscalationRule, Streak
+from desktop_app.report.partner_groups import customer_partners
 from desktop_app.report.rows import BackupStatusRow, RowKey, key_username
 from desktop_app.report.summary import ProblemSummary, summarise_problems
 
@@ -28,7 +29,8 @@ class ProblemStates:
     ``with_history``: the missing sets and acknowledgements were known (the history is open);
     without it the states come from the report alone (stale, failing). ``rule`` carries the
     rhythms the sets were judged by; ``overrides`` the admin's (interval seconds, ``None``:
-    learning off), so the detail pane can say which rhythm is whose.
+    learning off), so the detail pane can say which rhythm is whose. ``partner_of``: each
+    customer's partner, when the rows carry one (several partners watched).
     """
 
     rows: tuple[BackupStatusRow, ...]
@@ -39,6 +41,7 @@ class ProblemStates:
     with_history: bool
     escalation: EscalationRule = field(default_factory=EscalationRule)
     overrides: Mapping[RowKey, float | None] = field(default_factory=dict)
+    partner_of: Mapping[str, str] = field(default_factory=dict)
 
     def problem_of(self, key: RowKey) -> str | None:
         """MISSING, FAILURE or STALE, or ``None`` for a set without a problem."""
@@ -78,4 +81,5 @@ def judge(
         acknowledgements is not None,
         escalation,
         overrides or {},
+        customer_partners(rows) if rows and rows[0].partner is not None else {},
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from desktop_app.report.rows import ReadProblem
 
-__all__ = ["count_text", "problem_lines"]
+__all__ = ["count_text", "problem_lines", "renumbered"]
 
 
 def count_text(problems: Sequence[ReadProblem]) -> str:
@@ -21,3 +22,10 @@ def problem_lines(problems: Sequence[ReadProblem], limit: int) -> list[str]:
     if len(problems) > limit:
         lines.append(f"… and {len(problems) - limit:,} more")
     return lines
+
+
+def renumbered(problem: ReadProblem, offset: int) -> ReadProblem:
+    """A later page's problem, numbered within the whole list (rows before it: ``offset``)."""
+    if problem.row is None or not offset:
+        return problem
+    return dataclasses.replace(problem, row=problem.row + offset)

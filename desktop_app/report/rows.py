@@ -51,6 +51,11 @@ class BackupStatusRow(NamedTuple):
     ``condition_status`` and each condition type are ``str``: the shared enum member when
     documented, the verbatim value otherwise (see ``report.status``). ``None`` anywhere means
     unknown: not sent, or unreadable (then the report has a ``ReadProblem`` for it).
+
+    ``partner`` is not a report field: it is the Echo username of the partner whose report held
+    the row, set by the client that fetched it (``None``: unknown, e.g. a row read back from
+    history or a file). It comes last so positional code reading the documented fields keeps
+    working; serialisation leaves it out of the documented shape (``FIELD_NAMES``).
     """
 
     report_date: datetime | None
@@ -64,6 +69,7 @@ class BackupStatusRow(NamedTuple):
     condition_types: tuple[str, ...] | None
     errors: int | None
     warnings: int | None
+    partner: str | None = None
 
     @property
     def key(self) -> RowKey:
@@ -104,7 +110,7 @@ class ReadProblem:
     ``None`` for the envelope and the document; ``field`` the documented field name ("row" when
     the whole row was not an object); ``raw`` the value as sent, shortened for display;
     ``reason`` what is wrong; ``outcome`` what is shown instead (``LEFT_BLANK`` when the field
-    is unknown).
+    is unknown); ``partner`` whose report it was in, in a report of several partners.
     """
 
     row: int | None
@@ -112,6 +118,7 @@ class ReadProblem:
     raw: str
     reason: str
     outcome: str = LEFT_BLANK
+    partner: str | None = None
 
     @property
     def blank(self) -> bool:
@@ -120,12 +127,26 @@ class ReadProblem:
 
     def line(self) -> str:
         """One line for stderr and the log: ``row 3, errors: "abc" (not a whole number; left
-        blank)``."""
+        blank)``, after ``resell1: `` when the report was one partner's among several."""
         if self.row is not None:
             where = f"row {self.row:,}, {self.field}"
         else:
             where = self.field if self.field == "document" else f"envelope, {self.field}"
-        return f"{where}: {self.raw} ({self.reason}; {self.outcome})"
+        whose = "" if self.partner is None else f"{self.partner}: "
+        return f"{whose}{where}: {self.raw} ({self.reason}; {self.outcome})"
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerStatus:
+    """One watched partner of a report of several: where it sits in the partner tree
+    (``parent``, ``depth``), how its part stands (``state``: a ``report.merge.PartState``
+    value) and, when not all of it is there, why in a sentence (``problem``)."""
+
+    partner: str
+    parent: str | None = None
+    depth: int = 0
+    state: str = "complete"
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +165,8 @@ class Report:
     ``n`` is ``rows[n - 1]``). ``incomplete`` says, in a sentence for the user, why the report
     lacks rows the server has (``count`` promised more, a page could not be fetched); ``None``
     when nothing is known to be missing. ``response`` describes the server's answer for a
-    support bundle.
+    support bundle. ``partners``: in a report of several partners (``report.merge``), each
+    watched partner in tree order; empty for one partner's own report.
     """
 
     rows: tuple[BackupStatusRow, ...]
@@ -159,6 +181,7 @@ class Report:
     problems: tuple[ReadProblem, ...] = ()
     incomplete: str | None = None
     response: ResponseSample | None = None
+    partners: tuple[PartnerStatus, ...] = ()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -171,6 +194,15 @@ class Report:
         if self.incomplete is not None:
             return False
         return not any(p.field in _IN_DOUBT for p in self.problems)
+
+    def missing_detectable_for(self, partner: str | None) -> bool:
+        """Whether a set last listed by ``partner`` (``None``: the account's own, the first
+        watched) and absent now may be called missing. In a report of several partners only
+        when that partner's part is complete; otherwise as ``missing_detectable``."""
+        if not self.partners:
+            return self.missing_detectable
+        name = self.partners[0].partner if partner is None else partner
+        return any(p.partner == name and p.state == "complete" for p in self.partners)
 
 
 _IN_DOUBT = frozenset((*KEY_FIELDS, "row", "document"))

@@ -4,6 +4,9 @@ Used by the demo server and by the headless JSON export, so it must keep up with
 each row is written straight to a string with one f-string (no per-row dicts, no DOM; the fields
 are spelled out in ``rows.FIELD_NAMES`` order, which the tests check), and text that repeats
 across rows (usernames, computer and set names, statuses, report dates) is escaped once.
+
+A row's ``partner`` is not part of the documented shape and is left out, except in the JSON
+export of several partners (``partner_field``), where it leads each record.
 """
 
 from __future__ import annotations
@@ -64,11 +67,13 @@ def rows_to_json_bytes(
     page_size: int | None = None,
     count: int | None = None,
     links: Iterable[Link] | None = None,
+    partner_field: bool = False,
 ) -> bytes:
     """The JSON envelope ``{"page", "page_size", "count", "links", "list"}`` as UTF-8 bytes.
 
     Envelope values default to the ``Report``'s own (a zero page_size/count means "unset" and
     becomes the row count), or to one page holding all the rows. ``None`` becomes ``null``.
+    ``partner_field``: each record starts with ``"partner"`` (the row's partner).
     """
     rows, page, page_size, count, links_t = _envelope(report_or_rows, page, page_size, count, links)
     s = _Memo(_json_text)
@@ -79,16 +84,18 @@ def rows_to_json_bytes(
         + ",".join(f'{{"rel":{s[ln.rel]},"href":{s[ln.href]}}}' for ln in links_t)
         + '],"list":['
     )
+    starts = _Memo(lambda p: f'{{"partner":{_json_text(p)},') if partner_field else None
     out: list[str] = []
     append = out.append
-    for rd, user, cid, cname, sname, ls, le, status, ct, errors, warnings in rows:
+    for rd, user, cid, cname, sname, ls, le, status, ct, errors, warnings, partner in rows:
         types = types_memo.get(ct)
         if types is None:
             types = types_memo[ct] = (
                 "null" if ct is None else "[" + ",".join(s[t] for t in ct) + "]"
             )
         append(
-            f'{{"report_date":{dates.get(rd)},"username":{s[user]},"computer_id":{s[cid]},'
+            f"{'{' if starts is None else starts[partner]}"
+            f'"report_date":{dates.get(rd)},"username":{s[user]},"computer_id":{s[cid]},'
             f'"computer_name":{s[cname]},"backupset_name":{s[sname]},'
             f'"local_start":{"null" if ls is None else f"{_Q}{ls.isoformat()}{_Q}"},'
             f'"local_end":{"null" if le is None else f"{_Q}{le.isoformat()}{_Q}"},'
@@ -124,7 +131,7 @@ def rows_to_xml_bytes(
         )
     ]
     append = out.append
-    for rd, user, cid, cname, sname, ls, le, status, ct, errors, warnings in rows:
+    for rd, user, cid, cname, sname, ls, le, status, ct, errors, warnings, _partner in rows:
         types = types_memo.get(ct)
         if types is None:
             types = types_memo[ct] = _xml_types(ct, s)

@@ -39,7 +39,7 @@ _SEARCH_CACHE_SIZE = 16  # recent queries kept per load, so deleting characters 
 # Keeps a query from matching across two fields; and, being the lowest character, makes a
 # haystack sort exactly like the (customer, computer, backup set) tuple of its row.
 _FIELD_SEPARATOR = "\0"
-_SEARCHED = attrgetter("username", "computer_name", "backupset_name")
+_SEARCHED = attrgetter("username", "computer_name", "backupset_name", "partner")
 # The key lookup is built this many rows per C call: one dict(zip(...)) over 100k rows holds the
 # GIL for 60-75 ms, freezing the GUI thread while a worker prepares the view; 8k rows take ~4 ms.
 KEY_CHUNK = 8_192
@@ -60,6 +60,7 @@ class SortField(StrEnum):
     WARNINGS = "warnings"
     CONDITION_TYPES = "condition_types"
     ACKNOWLEDGED = "acknowledged"  # when, from ``RowIndex.set_acknowledged`` (not in the rows)
+    PARTNER = "partner"  # whose report lists the set (several partners watched)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,12 @@ class KeyMaker:
         if field is SortField.STATUS:
             statuses = statuses_of(rows)
             return list(map(status_rank(statuses).__getitem__, statuses))
-        if field in (SortField.USERNAME, SortField.COMPUTER_NAME, SortField.BACKUPSET_NAME):
+        if field in (
+            SortField.USERNAME,
+            SortField.COMPUTER_NAME,
+            SortField.BACKUPSET_NAME,
+            SortField.PARTNER,
+        ):
             return [None if s is None else s.casefold() for s in map(attrgetter(field.value), rows)]
         if field in (SortField.LOCAL_START, SortField.LOCAL_END):
             return self.times(field.value)
@@ -139,11 +145,14 @@ class KeyMaker:
 
 
 def search_haystacks(rows: Iterable[BackupStatusRow]) -> list[str]:
-    """One case-folded string per row: "customer\\0computer\\0backup set" (unknown: empty)."""
+    """One case-folded string per row: "customer\\0computer\\0backup set", then "\\0partner"
+    when the row has one (several partners watched; unknown values: empty)."""
     sep = _FIELD_SEPARATOR
     return [
         f"{user or ''}{sep}{computer or ''}{sep}{backup_set or ''}".casefold()
-        for user, computer, backup_set in map(_SEARCHED, rows)
+        if partner is None
+        else f"{user or ''}{sep}{computer or ''}{sep}{backup_set or ''}{sep}{partner}".casefold()
+        for user, computer, backup_set, partner in map(_SEARCHED, rows)
     ]
 
 

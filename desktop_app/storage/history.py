@@ -55,6 +55,7 @@ from desktop_app.storage.history_codec import (
     state_values,
     zone_of,
 )
+from desktop_app.storage.history_partners import SET_PARTNER, follow_partners, missing_now
 from desktop_app.storage.history_reader import (
     HISTORY_SOURCE,
     PAUSE_EVERY,
@@ -135,6 +136,7 @@ class HistoryStore(HistoryReader):
         self._present: Collection[RowKey] = set()
         self._missing: set[RowKey] = set()
         self._numeric: set[RowKey] = set()  # keys of sets stored with a version 1-2 numeric id
+        self._partner: dict[RowKey, str] = {}  # a set's partner when not the account's own
         self._next_set_id = 1
         self._last_purge: datetime | None = None
         self._learned: Mapping[RowKey, Learned] = {}  # replaced whole, never changed in place
@@ -169,7 +171,6 @@ class HistoryStore(HistoryReader):
         when = int(aware_ts(fetched_at or self._clock()))
         if not self.database.available:
             return RecordResult(0, 0, 0, 0, 0, 0.0)
-        detectable = report.missing_detectable if isinstance(report, Report) else True
         pause = self._pause
         content = self._load_content()
         get = content.get
@@ -188,25 +189,26 @@ class HistoryStore(HistoryReader):
             del current[key]  # an unknown key cannot be followed from report to report
         renamed = self._renamed(current, content)
         changed: list[tuple[int, BackupStatusRow]] = []
+        owner = self._partner
+        moved: list[tuple[RowKey, str | None]] = []  # known sets now another partner's
         for i, (key, row) in enumerate(current.items()):
             known = get(key)
             if known is None and key in renamed:
                 known = content[renamed[key]]
             if known is None or known[1] != content_of(row):
                 changed.append((known[0] if known is not None else 0, row))
+            if known is not None and row.partner != owner.get(renamed.get(key, key)):
+                moved.append((key, row.partner))
             if not i % PAUSE_EVERY:
                 pause()
         # Comprehensions rather than set operations: one C call over 100k keys holds the GIL.
         old_keys = set(renamed.values())
-        gone = (
-            [key for key in self._present if key not in current and key not in old_keys]
-            if detectable
-            else []
-        )
+        absent = [key for key in self._present if key not in current and key not in old_keys]
+        gone, present_after = missing_now(absent, report, owner, current, self._present)
         pause()
         returned = [key for key in self._missing if key in current]
 
-        new_sets: list[tuple[int, str | None, str | None, str | None, int, int]] = []
+        new_sets: list[tuple[int, str | None, str | None, str | None, int, int, str | None]] = []
         states: list[tuple[Any, ...]] = []
         pointers: list[tuple[int, int]] = []
         set_id = self._next_set_id
@@ -217,7 +219,7 @@ class HistoryStore(HistoryReader):
             if known_id == 0:
                 known_id = set_id
                 set_id += 1
-                new_sets.append((known_id, *row_key(row), when, when))
+                new_sets.append((known_id, *row_key(row), when, when, row.partner))
             else:
                 pointers.append((when, known_id))
             states.append((known_id, when, *state_values(row, offsets)))
@@ -248,9 +250,11 @@ class HistoryStore(HistoryReader):
             self._write(
                 db,
                 "INSERT INTO backup_set (id, username, computer_id, backupset_name, first_seen,"
-                " current_state) VALUES (?, ?, ?, ?, ?, ?)",
+                " current_state, partner) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 new_sets,
             )
+            moves = [(partner, content[renamed.get(key, key)][0]) for key, partner in moved]
+            self._write(db, SET_PARTNER, moves)
             # OR REPLACE: two refreshes within one second keep the later content.
             self._write(
                 db,
@@ -283,12 +287,13 @@ class HistoryStore(HistoryReader):
             content[key] = (known_id, values)
             if not i % PAUSE_EVERY:
                 pause()
+        new_partners = [((u, c, n), p) for _i, u, c, n, _f, _s, p in new_sets]
+        follow_partners(owner, renamed, new_partners, moved)
         if runs:
             self._relearn({run[0] for run in runs}, assigned, when)
         self._missing.difference_update(returned)
         self._missing.update(gone)
-        # A report that cannot tell what is missing adds to what is known to be present.
-        self._present = current if detectable else {*self._present, *current}
+        self._present = present_after
         self._maybe_purge()
         return RecordResult(
             len(current),
@@ -344,13 +349,15 @@ class HistoryStore(HistoryReader):
             cursor = db.execute(
                 "SELECT b.id, b.username, b.computer_id, b.backupset_name, b.missing_since,"
                 " s.start_ts, s.start_offset, s.end_ts, s.end_offset, s.condition_status,"
-                " s.condition_types, s.errors, s.warnings, b.numeric_id FROM backup_set b"
+                " s.condition_types, s.errors, s.warnings, b.numeric_id, b.partner"
+                " FROM backup_set b"
                 " JOIN state s ON s.set_id = b.id AND s.observed_at = b.current_state"
             )
             # A few distinct statuses, type lists and offsets: parse each once.
             statuses: dict[str | None, str | None] = {}
             type_lists: dict[str | None, tuple[str, ...] | None] = {}
             numeric: set[RowKey] = set()
+            owner: dict[RowKey, str] = {}
             zones: dict[int | None, tzinfo] = {}
             stamp = datetime.fromtimestamp
             pause = self._pause
@@ -369,12 +376,15 @@ class HistoryStore(HistoryReader):
                 e,
                 w,
                 numeric_id,
+                partner,
             ) in enumerate(cursor):
                 if not i % PAUSE_EVERY:
                     pause()
                 key = (user, cid, name)
                 if numeric_id:
                     numeric.add(key)
+                if partner is not None:
+                    owner[key] = partner
                 if st is not None:
                     zone = zones.get(so) or zones.setdefault(so, zone_of(so or 0))
                     start: datetime | None = stamp(st, zone)
@@ -399,7 +409,7 @@ class HistoryStore(HistoryReader):
                 db.execute("SELECT IFNULL(MAX(id), 0) + 1 FROM backup_set").fetchone()[0]
             )
         self._content, self._present, self._missing = content, present, missing
-        self._numeric = numeric
+        self._numeric, self._partner = numeric, owner
         self._load_learned(content)
         return content
 

@@ -32,9 +32,11 @@ __all__ = [
 _TYPES_SEPARATOR = "\x1f"
 
 Content = tuple[Any, ...]  # local_start, local_end, status, types, errors, warnings
-# A row's content, what a state holds: every field from the start time on.
+# A row's content, what a state holds: the report's fields from the start time on (the row's
+# partner, after them, is not content).
 content_of = cast(
-    Callable[[BackupStatusRow], Content], itemgetter(slice(FIELD_NAMES.index("local_start"), None))
+    Callable[[BackupStatusRow], Content],
+    itemgetter(slice(FIELD_NAMES.index("local_start"), len(FIELD_NAMES))),
 )
 
 

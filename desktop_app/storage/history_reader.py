@@ -135,15 +135,15 @@ class HistoryReader:
             found = db.execute(
                 "SELECT b.username, b.computer_id, b.backupset_name, b.missing_since,"
                 " (SELECT MAX(fetched_at) FROM refresh WHERE fetched_at < b.missing_since),"
-                f" {STATE_COLUMNS} FROM backup_set b"
+                f" b.partner, {STATE_COLUMNS} FROM backup_set b"
                 " JOIN state s ON s.set_id = b.id AND s.observed_at = b.current_state"
                 " WHERE b.missing_since IS NOT NULL ORDER BY b.username, b.computer_id,"
                 " b.backupset_name"
             ).fetchall()
         result = []
-        for user, cid, name, since, last_seen, *values in found:
+        for user, cid, name, since, last_seen, partner, *values in found:
             key = (user, cid, name)
-            row = row_from_state(key, values)
+            row = row_from_state(key, values)._replace(partner=partner)  # last attributed
             missing_since = datetime.fromtimestamp(since, UTC)
             result.append(MissingSet(key, row, from_ts(last_seen), missing_since))
         return result

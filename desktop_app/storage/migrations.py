@@ -165,7 +165,20 @@ instead of grouping every state (``storage.runs``); filled from the states alrea
 ``rhythm_override`` holds an admin's rhythm for a set (``interval`` seconds; NULL: learning off
 for it), keyed like an acknowledgement so it outlives the set's history rows."""
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+_V5 = """
+ALTER TABLE backup_set ADD COLUMN partner TEXT;
+"""
+"""Version 5: the partner whose report last listed a set (several partners watched:
+``report.merge`` attributes each set to one). ``NULL`` means the account's own partner: every
+set recorded before, and every set of one partner's own report, so the history kept so far
+belongs to the signed-in partner without rewriting a row. A set's identity stays
+``(username, computer_id, backupset_name)`` (customer usernames are unique per region): when
+attribution moves a set between partners (a sub-partner appears, or is refused and its parent's
+copy is kept), its history, acknowledgement and rhythm follow it, and the move is neither a new
+set nor a missing one. Acknowledgements and rhythm overrides need no change for the same
+reason."""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 """``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

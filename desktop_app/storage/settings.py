@@ -32,6 +32,7 @@ DELIMITER_CHOICES: Final = (",", ";", "tab")  # what export.csv_writer.resolve_d
 PROXY_MODES: Final = ("system", "manual", "none")
 TRUST_MODES: Final = ("system", "custom")
 PROXY_SCHEMES: Final = ("http", "https", "socks5", "socks5h")
+MAX_OTHER_PARTNERS: Final = 50  # partner usernames watched besides the signed-in one
 TIME_MODES: Final = ("local", "computer")
 """Report times in the admin's own zone, or on each backup computer's clock (``ui.time_format``)."""
 
@@ -81,6 +82,10 @@ class AppSettings:
     quiet_start: str = "22:00"
     quiet_end: str = "07:00"
     quiet_days: frozenset[str] = frozenset(WEEKDAYS)
+    # Partners watched besides the signed-in one (same sign-in), and whether every partner's
+    # sub-partners are watched too (``api.partner_view``).
+    other_partners: tuple[str, ...] = ()
+    include_subpartners: bool = False
 
     @property
     def refresh_seconds(self) -> float:
@@ -177,6 +182,27 @@ def _clock_time(value: object) -> str | None:
 def _weekdays(value: object) -> str | None:
     if not isinstance(value, frozenset) or not value <= frozenset(WEEKDAYS):
         return "Must be days of the week."
+    return None
+
+
+def partner_names(text: str) -> tuple[str, ...]:
+    """Partner usernames typed as one text: separated by commas, semicolons or white space."""
+    for separator in ",;":
+        text = text.replace(separator, " ")
+    return tuple(text.split())
+
+
+def other_partners_problem(value: object) -> str | None:
+    """Why ``value`` cannot be the partners watched besides the signed-in one, or None."""
+    if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+        return "Must be a list of partner usernames."
+    if len(value) > MAX_OTHER_PARTNERS:
+        return f"At most {MAX_OTHER_PARTNERS} partner usernames."
+    odd = [v for v in value if not v or any(c.isspace() or c in ",;/?#%" for c in v)]
+    if odd:
+        return f"Not a partner username: {odd[0]!r}. Separate usernames with commas."
+    if len(set(value)) != len(value):
+        return "Each partner username once."
     return None
 
 
@@ -285,6 +311,20 @@ def _parse_kinds(raw: object) -> frozenset[str]:
     return frozenset(p for p in items if p)
 
 
+def _parse_partners(raw: object) -> tuple[str, ...]:
+    """Stored as comma-separated text, in the order given; lists are accepted too."""
+    if isinstance(raw, str):
+        return partner_names(raw)
+    if isinstance(raw, list | tuple):
+        return tuple(str(p).strip() for p in raw if str(p).strip())
+    raise ValueError("not a list")
+
+
+def _dump_partners(value: object) -> str:
+    assert isinstance(value, tuple)
+    return ",".join(value)
+
+
 def _dump_kinds(value: object) -> str:
     assert isinstance(value, frozenset)
     return ",".join(sorted(str(v) for v in value))
@@ -361,6 +401,14 @@ SCHEMA: Final[tuple[FieldSpec, ...]] = (
     FieldSpec("quiet_start", "notify/quiet_start", _parse_str, _clock_time),
     FieldSpec("quiet_end", "notify/quiet_end", _parse_str, _clock_time),
     FieldSpec("quiet_days", "notify/quiet_days", _parse_kinds, _weekdays, _dump_kinds),
+    FieldSpec(
+        "other_partners",
+        "partners/others",
+        _parse_partners,
+        other_partners_problem,
+        _dump_partners,
+    ),
+    FieldSpec("include_subpartners", "partners/include_subpartners", _parse_bool, _is_bool),
 )
 
 # Cross-field fallbacks: when the dependent field is unusable, the mode goes back to its default.

@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from desktop_app.report.parse import parse_json, parse_xml
-from desktop_app.report.rows import BackupStatusRow
+from desktop_app.report.rows import FIELD_NAMES, BackupStatusRow
 
 SIZES = (1_000, 10_000, 100_000)
 FULL_SIZES = (*SIZES, 1_000_000)
@@ -99,7 +99,7 @@ def _demo_generator() -> Callable[[int], list[dict[str, Any]]] | None:
 
 
 def _row_dict(row: BackupStatusRow) -> dict[str, Any]:
-    values: dict[str, Any] = row._asdict()
+    values: dict[str, Any] = {name: getattr(row, name) for name in FIELD_NAMES}  # not partner
     for name in ("report_date", "local_start", "local_end"):
         value = values[name]
         values[name] = None if value is None else value.isoformat()
@@ -220,8 +220,6 @@ def hand_written_export(server: Any, target: str) -> int:
     import csv
 
     import requests
-
-    from desktop_app.report.rows import FIELD_NAMES
 
     with requests.Session() as session:
         form = {

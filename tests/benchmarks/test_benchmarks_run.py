@@ -30,6 +30,8 @@ SMALL_RUNS: dict[str, list[str]] = {
     "bench_rhythm_gui.py": ["--sets", "300", "--rounds", "1"],
     "bench_gui_fetch.py": ["--sizes", "300", "--no-restart"],
     "bench_memory.py": ["--rows", "300"],
+    "bench_partners.py": ["--partners", "3", "--rows", "100", "--repeat", "1"],
+    "bench_gui_partners.py": ["--partners", "3", "--rows", "100", "--repeat", "1"],
 }
 
 FIGURE = re.compile(r"\d+(\.\d+)?\s*(ms|s|MiB|x)\b")

@@ -61,6 +61,7 @@ def make_row(
     condition_types: tuple[str, ...] = (ConditionType.COMPLETED,),
     errors: int = 0,
     warnings: int = 0,
+    partner: str | None = None,
 ) -> BackupStatusRow:
     return BackupStatusRow(
         REPORT_DATE,
@@ -74,12 +75,16 @@ def make_row(
         condition_types,
         errors,
         warnings,
+        partner,
     )
 
 
-def make_rows(n: int, unknown_every: int = 0) -> list[BackupStatusRow]:
+def make_rows(
+    n: int, unknown_every: int = 0, partners: tuple[str | None, ...] = (None,)
+) -> list[BackupStatusRow]:
     """``n`` varied rows with many ties; running rows have no end; every ``unknown_every``-th
-    row has the undocumented status "PAUSED". Offsets differ so local clocks disagree with UTC."""
+    row has the undocumented status "PAUSED". Offsets differ so local clocks disagree with UTC.
+    Rows take their partner from ``partners`` in turn."""
     rows = []
     for i in range(n):
         status: str = _STATUSES[i % len(_STATUSES)]
@@ -102,6 +107,7 @@ def make_rows(n: int, unknown_every: int = 0) -> list[BackupStatusRow]:
                 condition_types=types,
                 errors=(i * 7) % 4,
                 warnings=(i * 5) % 3,
+                partner=partners[i % len(partners)],
             )
         )
     return rows

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from desktop_app.api.errors import (
     ApiError,
@@ -21,6 +19,7 @@ from desktop_app.api.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from desktop_app.api.report_source import ReportSource
 from desktop_app.report.rows import Report
 from desktop_app.storage.account import Account, AuthMethod
 from desktop_app.storage.credentials import StoredCredentials
@@ -38,14 +37,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-class ReportSource(Protocol):
-    """What the test needs of a ``ReportClient``."""
-
-    def fetch_report(self, *, cancel: threading.Event | None = None) -> Report: ...
-
-    def close(self) -> None: ...
 
 
 ClientFactory = Callable[[Account, StoredCredentials], ReportSource]

@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QMessageBox, QWidget
 
 from desktop_app.api.errors import NotSignedInError
+from desktop_app.api.report_source import ReportSource
 from desktop_app.report.rows import Report
 from desktop_app.storage.account import (
     Account,
@@ -32,15 +33,12 @@ from desktop_app.storage.credentials import (
     StoredCredentials,
 )
 from desktop_app.storage.keyring_backend import KeyringStatus
-from desktop_app.ui.account.connection_test import (
-    ClientFactory,
-    ReportSource,
-    SignInDraft,
-    SignInResult,
-)
+from desktop_app.storage.settings import AppSettings
+from desktop_app.ui.account.connection_test import ClientFactory, SignInDraft, SignInResult
 from desktop_app.ui.account.sign_in_dialog import SignInDialog
 from desktop_app.ui.refresh.controller import RefreshController
 from desktop_app.ui.refresh.fetcher import FetchFailure, ReportFetcher
+from desktop_app.ui.refresh.partners_fetch import partner_scope, report_fetch
 from desktop_app.ui.shell.main_window import MainWindow
 from desktop_app.ui.workers import Workers
 
@@ -100,9 +98,12 @@ class AccountController(QObject):
         *,
         register_secret: Callable[..., None] = lambda *secrets: None,
         confirm: Callable[[str, str], bool] | None = None,
+        settings: Callable[[], AppSettings] = AppSettings,
         parent: QObject | None = None,
     ) -> None:
+        """``settings``: the settings in effect (which partners a refresh fetches)."""
         super().__init__(parent)
+        self._settings = settings
         self._workers = workers
         self._store = store
         self._credential_store = credential_store if keyring_status.usable else None
@@ -276,7 +277,8 @@ class AccountController(QObject):
         report: Report | None = None,
     ) -> None:
         """Fetch for this account from now on; ``report`` (just downloaded by the sign-in test)
-        is shown as this account's first report instead of downloading it again."""
+        is shown as this account's first report instead of downloading it again (unless
+        several partners are watched: then it is only the first partner's)."""
         self._register_secret(credentials.client_secret, credentials.access_token)
         self.account = account
         self._credentials = credentials
@@ -285,13 +287,10 @@ class AccountController(QObject):
         client = self._base_factory(account, credentials)
         self._client = client
 
-        def fetch(cancel: threading.Event) -> Report:
-            return client.fetch_report(cancel=cancel)
-
-        self._fetcher.set_fetch_function(fetch)
+        self._fetcher.set_staged_fetch(report_fetch(client, self._settings))
         self._update_actions()
         self.account_activated.emit(account)
-        if report is not None:
+        if report is not None and not partner_scope(account.username, self._settings()).several:
             self._fetcher.deliver(report)
         else:
             self._refresh.refresh()

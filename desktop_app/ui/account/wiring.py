@@ -61,6 +61,7 @@ def attach_account(
         refresh,
         window,
         register_secret=register_secret,
+        settings=settings,
         parent=window,
     )
     account.fill_menu(window.account_menu)

@@ -1,5 +1,9 @@
 """The customer sidebar: every customer with its counts and worst status; selecting filters.
 
+While several partners are watched, a Partner level comes first: each partner (tree order,
+indented by depth; a refused one says so) heads its customers (``report.partner_groups``), and
+selecting a partner selects all of its customers.
+
 The counts come from ``report.customers.summarise_customers`` (Qt-free, one pass over the rows);
 this module only shows them. A few thousand customers at most, so a plain list model is enough.
 
@@ -30,7 +34,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -44,6 +48,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.report.customers import CustomerCounts, by_problems
+from desktop_app.report.partner_groups import PartnerGroup, group_by_partner
+from desktop_app.report.rows import PartnerStatus
 from desktop_app.ui.remembered_choices import read_bool
 
 __all__ = [
@@ -76,17 +82,44 @@ def customer_text(c: CustomerCounts) -> str:
     """``acme-dental`` over ``12 sets: 2 failing, 1 stale``: two lines, so a narrow sidebar
     never cuts off the counts (problems named, never only coloured)."""
     sets = "1 set" if c.backup_sets == 1 else f"{c.backup_sets} sets"
-    parts = [
-        f"{n} {word}"
-        for n, word in (
-            (c.failures, "failing"),
-            (c.stale, "stale"),
-            (c.missing, "missing"),
-            (c.warnings, "warning" if c.warnings == 1 else "warnings"),
-        )
-        if n
-    ]
+    parts = _problem_counts(c.failures, c.stale, c.missing, c.warnings)
     return f"{c.username}\n{sets}" + (": " + ", ".join(parts) if parts else ": all fine")
+
+
+def _problem_counts(failures: int, stale: int, missing: int, warnings: int = 0) -> list[str]:
+    """``2 failing``, ``1 stale``...: the counts that are not zero, worst first."""
+    counted = (
+        (failures, "failing"),
+        (stale, "stale"),
+        (missing, "missing"),
+        (warnings, "warning" if warnings == 1 else "warnings"),
+    )
+    return [f"{n} {word}" for n, word in counted if n]
+
+
+def partner_text(group: PartnerGroup) -> str:
+    """``Partner resell-north`` over ``3 customers, 40 sets: 2 failing`` (or why it has none:
+    ``refused``, ``could not be fetched``), indented by its depth in the tree."""
+    status = group.status
+    indent = "    " * (status.depth if status is not None else 0)
+    name = f"Partner {status.partner}" if status is not None else "Other customers"
+    n = len(group.customers)
+    customers = "1 customer" if n == 1 else f"{n} customers"
+    sets = "1 set" if group.backup_sets == 1 else f"{group.backup_sets} sets"
+    problems = _problem_counts(group.failures, group.stale, group.missing)
+    counts = f"{customers}, {sets}" + (": " + ", ".join(problems) if problems else "")
+    if status is not None and status.state in ("refused", "failed", "pending"):
+        counts = {"refused": "refused", "failed": "could not be fetched"}.get(
+            status.state, "still being fetched"
+        )
+    return f"{indent}{name}\n{indent}{counts}"
+
+
+def _entry_key(entry: CustomerCounts | PartnerGroup) -> str:
+    """What an entry is, across re-orderings: its customer, or its partner."""
+    if isinstance(entry, CustomerCounts):
+        return f"c:{entry.username}"
+    return f"p:{entry.status.partner if entry.status is not None else ''}"
 
 
 class CustomerListModel(QAbstractListModel):
@@ -100,49 +133,87 @@ class CustomerListModel(QAbstractListModel):
         super().__init__(parent)
         self._icon_for_status = icon_for_status
         self._customers: list[CustomerCounts] = []
+        self._entries: list[CustomerCounts | PartnerGroup] = []
+        self._partners: tuple[PartnerStatus, ...] = ()
+        self._partner_of: dict[str, str] = {}
         self._sort = SORT_BY_PROBLEMS
 
     def set_customers(self, customers: Sequence[CustomerCounts]) -> None:
         self.beginResetModel()
-        self._customers = self._ordered(customers)
+        self._customers = list(customers)
+        self._entries = self._arranged()
         self.endResetModel()
+
+    def set_partners(self, partners: Sequence[PartnerStatus], partner_of: dict[str, str]) -> None:
+        """The watched partners (empty: one partner, no Partner level) and each customer's."""
+        if tuple(partners) == self._partners and partner_of == self._partner_of:
+            return
+        self._partners, self._partner_of = tuple(partners), partner_of
+        self.set_customers(self._customers)
 
     def set_sort(self, mode: str) -> None:
         if mode == self._sort:
             return
         self._sort = mode
         self.layoutAboutToBeChanged.emit()
-        old = list(self._customers)
-        self._customers = self._ordered(old)
-        position = {c.username: row for row, c in enumerate(self._customers)}
+        old = self._entries
+        self._entries = self._arranged()
+        position = {_entry_key(e): row for row, e in enumerate(self._entries)}
         for index in self.persistentIndexList():
             if index.isValid():
-                moved = self.index(position[old[index.row()].username])
+                moved = self.index(position[_entry_key(old[index.row()])])
                 self.changePersistentIndex(index, moved)
         self.layoutChanged.emit()
 
     def sort_mode(self) -> str:
         return self._sort
 
-    def _ordered(self, customers: Sequence[CustomerCounts]) -> list[CustomerCounts]:
-        return order_customers(customers, self._sort)
+    def _arranged(self) -> list[CustomerCounts | PartnerGroup]:
+        """The customers in the chosen order, under their partners when several are watched."""
+        ordered = order_customers(self._customers, self._sort)
+        if not self._partners:
+            return list(ordered)
+        entries: list[CustomerCounts | PartnerGroup] = []
+        for group in group_by_partner(self._partners, ordered, self._partner_of):
+            entries.append(group)
+            entries.extend(group.customers)
+        return entries
 
-    def customer_at(self, row: int) -> CustomerCounts:
-        return self._customers[row]
+    def entry_at(self, row: int) -> CustomerCounts | PartnerGroup:
+        return self._entries[row]
+
+    def usernames_at(self, row: int) -> frozenset[str]:
+        """The customers a row stands for: its own, or all of a partner's."""
+        entry = self._entries[row]
+        if isinstance(entry, CustomerCounts):
+            return frozenset((entry.username,))
+        return entry.usernames
+
+    def customer_at(self, row: int) -> CustomerCounts | None:
+        entry = self._entries[row]
+        return entry if isinstance(entry, CustomerCounts) else None
 
     def row_of(self, username: str) -> int | None:
-        for row, c in enumerate(self._customers):
-            if c.username == username:
+        for row, c in enumerate(self._entries):
+            if isinstance(c, CustomerCounts) and c.username == username:
                 return row
         return None
 
+    def row_of_partner(self, partner: str) -> int | None:
+        """The row heading ``partner``'s customers (several partners watched)."""
+        return next(
+            (r for r, e in enumerate(self._entries) if _entry_key(e) == f"p:{partner}"), None
+        )
+
     def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._customers)
+        return 0 if parent.isValid() else len(self._entries)
 
     def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._customers):
+        if not index.isValid() or not 0 <= index.row() < len(self._entries):
             return None
-        c = self._customers[index.row()]
+        c = self._entries[index.row()]
+        if isinstance(c, PartnerGroup):
+            return self._partner_data(c, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return customer_text(c)
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -160,6 +231,31 @@ class CustomerListModel(QAbstractListModel):
             return self._icon_for_status(c.worst_status)
         if role == CUSTOMER_ROLE:
             return c
+        return None
+
+    def _partner_data(self, group: PartnerGroup, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return partner_text(group)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return " ".join(partner_text(group).split())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            status = group.status
+            if status is None:
+                return "Customers known only from the history (every set missing)"
+            parent = f"\nSub-partner of {status.parent}" if status.parent else ""
+            problem = f"\n{status.problem}" if status.problem else ""
+            return f"Partner {status.partner}{parent}{problem}\nSelect to show its customers"
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.DecorationRole:
+            status = group.status
+            if self._icon_for_status is None:
+                return None
+            if status is not None and status.state in ("refused", "failed"):
+                return self._icon_for_status("UNKNOWN")
+            return None if group.worst_status is None else self._icon_for_status(group.worst_status)
         return None
 
 
@@ -300,17 +396,25 @@ class CustomerSidebar(QWidget):
 
     def _show_context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
-        under = self.model.customer_at(index.row()).username if index.isValid() else None
+        customer = self.model.customer_at(index.row()) if index.isValid() else None
+        under = customer.username if customer is not None else None
         menu = self.context_menu(under)
         menu.exec(self.view.viewport().mapToGlobal(pos))
         menu.deleteLater()
 
+    def set_partners(self, partners: Sequence[PartnerStatus], partner_of: dict[str, str]) -> None:
+        """The Partner level (see the module docstring); no partners: none."""
+        self._replace(lambda: self.model.set_partners(partners, partner_of))
+
     def set_customers(self, customers: Sequence[CustomerCounts]) -> None:
         """Replace the list, keeping the selection of customers that are still there."""
+        self._replace(lambda: self.model.set_customers(customers))
+
+    def _replace(self, change: Callable[[], None]) -> None:
         keep = self._selected
         self._updating = True
         try:
-            self.model.set_customers(customers)
+            change()
             self._select(keep)
         finally:
             self._updating = False
@@ -350,7 +454,7 @@ class CustomerSidebar(QWidget):
 
     def _emit_if_changed(self) -> None:
         rows = self.view.selectionModel().selectedRows()
-        selected = frozenset(self.model.customer_at(i.row()).username for i in rows)
+        selected = frozenset().union(*(self.model.usernames_at(i.row()) for i in rows))
         self.clear_button.setEnabled(bool(selected))
         if selected != self._selected:
             self._selected = selected

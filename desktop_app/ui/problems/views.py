@@ -54,6 +54,8 @@ class ProblemViews:
         self.model.set_stale_keys(derived.stale, derived.overdue)
         self.model.set_repeated_keys(derived.repeated)
         self.model.set_acknowledgements(derived.acknowledged)
+        partners = self.report.partners if self.report is not None else ()
+        self.sidebar.set_partners(partners, dict(states.partner_of))
         self.sidebar.set_customers(states.customers)
         self.bar.set_derived(derived)
         if self.sidebar.selected_usernames():

@@ -5,6 +5,11 @@ handed over, another account) supersedes the running one, whose answer is then d
 job fetches, then prepares the view of the report (``report.prepared``) on the same worker
 thread, with the garbage collector paused (``runtime.gc_policy``): the GUI thread only swaps
 the prepared view in. Requests made while a fetch runs are coalesced into one more fetch.
+
+A fetch in stages (several partners: ``set_staged_fetch``) also hands over its progress and,
+while ``show_partials`` is on (nothing whole on screen yet), what arrived so far: each partial
+report with rows has its view prepared on the same worker and is announced by ``progressed``,
+so rows appear while slower partners are still being fetched.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ __all__ = [
     "FetchFailure",
     "FetchFunction",
     "Fetched",
+    "PartialFetch",
     "ReportFetcher",
+    "StagedFetchFunction",
     "describe_failure",
 ]
 
@@ -36,6 +43,13 @@ log = logging.getLogger(__name__)
 
 FetchFunction = Callable[[threading.Event], Report]
 """Fetches and parses the report on the worker thread; the event is set on cancel."""
+
+Partial = Callable[[str, Callable[[], Report] | None], None]
+"""Progress in words ("3 of 30 partners") and, when one is due, how to build the report so
+far (called only when partial reports are wanted)."""
+
+StagedFetchFunction = Callable[[threading.Event, Partial], Report]
+"""A fetch that reports its progress (and partial reports) through its second argument."""
 
 LANE = "fetch"
 
@@ -55,6 +69,15 @@ class FetchFailure:
 
 
 @dataclass(frozen=True, slots=True)
+class PartialFetch:
+    """How far a fetch in stages is (``progress``, in words) and, when a partial report came
+    with it, that report's view (prepared on the worker)."""
+
+    progress: str
+    prepared: PreparedReport | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Fetched:
     """A fetched report with its view prepared, and the seconds the whole job took."""
 
@@ -71,10 +94,12 @@ class ReportFetcher(QObject):
         failed(FetchFailure): why the fetch failed, in words.
         cancelled(): the running fetch was cancelled by the user.
         idle(): nothing is running any more (hide the busy indicator).
+        progressed(PartialFetch): a fetch in stages got further (several partners).
     """
 
     started = Signal()
     succeeded = Signal(Fetched)
+    progressed = Signal(PartialFetch)
     failed = Signal(FetchFailure)
     cancelled = Signal()
     idle = Signal()
@@ -88,13 +113,18 @@ class ReportFetcher(QObject):
     ) -> None:
         super().__init__(parent)
         self._workers = workers
-        self._fetch = fetch
+        self._fetch = _unstaged(fetch)
         self._prepare = prepare
         self._job: Job[Fetched] | None = None
         self._pending = False
+        self.show_partials = True  # read by the worker: prepare partial reports for the screen
 
     def set_fetch_function(self, fetch: FetchFunction) -> None:
         """Swap what is fetched (e.g. after signing in to another account); supersedes a run."""
+        self.set_staged_fetch(_unstaged(fetch))
+
+    def set_staged_fetch(self, fetch: StagedFetchFunction) -> None:
+        """Swap in a fetch in stages (see the module docstring); supersedes a run."""
         self._fetch = fetch
         if self.is_busy():
             self._start()  # the running fetch was for the old account: superseded
@@ -114,7 +144,7 @@ class ReportFetcher(QObject):
         fetcher had fetched it: prepared on the worker and announced by the usual signals,
         without downloading it a second time. Supersedes a running fetch."""
         self._pending = False
-        self._start(lambda _cancel: report)
+        self._start(lambda _cancel, _partial: report)
 
     def cancel(self) -> None:
         """Abandon the running fetch; its result, if it still arrives, is dropped."""
@@ -126,16 +156,25 @@ class ReportFetcher(QObject):
         self.cancelled.emit()
         self.idle.emit()
 
-    def _start(self, fetch: FetchFunction | None = None) -> None:
+    def _start(self, fetch: StagedFetchFunction | None = None) -> None:
         fetch = fetch or self._fetch
         prepare = self._prepare
         was_busy = self._job is not None
 
         def run(token: Token) -> Fetched:
             began = time.perf_counter()
-            # The report and its view stay until the next one: keep them out of the GC.
+
+            def partial(progress: str, so_far: Callable[[], Report] | None) -> None:
+                if token.cancelled:
+                    return
+                report = so_far() if so_far is not None and self.show_partials else None
+                prepared = prepare(report) if report is not None and report.rows else None
+                token.progress(PartialFetch(progress, prepared))
+
+            # The report and its view stay until the next one: keep them out of the GC (one
+            # pause around every partner's fetch, parse and merge).
             with building_long_lived() as built:
-                report = fetch(token.event)
+                report = fetch(token.event, partial)
                 built.rows = len(report.rows)
                 if token.cancelled:
                     raise FetchCancelledError()
@@ -143,7 +182,12 @@ class ReportFetcher(QObject):
             return Fetched(prepared, time.perf_counter() - began)
 
         self._job = self._workers.submit(
-            run, self._on_fetched, self._on_error, lane=LANE, name="report-fetch"
+            run,
+            self._on_fetched,
+            self._on_error,
+            lane=LANE,
+            name="report-fetch",
+            on_progress=self.progressed.emit,
         )
         if not was_busy:
             self.started.emit()
@@ -167,6 +211,10 @@ class ReportFetcher(QObject):
             self._start()
         else:
             self.idle.emit()
+
+
+def _unstaged(fetch: FetchFunction) -> StagedFetchFunction:
+    return lambda cancel, _partial: fetch(cancel)
 
 
 def describe_failure(error: BaseException) -> FetchFailure:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.report.diff import ChangeKind
-from desktop_app.storage.settings import BOUNDS, WEEKDAYS, AppSettings
+from desktop_app.storage.settings import BOUNDS, WEEKDAYS, AppSettings, partner_names
 from desktop_app.ui.widgets import hint_label
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._general_tab(), "&General")
         tabs.addTab(self._notify_tab(), "N&otifications")
         tabs.addTab(self._network_tab(), "&Network")
+        tabs.addTab(self._partners_tab(), "&Partners")
         self.tabs = tabs
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
@@ -324,6 +325,39 @@ class SettingsDialog(QDialog):
             button.toggled.connect(self.validate)
         return page
 
+    def _partners_tab(self) -> QWidget:
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        box = QGroupBox("Partners to watch", page)
+        form = QFormLayout(box)
+        self.other_partners_edit = QLineEdit(box)
+        self.other_partners_edit.setObjectName("otherPartnersEdit")
+        self.other_partners_edit.setPlaceholderText("resell1, resell2")
+        self.other_partners_edit.textChanged.connect(self.validate)
+        self._add_row(form, "&Other partners:", self.other_partners_edit, "other_partners")
+        form.addRow(
+            "",
+            hint_label(
+                "Partner usernames to show beside your own, with the same sign-in, separated "
+                "by commas.",
+                box,
+            ),
+        )
+        self.subpartners_check = QCheckBox("Include &sub-partners (resellers, regions)", box)
+        self.subpartners_check.setObjectName("subpartnersCheck")
+        form.addRow("", self.subpartners_check)
+        form.addRow(
+            "",
+            hint_label(
+                "Every partner's sub-partners are listed at each refresh and shown too; a "
+                "Partner column and a partner level in the sidebar appear.",
+                box,
+            ),
+        )
+        layout.addWidget(box)
+        layout.addStretch(1)
+        return page
+
     # --- helpers --------------------------------------------------------------------------
     def _spin(self, name: str, suffix: str, object_name: str, parent: QWidget) -> QSpinBox:
         bounds = BOUNDS[name]
@@ -411,6 +445,8 @@ class SettingsDialog(QDialog):
         self.quiet_end_edit.setTime(QTime.fromString(settings.quiet_end, "HH:mm"))
         for day, check in self.quiet_day_checks.items():
             check.setChecked(day in settings.quiet_days)
+        self.other_partners_edit.setText(", ".join(settings.other_partners))
+        self.subpartners_check.setChecked(settings.include_subpartners)
         self._update_enabled()
         self.validate()
 
@@ -446,6 +482,8 @@ class SettingsDialog(QDialog):
             quiet_start=self.quiet_start_edit.time().toString("HH:mm"),
             quiet_end=self.quiet_end_edit.time().toString("HH:mm"),
             quiet_days=frozenset(d for d, c in self.quiet_day_checks.items() if c.isChecked()),
+            other_partners=partner_names(self.other_partners_edit.text()),
+            include_subpartners=self.subpartners_check.isChecked(),
         )
 
     def validate(self) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""An inline message strip above the table: refresh failures without a modal dialog, and a
-report that arrived incomplete."""
+"""An inline message strip above the table: refresh failures without a modal dialog, a
+report that arrived incomplete, and partners of a view of several that are not in it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from desktop_app.api.partner_view import partner_problems
 from desktop_app.report.rows import Report
 
 _RED_ON_LIGHT = QColor("#c62828")
@@ -111,6 +112,33 @@ def incomplete_message(report: Report) -> str | None:
         f"{reason[:1].upper()}{reason[1:]}. Showing what arrived; sets that did not arrive "
         "are not called missing, and nothing is announced about them."
     )
+
+
+def report_notice(report: Report) -> tuple[str, str] | None:
+    """The banner's title and words for a report that is not whole; ``None`` when it is.
+
+    A view of several partners names the partners that are not (all) in it; while partners
+    are still being fetched it says nothing (the status bar counts them)."""
+    if any(p.state == "pending" for p in report.partners):
+        return None
+    troubled = partner_problems(report)
+    if troubled:
+        missing = [p for p in troubled if p.state in ("refused", "failed")]
+        n, total = len(missing), len(report.partners)
+        title = f"{n} of {total} partners not shown" if missing else "Partners not all known"
+        named = " ".join(f"{p.partner}: {_first_sentence(p.problem or '')}" for p in troubled)
+        return title, (
+            f"{named} Showing the others; sets of these partners are not called missing, "
+            "and nothing is announced about them."
+        )
+    incomplete = incomplete_message(report)
+    return None if incomplete is None else (INCOMPLETE_TITLE, incomplete)
+
+
+def _first_sentence(text: str) -> str:
+    """The gist of a long explanation (the whole is in the sidebar's tooltip and the log)."""
+    head, dot, _rest = text.partition(". ")
+    return head + "." if dot else text
 
 
 class StaleLabel(QLabel):

@@ -37,12 +37,7 @@ from desktop_app.ui.detail.pane import DetailPane
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.refresh.fetcher import FetchFailure
 from desktop_app.ui.remembered_choices import read_bytes
-from desktop_app.ui.shell.banner import (
-    INCOMPLETE_TITLE,
-    Banner,
-    StaleLabel,
-    incomplete_message,
-)
+from desktop_app.ui.shell.banner import Banner, StaleLabel, report_notice
 from desktop_app.ui.shell.filter_notice import FilterNotice
 from desktop_app.ui.shell.flow_layout import FlowLayout
 from desktop_app.ui.shell.window_layout import (
@@ -312,13 +307,14 @@ class MainWindow(QMainWindow):
             self._report = report
             self._model.set_read_problems(report.problems)
             self._model.set_rows(report.rows, now=self._now())
+        self.table.show_partners(bool(self._report.partners))
         self.table.restore_selection(kept)
         self._update_report_label()
         self.set_stale(None)
         self.banner.hide()
-        incomplete = incomplete_message(self._report)
-        if incomplete is not None:  # the rows that arrived are shown; the banner says the rest
-            self.banner.show_problem(INCOMPLETE_TITLE, incomplete)
+        notice = report_notice(self._report)
+        if notice is not None:  # the rows that arrived are shown; the banner says the rest
+            self.banner.show_problem(*notice)
 
     def clear_report(self) -> None:
         """Nothing to show any more (signed out): an empty table."""
@@ -343,6 +339,11 @@ class MainWindow(QMainWindow):
         self.busy.setVisible(busy)
         self.cancel_action.setEnabled(busy)
         self.statusBar().showMessage("Fetching the report…" if busy else "", 0)
+
+    def show_fetch_progress(self, progress: str) -> None:
+        """How far a fetch of several partners is ("3 of 30 partners"), while it runs."""
+        if not self.busy.isHidden():
+            self.statusBar().showMessage(f"Fetching the reports… {progress}", 0)
 
     def refresh_ages(self) -> None:
         """Age and running durations from now (table and detail pane read the same clock)."""

@@ -57,6 +57,7 @@ class Column(IntEnum):
     WARNINGS = 9
     CONDITION_TYPES = 10
     ACKNOWLEDGED = 11  # added later: last, so tables saved before keep their columns
+    PARTNER = 12  # shown while several partners are watched (see ``ReportView``)
 
     @property
     def title(self) -> str:
@@ -89,6 +90,7 @@ _TITLES: dict[Column, str] = {
     Column.WARNINGS: "Warnings",
     Column.CONDITION_TYPES: "Condition types",
     Column.ACKNOWLEDGED: "Acknowledged",
+    Column.PARTNER: "Partner",
 }
 
 _DESCRIPTIONS: dict[Column, str] = {
@@ -104,6 +106,7 @@ _DESCRIPTIONS: dict[Column, str] = {
     Column.WARNINGS: "Warnings reported by the last run",
     Column.CONDITION_TYPES: "Detail conditions of the last run",
     Column.ACKNOWLEDGED: "Who acknowledged the set's problem (when and why in the tooltip)",
+    Column.PARTNER: "The partner (or sub-partner) whose report lists the backup set",
 }
 
 _SORT_FIELDS: dict[Column, SortField] = {
@@ -119,6 +122,7 @@ _SORT_FIELDS: dict[Column, SortField] = {
     Column.WARNINGS: SortField.WARNINGS,
     Column.CONDITION_TYPES: SortField.CONDITION_TYPES,
     Column.ACKNOWLEDGED: SortField.ACKNOWLEDGED,
+    Column.PARTNER: SortField.PARTNER,
 }
 
 _NUMERIC = frozenset({Column.DURATION, Column.AGE, Column.ERRORS, Column.WARNINGS})
@@ -187,6 +191,7 @@ def _text_formatters(mode: str) -> tuple[_CellFormatter, ...]:
         Column.WARNINGS: lambda r, _now: _count(r.warnings),
         Column.CONDITION_TYPES: lambda r, _now: format_condition_types(r.condition_types),
         Column.ACKNOWLEDGED: lambda _r, _now: "",  # not in the row: the model knows (see there)
+        Column.PARTNER: lambda r, _now: r.partner or "",
     }
     return tuple(text[c] for c in Column)
 
@@ -271,6 +276,7 @@ _TOOLTIP: dict[Column, _CellFormatter] = {
     Column.WARNINGS: lambda r, _now: _count_tip(r.warnings, "warning"),
     Column.CONDITION_TYPES: lambda r, _now: _explain_types(r),
     Column.ACKNOWLEDGED: lambda _r, _now: "Not acknowledged",
+    Column.PARTNER: lambda r, _now: f"Partner {_known(r.partner)}",
 }
 
 TOOLTIP_FORMATTERS: tuple[_CellFormatter, ...] = tuple(_TOOLTIP[c] for c in Column)

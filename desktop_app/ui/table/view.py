@@ -48,6 +48,7 @@ _INITIAL_WIDTH_CHARS = {
     Column.WARNINGS: 9,
     Column.CONDITION_TYPES: 30,
     Column.ACKNOWLEDGED: 12,
+    Column.PARTNER: 14,
 }
 STATUS_CELL_TEXTS = (
     *(status_text(status) for status in ConditionStatus),
@@ -122,7 +123,9 @@ class ReportView(QTableView):
         header.setSortIndicator(Column.STATUS, Qt.SortOrder.AscendingOrder)
         self.selectionModel().currentRowChanged.connect(lambda *_a: self.current_changed.emit())
         self.activated.connect(lambda _i: self.current_changed.emit())  # Enter / double-click
+        self._several_partners: bool | None = None  # not yet known: no report shown
         self._apply_initial_widths()
+        header.setSectionHidden(Column.PARTNER, True)  # one partner: nothing to tell apart
 
     @property
     def report_model(self) -> ReportTableModel:
@@ -154,6 +157,18 @@ class ReportView(QTableView):
         if not 0 <= sort_column < len(Column):
             sort_column = Column.STATUS
         self._model.sort(sort_column, header.sortIndicatorOrder())
+
+    def show_partners(self, several: bool) -> None:
+        """The Partner column shows while several partners are watched and hides with one;
+        it first appears right after Status. Toggled only when that changes, so a user's own
+        choice holds from report to report."""
+        if several == self._several_partners:
+            return
+        self._several_partners = several
+        header = self.horizontalHeader()
+        if several and header.visualIndex(Column.PARTNER) == header.count() - 1:
+            header.moveSection(header.visualIndex(Column.PARTNER), 1)
+        header.setSectionHidden(Column.PARTNER, not several)
 
     def header_state(self) -> QByteArray:
         return self.horizontalHeader().saveState()

@@ -456,7 +456,8 @@ class TrayController(QObject):
             return
         for row in failing[:FAILURE_MENU_LIMIT]:
             # "&" would turn into a keyboard mnemonic in a menu: "&&" shows one "&".
-            action = menu.addAction(_elide(row_label(row), 60).replace("&", "&&"))
+            where = "" if row.partner is None else f"{row.partner}: "  # several partners
+            action = menu.addAction(_elide(where + row_label(row), 60).replace("&", "&&"))
             action.setData(row.key)
             action.triggered.connect(lambda _=False, key=row.key: self.row_chosen.emit(key))
         menu.addSeparator()

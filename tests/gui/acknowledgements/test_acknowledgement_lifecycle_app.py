@@ -76,9 +76,16 @@ def data(monkeypatch: pytest.MonkeyPatch) -> Iterator[SteerableData]:
     made: list[SteerableData] = []
 
     def server(
-        *, rows: int, pause: Callable[[], None], compress: bool, quirks: object, showcase: bool
+        *,
+        rows: int,
+        pause: Callable[[], None],
+        compress: bool,
+        quirks: object,
+        showcase: bool,
+        partners: object = (),
     ) -> DemoServer:
-        assert not quirks and not showcase  # documented shapes only, the steered sets only
+        # Documented shapes, one partner, the steered sets only.
+        assert not quirks and not showcase and not partners
         if not made:
             made.append(SteerableData(rows, pause=pause))
         return DemoServer(made[0], evolve=False, pause=pause, compress=compress)

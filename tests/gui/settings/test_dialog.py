@@ -151,3 +151,20 @@ def test_start_at_login_writes_the_real_autostart_entry(
     dialog = controller.open_dialog()
     assert not dialog.start_at_login_check.isChecked()
     dialog.reject()
+
+
+def test_partners_to_watch_are_typed_validated_and_read_back(qtbot: QtBot) -> None:
+    chosen = AppSettings(other_partners=("resell1", "resell2"), include_subpartners=True)
+    dialog = SettingsDialog(chosen)
+    qtbot.addWidget(dialog)
+    assert dialog.other_partners_edit.text() == "resell1, resell2"
+    assert dialog.subpartners_check.isChecked()
+    assert dialog.value() == chosen
+    dialog.other_partners_edit.setText("resell1; resell1")
+    error = dialog.error_labels["other_partners"]
+    assert not dialog.ok_button.isEnabled() and "once" in error.text()
+    dialog.other_partners_edit.setText("resell1 resell3,")
+    assert dialog.ok_button.isEnabled() and error.isHidden()
+    dialog.accept()
+    assert dialog.result_value is not None
+    assert dialog.result_value.other_partners == ("resell1", "resell3")

@@ -56,6 +56,7 @@ def _primary(row: BackupStatusRow, column: Column) -> Any:
         Column.WARNINGS: row.warnings,
         Column.CONDITION_TYPES: ", ".join(row.condition_types).casefold(),
         Column.ACKNOWLEDGED: None,  # nothing acknowledged here (see the acknowledgement tests)
+        Column.PARTNER: None if row.partner is None else row.partner.casefold(),
     }[column]
 
 
@@ -113,7 +114,7 @@ def test_headers_and_roles() -> None:
     assert titles == [
         "Status", "Customer", "Computer", "Backup set", "Started (your time)",
         "Ended (your time)", "Duration", "Age", "Errors", "Warnings", "Condition types",
-        "Acknowledged",
+        "Acknowledged", "Partner",
     ]  # fmt: skip
     status = model.index(0, Column.STATUS)
     assert status.data() == "Failure"

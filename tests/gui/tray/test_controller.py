@@ -493,3 +493,22 @@ def test_the_tooltip_counts_undocumented_and_unreadable_statuses_as_the_toggles_
         first_line == "Failure 0 · Warning 0 · Running 0 · Completed 0 · (unreadable) 1 · PAUSED 1"
     )
     assert tray.worst_state() == S.WARNING  # noticed, not alarming
+
+
+def test_with_several_partners_the_tray_names_them(qtbot: QtBot, tray: TrayController) -> None:
+    """ "2 new failures at resell1": the notification and the Failures menu say whose sets."""
+    base = tuple(r._replace(partner="resell1") for r in BASE)
+    tray.show_report(report(*base))
+    changed = (
+        base[0]._replace(condition_status=S.FAILURE),
+        base[1]._replace(condition_status=S.FAILURE),
+        base[2],
+    )
+    with qtbot.waitSignal(tray.notified) as shown:
+        feed(tray, report(*changed, at=NOW + timedelta(minutes=15)))
+    note: ChangeNotification = shown.args[0]
+    assert note.title == "2 new failures at resell1"
+    assert [a.text() for a in tray.failure_actions()] == [
+        "resell1: acme / MAIL01 / Exchange",
+        "resell1: bob / PC-1 / Files",
+    ]

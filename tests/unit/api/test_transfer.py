@@ -8,7 +8,7 @@ import tracemalloc
 import requests
 from pytest_httpserver import HTTPServer
 
-from desktop_app.api.transfer import Limits, Transfer, read_body
+from desktop_app.api.transfer import Limits, Reader, Transfer, read_body
 
 BODY_BYTES = 16 * 1024 * 1024
 
@@ -18,7 +18,8 @@ def test_a_large_body_is_held_once_while_it_is_read(httpserver_ipv4: HTTPServer)
     body = bytes(range(256)) * (BODY_BYTES // 256)
     httpserver_ipv4.expect_request("/report").respond_with_data(body)
     limits = Limits(BODY_BYTES * 2, 5.0, 5.0, httpserver_ipv4.url_for("/report"))
-    fetch = Transfer(time.monotonic() + 30, 30, time.monotonic, None, BODY_BYTES * 2)
+    raw = Reader("body", "a body", lambda body, _response: body)
+    fetch = Transfer("p", raw, time.monotonic() + 30, 30, time.monotonic, None, BODY_BYTES * 2)
     with requests.get(limits.report_url, stream=True, timeout=5) as response:
         tracemalloc.start()
         try:

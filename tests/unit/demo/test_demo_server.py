@@ -17,7 +17,8 @@ import requests
 
 from desktop_app.demo.data import DemoData
 from desktop_app.demo.faults import Fault, FaultPlan, Target
-from desktop_app.demo.server import SERIALIZE_CHUNK, DemoServer, _RowTexts
+from desktop_app.demo.row_texts import SERIALIZE_CHUNK, RowTexts
+from desktop_app.demo.server import DemoServer
 from desktop_app.report.errors import ParseError
 from desktop_app.report.parse import parse_json, parse_xml
 from desktop_app.report.rows import BackupStatusRow, Link
@@ -549,6 +550,17 @@ def test_module_cli_stops_cleanly_on_keyboard_interrupt() -> None:
     _serve_then_interrupt([sys.executable, "-c", INTERRUPT_ON_STDIN, *DEMO_ARGS], interrupt)
 
 
+def demo_banner(proc: subprocess.Popen[str]) -> list[str]:
+    """The lines ``python -m desktop_app.demo`` prints before it serves ("Press Ctrl+C")."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith("Press Ctrl+C"):
+        line = proc.stdout.readline()
+        assert line, f"demo exited early: {lines} {proc.stderr.read() if proc.stderr else ''}"
+        lines.append(line.strip())
+    return lines
+
+
 def _serve_then_interrupt(
     command: list[str], interrupt: Callable[[subprocess.Popen[str]], None]
 ) -> None:
@@ -560,12 +572,7 @@ def _serve_then_interrupt(
         text=True,
     )
     try:
-        assert proc.stdout is not None
-        lines: list[str] = []
-        while not lines or not lines[-1].startswith("Press Ctrl+C"):
-            line = proc.stdout.readline()
-            assert line, f"demo exited early: {lines} {proc.stderr.read() if proc.stderr else ''}"
-            lines.append(line.strip())
+        lines = demo_banner(proc)
         facts = dict(line.split(":", 1) for line in lines[1:-1])
         base_url = facts["base URL"].strip()
         secret = facts["client secret"].split()[0]
@@ -651,7 +658,7 @@ def test_bodies_from_kept_row_texts_equal_the_serializer(
     """Reusing each unchanged row's text gives byte for byte what serializing afresh gives,
     tick after tick, with odd text (the very sequences the rows are split at), empty and
     single-row reports, and sizes around the batch size."""
-    texts = _RowTexts(fmt)
+    texts = RowTexts(fmt)
     data = DemoData(2 * SERIALIZE_CHUNK + 5, seed=5, now=lambda: NOW, unknown_statuses=True)
     links = [Link("self", "http://127.0.0.1/x?a=1&b=<2>")]
     paused: list[None] = []

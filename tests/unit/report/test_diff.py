@@ -12,12 +12,13 @@ from desktop_app.report.diff import (
     ChangeKind,
     FetchOutageTracker,
     build_notification,
+    carry_forward,
     diff_reports,
     is_stale,
     row_label,
     without_muted,
 )
-from desktop_app.report.rows import BackupStatusRow, ReadProblem, Report
+from desktop_app.report.rows import BackupStatusRow, PartnerStatus, ReadProblem, Report
 from desktop_app.report.status import ConditionStatus as S
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -301,3 +302,45 @@ def test_a_set_listed_twice_counts_with_its_worse_status() -> None:
 def test_unknown_names_read_plainly_in_notifications() -> None:
     odd = row(status=S.FAILURE)._replace(computer_name=None, username=None)
     assert row_label(odd) == "? / ? / Exchange"
+
+
+def test_notifications_name_the_partner_of_a_view_of_several() -> None:
+    def at(partner: str, user: str, status: str = S.COMPLETED) -> BackupStatusRow:
+        return row(user, status=status)._replace(partner=partner)
+
+    before = [at("resell1", "a"), at("resell1", "b"), at("resell2", "c", S.FAILURE)]
+    after = [at("resell1", "a", S.FAILURE), at("resell1", "b", S.FAILURE), at("resell2", "c")]
+    note = build_notification(diff_reports(before, after, NOW))
+    assert note is not None
+    assert note.title == "2 new failures at resell1, 1 recovered at resell2"
+    lines = note.message.splitlines()
+    assert lines[0].startswith("2 new failures at resell1: a / MAIL01 / Exchange")
+    spread = [at(p, u, S.FAILURE) for p, u in (("p1", "a"), ("p2", "b"), ("p3", "c"))]
+    earlier = [at(p, u) for p, u in (("x", "a"), ("y", "b"), ("z", "c"))]
+    note = build_notification(diff_reports(earlier, spread, NOW))
+    assert note is not None and note.title == "3 new failures at 3 partners"
+    # One partner's own report (rows without a partner) reads as before.
+    plain = build_notification(diff_reports([row("a")], [row("a", status=S.FAILURE)], NOW))
+    assert plain is not None and plain.title == "1 new failure"
+
+
+def test_with_several_partners_missing_is_judged_per_partner() -> None:
+    """A refused reseller must not silence "no longer reported" for everyone else, nor have its
+    own sets announced; they are announced once its report is whole again and lacks them."""
+
+    def at(partner: str, user: str) -> BackupStatusRow:
+        return row(user)._replace(partner=partner)
+
+    def view(*rows: BackupStatusRow, west: str) -> Report:
+        partners = (PartnerStatus("msp", state="complete"), PartnerStatus("west", "msp", 1, west))
+        return Report(rows, incomplete="west in doubt" if west != "complete" else None,
+                      partners=partners, fetched_at=NOW)  # fmt: skip
+
+    before = view(at("msp", "a"), at("msp", "b"), at("west", "w"), west="complete")
+    refused = view(at("msp", "a"), west="refused")
+    changes = diff_reports(before, refused, NOW)
+    assert keys(changes.newly_missing) == [("b", "1", "Exchange")]
+    baseline = carry_forward(before, refused)
+    assert {r.username for r in baseline.rows} == {"a", "w"}  # west's set waits
+    back = view(at("msp", "a"), west="complete")
+    assert keys(diff_reports(baseline, back, NOW).newly_missing) == [("w", "1", "Exchange")]

@@ -87,7 +87,7 @@ def test_new_database_is_wal_and_at_current_schema(store: HistoryStore) -> None:
     db = sqlite3.connect(store.path)
     try:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     finally:
         db.close()
 
@@ -548,7 +548,7 @@ def test_a_released_v2_file_migrates_keeping_its_history(tmp_path: Path, clock: 
         store.close()
     check = sqlite3.connect(path)
     try:
-        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         types = {t for (t,) in check.execute("SELECT DISTINCT typeof(computer_id) FROM backup_set")}
         assert types == {"text"}
     finally:

@@ -265,3 +265,32 @@ def test_quiet_hours_and_escalation_default_off_and_three_runs_and_are_validated
         )
     assert damaged.quiet_end == "07:00" and damaged.escalation_days == 0
     assert damaged.quiet_start == "21:30"  # one odd value costs that field only
+
+
+def test_other_partners_and_sub_partners_round_trip_and_are_validated() -> None:
+    from desktop_app.storage.settings import (
+        MAX_OTHER_PARTNERS,
+        other_partners_problem,
+        partner_names,
+    )
+
+    assert AppSettings().other_partners == () and AppSettings().include_subpartners is False
+    chosen = AppSettings(other_partners=("resell-north", "resell-south"), include_subpartners=True)
+    store: dict[str, object] = {}
+    save_settings(chosen, store)
+    assert store["partners/others"] == "resell-north,resell-south"
+    as_text = {key: str(value).lower() if isinstance(value, bool) else str(value)
+               for key, value in store.items()}  # fmt: skip
+    assert load_settings(as_text) == chosen
+    # Typed by a person: commas, semicolons, spaces and blanks all separate names, order kept.
+    assert partner_names(" b, a;c  d,,") == ("b", "a", "c", "d")
+    assert load_settings({"partners/others": "b; a"}).other_partners == ("b", "a")
+    # A damaged value costs this setting only, never the others or the start.
+    damaged = load_settings({"partners/others": "a,a", "partners/include_subpartners": "maybe"})
+    assert damaged.other_partners == () and damaged.include_subpartners is False
+    assert other_partners_problem(("a", "a")) == "Each partner username once."
+    assert other_partners_problem(("a/b",))
+    assert other_partners_problem(tuple(f"p{i}" for i in range(MAX_OTHER_PARTNERS + 1)))
+    assert other_partners_problem(tuple(f"p{i}" for i in range(MAX_OTHER_PARTNERS))) is None
+    with pytest.raises(ValueError, match="other_partners"):
+        save_settings(AppSettings(other_partners=("a b",)), {})
