@@ -75,7 +75,7 @@ from desktop_app.ui.refresh.partners_fetch import report_fetch
 from desktop_app.ui.refresh.restored_report import RestoredNotice, RestoredReport
 from desktop_app.ui.settings.controller import SettingsController
 from desktop_app.ui.settings.store import QSettingsStore
-from desktop_app.ui.shell.about_dialog import AboutDialog, AboutFacts, open_folder
+from desktop_app.ui.shell.about_dialog import attach_help_menu
 from desktop_app.ui.shell.main_window import MainWindow
 from desktop_app.ui.shell.quitting import QuitGuard, Quitter
 from desktop_app.ui.table.model import ReportTableModel
@@ -323,7 +323,8 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
             account.signed_out.connect(tray.show_signed_out)  # nothing about the old account
     else:
         window.account_menu.addAction("Demo account (built-in demo server)").setEnabled(False)
-    _fill_help_menu(options, window, stored)
+    log_dir = options.logging.log_dir if options.logging is not None else default_log_dir()
+    attach_help_menu(window, log_dir, _data_dir(options), stored.fileName())
 
     # What the window says beyond the table: history trouble, unread values, a restored report
     # (the account's own: not while nobody is signed in to any account).
@@ -489,15 +490,3 @@ def _reveal(refresh: RefreshController, row: int, window: MainWindow) -> None:
     report = refresh.shown_report
     if report is not None and 0 < row <= len(report.rows):
         window.reveal_key(report.rows[row - 1].key)
-
-
-def _fill_help_menu(options: AppOptions, window: MainWindow, stored: QSettings) -> None:
-    """Help > Open log folder, About."""
-    log_dir = options.logging.log_dir if options.logging is not None else default_log_dir()
-    window.open_log_action.triggered.connect(lambda: open_folder(log_dir))
-
-    def about() -> None:
-        facts = AboutFacts.collect(log_dir, _data_dir(options), stored.fileName())
-        AboutDialog(facts, window).open()
-
-    window.about_action.triggered.connect(about)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, app_version
+from desktop_app.ui.shell.main_window import MainWindow
 
 
 def about_versions() -> dict[str, str]:
@@ -132,3 +133,13 @@ class AboutDialog(QDialog):
         from PySide6.QtGui import QGuiApplication
 
         QGuiApplication.clipboard().setText(self.facts.as_text())
+
+
+def attach_help_menu(window: MainWindow, log_dir: Path, data_dir: Path, settings_file: str) -> None:
+    """Help > Open log folder, and Help > About with the facts of this install."""
+    window.open_log_action.triggered.connect(lambda: open_folder(log_dir))
+
+    def about() -> None:
+        AboutDialog(AboutFacts.collect(log_dir, data_dir, settings_file), window).open()
+
+    window.about_action.triggered.connect(about)

@@ -48,7 +48,6 @@ from desktop_app.report.diff import (
 from desktop_app.report.problem_states import ProblemStates
 from desktop_app.report.quiet_hours import QuietHours
 from desktop_app.report.rows import Report, RowKey
-from desktop_app.report.status import ConditionStatus, status_text
 from desktop_app.report.summary import ProblemSummary
 from desktop_app.runtime.pacing import unpaced
 from desktop_app.ui.icons import IconProvider
@@ -57,6 +56,7 @@ from desktop_app.ui.shell.macos import click_opens_window
 from desktop_app.ui.tray.comparison import Compared, Comparison
 from desktop_app.ui.tray.icon_drawing import monochrome_tray_icon
 from desktop_app.ui.tray.quiet import QuietGate
+from desktop_app.ui.tray.texts import elide, show_all_failures_text, summary_lines
 from desktop_app.ui.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -442,7 +442,7 @@ class TrayController(QObject):
             text = note.message
             if not text.startswith(note.title):
                 text = f"{note.title}: {text}"
-            lines.append(_elide(text, 200))
+            lines.append(elide(text, 200))
         self.tray.setToolTip("\n".join(lines))
 
     def _fill_failures_menu(self) -> None:
@@ -457,7 +457,7 @@ class TrayController(QObject):
         for row in failing[:FAILURE_MENU_LIMIT]:
             # "&" would turn into a keyboard mnemonic in a menu: "&&" shows one "&".
             where = "" if row.partner is None else f"{row.partner}: "  # several partners
-            action = menu.addAction(_elide(where + row_label(row), 60).replace("&", "&&"))
+            action = menu.addAction(elide(where + row_label(row), 60).replace("&", "&&"))
             action.setData(row.key)
             action.triggered.connect(lambda _=False, key=row.key: self.row_chosen.emit(key))
         menu.addSeparator()
@@ -487,36 +487,3 @@ class TrayController(QObject):
             self.notification_clicked.emit(self._message_keys)
         else:
             self.open_requested.emit()
-
-
-_DOCUMENTED: tuple[str, ...] = tuple(ConditionStatus)
-
-
-def summary_lines(summary: ProblemSummary) -> list[str]:
-    """The tooltip's counts, in the words and numbers of the window's toggles (an undocumented
-    or unreadable status that the report has gets its count too, as it gets its toggle)."""
-    statuses = summary.statuses
-    others = sorted(s for s, n in statuses.items() if n and s not in _DOCUMENTED)
-    parts = [
-        f"{status_text(status)} {statuses.get(status, 0):,}" for status in (*_DOCUMENTED, *others)
-    ]
-    problems = [
-        f"Stale / overdue {summary.stale:,}",
-        f"Missing {summary.missing:,}",
-        f"Repeated failure {summary.repeated:,}",
-        f"Needs attention {summary.needs_attention:,}",
-    ]
-    if summary.acknowledged:
-        problems.append(f"Acknowledged {summary.acknowledged:,}")
-    return [" · ".join(parts), " · ".join(problems)]
-
-
-def show_all_failures_text(count: int) -> str:
-    """The Failures menu's last entry; it opens exactly these ``count`` sets."""
-    if count == 1:
-        return "Show the failure that needs attention"
-    return f"Show all {count:,} failures that need attention"
-
-
-def _elide(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

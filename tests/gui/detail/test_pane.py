@@ -15,8 +15,9 @@ from desktop_app.report.derived import STALE, DerivedStates, StaleRule
 from desktop_app.report.problem_states import judge
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType, explain_condition_type
+from desktop_app.ui.detail.badge import ConditionBadge
 from desktop_app.ui.detail.fields import badge_colors, details_text
-from desktop_app.ui.detail.pane import EMPTY_TEXT, NARROW_WIDTH, ConditionBadge, DetailPane
+from desktop_app.ui.detail.pane import EMPTY_TEXT, NARROW_WIDTH, DetailPane
 from desktop_app.ui.icons import IconProvider
 from desktop_app.ui.time_format import (
     COMPUTER,
