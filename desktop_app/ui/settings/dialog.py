@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.report.diff import ChangeKind
-from desktop_app.storage.settings import BOUNDS, WEEKDAYS, AppSettings, partner_names
+from desktop_app.storage.settings import AppSettings
+from desktop_app.storage.settings_fields import BOUNDS, WEEKDAYS, partner_names
 from desktop_app.ui.widgets import hint_label
 
 log = logging.getLogger(__name__)

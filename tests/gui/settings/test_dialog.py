@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.report.diff import ChangeKind
 from desktop_app.storage.autostart import XdgAutostart
-from desktop_app.storage.settings import BOUNDS, AppSettings
+from desktop_app.storage.settings import AppSettings
+from desktop_app.storage.settings_fields import BOUNDS
 from desktop_app.ui.settings.controller import SettingsController
 from desktop_app.ui.settings.dialog import SettingsDialog
 from desktop_app.ui.settings.store import QSettingsStore
