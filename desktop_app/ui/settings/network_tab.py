@@ -1,7 +1,7 @@
 """The Settings dialog's Network tab: proxy, certificate trust and timeouts.
 
-Its own module to keep ``ui.settings.dialog`` short; the dialog owns validation and OK, this tab
-only builds its fields (through ``FormRows``) and moves values between them and ``AppSettings``.
+Apart from ``ui.settings.dialog`` to keep that module short. The dialog still decides validity
+and OK; this tab builds the network fields and reads/writes them from ``AppSettings``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Settings dialog's Notifications tab: which changes notify, quiet hours, repeated failures.
 
-Its own module to keep ``ui.settings.dialog`` short; the dialog owns validation and OK, this tab
-only builds its fields (through ``FormRows``) and moves values between them and ``AppSettings``.
+Apart from ``ui.settings.dialog`` to keep that module short: what notifies and when it may,
+gathered in one place. The dialog validates; this tab only shows and returns its fields.
 """
 
 from __future__ import annotations
