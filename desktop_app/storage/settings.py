@@ -1,9 +1,10 @@
 """The user's settings: one typed, validated schema, stored in any string-keyed mapping.
 
 Qt-free on purpose: the GUI adapts ``QSettings`` to a ``MutableMapping`` and the rules (defaults,
-ranges, what counts as valid) live here, where plain unit tests reach them. Loading never fails:
-a value that is missing, unreadable or out of range falls back to its default and is logged as a
-warning, so a damaged settings file can never stop the app from starting.
+ranges, what counts as valid) live here and in ``storage.settings_fields`` (each field's parser,
+check and limits), where plain unit tests reach them. Loading never fails: a value that is
+missing, unreadable or out of range falls back to its default and is logged as a warning, so a
+damaged settings file can never stop the app from starting.
 
 Nothing secret belongs here (secrets live in the OS keyring), which is why a proxy address with
 a password in it is refused rather than stored.
@@ -16,44 +17,38 @@ import logging
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
-
-import requests
 
 from desktop_app.report.diff import DEFAULT_NOTIFY_KINDS, ChangeKind
 from desktop_app.report.escalation import EscalationRule
 from desktop_app.report.quiet_hours import QuietHours
+from desktop_app.storage.settings_fields import (
+    DELIMITER_CHOICES,
+    PROXY_MODES,
+    TIME_MODES,
+    TRUST_MODES,
+    WEEKDAYS,
+    ca_bundle_problem,
+    clock_time,
+    dump_kinds,
+    dump_partners,
+    dump_plain,
+    in_bounds,
+    is_bool,
+    known_kinds,
+    known_weekdays,
+    one_of,
+    other_partners_problem,
+    parse_bool,
+    parse_int,
+    parse_kinds,
+    parse_partners,
+    parse_str,
+    proxy_url_problem,
+    ticket_address_problem,
+)
 
 log = logging.getLogger(__name__)
-
-DELIMITER_CHOICES: Final = (",", ";", "tab")  # what export.csv_writer.resolve_delimiter accepts
-PROXY_MODES: Final = ("system", "manual", "none")
-TRUST_MODES: Final = ("system", "custom")
-PROXY_SCHEMES: Final = ("http", "https", "socks5", "socks5h")
-MAX_OTHER_PARTNERS: Final = 50  # partner usernames watched besides the signed-in one
-TIME_MODES: Final = ("local", "computer")
-"""Report times in the admin's own zone, or on each backup computer's clock (``ui.time_format``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Bounds:
-    low: int
-    high: int
-
-
-BOUNDS: Final[dict[str, Bounds]] = {
-    "refresh_minutes": Bounds(1, 24 * 60),
-    "stale_hours": Bounds(1, 30 * 24),
-    "history_days": Bounds(7, 10 * 366),
-    "connect_timeout": Bounds(1, 120),
-    "read_timeout": Bounds(5, 600),
-    "fetch_deadline_minutes": Bounds(1, 60),
-    "escalation_runs": Bounds(0, 50),  # 0: not by runs
-    "escalation_days": Bounds(0, 60),  # 0: not by days
-}
-WEEKDAYS: Final = ("0", "1", "2", "3", "4", "5", "6")  # Monday first, as datetime.weekday()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,123 +130,6 @@ class AppSettings:
         return problems
 
 
-# --- checks on typed values ------------------------------------------------------------------
-
-
-def _in_bounds(name: str, unit: str) -> Callable[[object], str | None]:
-    bounds = BOUNDS[name]
-
-    def check(value: object) -> str | None:
-        if not isinstance(value, int) or isinstance(value, bool):
-            return "Must be a whole number."
-        if not bounds.low <= value <= bounds.high:
-            return f"Must be between {bounds.low} and {bounds.high} {unit}."
-        return None
-
-    return check
-
-
-def _one_of(choices: tuple[str, ...]) -> Callable[[object], str | None]:
-    def check(value: object) -> str | None:
-        return None if value in choices else f"Must be one of: {', '.join(choices)}."
-
-    return check
-
-
-def _is_bool(value: object) -> str | None:
-    return None if isinstance(value, bool) else "Must be on or off."
-
-
-def _known_kinds(value: object) -> str | None:
-    if not isinstance(value, frozenset):
-        return "Must be a set of notification kinds."
-    unknown = sorted(str(v) for v in value if v not in set(ChangeKind))
-    return f"Unknown notification kinds: {', '.join(unknown)}." if unknown else None
-
-
-def _clock_time(value: object) -> str | None:
-    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
-        return "Must be a time like 22:00."
-    try:
-        time.fromisoformat(value)
-    except ValueError:
-        return "Must be a time like 22:00."
-    return None
-
-
-def _weekdays(value: object) -> str | None:
-    if not isinstance(value, frozenset) or not value <= frozenset(WEEKDAYS):
-        return "Must be days of the week."
-    return None
-
-
-def partner_names(text: str) -> tuple[str, ...]:
-    """Partner usernames typed as one text: separated by commas, semicolons or white space."""
-    for separator in ",;":
-        text = text.replace(separator, " ")
-    return tuple(text.split())
-
-
-def other_partners_problem(value: object) -> str | None:
-    """Why ``value`` cannot be the partners watched besides the signed-in one, or None."""
-    if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
-        return "Must be a list of partner usernames."
-    if len(value) > MAX_OTHER_PARTNERS:
-        return f"At most {MAX_OTHER_PARTNERS} partner usernames."
-    odd = [v for v in value if not v or any(c.isspace() or c in ",;/?#%" for c in v)]
-    if odd:
-        return f"Not a partner username: {odd[0]!r}. Separate usernames with commas."
-    if len(set(value)) != len(value):
-        return "Each partner username once."
-    return None
-
-
-def ticket_address_problem(value: object) -> str | None:
-    """Why ``value`` cannot be the ticket e-mail address (empty means "none set"), or None."""
-    if not isinstance(value, str):
-        return "Must be text."
-    text = value.strip()
-    if not text:
-        return None
-    local, at, domain = text.rpartition("@")
-    if not at or not local or "." not in domain or any(c.isspace() or c in '<>,;"' for c in text):
-        return "Enter one e-mail address, e.g. support@psa.example.com."
-    return None
-
-
-def proxy_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be used as a proxy address, or None. Never echoes the address."""
-    text = url.strip()
-    if not text:
-        return "Enter the proxy address, e.g. http://proxy.example.com:8080."
-    parts = urlsplit(text if "://" in text else f"http://{text}")
-    if parts.scheme.lower() not in PROXY_SCHEMES:
-        return f"The proxy address must start with {', '.join(s + '://' for s in PROXY_SCHEMES)}."
-    if not parts.hostname:
-        return "The proxy address has no host name."
-    if parts.username is not None or parts.password is not None:
-        return (
-            "Leave the user name and password out of the proxy address: settings are stored "
-            "in plain text."
-        )
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a malformed port
-    except ValueError:
-        return "The proxy address has an invalid port."
-    return None
-
-
-def ca_bundle_problem(path: str) -> str | None:
-    """Why ``path`` cannot be used as a CA bundle (PEM file), or None."""
-    text = path.strip()
-    if not text:
-        return "Choose a CA bundle file (PEM)."
-    candidate = Path(text).expanduser()
-    if not candidate.is_file():
-        return "That file does not exist."
-    return None
-
-
 def _cross_field_errors(settings: AppSettings) -> dict[str, str]:
     problems: dict[str, str] = {}
     if settings.proxy_mode == "manual":
@@ -265,75 +143,6 @@ def _cross_field_errors(settings: AppSettings) -> dict[str, str]:
     return problems
 
 
-# --- raw store values -> typed values ---------------------------------------------------------
-
-
-def _parse_int(raw: object) -> int:
-    if isinstance(raw, bool):
-        raise ValueError("not a number")
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
-    if isinstance(raw, str):
-        return int(raw.strip())
-    raise ValueError("not a number")
-
-
-def _parse_bool(raw: object) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, int) and raw in (0, 1):
-        return bool(raw)
-    if isinstance(raw, str):
-        text = raw.strip().lower()
-        if text in ("true", "1", "yes", "on"):
-            return True
-        if text in ("false", "0", "no", "off"):
-            return False
-    raise ValueError("not true or false")
-
-
-def _parse_str(raw: object) -> str:
-    if isinstance(raw, str):
-        return raw
-    raise ValueError("not text")
-
-
-def _parse_kinds(raw: object) -> frozenset[str]:
-    """Stored as comma-separated text (``""`` is a valid empty choice); lists are accepted too."""
-    if isinstance(raw, str):
-        items = [p.strip() for p in raw.split(",")]
-    elif isinstance(raw, list | tuple):
-        items = [str(p).strip() for p in raw]
-    else:
-        raise ValueError("not a list")
-    return frozenset(p for p in items if p)
-
-
-def _parse_partners(raw: object) -> tuple[str, ...]:
-    """Stored as comma-separated text, in the order given; lists are accepted too."""
-    if isinstance(raw, str):
-        return partner_names(raw)
-    if isinstance(raw, list | tuple):
-        return tuple(str(p).strip() for p in raw if str(p).strip())
-    raise ValueError("not a list")
-
-
-def _dump_partners(value: object) -> str:
-    assert isinstance(value, tuple)
-    return ",".join(value)
-
-
-def _dump_kinds(value: object) -> str:
-    assert isinstance(value, frozenset)
-    return ",".join(sorted(str(v) for v in value))
-
-
-def _dump_plain(value: object) -> object:
-    return value
-
-
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     """How one field is stored: its key, raw->typed parsing, typed check, typed->stored."""
@@ -342,73 +151,73 @@ class FieldSpec:
     key: str
     parse: Callable[[object], Any]
     check: Callable[[object], str | None]
-    dump: Callable[[object], object] = _dump_plain
+    dump: Callable[[object], object] = dump_plain
 
 
 SCHEMA: Final[tuple[FieldSpec, ...]] = (
     FieldSpec(
         "refresh_minutes",
         "refresh/interval_minutes",
-        _parse_int,
-        _in_bounds("refresh_minutes", "minutes"),
+        parse_int,
+        in_bounds("refresh_minutes", "minutes"),
     ),
     FieldSpec(
-        "stale_hours", "report/stale_after_hours", _parse_int, _in_bounds("stale_hours", "hours")
+        "stale_hours", "report/stale_after_hours", parse_int, in_bounds("stale_hours", "hours")
     ),
-    FieldSpec("history_days", "history/keep_days", _parse_int, _in_bounds("history_days", "days")),
-    FieldSpec("notify_kinds", "notify/kinds", _parse_kinds, _known_kinds, _dump_kinds),
-    FieldSpec("start_at_login", "general/start_at_login", _parse_bool, _is_bool),
+    FieldSpec("history_days", "history/keep_days", parse_int, in_bounds("history_days", "days")),
+    FieldSpec("notify_kinds", "notify/kinds", parse_kinds, known_kinds, dump_kinds),
+    FieldSpec("start_at_login", "general/start_at_login", parse_bool, is_bool),
     # The export controller reads these two keys directly.
-    FieldSpec("csv_delimiter", "export/delimiter", _parse_str, _one_of(DELIMITER_CHOICES)),
-    FieldSpec("csv_bom", "export/bom", _parse_bool, _is_bool),
-    FieldSpec("proxy_mode", "network/proxy_mode", _parse_str, _one_of(PROXY_MODES)),
-    FieldSpec("proxy_url", "network/proxy_url", _parse_str, lambda v: None),
-    FieldSpec("trust_mode", "network/trust", _parse_str, _one_of(TRUST_MODES)),
-    FieldSpec("ca_bundle", "network/ca_bundle", _parse_str, lambda v: None),
+    FieldSpec("csv_delimiter", "export/delimiter", parse_str, one_of(DELIMITER_CHOICES)),
+    FieldSpec("csv_bom", "export/bom", parse_bool, is_bool),
+    FieldSpec("proxy_mode", "network/proxy_mode", parse_str, one_of(PROXY_MODES)),
+    FieldSpec("proxy_url", "network/proxy_url", parse_str, lambda v: None),
+    FieldSpec("trust_mode", "network/trust", parse_str, one_of(TRUST_MODES)),
+    FieldSpec("ca_bundle", "network/ca_bundle", parse_str, lambda v: None),
     FieldSpec(
         "connect_timeout",
         "network/connect_timeout_seconds",
-        _parse_int,
-        _in_bounds("connect_timeout", "seconds"),
+        parse_int,
+        in_bounds("connect_timeout", "seconds"),
     ),
     FieldSpec(
         "read_timeout",
         "network/read_timeout_seconds",
-        _parse_int,
-        _in_bounds("read_timeout", "seconds"),
+        parse_int,
+        in_bounds("read_timeout", "seconds"),
     ),
     FieldSpec(
         "fetch_deadline_minutes",
         "network/fetch_deadline_minutes",
-        _parse_int,
-        _in_bounds("fetch_deadline_minutes", "minutes"),
+        parse_int,
+        in_bounds("fetch_deadline_minutes", "minutes"),
     ),
-    FieldSpec("time_mode", "display/times", _parse_str, _one_of(TIME_MODES)),
-    FieldSpec("ticket_address", "tickets/address", _parse_str, ticket_address_problem),
+    FieldSpec("time_mode", "display/times", parse_str, one_of(TIME_MODES)),
+    FieldSpec("ticket_address", "tickets/address", parse_str, ticket_address_problem),
     FieldSpec(
         "escalation_runs",
         "alerts/escalation_runs",
-        _parse_int,
-        _in_bounds("escalation_runs", "failed runs"),
+        parse_int,
+        in_bounds("escalation_runs", "failed runs"),
     ),
     FieldSpec(
         "escalation_days",
         "alerts/escalation_days",
-        _parse_int,
-        _in_bounds("escalation_days", "days"),
+        parse_int,
+        in_bounds("escalation_days", "days"),
     ),
-    FieldSpec("quiet_enabled", "notify/quiet_hours", _parse_bool, _is_bool),
-    FieldSpec("quiet_start", "notify/quiet_start", _parse_str, _clock_time),
-    FieldSpec("quiet_end", "notify/quiet_end", _parse_str, _clock_time),
-    FieldSpec("quiet_days", "notify/quiet_days", _parse_kinds, _weekdays, _dump_kinds),
+    FieldSpec("quiet_enabled", "notify/quiet_hours", parse_bool, is_bool),
+    FieldSpec("quiet_start", "notify/quiet_start", parse_str, clock_time),
+    FieldSpec("quiet_end", "notify/quiet_end", parse_str, clock_time),
+    FieldSpec("quiet_days", "notify/quiet_days", parse_kinds, known_weekdays, dump_kinds),
     FieldSpec(
         "other_partners",
         "partners/others",
-        _parse_partners,
+        parse_partners,
         other_partners_problem,
-        _dump_partners,
+        dump_partners,
     ),
-    FieldSpec("include_subpartners", "partners/include_subpartners", _parse_bool, _is_bool),
+    FieldSpec("include_subpartners", "partners/include_subpartners", parse_bool, is_bool),
 )
 
 # Cross-field fallbacks: when the dependent field is unusable, the mode goes back to its default.
@@ -450,7 +259,7 @@ def save_settings(settings: AppSettings, store: MutableMapping[str, object]) -> 
         raise ValueError(f"invalid settings: {', '.join(sorted(problems))}")
     for spec in SCHEMA:
         store[spec.key] = spec.dump(getattr(settings, spec.name))
-    store[_KINDS_OFFERED_KEY] = _dump_kinds(frozenset(kind.value for kind in ChangeKind))
+    store[_KINDS_OFFERED_KEY] = dump_kinds(frozenset(kind.value for kind in ChangeKind))
 
 
 # A kind of change added after an admin saved their notification choice is on (when it is on by
@@ -464,7 +273,7 @@ _FIRST_KINDS = frozenset(
 
 def _with_kinds_added_since(settings: AppSettings, raw_offered: object) -> AppSettings:
     try:
-        offered = _FIRST_KINDS if raw_offered is None else _parse_kinds(raw_offered)
+        offered = _FIRST_KINDS if raw_offered is None else parse_kinds(raw_offered)
     except ValueError:
         offered = _FIRST_KINDS
     added = {kind.value for kind in DEFAULT_NOTIFY_KINDS} - offered
@@ -480,58 +289,3 @@ def _key_of(name: str) -> str:
 def _warn(key: str, reason: str, default: object) -> None:
     # The stored value itself is not logged: it is user data of unknown shape.
     log.warning("Setting %s is unusable (%s); using the default %r", key, reason, default)
-
-
-# --- the network settings applied to HTTP -----------------------------------------------------
-
-
-def build_session(settings: AppSettings) -> requests.Session:
-    """A ``requests.Session`` with the proxy and certificate trust the settings ask for.
-
-    Trust "system" verifies with the OS trust store through ``truststore`` (what corporate
-    TLS-inspecting proxies install their root into); without ``truststore`` it falls back to
-    certifi's bundle. "custom" verifies with the chosen PEM file only.
-    """
-    session = requests.Session()
-    if settings.proxy_mode == "manual":
-        url = settings.proxy_url.strip()
-        url = url if "://" in url else f"http://{url}"
-        session.trust_env = False  # environment proxies must not override the chosen one
-        session.proxies = {"http": url, "https": url}
-    elif settings.proxy_mode == "none":
-        session.trust_env = False
-    if settings.trust_mode == "custom":
-        session.verify = str(Path(settings.ca_bundle.strip()).expanduser())
-    else:
-        adapter = _truststore_adapter()
-        if adapter is not None:
-            session.mount("https://", adapter)
-    return session
-
-
-def _truststore_adapter() -> requests.adapters.HTTPAdapter | None:
-    try:
-        import ssl
-
-        import truststore
-    except ImportError:
-        log.info("truststore is not installed; verifying certificates with certifi's bundle")
-        return None
-    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    return _ContextAdapter(context)
-
-
-class _ContextAdapter(requests.adapters.HTTPAdapter):
-    """Verifies https with a given SSLContext (requests uses its pool's context when set)."""
-
-    def __init__(self, context: Any) -> None:
-        self._context = context
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["ssl_context"] = self._context
-        super().init_poolmanager(*args, **kwargs)
-
-    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-        kwargs["ssl_context"] = self._context
-        return super().proxy_manager_for(proxy, **kwargs)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
-from desktop_app.storage.settings import TIME_MODES as TIME_MODES
+from desktop_app.storage.settings_fields import TIME_MODES as TIME_MODES
 
 MINUS = "\N{MINUS SIGN}"
 NO_VALUE = "—"

@@ -10,7 +10,8 @@ from desktop_app.api.client import ReportClient
 from desktop_app.storage.account import Account, build_report_client
 from desktop_app.storage.credentials import CredentialStore, StoredCredentials
 from desktop_app.storage.keyring_backend import detect_keyring, probe_keyring
-from desktop_app.storage.settings import AppSettings, build_session
+from desktop_app.storage.network_session import build_session
+from desktop_app.storage.settings import AppSettings
 from desktop_app.ui.account.controller import AccountController
 from desktop_app.ui.refresh.controller import RefreshController
 from desktop_app.ui.refresh.fetcher import ReportFetcher

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from desktop_app.report.derived import StaleRule
-from desktop_app.storage.settings import BOUNDS
+from desktop_app.storage.settings_fields import BOUNDS
 
 log = logging.getLogger(__name__)
 

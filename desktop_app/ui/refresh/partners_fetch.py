@@ -16,7 +16,8 @@ from desktop_app.api.client import ReportClient
 from desktop_app.api.partner_view import PartnerScope, fetch_partner_view
 from desktop_app.api.report_source import ReportSource
 from desktop_app.report.rows import Report
-from desktop_app.storage.settings import AppSettings, build_session
+from desktop_app.storage.network_session import build_session
+from desktop_app.storage.settings import AppSettings
 from desktop_app.ui.refresh.fetcher import Partial, StagedFetchFunction
 
 __all__ = ["partner_scope", "report_fetch"]

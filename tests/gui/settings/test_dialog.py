@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.report.diff import ChangeKind
 from desktop_app.storage.autostart import XdgAutostart
-from desktop_app.storage.settings import BOUNDS, AppSettings
+from desktop_app.storage.settings import AppSettings
+from desktop_app.storage.settings_fields import BOUNDS
 from desktop_app.ui.settings.controller import SettingsController
 from desktop_app.ui.settings.dialog import SettingsDialog
 from desktop_app.ui.settings.store import QSettingsStore
@@ -45,9 +46,10 @@ def test_the_form_shows_the_settings_and_reads_them_back(qtbot: QtBot) -> None:
     dialog = SettingsDialog(chosen)
     qtbot.addWidget(dialog)
     assert dialog.refresh_spin.value() == 5 and dialog.stale_spin.value() == 30
-    assert dialog.notify_checks[ChangeKind.NEW_WARNING].isChecked()
-    assert not dialog.notify_checks[ChangeKind.NEW_FAILURE].isChecked()
-    assert dialog.proxy_none_radio.isChecked() and not dialog.proxy_url_edit.isEnabled()
+    assert dialog.notifications.notify_checks[ChangeKind.NEW_WARNING].isChecked()
+    assert not dialog.notifications.notify_checks[ChangeKind.NEW_FAILURE].isChecked()
+    network = dialog.network
+    assert network.proxy_none_radio.isChecked() and not network.proxy_url_edit.isEnabled()
     assert dialog.value() == chosen
 
 
@@ -57,9 +59,9 @@ def test_ranges_match_the_schema(qtbot: QtBot) -> None:
     assert dialog.refresh_spin.minimum() == 1 == BOUNDS["refresh_minutes"].low
     dialog.refresh_spin.setValue(0)  # clamped: a minute is the least
     assert dialog.refresh_spin.value() == 1
-    assert dialog.read_timeout_spin.maximum() == BOUNDS["read_timeout"].high
-    assert dialog.deadline_spin.value() == 5  # minutes for a whole fetch
-    assert dialog.deadline_spin.maximum() == BOUNDS["fetch_deadline_minutes"].high
+    assert dialog.network.read_timeout_spin.maximum() == BOUNDS["read_timeout"].high
+    assert dialog.network.deadline_spin.value() == 5  # minutes for a whole fetch
+    assert dialog.network.deadline_spin.maximum() == BOUNDS["fetch_deadline_minutes"].high
 
 
 def test_problems_are_shown_next_to_their_field(qtbot: QtBot, tmp_path: Path) -> None:
@@ -70,23 +72,23 @@ def test_problems_are_shown_next_to_their_field(qtbot: QtBot, tmp_path: Path) ->
     assert not label.isVisible() and dialog.ok_button.isEnabled()
 
     dialog.tabs.setCurrentIndex(2)
-    dialog.proxy_manual_radio.setChecked(True)
+    dialog.network.proxy_manual_radio.setChecked(True)
     assert label.isVisible() and "Enter the proxy address" in label.text()
     assert not dialog.ok_button.isEnabled()
-    dialog.proxy_url_edit.setText("http://bob:pw123@proxy:8080")
+    dialog.network.proxy_url_edit.setText("http://bob:pw123@proxy:8080")
     assert "password" in label.text() and not dialog.ok_button.isEnabled()
-    dialog.proxy_url_edit.setText("http://proxy.corp:8080")
+    dialog.network.proxy_url_edit.setText("http://proxy.corp:8080")
     assert not label.isVisible() and dialog.ok_button.isEnabled()
 
     bundle_label = dialog.error_labels["ca_bundle"]
-    dialog.trust_custom_radio.setChecked(True)
-    dialog.ca_bundle_edit.setText(str(tmp_path / "nope.pem"))
+    dialog.network.trust_custom_radio.setChecked(True)
+    dialog.network.ca_bundle_edit.setText(str(tmp_path / "nope.pem"))
     assert bundle_label.text() == "That file does not exist." and bundle_label.isVisible()
     dialog.accept()  # refused while invalid
     assert dialog.result_value is None and dialog.isVisible()
     pem = tmp_path / "corp.pem"
     pem.write_text("-----BEGIN CERTIFICATE-----\n")
-    dialog.ca_bundle_edit.setText(str(pem))
+    dialog.network.ca_bundle_edit.setText(str(pem))
     assert not bundle_label.isVisible()
     dialog.accept()
     assert dialog.result_value is not None

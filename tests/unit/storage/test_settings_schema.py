@@ -16,15 +16,9 @@ from desktop_app.report.escalation import EscalationRule
 from desktop_app.report.quiet_hours import QuietHours
 from desktop_app.storage.account import Account, build_report_client
 from desktop_app.storage.credentials import StoredCredentials
-from desktop_app.storage.settings import (
-    SCHEMA,
-    AppSettings,
-    build_session,
-    ca_bundle_problem,
-    load_settings,
-    proxy_url_problem,
-    save_settings,
-)
+from desktop_app.storage.network_session import build_session
+from desktop_app.storage.settings import SCHEMA, AppSettings, load_settings, save_settings
+from desktop_app.storage.settings_fields import ca_bundle_problem, proxy_url_problem
 
 
 def test_defaults_match_the_issue() -> None:
@@ -219,7 +213,7 @@ def test_the_fetch_deadline_defaults_to_five_minutes_and_reaches_the_client() ->
 
 
 def test_time_display_and_ticket_address_are_validated() -> None:
-    from desktop_app.storage.settings import load_settings, ticket_address_problem
+    from desktop_app.storage.settings_fields import ticket_address_problem
 
     assert AppSettings().time_mode == "local" and AppSettings().ticket_address == ""
     loaded = load_settings(
@@ -268,7 +262,7 @@ def test_quiet_hours_and_escalation_default_off_and_three_runs_and_are_validated
 
 
 def test_other_partners_and_sub_partners_round_trip_and_are_validated() -> None:
-    from desktop_app.storage.settings import (
+    from desktop_app.storage.settings_fields import (
         MAX_OTHER_PARTNERS,
         other_partners_problem,
         partner_names,
