@@ -10,7 +10,6 @@ The Notifications and Network tabs live in their own modules (``notifications_ta
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,8 +31,6 @@ from desktop_app.ui.settings.form_rows import FormRows
 from desktop_app.ui.settings.network_tab import NetworkTab
 from desktop_app.ui.settings.notifications_tab import NotificationsTab
 from desktop_app.ui.widgets import hint_label
-
-log = logging.getLogger(__name__)
 
 DELIMITER_LABELS = (
     (",", "Comma ( , )"),
