@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -72,6 +73,7 @@ class HistorySource(Protocol):
 
 NARROW_WIDTH = 320
 """Below this width the pane puts each label above its value instead of beside it."""
+_SIDE_MARGIN = 12  # the details' left and right margins
 
 
 def _value_label(name: str, accessible: str) -> QLabel:
@@ -165,7 +167,7 @@ class DetailPane(QWidget):
         content = QWidget()
         content.setObjectName("detailContent")
         outer = QVBoxLayout(content)
-        outer.setContentsMargins(12, 10, 12, 10)
+        outer.setContentsMargins(_SIDE_MARGIN, 10, _SIDE_MARGIN, 10)
         outer.setSpacing(10)
 
         self._title = _value_label("titleLabel", "Backup set name")
@@ -284,10 +286,17 @@ class DetailPane(QWidget):
         self._form.addRow(field_label, box)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        # Decided here rather than by WrapLongRows, which ignores word-wrapping fields' minimums.
+        self._choose_row_wrap(event.size().width())
+        super().resizeEvent(event)
+
+    def _choose_row_wrap(self, width: int) -> None:
+        """Labels beside values when every shown pair fits, else above them (never a horizontal
+        scroll bar hiding values). Decided here rather than by WrapLongRows, which ignores
+        word-wrapping fields' minimums."""
+        narrow = width < max(NARROW_WIDTH, self._side_by_side_width())
         policy = (
             QFormLayout.RowWrapPolicy.WrapAllRows
-            if event.size().width() < NARROW_WIDTH
+            if narrow
             else QFormLayout.RowWrapPolicy.DontWrapRows
         )
         if self._form.rowWrapPolicy() != policy:
@@ -297,7 +306,21 @@ class DetailPane(QWidget):
             for label in self._field_labels:
                 label.setContentsMargins(0, 8 if narrow else 0, 0, 0)
             self._form.setRowWrapPolicy(policy)
-        super().resizeEvent(event)
+
+    def _side_by_side_width(self) -> int:
+        """The pane width that fits every shown label beside its value at the value's minimum."""
+        form = self._form
+        labels = fields = 0
+        for row in range(form.rowCount()):
+            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            if label is None or field is None or not form.isRowVisible(row):
+                continue
+            labels = max(labels, label.sizeHint().width())
+            fields = max(fields, field.minimumSize().width())
+        sides = 2 * _SIDE_MARGIN
+        scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        return labels + form.horizontalSpacing() + fields + sides + scroll_bar + 4
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -329,6 +352,7 @@ class DetailPane(QWidget):
             return
         self._render(row)
         self._stack.setCurrentIndex(1)
+        self._choose_row_wrap(self.width())  # the rows shown decide what fits side by side
 
     def refresh(self) -> None:
         """Re-render with the current time (ages and running durations move on)."""

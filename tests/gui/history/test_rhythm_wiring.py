@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from desktop_app.report.derived import StaleRule
@@ -183,3 +183,28 @@ def test_a_set_with_too_few_runs_says_how_many_it_has(
     assert rhythm_of(pane) == (
         "Not enough runs yet to learn (runs seen: 3 of 5): judged by the stale threshold of 26 h"
     )
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_the_details_never_need_a_horizontal_scroll_bar(
+    qtbot: QtBot, history: HistoryService
+) -> None:
+    """With the history rows and the Rhythm row shown, each width either fits label and value
+    side by side or stacks them: the values are never cut off behind a scroll bar."""
+    pane = DetailPane(
+        IconProvider(icon_dir=REPO_ICONS), now=lambda: NOW, history=history, rhythms=history
+    )
+    qtbot.addWidget(pane)
+    history.states_changed.connect(pane.show_states)
+    judged(qtbot, history)
+    pane.set_row(run_at(LAST_RUN))
+    pane.show()
+    qtbot.waitExposed(pane)
+    scroll = pane.findChild(QScrollArea)
+    assert scroll is not None
+    for width in range(260, 520, 10):
+        pane.resize(width, 700)
+        qtbot.waitUntil(lambda w=width: pane.width() == w)
+        QApplication.processEvents()
+        bar = scroll.horizontalScrollBar()
+        assert not (bar.isVisible() and bar.maximum() > 0), f"cut off at {width} px"
