@@ -18,31 +18,34 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 def test_a_seeded_demo_history_shows_overdue_on_time_weekly_and_repeated(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "demo-history.sqlite3", clock=lambda: NOW)
-    assert seed_history(store, NOW) > 100
-    assert seed_history(store, NOW) == 0  # only a new history is seeded
-    rows = showcase_rows(NOW)
-    store.record(rows, NOW)  # the first demo report lists the same runs: nothing new learned
-    learned = store.learned()
-    rhythms = effective_rhythms(learned, {})
-    by_name = {row.backupset_name: row.key for row in rows}
-    assert {name: rhythms[key].interval for name, key in by_name.items()} == {
-        "SQL Hourly": 3600,
-        "Files Nightly": 86400,
-        "Weekly Archive": 7 * 86400,
-        "Exchange": 86400,
-    }
-    derived = derive(
-        rows,
-        NOW,
-        StaleRule(rhythms=rhythms),
-        streaks=streaks_of(learned),
-        escalation=EscalationRule(),
-    )
-    assert derived.overdue == {by_name["SQL Hourly"]}
-    assert derived.stale == {by_name["SQL Hourly"]}  # the weekly set, 3 days quiet, is not
-    assert derived.repeated == {by_name["Exchange"]}
-    plain = derive(rows, NOW, StaleRule())  # without rhythms the threshold gets both wrong
-    assert plain.stale == {by_name["Weekly Archive"]}
+    try:
+        assert seed_history(store, NOW) > 100
+        assert seed_history(store, NOW) == 0  # only a new history is seeded
+        rows = showcase_rows(NOW)
+        store.record(rows, NOW)  # the first demo report lists the same runs: nothing new learned
+        learned = store.learned()
+        rhythms = effective_rhythms(learned, {})
+        by_name = {row.backupset_name: row.key for row in rows}
+        assert {name: rhythms[key].interval for name, key in by_name.items()} == {
+            "SQL Hourly": 3600,
+            "Files Nightly": 86400,
+            "Weekly Archive": 7 * 86400,
+            "Exchange": 86400,
+        }
+        derived = derive(
+            rows,
+            NOW,
+            StaleRule(rhythms=rhythms),
+            streaks=streaks_of(learned),
+            escalation=EscalationRule(),
+        )
+        assert derived.overdue == {by_name["SQL Hourly"]}
+        assert derived.stale == {by_name["SQL Hourly"]}  # the weekly set, 3 days quiet, is not
+        assert derived.repeated == {by_name["Exchange"]}
+        plain = derive(rows, NOW, StaleRule())  # without rhythms the threshold gets both wrong
+        assert plain.stale == {by_name["Weekly Archive"]}
+    finally:
+        store.close()  # an unclosed database warns on Python 3.13 (Windows CI)
 
 
 def test_the_demo_report_lists_the_showcase_only_when_asked() -> None:
