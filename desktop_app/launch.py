@@ -9,12 +9,11 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
-
 from desktop_app import APP_NAME
 from desktop_app.app import AppOptions, application, build, settings_for
 from desktop_app.runtime.checks import CheckResult
 from desktop_app.ui.refresh.fetcher import FetchFailure
+from desktop_app.ui.shell.qt_self_check import wait_for_any
 from desktop_app.ui.shell.quitting import arm_exit_deadline
 from desktop_app.ui.shell.single_instance import Claim, SingleInstance, instance_key
 
@@ -78,16 +77,12 @@ def check_demo_window(folder: Path, rows: int = 200, timeout_ms: int = 60_000) -
         )
         parts = build(options)
         failures: list[str] = []
-        loop = QEventLoop()
 
         def failed(failure: FetchFailure) -> None:
             failures.append(failure.message)
-            loop.quit()
 
-        parts.refresh.display_ready.connect(loop.quit)
         parts.refresh.refresh_failed.connect(failed)
-        QTimer.singleShot(timeout_ms, loop.quit)
-        loop.exec()
+        wait_for_any((parts.refresh.display_ready, parts.refresh.refresh_failed), timeout_ms)
         shown = parts.window.table.model().rowCount()
         visible = parts.window.isVisible()
         parts.close()

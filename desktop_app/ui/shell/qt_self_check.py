@@ -8,9 +8,18 @@ offscreen platform so it runs on a headless CI machine.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QPluginLoader, QSize, qVersion
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEventLoop,
+    QPluginLoader,
+    QSize,
+    QTimer,
+    SignalInstance,
+    qVersion,
+)
 from PySide6.QtGui import QIcon, QImage, QImageReader
 from PySide6.QtWidgets import QApplication
 
@@ -114,3 +123,15 @@ def _renders(icon: QIcon, size: int = 128) -> bool:
         return False
     y = image.height() // 2
     return any(image.pixelColor(x, y).alpha() > 0 for x in range(image.width()))
+
+
+def wait_for_any(signals: Sequence[SignalInstance], timeout_ms: int) -> None:
+    """Run the event loop until one of ``signals`` is emitted or ``timeout_ms`` passes (the
+    demo-window check waits for its first report this way, without importing Qt itself)."""
+    loop = QEventLoop()
+    for signal in signals:
+        signal.connect(loop.quit)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+    for signal in signals:
+        signal.disconnect(loop.quit)
