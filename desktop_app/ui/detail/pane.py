@@ -352,7 +352,6 @@ class DetailPane(QWidget):
             return
         self._render(row)
         self._stack.setCurrentIndex(1)
-        self._choose_row_wrap(self.width())  # the rows shown decide what fits side by side
 
     def refresh(self) -> None:
         """Re-render with the current time (ages and running durations move on)."""
@@ -436,6 +435,7 @@ class DetailPane(QWidget):
         self._status_icon.setAccessibleName(f"Status icon: {label}")
         self._set_badges(row.condition_types)
         self._render_history(row, history)
+        self._choose_row_wrap(self.width())  # the rows now shown decide what fits side by side
 
     def _render_rhythm(self, row: BackupStatusRow, reported: bool) -> str | None:
         """The Rhythm row, once the states are judged with the history open; its text."""
