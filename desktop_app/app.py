@@ -34,6 +34,7 @@ from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.regions import custom_endpoint
 from desktop_app.demo.partners import standard_tree
 from desktop_app.demo.quirks import Quirk
+from desktop_app.demo.regions import start_region
 from desktop_app.demo.server import DemoServer
 from desktop_app.demo.showcase import seed_history
 from desktop_app.logging_setup import SecretRedactor, default_data_dir, default_log_dir
@@ -477,7 +478,12 @@ def _demo(
     )
     closers.append(client.close)  # before the server stops (closers run in reverse)
     window.setWindowTitle("Demo data")  # the platform adds " — Backup Status Monitor"
-    fetcher.set_staged_fetch(report_fetch(client, settings, subpartners=options.demo_partners))
+    fetch = report_fetch(client, settings)
+    if options.demo_partners:  # the tree, and a second sign-in in another region
+        region = start_region(options.demo_rows, pause=pacer.pause)
+        closers.append(region.close)
+        fetch = report_fetch(client, settings, subpartners=True, others=region.scopes)
+    fetcher.set_staged_fetch(fetch)
     return server
 
 

@@ -65,10 +65,10 @@ class PartnerFetch:
         """The server refused this partner's report (see ``REFUSALS``)."""
         return isinstance(self.error, REFUSALS)
 
-    def part(self, depth: int = 0) -> PartnerPart:
+    def part(self, depth: int = 0, group: str = "") -> PartnerPart:
         """This outcome as its partner's part of a merged report (``report.merge``)."""
         failure = None if self.error is None else self.error.message
-        return PartnerPart(self.partner, depth, self.report, failure, self.refused)
+        return PartnerPart(self.partner, depth, self.report, failure, self.refused, group)
 
 
 @dataclass(frozen=True, slots=True)

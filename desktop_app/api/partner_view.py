@@ -9,6 +9,12 @@ merged ``Report`` names every watched partner in ``Report.partners`` (tree order
 depth, state, and why a partner is not all there: its report refused or failed, its
 sub-partners not listed).
 
+Several sign-ins (``SignInScope``: an EMEA account beside the North American one, each with
+its own credentials) join the same view: their partners are walked and fetched through their
+own client, in the same 4-at-a-time pool, named ``"username (EMEA)"`` when their API host is
+not the main sign-in's, and merged in their host's namespace (``PartnerPart.group``). A
+sign-in that cannot be used (no saved secret) is a failed part naming why, like a refusal.
+
 Progress and partial views: ``on_progress(progress, partial)`` is called on the calling
 (worker) thread before the first partner arrives and after each one but the last.
 ``partial`` (or ``None``) builds the merge of what arrived so far, the partners still
@@ -32,13 +38,21 @@ from typing import Final
 import requests
 
 from desktop_app.api.client import ReportClient
+from desktop_app.api.errors import ApiError
 from desktop_app.api.partner_reports import PartnerFetch, Progress, fetch_partner_reports
-from desktop_app.api.partners import PartnerWalk, walk_partners
+from desktop_app.api.partners import PartnerWalk, WalkProblem, walk_partners
 from desktop_app.report.merge import PartnerPart, PartState, merge_reports
-from desktop_app.report.partner_tree import PartnerTree
+from desktop_app.report.partner_tree import Partner, PartnerTree
 from desktop_app.report.rows import PartnerStatus, Report
 
-__all__ = ["PARTIAL_INTERVAL", "PartnerScope", "fetch_partner_view", "partner_problems"]
+__all__ = [
+    "PARTIAL_INTERVAL",
+    "PartnerScope",
+    "SignInScope",
+    "fetch_partner_view",
+    "partner_problems",
+    "qualified_partner",
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,28 +82,70 @@ class PartnerScope:
         return len(self.usernames) > 1 or self.include_subpartners
 
 
+@dataclass(frozen=True, slots=True)
+class SignInScope:
+    """Another sign-in's partners (e.g. the EMEA account beside the North American one): its
+    ``client`` on API host ``host`` (``None`` when it cannot be used now: ``failure`` says why),
+    the partners it watches, and the ``label`` naming its region. Partners of a host other than
+    the main sign-in's are named ``"username (label)"``: usernames are unique per host only."""
+
+    scope: PartnerScope
+    host: str
+    label: str
+    client: ReportClient | None = None
+    failure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """One sign-in as the view fetches it; ``label`` None: its partners keep their names."""
+
+    scope: PartnerScope
+    host: str
+    label: str | None
+    client: ReportClient | None
+    failure: str | None = None
+
+
+def qualified_partner(username: str, label: str | None) -> str:
+    """The name a partner has in a view of several sign-ins (see ``SignInScope``)."""
+    return username if label is None else f"{username} ({label})"
+
+
 def fetch_partner_view(
     client: ReportClient,
     scope: PartnerScope,
     *,
+    others: Sequence[SignInScope] = (),
     session: Callable[[], requests.Session] = requests.Session,
     cancel: threading.Event | None = None,
     on_progress: OnProgress | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Report:
     """The merged report of every partner in ``scope`` (see the module docstring), fetched
-    through siblings of ``client`` (``for_partner``), each with a new ``session()``.
+    through siblings of ``client`` (``for_partner``), each with a new ``session()``, and of
+    the partners of the ``others`` sign-ins through theirs.
 
     Raises ``FetchCancelled`` once ``cancel`` is set; a partner's refusal or failure is never
-    raised (it is in ``Report.partners``), nor a failed sub-partner list.
+    raised (it is in ``Report.partners``), nor a failed sub-partner list or sign-in.
     """
     started = clock()
-    if scope.include_subpartners:
-        walk = walk_partners(client, scope.usernames, cancel=cancel)
-    else:
-        walk = PartnerWalk(PartnerTree.of(scope.usernames))
+    main_host = client.endpoint.api_host
+    sources = [
+        _Source(scope, main_host, None, client),
+        *(
+            _Source(o.scope, o.host, None if o.host == main_host else o.label, o.client, o.failure)
+            for o in others
+        ),
+    ]
+    walk, route = _walk_all(sources, cancel)
     tree = walk.tree
-    arrived: dict[str, PartnerFetch] = {}
+    group = {name: source.host for name, (source, _bare) in route.items()}
+    arrived: dict[str, PartnerFetch] = {
+        name: PartnerFetch(name, error=ApiError(source.failure or "This sign-in cannot be used."))
+        for name, (source, _bare) in route.items()
+        if source.client is None
+    }
     last_partial: float | None = None
     news = False  # rows arrived since the last partial view
 
@@ -101,7 +157,7 @@ def fetch_partner_view(
     def build() -> Report:
         nonlocal last_partial, news
         last_partial, news = clock(), False
-        return _view(tree, walk, _parts(tree, arrived), last_partial - started)
+        return _view(tree, walk, _parts(tree, arrived, group), last_partial - started)
 
     def partial_view() -> Callable[[], Report] | None:
         """How to build what arrived so far, when rows came since the last one and it is
@@ -117,18 +173,53 @@ def fetch_partner_view(
         if on_progress is not None and (report := partial_view()) is not None:
             on_progress(progress, report)
 
+    def client_for(name: str) -> ReportClient:
+        source, bare = route[name]
+        assert source.client is not None  # sign-ins without a client are not fetched
+        return source.client.for_partner(bare, session=session())
+
     if walk.truncated is not None:
         log.warning("The partner tree is cut short: %s", walk.truncated)
     results = fetch_partner_reports(
-        tree.usernames,
-        lambda name: client.for_partner(name, session=session()),
+        [name for name in tree.usernames if name not in arrived],
+        client_for,
         cancel=cancel,
         on_result=on_result,
         on_progress=progressed,
         on_wait=waited,
     )
-    arrived = {r.partner: r for r in results}
-    return _view(tree, walk, _parts(tree, arrived), clock() - started)
+    arrived.update((r.partner, r) for r in results)
+    return _view(tree, walk, _parts(tree, arrived, group), clock() - started)
+
+
+def _walk_all(
+    sources: Sequence[_Source], cancel: threading.Event | None
+) -> tuple[PartnerWalk, dict[str, tuple[_Source, str]]]:
+    """Every sign-in's partner tree (walked when its scope asks) as one tree of qualified
+    names, and which sign-in and username each name stands for. A name already placed by an
+    earlier sign-in (the same partner on the same host) keeps its first place."""
+    partners: list[Partner] = []
+    problems: list[WalkProblem] = []
+    cut: list[str] = []
+    route: dict[str, tuple[_Source, str]] = {}
+    for source in sources:
+        if source.client is not None and source.scope.include_subpartners:
+            walk = walk_partners(source.client, source.scope.usernames, cancel=cancel)
+        else:
+            walk = PartnerWalk(PartnerTree.of(source.scope.usernames))
+
+        def name(username: str, label: str | None = source.label) -> str:
+            return qualified_partner(username, label)
+
+        for p in walk.tree:
+            if name(p.username) not in route:
+                route[name(p.username)] = (source, p.username)
+                parent = None if p.parent is None else name(p.parent)
+                partners.append(dataclasses.replace(p, username=name(p.username), parent=parent))
+        problems.extend(dataclasses.replace(w, partner=name(w.partner)) for w in walk.problems)
+        if walk.truncated is not None:
+            cut.append(walk.truncated)
+    return PartnerWalk(PartnerTree(tuple(partners)), tuple(problems), "; ".join(cut) or None), route
 
 
 def partner_problems(report: Report) -> list[PartnerStatus]:
@@ -139,12 +230,15 @@ def partner_problems(report: Report) -> list[PartnerStatus]:
     ]
 
 
-def _parts(tree: PartnerTree, arrived: dict[str, PartnerFetch]) -> list[PartnerPart]:
-    """Every partner's part in tree order: what arrived, the rest pending."""
+def _parts(
+    tree: PartnerTree, arrived: dict[str, PartnerFetch], group: dict[str, str]
+) -> list[PartnerPart]:
+    """Every partner's part in tree order: what arrived, the rest pending; each in the
+    namespace of its sign-in's host (``group``)."""
     return [
-        arrived[p.username].part(p.depth)
+        arrived[p.username].part(p.depth, group[p.username])
         if p.username in arrived
-        else PartnerPart(p.username, p.depth)
+        else PartnerPart(p.username, p.depth, group=group[p.username])
         for p in tree
     ]
 

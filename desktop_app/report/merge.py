@@ -10,6 +10,10 @@ The rule (also in the README):
   the same depth the one whose username sorts first (code-point order) wins, so the result does
   not depend on which report arrived first. The row kept is that partner's own (its status,
   times and counts: reporting conditions are set per partner).
+* Sign-ins to different API hosts (NA and EMEA) are separate namespaces: customer usernames
+  are unique per host only, so a set is matched only with sets of partners in the same
+  ``PartnerPart.group`` (the API host). The same key under two hosts is two backup sets; both
+  rows stay (a history that keys sets without the host then keeps the worse status of the two).
 * A row whose key could not be read cannot be matched with any other and is always kept; a
   set listed twice by the same partner stays as that report has it.
 * Read problems follow their rows (renumbered to the merged rows, naming the partner); those
@@ -49,13 +53,15 @@ class PartState(StrEnum):
 class PartnerPart:
     """One partner's part: its ``depth`` in the tree (attribution), its ``report`` (rows
     carrying ``partner``), or why there is none: ``failure`` (a sentence), ``refused`` when the
-    server refused it. No report and no failure: not arrived yet."""
+    server refused it. No report and no failure: not arrived yet. ``group`` is the namespace
+    its backup sets live in (the API host of its sign-in): sets match only within one."""
 
     partner: str
     depth: int = 0
     report: Report | None = None
     failure: str | None = None
     refused: bool = False
+    group: str = ""
 
     @property
     def state(self) -> PartState:
@@ -122,15 +128,17 @@ def _merged(parts: Sequence[PartnerPart], fetch_seconds: float | None) -> Merged
     depth = {p.partner: p.depth for p in parts}
     order = sorted(reports, key=lambda item: (-depth[item[0]], item[0]))
     rank = {partner: i for i, (partner, _report) in enumerate(order)}
+    group = {p.partner: p.group for p in parts}
     keys = {partner: list(map(row_key, report.rows)) for partner, report in reports}
-    owner: dict[RowKey, int] = {}
+    owners: dict[str, dict[RowKey, int]] = {g: {} for g in group.values()}
     for partner, _report in reversed(order):  # worst first: a better owner overwrites
-        owner.update(zip(keys[partner], repeat(rank[partner])))
+        owners[group[partner]].update(zip(keys[partner], repeat(rank[partner])))
     rows: list[BackupStatusRow] = []
     problems: list[ReadProblem] = []
     attributed: dict[str, int] = {}
     for partner, report in reports:
         start = len(rows)
+        owner = owners[group[partner]]
         positions = _keep_rows(report.rows, keys[partner], partner, rank[partner], owner, rows)
         attributed[partner] = len(rows) - start
         problems.extend(_moved_problems(report.problems, positions, partner))

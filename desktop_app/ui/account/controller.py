@@ -34,7 +34,9 @@ from desktop_app.storage.credentials import (
 )
 from desktop_app.storage.keyring_backend import KeyringStatus
 from desktop_app.storage.settings import AppSettings
+from desktop_app.storage.sign_ins import OtherSignIns
 from desktop_app.ui.account.connection_test import ClientFactory, SignInDraft, SignInResult
+from desktop_app.ui.account.other_sign_ins import OtherSignInsController
 from desktop_app.ui.account.sign_in_dialog import SignInDialog
 from desktop_app.ui.refresh.controller import RefreshController
 from desktop_app.ui.refresh.fetcher import FetchFailure, ReportFetcher
@@ -99,11 +101,14 @@ class AccountController(QObject):
         register_secret: Callable[..., None] = lambda *secrets: None,
         confirm: Callable[[str, str], bool] | None = None,
         settings: Callable[[], AppSettings] = AppSettings,
+        others: OtherSignIns,
         parent: QObject | None = None,
     ) -> None:
-        """``settings``: the settings in effect (which partners a refresh fetches)."""
+        """``settings``: the settings in effect (which partners a refresh fetches);
+        ``others``: the other sign-ins whose partners are fetched too."""
         super().__init__(parent)
         self._settings = settings
+        self.others = others
         self._workers = workers
         self._store = store
         self._credential_store = credential_store if keyring_status.usable else None
@@ -130,6 +135,19 @@ class AccountController(QObject):
         self.edit_action.triggered.connect(self.edit_account)
         self.sign_out_action = QAction("Sign &out", self)
         self.sign_out_action.triggered.connect(self.sign_out)
+        self.other_sign_ins = OtherSignInsController(
+            others,
+            store,
+            workers,
+            self._dialog_factory,
+            credential_store,
+            keyring_status,
+            lambda: self.account,
+            parent=window,
+        )
+        self.other_sign_ins.changed.connect(self._refetch)
+        self.others_action = QAction("Other si&gn-ins…", self)
+        self.others_action.triggered.connect(self.other_sign_ins.open_dialog)
         refresh.refresh_failed.connect(self._on_refresh_failed)
         fetcher.set_fetch_function(_not_signed_in)
         self._update_actions()
@@ -138,6 +156,7 @@ class AccountController(QObject):
         menu.addAction(self.status_action)
         menu.addSeparator()
         menu.addAction(self.edit_action)
+        menu.addAction(self.others_action)
         menu.addAction(self.sign_out_action)
 
     @property
@@ -235,9 +254,15 @@ class AccountController(QObject):
         self.signed_out.emit()
 
     def reconnect(self) -> None:
-        """Rebuild the client (e.g. new network settings) and fetch again."""
+        """Rebuild the clients (e.g. new network settings) and fetch again."""
+        self.others.reset()
         if self.account is not None and self._credentials is not None:
             self._activate(self.account, self._credentials, saved=not self.session_only)
+
+    def _refetch(self) -> None:
+        """The other sign-ins changed: show the view they make now."""
+        if self.signed_in:
+            self._refresh.refresh()
 
     # --- internals ------------------------------------------------------------------------
     def _dialog_factory(self, account: Account, credentials: StoredCredentials) -> ReportSource:
@@ -287,10 +312,15 @@ class AccountController(QObject):
         client = self._base_factory(account, credentials)
         self._client = client
 
-        self._fetcher.set_staged_fetch(report_fetch(client, self._settings))
+        others = self.others
+        fetch = report_fetch(
+            client, self._settings, others=lambda now: others.scopes(now.include_subpartners)
+        )
+        self._fetcher.set_staged_fetch(fetch)
         self._update_actions()
         self.account_activated.emit(account)
-        if report is not None and not partner_scope(account.username, self._settings()).several:
+        several = partner_scope(account.username, self._settings()).several or others.sign_ins
+        if report is not None and not several:
             self._fetcher.deliver(report)
         else:
             self._refresh.refresh()
@@ -302,6 +332,7 @@ class AccountController(QObject):
 
     def close(self) -> None:
         self._close_client()
+        self.others.close()
 
     def _on_refresh_failed(self, failure: FetchFailure) -> None:
         """A pasted token that the server refuses (401) cannot be renewed: ask for a new one.

@@ -117,7 +117,7 @@ class SignInDialog(QDialog):
     # --- construction ---------------------------------------------------------------------
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        intro = QLabel(self)
+        intro = self.intro_label = QLabel(self)
         intro.setWordWrap(True)
         if self._token_only:
             intro.setText(

@@ -12,6 +12,7 @@ from desktop_app.storage.credentials import CredentialStore, StoredCredentials
 from desktop_app.storage.keyring_backend import detect_keyring, probe_keyring
 from desktop_app.storage.network_session import build_session
 from desktop_app.storage.settings import AppSettings
+from desktop_app.storage.sign_ins import OtherSignIns, load_other_sign_ins
 from desktop_app.ui.account.controller import AccountController
 from desktop_app.ui.refresh.controller import RefreshController
 from desktop_app.ui.refresh.fetcher import ReportFetcher
@@ -52,10 +53,17 @@ def attach_account(
             deadline=current.fetch_deadline,
         )
 
+    def register(credentials: StoredCredentials) -> None:
+        register_secret(credentials.client_secret, credentials.access_token)
+
+    credential_store = CredentialStore(backend) if backend is not None else None
+    usable_store = credential_store if status.usable else None
+    others = OtherSignIns(usable_store, client_factory, on_credentials=register)
+    others.set_sign_ins(load_other_sign_ins(store))
     account = AccountController(
         workers,
         store,
-        CredentialStore(backend) if backend is not None else None,
+        credential_store,
         status,
         client_factory,
         fetcher,
@@ -63,6 +71,7 @@ def attach_account(
         window,
         register_secret=register_secret,
         settings=settings,
+        others=others,
         parent=window,
     )
     account.fill_menu(window.account_menu)

@@ -275,7 +275,7 @@ def test_menus_settings_shortcut_and_about(
     account_of(parts).dialog.reject()  # type: ignore[union-attr]
     assert window.settings_action.shortcut() == QKeySequence("Ctrl+,")
     texts = [a.text() for a in window.account_menu.actions() if not a.isSeparator()]
-    assert texts == ["Not signed in", "&Sign in…", "Sign &out"]
+    assert texts == ["Not signed in", "&Sign in…", "Other si&gn-ins…", "Sign &out"]
     help_texts = [a.text() for a in window.help_menu.actions()]
     assert "Open &log folder" in help_texts and "&About" in help_texts
 

@@ -35,10 +35,14 @@ def test_the_partner_tree_is_one_view(qtbot: QtBot, tmp_path: Path) -> None:
         assert not header.isSectionHidden(Column.PARTNER)
         assert header.visualIndex(Column.PARTNER) == 1  # right after Status
         partners = {row.partner for row in model.visible_rows()}
-        assert partners == {"demo-partner", "resell-north", "resell-south", "north-branch"}
+        # The tree, and the second sign-in's (EMEA) partners named with their region.
+        assert partners == {
+            "demo-partner", "resell-north", "resell-south", "north-branch",
+            "emea-partner (EMEA)", "emea-resell (EMEA)",
+        }  # fmt: skip
         # The refused reseller is named; the others show.
         assert window.banner.isVisible()
-        assert window.banner.title() == "1 of 5 partners not shown"
+        assert window.banner.title() == "1 of 7 partners not shown"
         assert "resell-west" in window.banner.message() and "403" in window.banner.message()
 
         sidebar = parts.problems.sidebar
@@ -49,7 +53,8 @@ def test_the_partner_tree_is_one_view(qtbot: QtBot, tmp_path: Path) -> None:
         ]
         names = [g.status.partner for g in groups if isinstance(g, PartnerGroup) and g.status]
         assert names == [
-            "demo-partner", "resell-north", "resell-south", "resell-west", "north-branch"
+            "demo-partner", "resell-north", "resell-south", "resell-west", "north-branch",
+            "emea-partner (EMEA)", "emea-resell (EMEA)",
         ]  # fmt: skip
         west = groups[3]
         assert isinstance(west, PartnerGroup) and not west.customers
@@ -63,6 +68,12 @@ def test_the_partner_tree_is_one_view(qtbot: QtBot, tmp_path: Path) -> None:
             sidebar.view.setCurrentIndex(sidebar.model.index(south_row))
         assert chosen.args and all(u.startswith("s-") for u in chosen.args[0])
         qtbot.waitUntil(lambda: {row.partner for row in model.visible_rows()} == {"resell-south"})
+        sidebar.clear_selection()
+        emea_row = sidebar.model.row_of_partner("emea-resell (EMEA)")
+        assert emea_row is not None
+        with qtbot.waitSignal(sidebar.customers_selected) as chosen:
+            sidebar.view.setCurrentIndex(sidebar.model.index(emea_row))
+        assert chosen.args and all(u.startswith("eur-") for u in chosen.args[0])
         sidebar.clear_selection()
         # Search finds a partner's sets by its name.
         window.search.setText("north-branch")

@@ -3,6 +3,7 @@ problems following their rows, and completeness kept per partner."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -65,6 +66,21 @@ def test_ties_at_the_same_depth_go_to_the_username_that_sorts_first() -> None:
     a_then_b = merge_reports([part("resell-b", 1, twice), part("resell-a", 1, twice)])
     b_then_a = merge_reports([part("resell-a", 1, twice), part("resell-b", 1, twice)])
     assert where(a_then_b) == where(b_then_a) == {("twice", "1", "Files"): "resell-a"}
+
+
+def test_sets_match_only_within_one_api_host() -> None:
+    """Customer usernames are unique per host only: the same key under NA and EMEA is two
+    backup sets, both kept; within one host the deeper partner still wins."""
+    na = PartnerPart("msp", 0, part("msp", 0, row("acme"), row("own")).report, group="na")
+    na_branch = dataclasses.replace(part("branch", 1, row("own")), group="na")
+    emea = dataclasses.replace(part("msp (EMEA)", 0, row("acme", status=S.FAILURE)), group="eu")
+    merged = merge_reports([na, na_branch, emea])
+    assert [(r.username, r.partner) for r in merged.report.rows] == [
+        ("acme", "msp"),
+        ("own", "branch"),
+        ("acme", "msp (EMEA)"),
+    ]
+    assert merged.attributed == {"msp": 1, "branch": 1, "msp (EMEA)": 1}
 
 
 def test_unreadable_keys_and_a_partners_own_repeats_are_all_kept() -> None:

@@ -1,0 +1,185 @@
+"""Other sign-ins: partner accounts on other API hosts (an EMEA account beside the North
+American one), each with its own credentials in the keyring (``{username}@{api host}``).
+
+The list lives in the account store under ``account/others`` as JSON, never with a secret. A
+damaged list or entry costs only itself (logged), never the start. ``OtherSignIns`` turns the
+list into what a fetch needs (``api.partner_view.SignInScope``): a client per sign-in, built
+from the keyring's credentials (or session-only ones held in memory) and reused between
+refreshes while nothing changed, so a client-credentials sign-in does not fetch a new token at
+every refresh. It is called from the fetch's worker thread and the GUI thread alike: a lock
+guards it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from desktop_app.api.client import ReportClient
+from desktop_app.api.partner_view import PartnerScope, SignInScope
+from desktop_app.storage.account import Account, load_account, save_account
+from desktop_app.storage.credentials import (
+    CredentialStore,
+    CredentialStoreError,
+    StoredCredentials,
+)
+
+__all__ = [
+    "KEY_OTHERS",
+    "MAX_OTHER_SIGN_INS",
+    "OtherSignIn",
+    "OtherSignIns",
+    "load_other_sign_ins",
+    "save_other_sign_ins",
+]
+
+log = logging.getLogger(__name__)
+
+KEY_OTHERS: Final = "account/others"
+MAX_OTHER_SIGN_INS: Final = 5
+
+ClientFactory = Callable[[Account, StoredCredentials], ReportClient]
+
+
+@dataclass(frozen=True, slots=True)
+class OtherSignIn:
+    """A sign-in besides the main one: its ``account`` and the ``label`` its partners are
+    named with when its host is not the main sign-in's (default: the region, or the host)."""
+
+    account: Account
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        account = self.account
+        default = account.region.label if account.region is not None else account.api_host
+        object.__setattr__(self, "label", self.label.strip() or default)
+
+    def describe(self) -> str:
+        return self.account.describe()
+
+
+def load_other_sign_ins(store: Mapping[str, object]) -> tuple[OtherSignIn, ...]:
+    """The saved other sign-ins; a damaged list or entry is left out (logged)."""
+    raw = store.get(KEY_OTHERS)
+    if raw is None or raw == "":
+        return ()
+    try:
+        entries = json.loads(str(raw))
+        if not isinstance(entries, list):
+            raise ValueError("not a list")
+    except ValueError as exc:
+        log.warning("The saved other sign-ins cannot be read (%s); none are used", exc)
+        return ()
+    found: dict[str, OtherSignIn] = {}
+    for entry in entries[:MAX_OTHER_SIGN_INS]:
+        account = load_account(entry) if isinstance(entry, dict) else None
+        label = entry.get("label", "") if isinstance(entry, dict) else ""
+        if account is None:
+            log.warning("A saved other sign-in cannot be used; it is left out")
+            continue
+        found.setdefault(account.keyring_account, OtherSignIn(account, str(label or "")))
+    return tuple(found.values())
+
+
+def save_other_sign_ins(
+    sign_ins: Sequence[OtherSignIn], store: MutableMapping[str, object]
+) -> None:
+    entries = []
+    for sign_in in sign_ins:
+        entry: dict[str, object] = {"label": sign_in.label}
+        save_account(sign_in.account, entry)
+        entries.append(entry)
+    store[KEY_OTHERS] = json.dumps(entries, separators=(",", ":"))
+
+
+class OtherSignIns:
+    """The other sign-ins in effect and a client for each (see the module docstring)."""
+
+    def __init__(
+        self,
+        credential_store: CredentialStore | None,
+        client_factory: ClientFactory,
+        *,
+        on_credentials: Callable[[StoredCredentials], None] = lambda credentials: None,
+    ) -> None:
+        """``on_credentials`` sees every secret read, before it is used (log redaction)."""
+        self._credential_store = credential_store
+        self._factory = client_factory
+        self._on_credentials = on_credentials
+        self._lock = threading.Lock()
+        self._sign_ins: tuple[OtherSignIn, ...] = ()
+        self._in_memory: dict[str, StoredCredentials] = {}  # session-only secrets
+        self._clients: dict[OtherSignIn, tuple[StoredCredentials, ReportClient]] = {}
+
+    @property
+    def sign_ins(self) -> tuple[OtherSignIn, ...]:
+        return self._sign_ins
+
+    def set_sign_ins(self, sign_ins: Sequence[OtherSignIn]) -> None:
+        """Use these from the next fetch on; clients of the others are closed."""
+        with self._lock:
+            self._sign_ins = tuple(sign_ins)
+            keep = set(self._sign_ins)
+            for sign_in in [s for s in self._clients if s not in keep]:
+                self._clients.pop(sign_in)[1].close()
+            accounts = {s.account.keyring_account for s in self._sign_ins}
+            self._in_memory = {k: v for k, v in self._in_memory.items() if k in accounts}
+
+    def keep_in_memory(self, account: Account, credentials: StoredCredentials | None) -> None:
+        """Session-only credentials for ``account`` (``None``: forget them)."""
+        with self._lock:
+            if credentials is None:
+                self._in_memory.pop(account.keyring_account, None)
+            else:
+                self._in_memory[account.keyring_account] = credentials
+
+    def reset(self) -> None:
+        """Close every client (e.g. the network settings changed): the next fetch builds new
+        ones."""
+        with self._lock:
+            clients, self._clients = self._clients, {}
+        for _credentials, client in clients.values():
+            client.close()
+
+    close = reset
+
+    def scopes(self, include_subpartners: bool) -> list[SignInScope]:
+        """What a fetch of the other sign-ins needs, now. A sign-in whose secret cannot be
+        read comes with the reason instead of a client."""
+        with self._lock:
+            return [self._scope(s, include_subpartners) for s in self._sign_ins]
+
+    def _scope(self, sign_in: OtherSignIn, include_subpartners: bool) -> SignInScope:
+        account = sign_in.account
+        scope = PartnerScope.of(account.username, include_subpartners=include_subpartners)
+        credentials, problem = self._credentials(account)
+        if credentials is None:
+            return SignInScope(scope, account.api_host, sign_in.label, failure=problem)
+        cached = self._clients.get(sign_in)
+        if cached is None or cached[0] != credentials:
+            if cached is not None:
+                cached[1].close()
+            self._on_credentials(credentials)
+            cached = self._clients[sign_in] = (credentials, self._factory(account, credentials))
+        return SignInScope(scope, account.api_host, sign_in.label, cached[1])
+
+    def _credentials(self, account: Account) -> tuple[StoredCredentials | None, str]:
+        held = self._in_memory.get(account.keyring_account)
+        if held is not None:
+            return held, ""
+        where = account.keyring_account
+        again = "add the sign-in again (Account > Other sign-ins…)."
+        if self._credential_store is None:
+            return None, f"The secret of the sign-in {where} is not available: {again}"
+        try:
+            credentials = self._credential_store.load(account.username, account.api_host)
+        except CredentialStoreError as exc:
+            log.warning("Could not read the secret of another sign-in: %s", exc)
+            return None, f"{exc}; {again}"
+        if credentials is None:
+            return None, f"No secret is saved for the sign-in {where}: {again}"
+        return credentials, ""

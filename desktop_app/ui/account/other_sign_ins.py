@@ -1,0 +1,221 @@
+"""Account > Other sign-ins…: partner accounts in other regions (EMEA beside North America)
+whose partners the view shows too, each signed in with the sign-in dialog and its own secret in
+the keyring. The list is saved with the account (``storage.sign_ins``); a change applies at
+once (a refresh)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, MutableMapping
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.api.partner_view import qualified_partner
+from desktop_app.storage.account import Account
+from desktop_app.storage.credentials import CredentialStore, CredentialStoreError
+from desktop_app.storage.keyring_backend import KeyringStatus
+from desktop_app.storage.sign_ins import (
+    MAX_OTHER_SIGN_INS,
+    OtherSignIn,
+    OtherSignIns,
+    save_other_sign_ins,
+)
+from desktop_app.ui.account.connection_test import ClientFactory, SignInResult
+from desktop_app.ui.account.sign_in_dialog import SignInDialog
+from desktop_app.ui.widgets import hint_label
+from desktop_app.ui.workers import Workers
+
+__all__ = ["OtherSignInsController", "OtherSignInsDialog"]
+
+log = logging.getLogger(__name__)
+
+ADD_INTRO = (
+    "Sign in with your partner account in another region (e.g. EMEA). Its partners are shown "
+    "beside yours, named with the region; its secret is kept in the system keyring."
+)
+
+
+class OtherSignInsController(QObject):
+    """Adds and removes other sign-ins; ``changed`` after each change (the view refetches).
+
+    Signals:
+        changed(): the other sign-ins changed.
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        others: OtherSignIns,
+        store: MutableMapping[str, object],
+        workers: Workers,
+        dialog_factory: ClientFactory,
+        credential_store: CredentialStore | None,
+        keyring_status: KeyringStatus,
+        main_account: Callable[[], Account | None],
+        *,
+        confirm: Callable[[str, str], bool] | None = None,
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.others = others
+        self._store = store
+        self._workers = workers
+        self._factory = dialog_factory
+        self._credential_store = credential_store if keyring_status.usable else None
+        self._keyring_status = keyring_status
+        self._main_account = main_account
+        self._confirm = confirm if confirm is not None else self._ask
+        self._window = parent
+        self.dialog: OtherSignInsDialog | None = None
+        self.sign_in_dialog: SignInDialog | None = None
+
+    def open_dialog(self) -> OtherSignInsDialog:
+        """The list, window-modal; the one already open is raised."""
+        if self.dialog is None:
+            self.dialog = OtherSignInsDialog(self, self._window)
+            self.dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        self.dialog.open()
+        self.dialog.raise_()
+        return self.dialog
+
+    def add(self, parent: QWidget | None = None) -> SignInDialog:
+        """Open the sign-in dialog for another account; it is added once signed in."""
+        if self.sign_in_dialog is not None:
+            self.sign_in_dialog.raise_()
+            return self.sign_in_dialog
+        dialog = SignInDialog(
+            self._workers,
+            self._factory,
+            self._credential_store,
+            self._keyring_status,
+            parent=parent or self._window,
+        )
+        dialog.setWindowTitle("Add a sign-in")
+        dialog.intro_label.setText(ADD_INTRO)
+        dialog.accepted.connect(lambda: self._added(dialog.result_value))
+        dialog.finished.connect(lambda _r: setattr(self, "sign_in_dialog", None))
+        self.sign_in_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def remove(self, sign_in: OtherSignIn) -> bool:
+        """Remove ``sign_in`` and delete its secret (after asking); False when kept."""
+        if not self._confirm(
+            "Remove sign-in",
+            f"Stop showing the partners of {sign_in.describe()}? Its secret is deleted from "
+            "the keyring.",
+        ):
+            return False
+        account = sign_in.account
+        main = self._main_account()
+        if self._credential_store is not None and (
+            main is None or main.keyring_account != account.keyring_account
+        ):
+            try:
+                self._credential_store.delete(account.username, account.api_host)
+            except CredentialStoreError as exc:
+                log.warning("Could not delete the removed sign-in's secret: %s", exc)
+        self.others.keep_in_memory(account, None)
+        self._save([s for s in self.others.sign_ins if s != sign_in])
+        return True
+
+    def shown_name(self, sign_in: OtherSignIn) -> str:
+        """How the view names the sign-in's partner (qualified only on another host)."""
+        main = self._main_account()
+        same_host = main is not None and main.api_host == sign_in.account.api_host
+        return qualified_partner(sign_in.account.username, None if same_host else sign_in.label)
+
+    def _added(self, result: SignInResult | None) -> None:
+        if result is None:
+            return
+        account = result.account
+        main = self._main_account()
+        if main is not None and main.keyring_account == account.keyring_account:
+            QMessageBox.information(
+                self._window,
+                "Add a sign-in",
+                f"{account.describe()} is the account you are signed in with; its partners "
+                "are shown already.",
+            )
+            return
+        self.others.keep_in_memory(account, None if result.saved else result.credentials)
+        kept = [
+            s for s in self.others.sign_ins if s.account.keyring_account != account.keyring_account
+        ]
+        self._save([*kept, OtherSignIn(account)])
+
+    def _save(self, sign_ins: list[OtherSignIn]) -> None:
+        save_other_sign_ins(sign_ins, self._store)
+        self.others.set_sign_ins(sign_ins)
+        self.changed.emit()
+
+    def _ask(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self._window, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+
+class OtherSignInsDialog(QDialog):
+    """The other sign-ins, with Add… and Remove."""
+
+    def __init__(self, controller: OtherSignInsController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("otherSignInsDialog")
+        self.setWindowTitle("Other sign-ins")
+        self.setMinimumWidth(520)
+        self._controller = controller
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            hint_label(
+                "Accounts in other regions whose partners are shown beside yours, e.g. "
+                "'emea-partner (EMEA)'. Each keeps its own secret in the system keyring; "
+                "'Include sub-partners' (Settings > Partners) applies to them too.",
+                self,
+            )
+        )
+        self.list = QListWidget(self)
+        self.list.setObjectName("otherSignInsList")
+        self.list.setAccessibleName("Other sign-ins")
+        layout.addWidget(self.list, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.add_button = QPushButton("&Add…", self)
+        self.remove_button = QPushButton("&Remove", self)
+        buttons.addButton(self.add_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.remove_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.add_button.clicked.connect(lambda: controller.add(self))
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
+        controller.changed.connect(self._fill)
+        self._fill()
+
+    def _fill(self) -> None:
+        self.list.clear()
+        for sign_in in self._controller.others.sign_ins:
+            shown = self._controller.shown_name(sign_in)
+            item = QListWidgetItem(f"{sign_in.describe()}: partners shown as '{shown}'")
+            item.setData(Qt.ItemDataRole.UserRole, sign_in)
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.add_button.setEnabled(self.list.count() < MAX_OTHER_SIGN_INS)
+        self.remove_button.setEnabled(self.list.currentItem() is not None)
+
+    def _remove_selected(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self._controller.remove(item.data(Qt.ItemDataRole.UserRole))

@@ -1,0 +1,124 @@
+"""Other sign-ins as a user adds them: Account > Other sign-ins… > Add… signs in to another
+region's account (a second demo API on 127.0.0.1, its own credentials), whose partners then
+show beside the main account's, named with the region; it survives a restart with its secret
+in the keyring only; a lost secret is named in the banner; Remove deletes the secret."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop_app.app import AppOptions, AppParts, build
+from desktop_app.demo.regions import DemoRegion, start_region
+from desktop_app.demo.server import DemoServer
+from desktop_app.storage.credentials import SERVICE_NAME
+from desktop_app.ui.account.other_sign_ins import OtherSignInsDialog
+from desktop_app.ui.table.columns import Column
+from tests.support import MemoryKeyring
+
+from .test_account_flow import fill_custom, sign_in
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
+
+ROWS = 30
+
+
+@pytest.fixture
+def na() -> Iterator[DemoServer]:
+    with DemoServer(rows=ROWS, evolve=False) as demo:
+        yield demo
+
+
+@pytest.fixture
+def emea() -> Iterator[DemoRegion]:
+    region = start_region(ROWS)
+    yield region
+    region.close()
+
+
+def start(qtbot: QtBot, tmp_path: Path, keyring: MemoryKeyring) -> AppParts:
+    options = AppOptions(
+        demo=False, settings_path=tmp_path / "s.ini", tray=False, keyring_backend=keyring
+    )
+    parts = build(options)
+    qtbot.addWidget(parts.window)
+    return parts
+
+
+def partners_shown(parts: AppParts) -> set[str | None]:
+    return {row.partner for row in parts.model.visible_rows()}
+
+
+def add_other(qtbot: QtBot, parts: AppParts, region: DemoRegion) -> OtherSignInsDialog:
+    assert parts.account is not None
+    parts.account.others_action.trigger()
+    dialog = parts.account.other_sign_ins.dialog
+    assert dialog is not None and dialog.list.count() == 0
+    dialog.add_button.click()
+    adding = parts.account.other_sign_ins.sign_in_dialog
+    assert adding is not None and adding.windowTitle() == "Add a sign-in"
+    fill_custom(adding, region.server)
+    with qtbot.waitSignal(parts.refresh.report_ready, timeout=15_000):
+        adding.sign_in_button.click()
+    return dialog
+
+
+def test_another_regions_account_joins_the_view_and_survives_a_restart(
+    qtbot: QtBot, tmp_path: Path, na: DemoServer, emea: DemoRegion
+) -> None:
+    keyring = MemoryKeyring()
+    parts = start(qtbot, tmp_path, keyring)
+    sign_in(qtbot, parts, na)
+    assert partners_shown(parts) == {None}  # one partner: the plain view
+    dialog = add_other(qtbot, parts, emea)
+    host = emea.client.endpoint.api_host
+    # Its own partner only: "Include sub-partners" is off, for it as for the main account.
+    qtbot.waitUntil(lambda: len(partners_shown(parts)) == 2)
+    assert partners_shown(parts) == {"demo-partner", f"emea-partner ({host})"}
+    assert not parts.window.table.horizontalHeader().isSectionHidden(Column.PARTNER)
+    assert dialog.list.count() == 1
+    assert f"partners shown as 'emea-partner ({host})'" in dialog.list.item(0).text()
+    assert (SERVICE_NAME, f"emea-partner@{host}") in keyring.values
+    parts.close()
+
+    settings_text = (tmp_path / "s.ini").read_text(encoding="utf-8")
+    assert "emea-partner" in settings_text and emea.server.client_secret not in settings_text
+
+    again = start(qtbot, tmp_path, keyring)
+    try:
+        qtbot.waitUntil(lambda: len(partners_shown(again)) == 2, timeout=15_000)
+    finally:
+        again.close()
+
+
+def test_a_lost_secret_is_named_and_remove_deletes_the_secret(
+    qtbot: QtBot, tmp_path: Path, na: DemoServer, emea: DemoRegion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring = MemoryKeyring()
+    parts = start(qtbot, tmp_path, keyring)
+    try:
+        sign_in(qtbot, parts, na)
+        dialog = add_other(qtbot, parts, emea)
+        host = emea.client.endpoint.api_host
+        del keyring.values[(SERVICE_NAME, f"emea-partner@{host}")]  # e.g. removed by hand
+        assert parts.account is not None
+        parts.account.reconnect()  # new clients: the secret is read again
+        banner = parts.window.banner
+        qtbot.waitUntil(lambda: banner.isVisible() and "not shown" in banner.title())
+        assert f"emea-partner ({host})" in banner.message()
+        assert "No secret is saved" in banner.message()
+        assert partners_shown(parts) == {"demo-partner"}
+
+        keyring.values[(SERVICE_NAME, f"emea-partner@{host}")] = "{}"  # unreadable
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+        with qtbot.waitSignal(parts.refresh.report_ready, timeout=15_000):
+            dialog.remove_button.click()
+        assert dialog.list.count() == 0
+        assert (SERVICE_NAME, f"emea-partner@{host}") not in keyring.values
+        assert partners_shown(parts) == {None}
+    finally:
+        parts.close()

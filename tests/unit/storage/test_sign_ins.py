@@ -1,0 +1,120 @@
+"""Other sign-ins: the saved list (never a secret, a damaged entry costs only itself) and the
+clients built from the keyring for each fetch (reused while nothing changed)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from desktop_app.api.client import ReportClient, build_client
+from desktop_app.api.regions import Region, custom_endpoint
+from desktop_app.storage.account import Account, AuthMethod
+from desktop_app.storage.credentials import CredentialStore, StoredCredentials
+from desktop_app.storage.sign_ins import (
+    KEY_OTHERS,
+    OtherSignIn,
+    OtherSignIns,
+    load_other_sign_ins,
+    save_other_sign_ins,
+)
+from tests.support import MemoryKeyring
+
+EMEA = OtherSignIn(Account("msp-eu", region=Region.EMEA))
+CUSTOM = OtherSignIn(
+    Account("msp-lab", AuthMethod.ACCESS_TOKEN, region=None, api_url="https://lab.example.com"),
+    label="Lab",
+)
+SECRET = StoredCredentials("id-eu", "s3cret-eu-value")
+
+
+def test_the_list_round_trips_without_secrets() -> None:
+    store: dict[str, object] = {}
+    save_other_sign_ins([EMEA, CUSTOM], store)
+    assert load_other_sign_ins(store) == (EMEA, CUSTOM)
+    assert EMEA.label == "EMEA" and CUSTOM.label == "Lab"
+    assert OtherSignIn(CUSTOM.account).label == "lab.example.com"
+    assert "secret" not in str(store[KEY_OTHERS]).lower()
+
+
+@pytest.mark.parametrize("raw", ["{not json", '{"a": 1}', "17"])
+def test_a_damaged_list_is_none_and_logged(raw: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert load_other_sign_ins({KEY_OTHERS: raw}) == ()
+    assert "cannot be read" in caplog.text
+
+
+def test_a_damaged_entry_costs_only_itself() -> None:
+    store: dict[str, object] = {}
+    save_other_sign_ins([EMEA, CUSTOM], store)
+    entries = json.loads(str(store[KEY_OTHERS]))
+    entries.insert(1, {"account/username": "x y"})  # spaces: not a username
+    entries.insert(1, "nonsense")
+    entries.append(entries[0])  # a repeat
+    store[KEY_OTHERS] = json.dumps(entries)
+    assert load_other_sign_ins(store) == (EMEA, CUSTOM)
+
+
+class Factory:
+    """Builds real clients (not connected until used) and remembers what it built."""
+
+    def __init__(self) -> None:
+        self.built: list[ReportClient] = []
+
+    def __call__(self, account: Account, credentials: StoredCredentials) -> ReportClient:
+        client = build_client(
+            custom_endpoint("http://127.0.0.1:9"),
+            account.username,
+            client_id=credentials.client_id,
+            client_secret=credentials.client_secret,
+        )
+        self.built.append(client)
+        return client
+
+
+def test_clients_come_from_the_keyring_and_are_reused() -> None:
+    keyring = MemoryKeyring()
+    store = CredentialStore(keyring)
+    store.save("msp-eu", EMEA.account.api_host, SECRET)
+    seen: list[StoredCredentials] = []
+    factory = Factory()
+    others = OtherSignIns(store, factory, on_credentials=seen.append)
+    others.set_sign_ins([EMEA])
+    (first,) = others.scopes(include_subpartners=True)
+    (again,) = others.scopes(include_subpartners=False)
+    assert first.client is again.client is factory.built[0]
+    assert (first.host, first.label, first.failure) == (EMEA.account.api_host, "EMEA", None)
+    assert first.scope.usernames == ("msp-eu",) and first.scope.include_subpartners
+    assert not again.scope.include_subpartners
+    assert seen == [SECRET]  # registered for redaction before first use
+    # New credentials (the sign-in added again): a new client.
+    store.save("msp-eu", EMEA.account.api_host, StoredCredentials("id-eu", "new-secret"))
+    (renewed,) = others.scopes(include_subpartners=False)
+    assert renewed.client is factory.built[1]
+
+
+def test_a_sign_in_without_its_secret_says_so_without_a_client() -> None:
+    others = OtherSignIns(CredentialStore(MemoryKeyring()), Factory())
+    others.set_sign_ins([EMEA])
+    (scope,) = others.scopes(include_subpartners=False)
+    assert scope.client is None
+    assert scope.failure == (
+        f"No secret is saved for the sign-in msp-eu@{EMEA.account.api_host}: add the sign-in "
+        "again (Account > Other sign-ins…)."
+    )
+
+
+def test_session_only_secrets_are_held_in_memory_and_forgotten_with_the_sign_in() -> None:
+    keyring = MemoryKeyring()
+    factory = Factory()
+    others = OtherSignIns(CredentialStore(keyring), factory)
+    others.set_sign_ins([EMEA])
+    others.keep_in_memory(EMEA.account, SECRET)
+    (scope,) = others.scopes(include_subpartners=False)
+    assert scope.client is factory.built[0] and keyring.values == {}
+    others.set_sign_ins([])
+    assert others.scopes(include_subpartners=False) == []
+    others.set_sign_ins([EMEA])  # back, but its in-memory secret went with it
+    (scope,) = others.scopes(include_subpartners=False)
+    assert scope.client is None
