@@ -34,6 +34,7 @@ from desktop_app.export.diagnostics import DiagnosticsFacts, build_diagnostics
 from desktop_app.report.rows import Report
 from desktop_app.storage.account import ACCOUNT_KEYS
 from desktop_app.storage.settings import AppSettings
+from desktop_app.storage.sign_ins import KEY_OTHERS
 from desktop_app.ui.shell.about_dialog import about_versions
 from desktop_app.ui.workers import Job, Token, Workers
 
@@ -179,7 +180,7 @@ class DiagnosticsFactsSource:
 
     def __call__(self, anonymise: bool) -> DiagnosticsFacts:
         settings: dict[str, object] = dict(dataclasses.asdict(self._settings()))
-        for key in ACCOUNT_KEYS:
+        for key in (*ACCOUNT_KEYS, KEY_OTHERS):  # the other sign-ins too: never a secret
             value = self._stored.value(key)
             if value is not None:
                 settings[key] = str(value)

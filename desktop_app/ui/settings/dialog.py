@@ -178,7 +178,8 @@ class SettingsDialog(QDialog):
             "",
             hint_label(
                 "Every partner's sub-partners are listed at each refresh and shown too; a "
-                "Partner column and a partner level in the sidebar appear.",
+                "Partner column and a partner level in the sidebar appear. Accounts in other "
+                "regions (EMEA): Account > Other sign-ins….",
                 box,
             ),
         )

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -16,7 +17,10 @@ from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.demo.regions import DemoRegion, start_region
 from desktop_app.demo.server import DemoServer
 from desktop_app.storage.credentials import SERVICE_NAME
+from desktop_app.storage.settings import AppSettings
+from desktop_app.storage.sign_ins import KEY_OTHERS
 from desktop_app.ui.account.other_sign_ins import OtherSignInsDialog
+from desktop_app.ui.exporting.diagnostics_dialog import DiagnosticsFactsSource
 from desktop_app.ui.table.columns import Column
 from tests.support import MemoryKeyring
 
@@ -83,6 +87,13 @@ def test_another_regions_account_joins_the_view_and_survives_a_restart(
     assert dialog.list.count() == 1
     assert f"partners shown as 'emea-partner ({host})'" in dialog.list.item(0).text()
     assert (SERVICE_NAME, f"emea-partner@{host}") in keyring.values
+    # Diagnostics name the other sign-in (to help support), never its secret.
+    facts = DiagnosticsFactsSource(
+        AppSettings, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+        lambda: None, demo=False, log_path=None, redact=str,
+    )(anonymise=False)  # fmt: skip
+    assert "emea-partner" in str(facts.settings[KEY_OTHERS])
+    assert emea.server.client_secret not in repr(facts.settings)
     parts.close()
 
     settings_text = (tmp_path / "s.ini").read_text(encoding="utf-8")
