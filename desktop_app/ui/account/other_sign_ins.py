@@ -204,7 +204,7 @@ class OtherSignInsDialog(QDialog):
         self.list.clear()
         for sign_in in self._controller.others.sign_ins:
             shown = self._controller.shown_name(sign_in)
-            item = QListWidgetItem(f"{sign_in.describe()}: partners shown as '{shown}'")
+            item = QListWidgetItem(f"{sign_in.describe()}\n    partners shown as '{shown}'")
             item.setData(Qt.ItemDataRole.UserRole, sign_in)
             self.list.addItem(item)
         if self.list.count():
