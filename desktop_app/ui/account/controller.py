@@ -15,7 +15,7 @@ from collections.abc import Callable, MutableMapping
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QWidget
 
 from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.report_source import ReportSource
@@ -42,6 +42,7 @@ from desktop_app.ui.refresh.controller import RefreshController
 from desktop_app.ui.refresh.fetcher import FetchFailure, ReportFetcher
 from desktop_app.ui.refresh.partners_fetch import partner_scope, report_fetch
 from desktop_app.ui.shell.main_window import MainWindow
+from desktop_app.ui.widgets import confirm
 from desktop_app.ui.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -367,5 +368,4 @@ class AccountController(QObject):
         self.banner.setVisible(self.session_only and account is not None)
 
     def _ask(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self._window, title, text)
-        return answer == QMessageBox.StandardButton.Yes
+        return confirm(self._window, title, text)

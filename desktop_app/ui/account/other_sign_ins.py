@@ -32,7 +32,7 @@ from desktop_app.storage.sign_ins import (
 )
 from desktop_app.ui.account.connection_test import ClientFactory, SignInResult
 from desktop_app.ui.account.sign_in_dialog import SignInDialog
-from desktop_app.ui.widgets import hint_label
+from desktop_app.ui.widgets import confirm, hint_label
 from desktop_app.ui.workers import Workers
 
 __all__ = ["OtherSignInsController", "OtherSignInsDialog"]
@@ -161,8 +161,7 @@ class OtherSignInsController(QObject):
         self.changed.emit()
 
     def _ask(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self._window, title, text)
-        return answer == QMessageBox.StandardButton.Yes
+        return confirm(self._window, title, text)
 
 
 class OtherSignInsDialog(QDialog):

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from desktop_app.ui.acknowledgements.table import (
     AcknowledgementTableModel,
 )
 from desktop_app.ui.shell.main_window import MainWindow
+from desktop_app.ui.widgets import confirm
 
 __all__ = ["AcknowledgementActions", "AcknowledgementsDialog", "Confirm", "confirm_with_box"]
 
@@ -45,14 +45,11 @@ Confirm = Callable[[QWidget, int], bool]
 
 def confirm_with_box(parent: QWidget, count: int) -> bool:
     what = "this acknowledgement" if count == 1 else f"these {count} acknowledgements"
-    answer = QMessageBox.question(
+    return confirm(
         parent,
         "Remove acknowledgements",
         f"Remove {what}? The sets need attention again and the notes are deleted.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
     )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class AcknowledgementsDialog(QDialog):
