@@ -172,7 +172,7 @@ class OtherSignIns:
         if held is not None:
             return held, ""
         where = account.keyring_account
-        again = "add the sign-in again (Account > Other sign-ins…)."
+        again = "sign in again (Account > Other sign-ins… > Sign in again…)."
         if self._credential_store is None:
             return None, f"The secret of the sign-in {where} is not available: {again}"
         try:

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, MutableMapping
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -89,8 +90,11 @@ class OtherSignInsController(QObject):
         self.dialog.raise_()
         return self.dialog
 
-    def add(self, parent: QWidget | None = None) -> SignInDialog:
-        """Open the sign-in dialog for another account; it is added once signed in."""
+    def add(
+        self, parent: QWidget | None = None, *, again: OtherSignIn | None = None
+    ) -> SignInDialog:
+        """Open the sign-in dialog for another account; it is added once signed in. With
+        ``again``, that sign-in's form (a new secret, an expired token) replaces it in place."""
         if self.sign_in_dialog is not None:
             self.sign_in_dialog.raise_()
             return self.sign_in_dialog
@@ -99,11 +103,12 @@ class OtherSignInsController(QObject):
             self._factory,
             self._credential_store,
             self._keyring_status,
+            account=None if again is None else again.account,
             parent=parent or self._window,
         )
-        dialog.setWindowTitle("Add a sign-in")
+        dialog.setWindowTitle("Add a sign-in" if again is None else "Sign in again")
         dialog.intro_label.setText(ADD_INTRO)
-        dialog.accepted.connect(lambda: self._added(dialog.result_value))
+        dialog.accepted.connect(lambda: self._added(dialog.result_value, again))
         dialog.finished.connect(lambda _r: setattr(self, "sign_in_dialog", None))
         self.sign_in_dialog = dialog
         dialog.open()
@@ -117,7 +122,12 @@ class OtherSignInsController(QObject):
             "the keyring.",
         ):
             return False
-        account = sign_in.account
+        self._forget_secret(sign_in.account)
+        self._save([s for s in self.others.sign_ins if s != sign_in])
+        return True
+
+    def _forget_secret(self, account: Account) -> None:
+        """Delete ``account``'s secret (keyring and memory), unless the main account uses it."""
         main = self._main_account()
         if self._credential_store is not None and (
             main is None or main.keyring_account != account.keyring_account
@@ -127,8 +137,6 @@ class OtherSignInsController(QObject):
             except CredentialStoreError as exc:
                 log.warning("Could not delete the removed sign-in's secret: %s", exc)
         self.others.keep_in_memory(account, None)
-        self._save([s for s in self.others.sign_ins if s != sign_in])
-        return True
 
     def shown_name(self, sign_in: OtherSignIn) -> str:
         """How the view names the sign-in's partner (qualified only on another host)."""
@@ -136,7 +144,7 @@ class OtherSignInsController(QObject):
         same_host = main is not None and main.api_host == sign_in.account.api_host
         return qualified_partner(sign_in.account.username, None if same_host else sign_in.label)
 
-    def _added(self, result: SignInResult | None) -> None:
+    def _added(self, result: SignInResult | None, replacing: OtherSignIn | None) -> None:
         if result is None:
             return
         account = result.account
@@ -150,10 +158,16 @@ class OtherSignInsController(QObject):
             )
             return
         self.others.keep_in_memory(account, None if result.saved else result.credentials)
-        kept = [
-            s for s in self.others.sign_ins if s.account.keyring_account != account.keyring_account
-        ]
-        self._save([*kept, OtherSignIn(account)])
+        new = OtherSignIn(account, "" if replacing is None else replacing.label)
+        if replacing is not None and replacing.account.keyring_account != account.keyring_account:
+            self._forget_secret(replacing.account)  # another account now: no stray secret
+        old = {replacing.account.keyring_account} if replacing is not None else set()
+        old.add(account.keyring_account)
+        listed = list(self.others.sign_ins)
+        at = next((i for i, s in enumerate(listed) if s.account.keyring_account in old), None)
+        kept = [s for s in listed if s.account.keyring_account not in old]
+        kept.insert(len(kept) if at is None else at, new)  # an edited sign-in keeps its place
+        self._save(kept)
 
     def _save(self, sign_ins: list[OtherSignIn]) -> None:
         save_other_sign_ins(sign_ins, self._store)
@@ -188,13 +202,17 @@ class OtherSignInsDialog(QDialog):
         layout.addWidget(self.list, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.add_button = QPushButton("&Add…", self)
+        self.again_button = QPushButton("Sign in a&gain…", self)
+        self.again_button.setToolTip("A new secret or token for the selected sign-in")
         self.remove_button = QPushButton("&Remove", self)
-        buttons.addButton(self.add_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.remove_button, QDialogButtonBox.ButtonRole.ActionRole)
+        for button in (self.add_button, self.again_button, self.remove_button):
+            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.add_button.clicked.connect(lambda: controller.add(self))
         self.remove_button.clicked.connect(self._remove_selected)
+        self.again_button.clicked.connect(self._sign_in_again)
+        self.list.itemActivated.connect(lambda _item: self._sign_in_again())
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
         controller.changed.connect(self._fill)
         self._fill()
@@ -212,9 +230,24 @@ class OtherSignInsDialog(QDialog):
 
     def _update_buttons(self) -> None:
         self.add_button.setEnabled(self.list.count() < MAX_OTHER_SIGN_INS)
-        self.remove_button.setEnabled(self.list.currentItem() is not None)
+        self.remove_button.setEnabled(self.selected() is not None)
+        self.again_button.setEnabled(self.selected() is not None)
+
+    def selected(self) -> OtherSignIn | None:
+        item = self.list.currentItem()
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)  # type: ignore[no-any-return]
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Delete removes the selected sign-in, as in a file list."""
+        if event.key() == Qt.Key.Key_Delete and self.selected() is not None:
+            self._remove_selected()
+            return
+        super().keyPressEvent(event)
 
     def _remove_selected(self) -> None:
-        item = self.list.currentItem()
-        if item is not None:
-            self._controller.remove(item.data(Qt.ItemDataRole.UserRole))
+        if (sign_in := self.selected()) is not None:
+            self._controller.remove(sign_in)
+
+    def _sign_in_again(self) -> None:
+        if (sign_in := self.selected()) is not None:
+            self._controller.add(self, again=sign_in)

@@ -1,7 +1,8 @@
 """Other sign-ins as a user adds them: Account > Other sign-ins… > Add… signs in to another
 region's account (a second demo API on 127.0.0.1, its own credentials), whose partners then
 show beside the main account's, named with the region; it survives a restart with its secret
-in the keyring only; a lost secret is named in the banner; Remove deletes the secret."""
+in the keyring only; a lost secret is named in the banner and "Sign in again…" restores it;
+Remove deletes the secret."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -106,7 +107,7 @@ def test_another_regions_account_joins_the_view_and_survives_a_restart(
         again.close()
 
 
-def test_a_lost_secret_is_named_and_remove_deletes_the_secret(
+def test_a_lost_secret_is_named_signed_in_again_and_remove_deletes_it(
     qtbot: QtBot, tmp_path: Path, na: DemoServer, emea: DemoRegion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keyring = MemoryKeyring()
@@ -124,10 +125,24 @@ def test_a_lost_secret_is_named_and_remove_deletes_the_secret(
         assert "No secret is saved" in banner.message()
         assert partners_shown(parts) == {"demo-partner"}
 
+        # Sign in again: the form comes filled in but for the secret; the sign-in keeps its place.
+        dialog.list.setCurrentRow(0)
+        dialog.again_button.click()
+        again = parts.account.other_sign_ins.sign_in_dialog
+        assert again is not None and again.windowTitle() == "Sign in again"
+        assert again.username_edit.text() == "emea-partner"
+        assert again.api_url_edit.text() == emea.server.base_url
+        again.client_id_edit.setText(emea.server.client_id)
+        again.client_secret_edit.setText(emea.server.client_secret)
+        with qtbot.waitSignal(parts.refresh.report_ready, timeout=15_000):
+            again.sign_in_button.click()
+        qtbot.waitUntil(lambda: f"emea-partner ({host})" in partners_shown(parts))
+        assert dialog.list.count() == 1 and (SERVICE_NAME, f"emea-partner@{host}") in keyring.values
+
         keyring.values[(SERVICE_NAME, f"emea-partner@{host}")] = "{}"  # unreadable
         monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
         with qtbot.waitSignal(parts.refresh.report_ready, timeout=15_000):
-            dialog.remove_button.click()
+            qtbot.keyClick(dialog.list, Qt.Key.Key_Delete)  # as in a file list
         assert dialog.list.count() == 0
         assert (SERVICE_NAME, f"emea-partner@{host}") not in keyring.values
         assert partners_shown(parts) == {None}

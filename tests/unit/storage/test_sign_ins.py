@@ -100,8 +100,8 @@ def test_a_sign_in_without_its_secret_says_so_without_a_client() -> None:
     (scope,) = others.scopes(include_subpartners=False)
     assert scope.client is None
     assert scope.failure == (
-        f"No secret is saved for the sign-in msp-eu@{EMEA.account.api_host}: add the sign-in "
-        "again (Account > Other sign-ins…)."
+        f"No secret is saved for the sign-in msp-eu@{EMEA.account.api_host}: sign in again "
+        "(Account > Other sign-ins… > Sign in again…)."
     )
 
 
