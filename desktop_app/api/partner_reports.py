@@ -68,7 +68,8 @@ class PartnerFetch:
     def part(self, depth: int = 0, group: str = "") -> PartnerPart:
         """This outcome as its partner's part of a merged report (``report.merge``)."""
         failure = None if self.error is None else self.error.message
-        return PartnerPart(self.partner, depth, self.report, failure, self.refused, group)
+        status = None if self.error is None else self.error.status
+        return PartnerPart(self.partner, depth, self.report, failure, self.refused, group, status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,9 +40,10 @@ import requests
 from desktop_app.api.client import ReportClient
 from desktop_app.api.errors import ApiError
 from desktop_app.api.partner_reports import PartnerFetch, Progress, fetch_partner_reports
-from desktop_app.api.partners import PartnerWalk, WalkProblem, walk_partners
+from desktop_app.api.partners import PartnerWalk
+from desktop_app.api.sign_in_trees import SignInSource, walk_sign_ins
 from desktop_app.report.merge import PartnerPart, PartState, merge_reports
-from desktop_app.report.partner_tree import Partner, PartnerTree
+from desktop_app.report.partner_tree import PartnerTree
 from desktop_app.report.rows import PartnerStatus, Report
 
 __all__ = [
@@ -51,7 +52,6 @@ __all__ = [
     "SignInScope",
     "fetch_partner_view",
     "partner_problems",
-    "qualified_partner",
 ]
 
 log = logging.getLogger(__name__)
@@ -96,22 +96,6 @@ class SignInScope:
     failure: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Source:
-    """One sign-in as the view fetches it; ``label`` None: its partners keep their names."""
-
-    scope: PartnerScope
-    host: str
-    label: str | None
-    client: ReportClient | None
-    failure: str | None = None
-
-
-def qualified_partner(username: str, label: str | None) -> str:
-    """The name a partner has in a view of several sign-ins (see ``SignInScope``)."""
-    return username if label is None else f"{username} ({label})"
-
-
 def fetch_partner_view(
     client: ReportClient,
     scope: PartnerScope,
@@ -132,13 +116,20 @@ def fetch_partner_view(
     started = clock()
     main_host = client.endpoint.api_host
     sources = [
-        _Source(scope, main_host, None, client),
+        SignInSource(scope.usernames, scope.include_subpartners, main_host, None, client),
         *(
-            _Source(o.scope, o.host, None if o.host == main_host else o.label, o.client, o.failure)
+            SignInSource(
+                o.scope.usernames,
+                o.scope.include_subpartners,
+                o.host,
+                None if o.host == main_host else o.label,
+                o.client,
+                o.failure,
+            )
             for o in others
         ),
     ]
-    walk, route = _walk_all(sources, cancel)
+    walk, route = walk_sign_ins(sources, cancel)
     tree = walk.tree
     group = {name: source.host for name, (source, _bare) in route.items()}
     arrived: dict[str, PartnerFetch] = {
@@ -190,36 +181,6 @@ def fetch_partner_view(
     )
     arrived.update((r.partner, r) for r in results)
     return _view(tree, walk, _parts(tree, arrived, group), clock() - started)
-
-
-def _walk_all(
-    sources: Sequence[_Source], cancel: threading.Event | None
-) -> tuple[PartnerWalk, dict[str, tuple[_Source, str]]]:
-    """Every sign-in's partner tree (walked when its scope asks) as one tree of qualified
-    names, and which sign-in and username each name stands for. A name already placed by an
-    earlier sign-in (the same partner on the same host) keeps its first place."""
-    partners: list[Partner] = []
-    problems: list[WalkProblem] = []
-    cut: list[str] = []
-    route: dict[str, tuple[_Source, str]] = {}
-    for source in sources:
-        if source.client is not None and source.scope.include_subpartners:
-            walk = walk_partners(source.client, source.scope.usernames, cancel=cancel)
-        else:
-            walk = PartnerWalk(PartnerTree.of(source.scope.usernames))
-
-        def name(username: str, label: str | None = source.label) -> str:
-            return qualified_partner(username, label)
-
-        for p in walk.tree:
-            if name(p.username) not in route:
-                route[name(p.username)] = (source, p.username)
-                parent = None if p.parent is None else name(p.parent)
-                partners.append(dataclasses.replace(p, username=name(p.username), parent=parent))
-        problems.extend(dataclasses.replace(w, partner=name(w.partner)) for w in walk.problems)
-        if walk.truncated is not None:
-            cut.append(walk.truncated)
-    return PartnerWalk(PartnerTree(tuple(partners)), tuple(problems), "; ".join(cut) or None), route
 
 
 def partner_problems(report: Report) -> list[PartnerStatus]:
@@ -277,4 +238,5 @@ def _status(tree: PartnerTree, walk: PartnerWalk, part: PartnerPart) -> PartnerS
         part.depth,
         part.state.value,
         " ".join(reasons) or None,
+        part.http_status,
     )

@@ -62,6 +62,7 @@ class PartnerPart:
     failure: str | None = None
     refused: bool = False
     group: str = ""
+    http_status: int | None = None  # of the refusal or failure, when the server answered
 
     @property
     def state(self) -> PartState:

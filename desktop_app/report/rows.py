@@ -140,13 +140,15 @@ class ReadProblem:
 class PartnerStatus:
     """One watched partner of a report of several: where it sits in the partner tree
     (``parent``, ``depth``), how its part stands (``state``: a ``report.merge.PartState``
-    value) and, when not all of it is there, why in a sentence (``problem``)."""
+    value) and, when not all of it is there, why in a sentence (``problem``) and the HTTP
+    status of a refusal (``http_status``: 401 asks for a new token)."""
 
     partner: str
     parent: str | None = None
     depth: int = 0
     state: str = "complete"
     problem: str | None = None
+    http_status: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

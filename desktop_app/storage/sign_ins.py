@@ -97,7 +97,13 @@ def save_other_sign_ins(
 
 
 class OtherSignIns:
-    """The other sign-ins in effect and a client for each (see the module docstring)."""
+    """The other sign-ins in effect and a client for each (see the module docstring).
+
+    The lock guards the list and the cache only: the keyring is read outside it (a locked
+    keyring or a Keychain prompt must not hold up the GUI thread's changes). A client that is
+    replaced is closed at the next fetch's start or at ``close``, not at once: a fetch still
+    running may hold it.
+    """
 
     def __init__(
         self,
@@ -114,18 +120,20 @@ class OtherSignIns:
         self._sign_ins: tuple[OtherSignIn, ...] = ()
         self._in_memory: dict[str, StoredCredentials] = {}  # session-only secrets
         self._clients: dict[OtherSignIn, tuple[StoredCredentials, ReportClient]] = {}
+        self._retired: list[ReportClient] = []  # replaced; closed at the next fetch's start
+        self._closed = False
 
     @property
     def sign_ins(self) -> tuple[OtherSignIn, ...]:
         return self._sign_ins
 
     def set_sign_ins(self, sign_ins: Sequence[OtherSignIn]) -> None:
-        """Use these from the next fetch on; clients of the others are closed."""
+        """Use these from the next fetch on; the clients of the others are retired."""
         with self._lock:
             self._sign_ins = tuple(sign_ins)
             keep = set(self._sign_ins)
             for sign_in in [s for s in self._clients if s not in keep]:
-                self._clients.pop(sign_in)[1].close()
+                self._retired.append(self._clients.pop(sign_in)[1])
             accounts = {s.account.keyring_account for s in self._sign_ins}
             self._in_memory = {k: v for k, v in self._in_memory.items() if k in accounts}
 
@@ -137,40 +145,76 @@ class OtherSignIns:
             else:
                 self._in_memory[account.keyring_account] = credentials
 
-    def reset(self) -> None:
-        """Close every client (e.g. the network settings changed): the next fetch builds new
-        ones."""
-        with self._lock:
-            clients, self._clients = self._clients, {}
-        for _credentials, client in clients.values():
-            client.close()
+    def session_only(self, sign_in: OtherSignIn) -> bool:
+        """Whether ``sign_in``'s secret is held in memory only (asked for again next start)."""
+        return sign_in.account.keyring_account in self._in_memory
 
-    close = reset
+    def reset(self) -> None:
+        """Retire every client (e.g. the network settings changed): the next fetch builds
+        new ones."""
+        with self._lock:
+            self._retired.extend(client for _c, client in self._clients.values())
+            self._clients = {}
+
+    def close(self) -> None:
+        """Close every client; nothing is built after this (the app is quitting)."""
+        with self._lock:
+            self._closed = True
+        self.reset()
+        self._close_retired()
 
     def scopes(self, include_subpartners: bool) -> list[SignInScope]:
         """What a fetch of the other sign-ins needs, now. A sign-in whose secret cannot be
-        read comes with the reason instead of a client."""
+        read, or whose client cannot be made, comes with the reason instead of a client."""
+        self._close_retired()
         with self._lock:
-            return [self._scope(s, include_subpartners) for s in self._sign_ins]
+            if self._closed:
+                return []
+            sign_ins, held = self._sign_ins, dict(self._in_memory)
+        found = [(s, *self._credentials(s.account, held)) for s in sign_ins]
+        return [self._scope(s, c, problem, include_subpartners) for s, c, problem in found]
 
-    def _scope(self, sign_in: OtherSignIn, include_subpartners: bool) -> SignInScope:
+    def _scope(
+        self,
+        sign_in: OtherSignIn,
+        credentials: StoredCredentials | None,
+        problem: str,
+        include_subpartners: bool,
+    ) -> SignInScope:
         account = sign_in.account
         scope = PartnerScope.of(account.username, include_subpartners=include_subpartners)
-        credentials, problem = self._credentials(account)
         if credentials is None:
             return SignInScope(scope, account.api_host, sign_in.label, failure=problem)
-        cached = self._clients.get(sign_in)
-        if cached is None or cached[0] != credentials:
-            if cached is not None:
-                cached[1].close()
-            self._on_credentials(credentials)
-            cached = self._clients[sign_in] = (credentials, self._factory(account, credentials))
+        with self._lock:
+            cached = self._clients.get(sign_in)
+            if cached is None or cached[0] != credentials:
+                self._on_credentials(credentials)
+                try:
+                    client = self._factory(account, credentials)
+                except Exception:  # a defect costs this sign-in only, and is seen
+                    log.exception("The client of another sign-in could not be made")
+                    failure = (
+                        f"The sign-in {account.keyring_account} could not be used; "
+                        "details are in the log file."
+                    )
+                    return SignInScope(scope, account.api_host, sign_in.label, failure=failure)
+                if cached is not None:
+                    self._retired.append(cached[1])
+                cached = self._clients[sign_in] = (credentials, client)
         return SignInScope(scope, account.api_host, sign_in.label, cached[1])
 
-    def _credentials(self, account: Account) -> tuple[StoredCredentials | None, str]:
-        held = self._in_memory.get(account.keyring_account)
-        if held is not None:
-            return held, ""
+    def _close_retired(self) -> None:
+        with self._lock:
+            retired, self._retired = self._retired, []
+        for client in retired:
+            client.close()
+
+    def _credentials(
+        self, account: Account, held: Mapping[str, StoredCredentials]
+    ) -> tuple[StoredCredentials | None, str]:
+        """``account``'s secret (kept in memory, else from the keyring), or why there is none."""
+        if (found := held.get(account.keyring_account)) is not None:
+            return found, ""
         where = account.keyring_account
         again = "sign in again (Account > Other sign-ins… > Sign in again…)."
         if self._credential_store is None:

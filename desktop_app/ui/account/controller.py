@@ -150,6 +150,7 @@ class AccountController(QObject):
         self.others_action = QAction("Other si&gn-ins…", self)
         self.others_action.triggered.connect(self.other_sign_ins.open_dialog)
         refresh.refresh_failed.connect(self._on_refresh_failed)
+        refresh.report_ready.connect(self._on_report)
         fetcher.set_fetch_function(_not_signed_in)
         self._update_actions()
 
@@ -233,11 +234,20 @@ class AccountController(QObject):
         account = self.account
         if account is None:
             return
+        others = len(self.others.sign_ins)
+        also = (
+            f" The {others} other sign-in{'s' if others > 1 else ''} (Account > Other "
+            "sign-ins…) are removed too, with their secrets."
+            if others
+            else ""
+        )
         if not self._confirm(
             "Sign out",
-            f"Sign out of {account.describe()}? The saved secret is deleted from the keyring.",
+            f"Sign out of {account.describe()}? The saved secret is deleted from the keyring."
+            + also,
         ):
             return
+        self.other_sign_ins.forget_all()  # the next account must not inherit them
         if self._credential_store is not None:
             try:
                 self._credential_store.delete(account.username, account.api_host)
@@ -351,6 +361,16 @@ class AccountController(QObject):
         ):
             self.show_sign_in(account, token_only=True)
 
+    def _on_report(self, report: Report) -> None:
+        """In a view of several partners a refused token is a refused part, not a failed
+        refresh: the signed-in partner's part refused with 401 asks for a new token too."""
+        account = self.account
+        if account is None or account.method is not AuthMethod.ACCESS_TOKEN:
+            return
+        mine = next((p for p in report.partners if p.partner == account.username), None)
+        if mine is not None and mine.http_status == 401 and self.dialog is None:
+            self.show_sign_in(account, token_only=True)
+
     def _forget_dialog(self, _result: int) -> None:
         dialog, self.dialog = self.dialog, None
         if dialog is not None:
@@ -364,6 +384,7 @@ class AccountController(QObject):
             mode = " (session only)" if self.session_only else ""
             self.status_action.setText(f"Signed in: {account.describe()}{mode}")
         self.edit_action.setText("&Edit account…" if account is not None else "&Sign in…")
+        self.others_action.setEnabled(account is not None)
         self.sign_out_action.setEnabled(account is not None)
         self.banner.setVisible(self.session_only and account is not None)
 

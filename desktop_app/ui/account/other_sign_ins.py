@@ -15,17 +15,17 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.api.partner_view import qualified_partner
+from desktop_app.api.sign_in_trees import qualified_partner
 from desktop_app.storage.account import Account
 from desktop_app.storage.credentials import CredentialStore, CredentialStoreError
 from desktop_app.storage.keyring_backend import KeyringStatus
 from desktop_app.storage.sign_ins import (
+    KEY_OTHERS,
     MAX_OTHER_SIGN_INS,
     OtherSignIn,
     OtherSignIns,
@@ -85,7 +85,7 @@ class OtherSignInsController(QObject):
         """The list, window-modal; the one already open is raised."""
         if self.dialog is None:
             self.dialog = OtherSignInsDialog(self, self._window)
-            self.dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+            self.dialog.finished.connect(self._forget_dialog)
         self.dialog.open()
         self.dialog.raise_()
         return self.dialog
@@ -104,6 +104,7 @@ class OtherSignInsController(QObject):
             self._credential_store,
             self._keyring_status,
             account=None if again is None else again.account,
+            refuse=self._refusal,
             parent=parent or self._window,
         )
         dialog.setWindowTitle("Add a sign-in" if again is None else "Sign in again")
@@ -138,6 +139,25 @@ class OtherSignInsController(QObject):
                 log.warning("Could not delete the removed sign-in's secret: %s", exc)
         self.others.keep_in_memory(account, None)
 
+    def forget_all(self) -> None:
+        """Remove every other sign-in and delete their secrets (signing out)."""
+        for sign_in in self.others.sign_ins:
+            self._forget_secret(sign_in.account)
+        self._store.pop(KEY_OTHERS, None)
+        self.others.set_sign_ins([])
+        self.changed.emit()
+
+    def _refusal(self, account: Account) -> str | None:
+        """Why ``account`` cannot be added (checked before its secret is saved: the main
+        account's keyring entry must not be overwritten), or None."""
+        main = self._main_account()
+        if main is not None and main.keyring_account == account.keyring_account:
+            return (
+                f"{account.describe()} is the account you are signed in with; its partners are "
+                "shown already. Settings > Partners adds more partners of this sign-in."
+            )
+        return None
+
     def shown_name(self, sign_in: OtherSignIn) -> str:
         """How the view names the sign-in's partner (qualified only on another host)."""
         main = self._main_account()
@@ -148,15 +168,8 @@ class OtherSignInsController(QObject):
         if result is None:
             return
         account = result.account
-        main = self._main_account()
-        if main is not None and main.keyring_account == account.keyring_account:
-            QMessageBox.information(
-                self._window,
-                "Add a sign-in",
-                f"{account.describe()} is the account you are signed in with; its partners "
-                "are shown already.",
-            )
-            return
+        if not result.saved:  # session only: an older saved secret must not be used later
+            self._forget_secret(account)
         self.others.keep_in_memory(account, None if result.saved else result.credentials)
         new = OtherSignIn(account, "" if replacing is None else replacing.label)
         if replacing is not None and replacing.account.keyring_account != account.keyring_account:
@@ -168,6 +181,12 @@ class OtherSignInsController(QObject):
         kept = [s for s in listed if s.account.keyring_account not in old]
         kept.insert(len(kept) if at is None else at, new)  # an edited sign-in keeps its place
         self._save(kept)
+
+    def _forget_dialog(self, _result: int) -> None:
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None:
+            self.changed.disconnect(dialog.fill)
+            dialog.deleteLater()
 
     def _save(self, sign_ins: list[OtherSignIn]) -> None:
         save_other_sign_ins(sign_ins, self._store)
@@ -206,6 +225,7 @@ class OtherSignInsDialog(QDialog):
         self.again_button.setToolTip("A new secret or token for the selected sign-in")
         self.remove_button = QPushButton("&Remove", self)
         for button in (self.add_button, self.again_button, self.remove_button):
+            button.setAutoDefault(False)  # Enter on a sign-in means "Sign in again" only
             buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -214,14 +234,16 @@ class OtherSignInsDialog(QDialog):
         self.again_button.clicked.connect(self._sign_in_again)
         self.list.itemActivated.connect(lambda _item: self._sign_in_again())
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
-        controller.changed.connect(self._fill)
-        self._fill()
+        controller.changed.connect(self.fill)
+        self.fill()
 
-    def _fill(self) -> None:
+    def fill(self) -> None:
+        """Show the sign-ins as they are now."""
         self.list.clear()
         for sign_in in self._controller.others.sign_ins:
             shown = self._controller.shown_name(sign_in)
-            item = QListWidgetItem(f"{sign_in.describe()}\n    partners shown as '{shown}'")
+            where = " (session only)" if self._controller.others.session_only(sign_in) else ""
+            item = QListWidgetItem(f"{sign_in.describe()}{where}\n    partners shown as '{shown}'")
             item.setData(Qt.ItemDataRole.UserRole, sign_in)
             self.list.addItem(item)
         if self.list.count():

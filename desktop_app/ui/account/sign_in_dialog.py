@@ -10,6 +10,7 @@ the session-only offer; the account record is saved by whoever receives ``result
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -87,9 +88,13 @@ class SignInDialog(QDialog):
         account: Account | None = None,
         credentials: StoredCredentials | None = None,
         token_only: bool = False,
+        refuse: Callable[[Account], str | None] = lambda account: None,
         parent: QWidget | None = None,
     ) -> None:
+        """``refuse`` says why an account may not be signed in here (checked before its
+        secret is saved), or None."""
         super().__init__(parent)
+        self._refuse = refuse
         self.setObjectName("signInDialog")
         self._factory = client_factory
         self._store = credential_store if keyring_status.usable else None
@@ -346,6 +351,9 @@ class SignInDialog(QDialog):
         if inputs is None:
             return
         account, credentials = inputs
+        if (refusal := self._refuse(account)) is not None:
+            self._show_result(False, refusal)
+            return
         if self._tested != (account, fingerprint(credentials)):
             self._accept_after_test = True
             self.test_connection()

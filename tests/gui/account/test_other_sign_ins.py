@@ -148,3 +148,76 @@ def test_a_lost_secret_is_named_signed_in_again_and_remove_deletes_it(
         assert partners_shown(parts) == {None}
     finally:
         parts.close()
+
+
+def test_the_main_account_cannot_be_added_again_and_its_secret_stays(
+    qtbot: QtBot, tmp_path: Path, na: DemoServer
+) -> None:
+    keyring = MemoryKeyring()
+    parts = start(qtbot, tmp_path, keyring)
+    try:
+        sign_in(qtbot, parts, na)
+        main_entry = (SERVICE_NAME, f"{na.username}@{na.base_url.split('//')[1]}")
+        saved = keyring.values[main_entry]
+        assert parts.account is not None
+        parts.account.others_action.trigger()
+        dialog = parts.account.other_sign_ins.dialog
+        assert dialog is not None
+        dialog.add_button.click()
+        adding = parts.account.other_sign_ins.sign_in_dialog
+        assert adding is not None
+        fill_custom(adding, na, token=na.issue_token())  # the same account, with a token
+        adding.sign_in_button.click()
+        assert "is the account you are signed in with" in adding.result_label.text()
+        assert adding.isVisible() and dialog.list.count() == 0
+        assert keyring.values[main_entry] == saved  # never overwritten
+    finally:
+        parts.close()
+
+
+def test_sign_out_removes_the_other_sign_ins_and_their_secrets(
+    qtbot: QtBot, tmp_path: Path, na: DemoServer, emea: DemoRegion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring = MemoryKeyring()
+    parts = start(qtbot, tmp_path, keyring)
+    try:
+        sign_in(qtbot, parts, na)
+        add_other(qtbot, parts, emea)
+        assert parts.account is not None and parts.account.others.sign_ins
+        asked: list[str] = []
+
+        def yes(_parent: object, _title: str, text: str, *_a: object) -> object:
+            asked.append(text)
+            return QMessageBox.StandardButton.Yes
+
+        monkeypatch.setattr(QMessageBox, "question", yes)
+        with qtbot.waitSignal(parts.account.signed_out):
+            parts.account.sign_out_action.trigger()
+        assert "The 1 other sign-in (Account > Other sign-ins…) are removed too" in asked[0]
+        assert keyring.values == {}  # the main secret and the other one
+        assert parts.account.others.sign_ins == ()
+        assert not parts.account.others_action.isEnabled()
+        parts.settings.sync()
+        assert "emea-partner" not in (tmp_path / "s.ini").read_text(encoding="utf-8")
+    finally:
+        parts.close()
+
+
+def test_an_expired_main_token_asks_for_a_new_one_with_other_sign_ins_too(
+    qtbot: QtBot, tmp_path: Path, na: DemoServer, emea: DemoRegion
+) -> None:
+    """With another sign-in the view is one of several partners: a refused token is a
+    refused part, not a failed refresh; it must still ask for a new token."""
+    parts = start(qtbot, tmp_path, MemoryKeyring())
+    try:
+        sign_in(qtbot, parts, na, token=na.issue_token())
+        add_other(qtbot, parts, emea)
+        assert parts.account is not None and parts.account.dialog is None
+        na.revoke_tokens()  # the hour is over
+        with qtbot.waitSignal(parts.refresh.report_ready, timeout=15_000):
+            parts.refresh.refresh()
+        dialog = parts.account.dialog
+        assert dialog is not None and dialog.windowTitle() == "Access token expired"
+        assert "emea-partner" in str(partners_shown(parts))  # the other sign-in still shows
+    finally:
+        parts.close()

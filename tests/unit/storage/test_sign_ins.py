@@ -57,10 +57,12 @@ def test_a_damaged_entry_costs_only_itself() -> None:
 
 
 class Factory:
-    """Builds real clients (not connected until used) and remembers what it built."""
+    """Builds real clients (not connected until used) and remembers what it built and which
+    it closed."""
 
     def __init__(self) -> None:
         self.built: list[ReportClient] = []
+        self.closed: list[ReportClient] = []
 
     def __call__(self, account: Account, credentials: StoredCredentials) -> ReportClient:
         client = build_client(
@@ -70,6 +72,13 @@ class Factory:
             client_secret=credentials.client_secret,
         )
         self.built.append(client)
+        close = client.close
+
+        def closing() -> None:
+            self.closed.append(client)
+            close()
+
+        client.close = closing  # type: ignore[method-assign]
         return client
 
 
@@ -118,3 +127,47 @@ def test_session_only_secrets_are_held_in_memory_and_forgotten_with_the_sign_in(
     others.set_sign_ins([EMEA])  # back, but its in-memory secret went with it
     (scope,) = others.scopes(include_subpartners=False)
     assert scope.client is None
+
+
+def test_a_replaced_client_is_closed_at_the_next_fetch_not_under_a_running_one() -> None:
+    store = CredentialStore(MemoryKeyring())
+    store.save("msp-eu", EMEA.account.api_host, SECRET)
+    factory = Factory()
+    others = OtherSignIns(store, factory)
+    others.set_sign_ins([EMEA])
+    (first,) = others.scopes(include_subpartners=False)
+    others.reset()  # e.g. new network settings while a fetch still uses ``first.client``
+    others.set_sign_ins([])
+    assert factory.closed == []
+    assert others.scopes(include_subpartners=False) == []  # the next fetch
+    assert factory.closed == [first.client]
+
+
+def test_nothing_is_built_after_close_and_everything_is_closed() -> None:
+    store = CredentialStore(MemoryKeyring())
+    store.save("msp-eu", EMEA.account.api_host, SECRET)
+    factory = Factory()
+    others = OtherSignIns(store, factory)
+    others.set_sign_ins([EMEA])
+    (scope,) = others.scopes(include_subpartners=False)
+    others.close()
+    assert factory.closed == [scope.client]
+    assert others.scopes(include_subpartners=False) == []  # a late fetch thread at quit
+    assert len(factory.built) == 1
+
+
+def test_a_client_that_cannot_be_made_costs_only_its_sign_in(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = CredentialStore(MemoryKeyring())
+    store.save("msp-eu", EMEA.account.api_host, SECRET)
+
+    def broken(account: Account, credentials: StoredCredentials) -> ReportClient:
+        raise RuntimeError("a defect")
+
+    others = OtherSignIns(store, broken)
+    others.set_sign_ins([EMEA])
+    with caplog.at_level(logging.ERROR):
+        (scope,) = others.scopes(include_subpartners=False)
+    assert scope.client is None and "could not be used" in (scope.failure or "")
+    assert "a defect" in caplog.text  # the traceback went to the log
