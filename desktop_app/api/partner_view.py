@@ -41,7 +41,7 @@ from desktop_app.api.client import ReportClient
 from desktop_app.api.errors import ApiError
 from desktop_app.api.partner_reports import PartnerFetch, Progress, fetch_partner_reports
 from desktop_app.api.partners import PartnerWalk
-from desktop_app.api.sign_in_trees import SignInSource, walk_sign_ins
+from desktop_app.api.sign_in_trees import SignInSource, shared_customers, walk_sign_ins
 from desktop_app.report.merge import PartnerPart, PartState, merge_reports
 from desktop_app.report.partner_tree import PartnerTree
 from desktop_app.report.rows import PartnerStatus, Report
@@ -180,7 +180,15 @@ def fetch_partner_view(
         on_wait=waited,
     )
     arrived.update((r.partner, r) for r in results)
-    return _view(tree, walk, _parts(tree, arrived, group), clock() - started)
+    parts = _parts(tree, arrived, group)
+    if others and (shared := shared_customers(parts)):
+        log.warning(
+            "%d customer username(s) are listed under more than one API host (e.g. %s): the "
+            "sidebar, acknowledgements and history treat each as one customer",
+            len(shared),
+            ", ".join(shared[:5]),
+        )
+    return _view(tree, walk, parts, clock() - started)
 
 
 def partner_problems(report: Report) -> list[PartnerStatus]:

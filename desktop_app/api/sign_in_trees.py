@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from desktop_app.api.client import WAIT_SLICE, ReportClient
 from desktop_app.api.errors import ApiError, FetchCancelled
 from desktop_app.api.partners import PartnerWalk, WalkProblem, walk_partners
+from desktop_app.report.merge import PartnerPart
 from desktop_app.report.partner_tree import Partner, PartnerTree
 
-__all__ = ["Route", "SignInSource", "qualified_partner", "walk_sign_ins"]
+__all__ = ["Route", "SignInSource", "qualified_partner", "shared_customers", "walk_sign_ins"]
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +121,20 @@ def _walk(source: SignInSource, cancel: threading.Event) -> PartnerWalk:
             "are in the log file."
         )
         return PartnerWalk(roots, tuple(WalkProblem(u, error=error) for u in roots.usernames))
+
+
+def shared_customers(parts: Sequence[PartnerPart]) -> list[str]:
+    """Customer usernames listed under more than one API host. The merge keeps their sets
+    apart, but the sidebar, acknowledgements and history key a customer and its sets without
+    the host, so they treat such customers as one: worth a warning in the log."""
+    by_host: dict[str, set[str]] = {}
+    for part in parts:
+        if part.report is not None:
+            names = {r.username for r in part.report.rows if r.username is not None}
+            by_host.setdefault(part.group, set()).update(names)
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for usernames in by_host.values():
+        shared |= seen & usernames
+        seen |= usernames
+    return sorted(shared)

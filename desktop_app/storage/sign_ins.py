@@ -27,6 +27,7 @@ from desktop_app.storage.credentials import (
     CredentialStoreError,
     StoredCredentials,
 )
+from desktop_app.storage.settings_fields import other_partners_problem, parse_partners
 
 __all__ = [
     "KEY_OTHERS",
@@ -47,16 +48,21 @@ ClientFactory = Callable[[Account, StoredCredentials], ReportClient]
 
 @dataclass(frozen=True, slots=True)
 class OtherSignIn:
-    """A sign-in besides the main one: its ``account`` and the ``label`` its partners are
-    named with when its host is not the main sign-in's (default: the region, or the host)."""
+    """A sign-in besides the main one: its ``account``, the ``label`` its partners are named
+    with when its host is not the main sign-in's (default: the region, or the host), and the
+    other ``partners`` it watches beside its own (same host and credentials). Raises
+    ValueError for partners that cannot be usernames."""
 
     account: Account
     label: str = ""
+    partners: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         account = self.account
         default = account.region.label if account.region is not None else account.api_host
         object.__setattr__(self, "label", self.label.strip() or default)
+        if (problem := other_partners_problem(self.partners)) is not None:
+            raise ValueError(problem)
 
     def describe(self) -> str:
         return self.account.describe()
@@ -77,11 +83,15 @@ def load_other_sign_ins(store: Mapping[str, object]) -> tuple[OtherSignIn, ...]:
     found: dict[str, OtherSignIn] = {}
     for entry in entries[:MAX_OTHER_SIGN_INS]:
         account = load_account(entry) if isinstance(entry, dict) else None
-        label = entry.get("label", "") if isinstance(entry, dict) else ""
-        if account is None:
+        if account is None or not isinstance(entry, dict):
             log.warning("A saved other sign-in cannot be used; it is left out")
             continue
-        found.setdefault(account.keyring_account, OtherSignIn(account, str(label or "")))
+        sign_in = OtherSignIn(account, str(entry.get("label") or ""))
+        try:
+            sign_in = OtherSignIn(account, sign_in.label, parse_partners(entry.get("partners", [])))
+        except ValueError as exc:  # its own partner still shows
+            log.warning("The other partners of a saved sign-in cannot be used (%s)", exc)
+        found.setdefault(account.keyring_account, sign_in)
     return tuple(found.values())
 
 
@@ -90,7 +100,7 @@ def save_other_sign_ins(
 ) -> None:
     entries = []
     for sign_in in sign_ins:
-        entry: dict[str, object] = {"label": sign_in.label}
+        entry: dict[str, object] = {"label": sign_in.label, "partners": list(sign_in.partners)}
         save_account(sign_in.account, entry)
         entries.append(entry)
     store[KEY_OTHERS] = json.dumps(entries, separators=(",", ":"))
@@ -119,7 +129,7 @@ class OtherSignIns:
         self._lock = threading.Lock()
         self._sign_ins: tuple[OtherSignIn, ...] = ()
         self._in_memory: dict[str, StoredCredentials] = {}  # session-only secrets
-        self._clients: dict[OtherSignIn, tuple[StoredCredentials, ReportClient]] = {}
+        self._clients: dict[str, tuple[StoredCredentials, ReportClient]] = {}  # by keyring entry
         self._retired: list[ReportClient] = []  # replaced; closed at the next fetch's start
         self._closed = False
 
@@ -131,10 +141,9 @@ class OtherSignIns:
         """Use these from the next fetch on; the clients of the others are retired."""
         with self._lock:
             self._sign_ins = tuple(sign_ins)
-            keep = set(self._sign_ins)
-            for sign_in in [s for s in self._clients if s not in keep]:
-                self._retired.append(self._clients.pop(sign_in)[1])
             accounts = {s.account.keyring_account for s in self._sign_ins}
+            for gone in [a for a in self._clients if a not in accounts]:
+                self._retired.append(self._clients.pop(gone)[1])
             self._in_memory = {k: v for k, v in self._in_memory.items() if k in accounts}
 
     def keep_in_memory(self, account: Account, credentials: StoredCredentials | None) -> None:
@@ -182,11 +191,11 @@ class OtherSignIns:
         include_subpartners: bool,
     ) -> SignInScope:
         account = sign_in.account
-        scope = PartnerScope.of(account.username, include_subpartners=include_subpartners)
+        scope = PartnerScope.of(account.username, sign_in.partners, include_subpartners)
         if credentials is None:
             return SignInScope(scope, account.api_host, sign_in.label, failure=problem)
         with self._lock:
-            cached = self._clients.get(sign_in)
+            cached = self._clients.get(account.keyring_account)
             if cached is None or cached[0] != credentials:
                 self._on_credentials(credentials)
                 try:
@@ -200,7 +209,7 @@ class OtherSignIns:
                     return SignInScope(scope, account.api_host, sign_in.label, failure=failure)
                 if cached is not None:
                     self._retired.append(cached[1])
-                cached = self._clients[sign_in] = (credentials, client)
+                cached = self._clients[account.keyring_account] = (credentials, client)
         return SignInScope(scope, account.api_host, sign_in.label, cached[1])
 
     def _close_retired(self) -> None:

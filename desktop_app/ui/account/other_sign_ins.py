@@ -13,6 +13,9 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -24,6 +27,7 @@ from desktop_app.api.sign_in_trees import qualified_partner
 from desktop_app.storage.account import Account
 from desktop_app.storage.credentials import CredentialStore, CredentialStoreError
 from desktop_app.storage.keyring_backend import KeyringStatus
+from desktop_app.storage.settings_fields import other_partners_problem, partner_names
 from desktop_app.storage.sign_ins import (
     KEY_OTHERS,
     MAX_OTHER_SIGN_INS,
@@ -171,7 +175,11 @@ class OtherSignInsController(QObject):
         if not result.saved:  # session only: an older saved secret must not be used later
             self._forget_secret(account)
         self.others.keep_in_memory(account, None if result.saved else result.credentials)
-        new = OtherSignIn(account, "" if replacing is None else replacing.label)
+        new = (
+            OtherSignIn(account)
+            if replacing is None
+            else OtherSignIn(account, replacing.label, replacing.partners)
+        )
         if replacing is not None and replacing.account.keyring_account != account.keyring_account:
             self._forget_secret(replacing.account)  # another account now: no stray secret
         old = {replacing.account.keyring_account} if replacing is not None else set()
@@ -181,6 +189,11 @@ class OtherSignInsController(QObject):
         kept = [s for s in listed if s.account.keyring_account not in old]
         kept.insert(len(kept) if at is None else at, new)  # an edited sign-in keeps its place
         self._save(kept)
+
+    def set_partners(self, sign_in: OtherSignIn, partners: tuple[str, ...]) -> None:
+        """Watch ``partners`` beside ``sign_in``'s own (validated by the caller)."""
+        changed = OtherSignIn(sign_in.account, sign_in.label, partners)
+        self._save([changed if s == sign_in else s for s in self.others.sign_ins])
 
     def _forget_dialog(self, _result: int) -> None:
         dialog, self.dialog = self.dialog, None
@@ -210,8 +223,9 @@ class OtherSignInsDialog(QDialog):
         layout.addWidget(
             hint_label(
                 "Accounts in other regions whose partners are shown beside yours, e.g. "
-                "'emea-partner (EMEA)'. Each keeps its own secret in the system keyring; "
-                "'Include sub-partners' (Settings > Partners) applies to them too.",
+                "'emea-partner (EMEA)'. Each keeps its own secret in the system keyring and may "
+                "watch other partners of its own; 'Include sub-partners' (Settings > Partners) "
+                "applies to them too.",
                 self,
             )
         )
@@ -219,6 +233,17 @@ class OtherSignInsDialog(QDialog):
         self.list.setObjectName("otherSignInsList")
         self.list.setAccessibleName("Other sign-ins")
         layout.addWidget(self.list, 1)
+        form = QFormLayout()
+        self.partners_edit = QLineEdit(self)
+        self.partners_edit.setObjectName("otherSignInPartnersEdit")
+        self.partners_edit.setPlaceholderText("emea-resell1, emea-resell2")
+        self.partners_edit.editingFinished.connect(self._apply_partners)
+        form.addRow("Other &partners of this sign-in:", self.partners_edit)
+        self.partners_error = QLabel(self)
+        self.partners_error.setStyleSheet("color: #c62828;")
+        self.partners_error.hide()
+        form.addRow("", self.partners_error)
+        layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.add_button = QPushButton("&Add…", self)
         self.again_button = QPushButton("Sign in a&gain…", self)
@@ -233,12 +258,13 @@ class OtherSignInsDialog(QDialog):
         self.remove_button.clicked.connect(self._remove_selected)
         self.again_button.clicked.connect(self._sign_in_again)
         self.list.itemActivated.connect(lambda _item: self._sign_in_again())
-        self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
+        self.list.currentRowChanged.connect(lambda _row: self._show_selected())
         controller.changed.connect(self.fill)
         self.fill()
 
     def fill(self) -> None:
-        """Show the sign-ins as they are now."""
+        """Show the sign-ins as they are now (the same row stays selected)."""
+        row = max(0, self.list.currentRow())
         self.list.clear()
         for sign_in in self._controller.others.sign_ins:
             shown = self._controller.shown_name(sign_in)
@@ -247,8 +273,27 @@ class OtherSignInsDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, sign_in)
             self.list.addItem(item)
         if self.list.count():
-            self.list.setCurrentRow(0)
+            self.list.setCurrentRow(min(row, self.list.count() - 1))
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        sign_in = self.selected()
+        self.partners_edit.setEnabled(sign_in is not None)
+        self.partners_edit.setText("" if sign_in is None else ", ".join(sign_in.partners))
+        self.partners_error.hide()
         self._update_buttons()
+
+    def _apply_partners(self) -> None:
+        """The typed partners, once they are usernames (else the error says why)."""
+        sign_in = self.selected()
+        if sign_in is None:
+            return
+        partners = partner_names(self.partners_edit.text())
+        problem = other_partners_problem(partners)
+        self.partners_error.setText(problem or "")
+        self.partners_error.setVisible(problem is not None)
+        if problem is None and partners != sign_in.partners:
+            self._controller.set_partners(sign_in, partners)
 
     def _update_buttons(self) -> None:
         self.add_button.setEnabled(self.list.count() < MAX_OTHER_SIGN_INS)

@@ -87,6 +87,15 @@ def test_another_regions_account_joins_the_view_and_survives_a_restart(
     assert not parts.window.table.horizontalHeader().isSectionHidden(Column.PARTNER)
     assert dialog.list.count() == 1
     assert dialog.list.item(0).text().endswith(f"partners shown as 'emea-partner ({host})'")
+    # More partners of that sign-in: a typo is refused with the reason, a username joins.
+    dialog.partners_edit.setText("emea-resell/x")
+    dialog.partners_edit.editingFinished.emit()
+    assert "Not a partner username" in dialog.partners_error.text()
+    dialog.partners_edit.setText("emea-resell")
+    with qtbot.waitSignal(parts.refresh.report_ready, timeout=15_000):
+        dialog.partners_edit.editingFinished.emit()
+    assert not dialog.partners_error.isVisible() and dialog.list.currentRow() == 0
+    assert f"emea-resell ({host})" in partners_shown(parts)
     assert (SERVICE_NAME, f"emea-partner@{host}") in keyring.values
     # Diagnostics name the other sign-in (to help support), never its secret.
     facts = DiagnosticsFactsSource(
@@ -98,11 +107,11 @@ def test_another_regions_account_joins_the_view_and_survives_a_restart(
     parts.close()
 
     settings_text = (tmp_path / "s.ini").read_text(encoding="utf-8")
-    assert "emea-partner" in settings_text and emea.server.client_secret not in settings_text
+    assert "emea-resell" in settings_text and emea.server.client_secret not in settings_text
 
     again = start(qtbot, tmp_path, keyring)
     try:
-        qtbot.waitUntil(lambda: len(partners_shown(again)) == 2, timeout=15_000)
+        qtbot.waitUntil(lambda: len(partners_shown(again)) == 3, timeout=15_000)
     finally:
         again.close()
 

@@ -4,6 +4,7 @@ its own partners."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -120,3 +121,25 @@ def test_a_refused_sign_in_and_one_without_a_secret_cost_only_their_partners(
     # Their sets cannot be judged: nothing of theirs is called missing.
     assert not report.missing_detectable
     assert "not-the-secret" not in repr(report)
+
+
+def test_a_customer_under_both_hosts_is_kept_twice_and_named_in_the_log(
+    na_client: ReportClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same customer username on both hosts: both rows stay (the merge keeps hosts
+    apart), and the log says that the sidebar, acknowledgements and history cannot."""
+    with DemoServer(rows=ROWS, evolve=False) as copy:  # another host, the same customers
+        other = build_client(
+            custom_endpoint(copy.base_url),
+            copy.username,
+            client_id=copy.client_id,
+            client_secret=copy.client_secret,
+        )
+        with other, caplog.at_level(logging.WARNING):
+            scope = SignInScope(
+                PartnerScope.of(copy.username), other.endpoint.api_host, "EU", other
+            )
+            report = fetch_partner_view(na_client, PartnerScope.of("demo-partner"), others=[scope])
+    assert len(report.rows) == 2 * ROWS
+    assert {r.partner for r in report.rows} == {"demo-partner", "demo-partner (EU)"}
+    assert "listed under more than one API host" in caplog.text

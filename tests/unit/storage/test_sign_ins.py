@@ -25,6 +25,7 @@ EMEA = OtherSignIn(Account("msp-eu", region=Region.EMEA))
 CUSTOM = OtherSignIn(
     Account("msp-lab", AuthMethod.ACCESS_TOKEN, region=None, api_url="https://lab.example.com"),
     label="Lab",
+    partners=("lab-resell1", "lab-resell2"),
 )
 SECRET = StoredCredentials("id-eu", "s3cret-eu-value")
 
@@ -43,6 +44,22 @@ def test_a_damaged_list_is_none_and_logged(raw: str, caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.WARNING):
         assert load_other_sign_ins({KEY_OTHERS: raw}) == ()
     assert "cannot be read" in caplog.text
+
+
+def test_partners_that_cannot_be_usernames_are_refused_and_cost_only_themselves(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with pytest.raises(ValueError, match="Not a partner username"):
+        OtherSignIn(EMEA.account, partners=("a/b",))
+    store: dict[str, object] = {}
+    save_other_sign_ins([CUSTOM], store)
+    entries = json.loads(str(store[KEY_OTHERS]))
+    entries[0]["partners"] = ["twice", "twice"]
+    store[KEY_OTHERS] = json.dumps(entries)
+    with caplog.at_level(logging.WARNING):
+        (loaded,) = load_other_sign_ins(store)
+    assert loaded.account == CUSTOM.account and loaded.partners == ()
+    assert "Each partner username once" in caplog.text
 
 
 def test_a_damaged_entry_costs_only_itself() -> None:
@@ -95,6 +112,10 @@ def test_clients_come_from_the_keyring_and_are_reused() -> None:
     assert first.client is again.client is factory.built[0]
     assert (first.host, first.label, first.failure) == (EMEA.account.api_host, "EMEA", None)
     assert first.scope.usernames == ("msp-eu",) and first.scope.include_subpartners
+    # Its other partners join its scope; its client stays the same.
+    others.set_sign_ins([OtherSignIn(EMEA.account, partners=("eu-resell",))])
+    (wider,) = others.scopes(include_subpartners=False)
+    assert wider.scope.usernames == ("msp-eu", "eu-resell") and wider.client is first.client
     assert not again.scope.include_subpartners
     assert seen == [SECRET]  # registered for redaction before first use
     # New credentials (the sign-in added again): a new client.
