@@ -38,7 +38,7 @@ from typing import Final
 import requests
 
 from desktop_app.api.client import ReportClient
-from desktop_app.api.errors import ApiError
+from desktop_app.api.errors import ApiError, AuthenticationError
 from desktop_app.api.partner_reports import PartnerFetch, Progress, fetch_partner_reports
 from desktop_app.api.partners import PartnerWalk
 from desktop_app.api.sign_in_trees import SignInSource, shared_customers, walk_sign_ins
@@ -142,7 +142,7 @@ def fetch_partner_view(
 
     def on_result(result: PartnerFetch) -> None:
         nonlocal news
-        arrived[result.partner] = result
+        arrived[result.partner] = _signed_in_again(result, route[result.partner][0], sources[0])
         news = news or bool(result.report is not None and result.report.rows)
 
     def build() -> Report:
@@ -179,7 +179,9 @@ def fetch_partner_view(
         on_progress=progressed,
         on_wait=waited,
     )
-    arrived.update((r.partner, r) for r in results)
+    arrived.update(
+        (r.partner, _signed_in_again(r, route[r.partner][0], sources[0])) for r in results
+    )
     parts = _parts(tree, arrived, group)
     if others and (shared := shared_customers(parts)):
         log.warning(
@@ -189,6 +191,21 @@ def fetch_partner_view(
             ", ".join(shared[:5]),
         )
     return _view(tree, walk, parts, clock() - started)
+
+
+def _signed_in_again(
+    result: PartnerFetch, source: SignInSource, main: SignInSource
+) -> PartnerFetch:
+    """A refused sign-in (401) of another sign-in says where to give it a new secret; the main
+    sign-in's is asked for by the app itself."""
+    error = result.error
+    if source is main or not isinstance(error, AuthenticationError) or error.status != 401:
+        return result
+    where = " Account > Other sign-ins… > Sign in again… takes a new secret or token."
+    if error.message.endswith(where):
+        return result
+    again = AuthenticationError(error.message + where, status=error.status)
+    return dataclasses.replace(result, error=again)
 
 
 def partner_problems(report: Report) -> list[PartnerStatus]:

@@ -114,6 +114,7 @@ def test_a_refused_sign_in_and_one_without_a_secret_cost_only_their_partners(
     assert states["emea-partner (EMEA)"][0] == PartState.REFUSED.value
     assert "rejected" in states["emea-partner (EMEA)"][1]
     assert "(HTTP 401)" in states["emea-partner (EMEA)"][1]
+    assert "Account > Other sign-ins… > Sign in again…" in states["emea-partner (EMEA)"][1]
     assert states["apac-partner (APAC)"] == (
         PartState.FAILED.value,
         "No secret is saved for the sign-in apac-partner@api.apac.example.",
