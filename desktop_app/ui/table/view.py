@@ -48,7 +48,7 @@ _INITIAL_WIDTH_CHARS = {
     Column.WARNINGS: 9,
     Column.CONDITION_TYPES: 30,
     Column.ACKNOWLEDGED: 12,
-    Column.PARTNER: 18,  # "emea-resell (EMEA)": another sign-in's partners name their region
+    Column.PARTNER: 20,  # "emea-partner (EMEA)": another sign-in's partners name their region
 }
 STATUS_CELL_TEXTS = (
     *(status_text(status) for status in ConditionStatus),
