@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -17,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.demo.regions import DemoRegion, start_region
 from desktop_app.demo.server import DemoServer
+from desktop_app.logging_setup import LoggingHandle, configure_logging
 from desktop_app.storage.credentials import SERVICE_NAME
 from desktop_app.storage.settings import AppSettings
 from desktop_app.storage.sign_ins import KEY_OTHERS
@@ -25,9 +27,10 @@ from desktop_app.ui.exporting.diagnostics_dialog import DiagnosticsFactsSource
 from desktop_app.ui.table.columns import Column
 from tests.support import MemoryKeyring
 
-from .test_account_flow import fill_custom, sign_in
+from .test_account_flow import fill_custom, log_handle, sign_in
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
+__all__ = ["log_handle"]  # the debug log fixture, shared
 
 ROWS = 30
 
@@ -45,9 +48,15 @@ def emea() -> Iterator[DemoRegion]:
     region.close()
 
 
-def start(qtbot: QtBot, tmp_path: Path, keyring: MemoryKeyring) -> AppParts:
+def start(
+    qtbot: QtBot, tmp_path: Path, keyring: MemoryKeyring, logs: LoggingHandle | None = None
+) -> AppParts:
     options = AppOptions(
-        demo=False, settings_path=tmp_path / "s.ini", tray=False, keyring_backend=keyring
+        demo=False,
+        settings_path=tmp_path / "s.ini",
+        tray=False,
+        keyring_backend=keyring,
+        logging=logs,
     )
     parts = build(options)
     qtbot.addWidget(parts.window)
@@ -73,10 +82,18 @@ def add_other(qtbot: QtBot, parts: AppParts, region: DemoRegion) -> OtherSignIns
 
 
 def test_another_regions_account_joins_the_view_and_survives_a_restart(
-    qtbot: QtBot, tmp_path: Path, na: DemoServer, emea: DemoRegion
+    qtbot: QtBot, tmp_path: Path, na: DemoServer, emea: DemoRegion, log_handle: LoggingHandle
 ) -> None:
     keyring = MemoryKeyring()
-    parts = start(qtbot, tmp_path, keyring)
+    issued: list[str] = []
+    issue = emea.server.issue_token
+
+    def watched(*args: Any, **kwargs: Any) -> str:
+        issued.append(issue(*args, **kwargs))
+        return issued[-1]
+
+    emea.server.issue_token = watched  # type: ignore[method-assign]
+    parts = start(qtbot, tmp_path, keyring, log_handle)
     sign_in(qtbot, parts, na)
     assert partners_shown(parts) == {None}  # one partner: the plain view
     dialog = add_other(qtbot, parts, emea)
@@ -109,11 +126,20 @@ def test_another_regions_account_joins_the_view_and_survives_a_restart(
     settings_text = (tmp_path / "s.ini").read_text(encoding="utf-8")
     assert "emea-resell" in settings_text and emea.server.client_secret not in settings_text
 
-    again = start(qtbot, tmp_path, keyring)
+    # A new process's log knows no secret yet: the one read from the keyring is registered.
+    fresh_log = configure_logging(tmp_path / "logs-after-restart", debug=True)
+    again = start(qtbot, tmp_path, keyring, fresh_log)
     try:
         qtbot.waitUntil(lambda: len(partners_shown(again)) == 3, timeout=15_000)
     finally:
         again.close()
+        fresh_log.close()
+    # Its secret and tokens reached no file: settings, history, the debug log.
+    assert issued
+    for path in (p for p in tmp_path.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        for secret in (emea.server.client_secret, *issued):
+            assert secret.encode() not in data, path
 
 
 def test_a_lost_secret_is_named_signed_in_again_and_remove_deletes_it(
