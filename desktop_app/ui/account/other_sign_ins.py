@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.api.regions import Region
 from desktop_app.api.sign_in_trees import qualified_partner
 from desktop_app.storage.account import Account
 from desktop_app.storage.credentials import CredentialStore, CredentialStoreError
@@ -112,6 +113,10 @@ class OtherSignInsController(QObject):
             parent=parent or self._window,
         )
         dialog.setWindowTitle("Add a sign-in" if again is None else "Sign in again")
+        main = self._main_account()
+        if again is None and main is not None and main.region is not None:
+            other = next(r for r in Region if r is not main.region)  # the usual second region
+            dialog.region_combo.setCurrentIndex(dialog.region_combo.findData(other.value))
         dialog.intro_label.setText(ADD_INTRO)
         dialog.accepted.connect(lambda: self._added(dialog.result_value, again))
         dialog.finished.connect(lambda _r: setattr(self, "sign_in_dialog", None))

@@ -11,20 +11,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop_app.api.client import ReportClient
+from desktop_app.api.regions import Region
 from desktop_app.app import AppOptions, AppParts, build
 from desktop_app.demo.regions import DemoRegion, start_region
 from desktop_app.demo.server import DemoServer
 from desktop_app.logging_setup import LoggingHandle, configure_logging
-from desktop_app.storage.credentials import SERVICE_NAME
+from desktop_app.storage.account import Account, build_report_client
+from desktop_app.storage.credentials import SERVICE_NAME, CredentialStore, StoredCredentials
+from desktop_app.storage.keyring_backend import probe_keyring
 from desktop_app.storage.settings import AppSettings
-from desktop_app.storage.sign_ins import KEY_OTHERS
-from desktop_app.ui.account.other_sign_ins import OtherSignInsDialog
+from desktop_app.storage.sign_ins import KEY_OTHERS, OtherSignIns
+from desktop_app.ui.account.other_sign_ins import OtherSignInsController, OtherSignInsDialog
 from desktop_app.ui.exporting.diagnostics_dialog import DiagnosticsFactsSource
 from desktop_app.ui.table.columns import Column
+from desktop_app.ui.workers import Workers
 from tests.support import MemoryKeyring
 
 from .test_account_flow import fill_custom, log_handle, sign_in
@@ -256,3 +262,28 @@ def test_an_expired_main_token_asks_for_a_new_one_with_other_sign_ins_too(
         assert "emea-partner" in str(partners_shown(parts))  # the other sign-in still shows
     finally:
         parts.close()
+
+
+def test_adding_offers_the_other_region_first(qtbot: QtBot, workers: Workers) -> None:
+    """Signed in to North America, the second sign-in is usually EMEA (and the reverse)."""
+    backend = MemoryKeyring()
+    window = QWidget()
+    qtbot.addWidget(window)
+    for main, offered in ((Region.NORTH_AMERICA, Region.EMEA), (Region.EMEA, Region.NORTH_AMERICA)):
+        controller = OtherSignInsController(
+            OtherSignIns(CredentialStore(backend), build_report_client_for_test),
+            {},
+            workers,
+            build_report_client_for_test,
+            CredentialStore(backend),
+            probe_keyring(backend),
+            lambda main=main: Account("msp", region=main),  # type: ignore[misc]
+            parent=window,
+        )
+        dialog = controller.add()
+        assert dialog.region_combo.currentData() == offered.value
+        dialog.reject()
+
+
+def build_report_client_for_test(account: Account, credentials: StoredCredentials) -> ReportClient:
+    return build_report_client(account, credentials, requests.Session())
