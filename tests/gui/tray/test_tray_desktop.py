@@ -135,6 +135,10 @@ def test_closing_the_window_hides_it_to_the_tray_and_the_tray_brings_it_back(
     assert not app.desktop.windows("Demo data"), "closing did not hide the window"
     assert app.process.poll() is None, "closing the window ended the app"
     assert app.desktop.tray_icons(APP_NAME), "the tray icon went away with the window"
+    # Remembered (Qt writes its settings file a moment later: on a loaded machine, later).
+    deadline = time.monotonic() + 10
+    while app.settings().value("tray/close_hint_shown") is None and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert app.settings().value("tray/close_hint_shown") in (True, "true")
 
     app.desktop.click(x, y)  # a left click on the tray icon opens the window again
