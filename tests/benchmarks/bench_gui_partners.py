@@ -96,6 +96,10 @@ def measure(
         watch.start()
     began = time.perf_counter()
     parts = build(options)  # on the GUI thread: the probe could not tick (bench_gui_fetch)
+    if why:
+        parts.refresh.display_ready.connect(lambda p: watch.mark(f"view of {p.view.report_size:,}"))
+        parts.refresh.progress_changed.connect(watch.mark)
+        parts.history.states_changed.connect(lambda _s: watch.mark("states"))
     probe.start()
     probing = True
     explained: list[str] = []

@@ -137,6 +137,11 @@ class StallWatch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stall-watch", daemon=True)
         self.own_tid = 0
+        self.events: list[tuple[float, str]] = []  # (when, what) noted by ``mark``
+
+    def mark(self, what: str) -> None:
+        """Note an event of the app (a view shown, a progress step) to place gaps by."""
+        self.events.append((time.perf_counter(), what))
 
     def start(self) -> None:
         gc.callbacks.append(self._on_gc)
@@ -204,6 +209,9 @@ class StallWatch:
                 f"  gap {took:.0f} ms at {gap.began - since:.2f} s"
                 f" ({len(gap.samples)} samples over its last {window:.0f} ms):"
             )
+            near = [w for t, w in self.events if gap.began - 0.02 <= t <= gap.ended]
+            if near:
+                lines.append(f"    app events in it: {', '.join(near)}")
             for where, n in Counter(s.gui for s in gap.samples).most_common(3):
                 lines.append(f"    GUI {n:>3} x {where}")
             ran = []
