@@ -199,7 +199,10 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     window.settings_action.triggered.connect(settings.open_dialog)
 
     # Where reports come from: the built-in demo server, or (below) the signed-in account.
+    # Parsing several partners, merging them and preparing views: paced (runtime.pacing).
+    model.preparer().pause = pacer.pause
     fetcher = ReportFetcher(workers, _not_signed_in, model.preparer())
+    fetcher.pause = pacer.pause
     demo_server = _demo(options, pacer, window, fetcher, settings.current, closers)
     refresh = RefreshController(fetcher)
     schedule = RefreshSchedule(options.refresh_interval, random=random.random)
@@ -477,7 +480,9 @@ def _demo(
     )
     closers.append(client.close)  # before the server stops (closers run in reverse)
     window.setWindowTitle("Demo data")  # the platform adds " — Backup Status Monitor"
-    fetcher.set_staged_fetch(report_fetch(client, settings, subpartners=options.demo_partners))
+    fetcher.set_staged_fetch(
+        report_fetch(client, settings, subpartners=options.demo_partners, pause=fetcher.pause)
+    )
     return server
 
 

@@ -37,6 +37,7 @@ from desktop_app.api.partners import PartnerWalk, walk_partners
 from desktop_app.report.merge import PartnerPart, PartState, merge_reports
 from desktop_app.report.partner_tree import PartnerTree
 from desktop_app.report.rows import PartnerStatus, Report
+from desktop_app.runtime.pacing import unpaced
 
 __all__ = ["PARTIAL_INTERVAL", "PartnerScope", "fetch_partner_view", "partner_problems"]
 
@@ -76,9 +77,11 @@ def fetch_partner_view(
     cancel: threading.Event | None = None,
     on_progress: OnProgress | None = None,
     clock: Callable[[], float] = time.monotonic,
+    pause: Callable[[], None] = unpaced,
 ) -> Report:
     """The merged report of every partner in ``scope`` (see the module docstring), fetched
     through siblings of ``client`` (``for_partner``), each with a new ``session()``.
+    ``pause`` paces their parses and the merges (``runtime.pacing``).
 
     Raises ``FetchCancelled`` once ``cancel`` is set; a partner's refusal or failure is never
     raised (it is in ``Report.partners``), nor a failed sub-partner list.
@@ -101,7 +104,7 @@ def fetch_partner_view(
     def build() -> Report:
         nonlocal last_partial, news
         last_partial, news = clock(), False
-        return _view(tree, walk, _parts(tree, arrived), last_partial - started)
+        return _view(tree, walk, _parts(tree, arrived), last_partial - started, pause)
 
     def partial_view() -> Callable[[], Report] | None:
         """How to build what arrived so far, when rows came since the last one and it is
@@ -121,14 +124,14 @@ def fetch_partner_view(
         log.warning("The partner tree is cut short: %s", walk.truncated)
     results = fetch_partner_reports(
         tree.usernames,
-        lambda name: client.for_partner(name, session=session()),
+        lambda name: client.for_partner(name, session=session(), pause=pause),
         cancel=cancel,
         on_result=on_result,
         on_progress=progressed,
         on_wait=waited,
     )
     arrived = {r.partner: r for r in results}
-    return _view(tree, walk, _parts(tree, arrived), clock() - started)
+    return _view(tree, walk, _parts(tree, arrived), clock() - started, pause)
 
 
 def partner_problems(report: Report) -> list[PartnerStatus]:
@@ -149,11 +152,17 @@ def _parts(tree: PartnerTree, arrived: dict[str, PartnerFetch]) -> list[PartnerP
     ]
 
 
-def _view(tree: PartnerTree, walk: PartnerWalk, parts: list[PartnerPart], seconds: float) -> Report:
+def _view(
+    tree: PartnerTree,
+    walk: PartnerWalk,
+    parts: list[PartnerPart],
+    seconds: float,
+    pause: Callable[[], None],
+) -> Report:
     """The merged report, naming every watched partner (``Report.partners``). Sub-partners
     that could not be listed make it incomplete: sets of theirs seen before are not missing.
     The caller's job owns the garbage-collector policy (one pause around it all)."""
-    merged = merge_reports(parts, fetch_seconds=seconds).report
+    merged = merge_reports(parts, fetch_seconds=seconds, pause=pause).report
     doubts = [merged.incomplete] if merged.incomplete is not None else []
     unlisted = [p.partner for p in walk.problems if p.error is not None or p.incomplete]
     if unlisted:

@@ -287,7 +287,9 @@ class AccountController(QObject):
         client = self._base_factory(account, credentials)
         self._client = client
 
-        self._fetcher.set_staged_fetch(report_fetch(client, self._settings))
+        self._fetcher.set_staged_fetch(
+            report_fetch(client, self._settings, pause=self._fetcher.pause)
+        )
         self._update_actions()
         self.account_activated.emit(account)
         if report is not None and not partner_scope(account.username, self._settings()).several:

@@ -26,6 +26,7 @@ from desktop_app.api.errors import ApiError, AuthenticationError, PermissionDeni
 from desktop_app.report.prepared import PreparedReport
 from desktop_app.report.rows import Report
 from desktop_app.runtime.gc_policy import building_long_lived
+from desktop_app.runtime.pacing import unpaced
 from desktop_app.ui.workers import Job, Token, Workers
 
 __all__ = [
@@ -118,6 +119,9 @@ class ReportFetcher(QObject):
         self._job: Job[Fetched] | None = None
         self._pending = False
         self.show_partials = True  # read by the worker: prepare partial reports for the screen
+        # The rest of paced work (runtime.pacing) for the fetch functions set here: a fetch of
+        # several partners parses them at once (partners_fetch.report_fetch).
+        self.pause: Callable[[], None] = unpaced
 
     def set_fetch_function(self, fetch: FetchFunction) -> None:
         """Swap what is fetched (e.g. after signing in to another account); supersedes a run."""

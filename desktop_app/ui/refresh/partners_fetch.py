@@ -16,6 +16,7 @@ from desktop_app.api.client import ReportClient
 from desktop_app.api.partner_view import PartnerScope, fetch_partner_view
 from desktop_app.api.report_source import ReportSource
 from desktop_app.report.rows import Report
+from desktop_app.runtime.pacing import unpaced
 from desktop_app.storage.network_session import build_session
 from desktop_app.storage.settings import AppSettings
 from desktop_app.ui.refresh.fetcher import Partial, StagedFetchFunction
@@ -39,8 +40,10 @@ def report_fetch(
     *,
     subpartners: bool = False,
     session: Callable[[], requests.Session] | None = None,
+    pause: Callable[[], None] = unpaced,
 ) -> StagedFetchFunction:
-    """The fetch for ``client``'s account: the plain report while one partner is watched."""
+    """The fetch for ``client``'s account: the plain report while one partner is watched;
+    ``pause`` paces the partners' parses and merges (``ReportFetcher.pause``)."""
 
     def fetch(cancel: threading.Event, partial: Partial) -> Report:
         current = settings()
@@ -55,6 +58,7 @@ def report_fetch(
             session=session or (lambda: build_session(current)),
             cancel=cancel,
             on_progress=lambda progress, report: partial(str(progress), report),
+            pause=pause,
         )
 
     return fetch
