@@ -77,7 +77,7 @@ from desktop_app.ui.settings.controller import SettingsController
 from desktop_app.ui.settings.store import QSettingsStore
 from desktop_app.ui.shell.about_dialog import attach_help_menu
 from desktop_app.ui.shell.main_window import MainWindow
-from desktop_app.ui.shell.quitting import QuitGuard, Quitter
+from desktop_app.ui.shell.quitting import QuitAwareApplication, QuitGuard, Quitter
 from desktop_app.ui.table.model import ReportTableModel
 from desktop_app.ui.tray.controller import TrayController
 from desktop_app.ui.tray.wiring import attach_tray
@@ -400,7 +400,7 @@ def application(argv: list[str]) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
-    app = QApplication([sys.argv[0] if sys.argv else "backup-status", *argv])
+    app = QuitAwareApplication([sys.argv[0] if sys.argv else "backup-status", *argv])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
