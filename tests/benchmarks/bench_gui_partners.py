@@ -28,6 +28,8 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +65,39 @@ def settle(workers: object, timeout: float) -> None:
     wait_until(lambda: False, SETTLE_S)
 
 
+_marks: list[Callable[[str], None]] = []  # where the timed slots note their time
+
+
+def _time_slots(mark: Callable[[str], None]) -> None:
+    """With ``--why``: note how long the GUI thread spends showing each partial view and the
+    whole report (every slot connected to the refresh's signals), as app events."""
+    from desktop_app.ui.refresh.controller import RefreshController
+
+    if not _marks:
+        for name in ("_on_progressed", "_on_succeeded"):
+            slot = getattr(RefreshController, name)
+
+            def timed(self: object, value: object, slot: Callable[..., None] = slot) -> None:
+                began = time.perf_counter()
+                slot(self, value)
+                took = (time.perf_counter() - began) * 1000
+                _marks[-1](f"{slot.__name__} {took:.0f} ms")
+
+            setattr(RefreshController, name, timed)
+    _marks.append(mark)
+
+
+def long_gap_causes(why: list[str], at_least_ms: float = TARGET_MAX_GAP_MS) -> list[str]:
+    """The causes ``StallWatch.report`` gave the gaps of ``at_least_ms`` or more."""
+    causes, took = [], 0.0
+    for line in why:
+        if line.startswith("  gap "):
+            took = float(line.split()[1])
+        elif "cause: " in line and took >= at_least_ms:
+            causes.append(line.split("cause: ", 1)[1])
+    return causes
+
+
 def stall_stats(probe: GapProbe) -> tuple[float, float, float]:
     """The longest gap, the median and the p99 of the probe's gaps (ms)."""
     gaps = sorted(probe.gaps_ms())
@@ -93,6 +128,7 @@ def measure(
     probing = False
     watch = StallWatch(lambda: probe.ticks[-1] if probing and probe.ticks else 0.0)
     if why:
+        _time_slots(watch.mark)
         watch.start()
     began = time.perf_counter()
     parts = build(options)  # on the GUI thread: the probe could not tick (bench_gui_fetch)
@@ -161,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         f" {'p99':>5} {'F5':>7} {'F5 max':>7} {'p50':>5} {'p99':>5}"
     )
     baseline: Figures | None = None
+    causes: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.repeat):
             for case, partners in (("one partner", -n), ("partners", n)):
@@ -183,6 +220,12 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 if f.why:
                     print(*f.why, sep="\n", flush=True)
+                    causes.update(long_gap_causes(f.why))
+    if causes:
+        print(
+            f"Causes of the gaps of {TARGET_MAX_GAP_MS:.0f} ms or more:",
+            ", ".join(f"{c}: {n}" for c, n in causes.items()),
+        )
     print(f"Target: longest GUI-thread stall < {TARGET_MAX_GAP_MS:.0f} ms")
     del app
     return 0

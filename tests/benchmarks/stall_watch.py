@@ -226,16 +226,21 @@ class StallWatch:
                     if tid == self.own_tid:
                         name = "watchdog"
                     ran.append(f"{name} {cpu_ms:.0f}/{wait_ms:.0f}")
-            ours = sum(c for c, _w in gap.end_sched.values()) - sum(
-                c for c, _w in first.sched.values()
-            )
+            both = gap.end_sched.keys() & first.sched.keys()  # threads that ended drop out
+            ours = sum(gap.end_sched[t][0] - first.sched[t][0] for t in both) / 1e6
             machine = (gap.end_machine_ticks - first.machine_ticks) * 1000 / TICK_S
+            gui_cpu, gui_wait = (
+                (gap.end_sched[t][i] - first.sched[t][i]) / 1e6
+                for i, t in ((0, os.getpid()), (1, os.getpid()))
+            )
+            cause = classify(window, gui_cpu, gui_wait, machine, ours)
+            lines.append(f"    cause: {cause}")
             lines.append(
                 "    threads, ms on CPU/ms waiting for a CPU: " + (", ".join(ran) or "none")
             )
             lines.append(
                 f"    machine busy {machine:.0f} ms of {2 * window:.0f} (2 cores),"
-                f" this process {ours / 1e6:.0f} ms"
+                f" this process {ours:.0f} ms"
             )
             for tid, (cpu, _wait) in sorted(
                 gap.end_sched.items(),
@@ -255,6 +260,19 @@ class StallWatch:
                         f"    gc gen {generation}: {(ended - began) * 1000:.0f} ms on {thread}"
                     )
         return lines
+
+
+def classify(window: float, gui_cpu: float, gui_wait: float, machine: float, ours: float) -> str:
+    """What kept the GUI thread from ticking over the sampled ``window`` (ms): running its own
+    work, waiting for a CPU (taken by other processes, or by this one's threads), or neither:
+    blocked, which in this app is waiting for the GIL."""
+    if gui_wait >= 0.4 * window:
+        if ours < 0.5 * machine:
+            return "CPU starved by other processes"
+        return "CPU taken by this process's threads"
+    if gui_cpu >= 0.4 * window:
+        return "GUI thread's own work"
+    return "waiting for the GIL (or blocked)"
 
 
 def _gui_and_holder(dump: str) -> list[str]:
