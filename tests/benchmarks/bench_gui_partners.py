@@ -187,9 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         "--why", action="store_true", help="explain the longest gaps (stall_watch.StallWatch)"
     )
     args = parser.parse_args(argv)
-    from PySide6.QtWidgets import QApplication
+    from desktop_app.app import application
 
-    app = QApplication.instance() or QApplication([])
+    app = application([])  # the application class users get (its quit path: no event filter)
     n, rows = args.partners, args.rows
     print(f"{n} partners x {rows:,} rows against one partner of {n * rows:,}; probe every 10 ms")
     print(

@@ -95,6 +95,41 @@ def _stack(frame: FrameType | None, depth: int = 3) -> str:
     return text if inner is frame else f"[{_frame_text(inner, 1)}] < {text}"
 
 
+class Sampler:
+    """A daemon thread running ``_run`` (every ``interval_s``, until ``stop``) while garbage
+    collections, which hold the GIL throughout, are noted in ``collections`` (began, ended,
+    generation, thread name)."""
+
+    def __init__(self, interval_s: float, name: str) -> None:
+        self.collections: list[tuple[float, float, int, str]] = []
+        self._collecting: dict[int, float] = {}
+        self._interval = interval_s
+        self._main = threading.main_thread().ident
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        gc.callbacks.append(self._on_gc)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        now, ident = time.perf_counter(), threading.get_ident()
+        if phase == "start":
+            self._collecting[ident] = now
+        elif (began := self._collecting.pop(ident, None)) is not None:
+            name = threading.current_thread().name
+            self.collections.append((began, now, info["generation"], name))
+
+
 @dataclass
 class Sample:
     at: float
@@ -114,7 +149,7 @@ class Gap:
     end_machine_ticks: int = 0
 
 
-class StallWatch:
+class StallWatch(Sampler):
     """A daemon thread that samples while ``heartbeat()`` (the time of the GUI thread's last
     tick) is more than ``late_s`` old; ``report`` explains the longest gaps."""
 
@@ -126,40 +161,17 @@ class StallWatch:
         depth: int = 8,
     ) -> None:
         assert callable(heartbeat)
+        super().__init__(interval_s, "stall-watch")
         self._heartbeat = heartbeat
         self._late = late_s
-        self._interval = interval_s
         self._depth = depth
         self.gaps: list[Gap] = []
-        self.collections: list[tuple[float, float, int, str]] = []
-        self._collecting: dict[int, float] = {}
-        self._main = threading.main_thread().ident
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="stall-watch", daemon=True)
         self.own_tid = 0
         self.events: list[tuple[float, str]] = []  # (when, what) noted by ``mark``
 
     def mark(self, what: str) -> None:
         """Note an event of the app (a view shown, a progress step) to place gaps by."""
         self.events.append((time.perf_counter(), what))
-
-    def start(self) -> None:
-        gc.callbacks.append(self._on_gc)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._on_gc in gc.callbacks:
-            gc.callbacks.remove(self._on_gc)
-        self._stop.set()
-        self._thread.join()
-
-    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        now, ident = time.perf_counter(), threading.get_ident()
-        if phase == "start":
-            self._collecting[ident] = now
-        elif (began := self._collecting.pop(ident, None)) is not None:
-            name = threading.current_thread().name
-            self.collections.append((began, now, info["generation"], name))
 
     def _run(self) -> None:
         self.own_tid = threading.get_native_id()
