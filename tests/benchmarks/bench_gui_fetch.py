@@ -59,6 +59,7 @@ import gc
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -69,7 +70,6 @@ from typing import TYPE_CHECKING
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-from stall_watch import Sampler
 
 if TYPE_CHECKING:
     from desktop_app.app import AppParts
@@ -124,6 +124,41 @@ def wait_until(condition: object, timeout: float) -> bool:
             return False
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
     return True
+
+
+class Sampler:
+    """A daemon thread running ``_run`` (every ``interval_s``, until ``stop``) while garbage
+    collections, which hold the GIL throughout, are noted in ``collections`` (began, ended,
+    generation, thread name)."""
+
+    def __init__(self, interval_s: float, name: str) -> None:
+        self.collections: list[tuple[float, float, int, str]] = []
+        self._collecting: dict[int, float] = {}
+        self._interval = interval_s
+        self._main = threading.main_thread().ident
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        gc.callbacks.append(self._on_gc)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        now, ident = time.perf_counter(), threading.get_ident()
+        if phase == "start":
+            self._collecting[ident] = now
+        elif (began := self._collecting.pop(ident, None)) is not None:
+            name = threading.current_thread().name
+            self.collections.append((began, now, info["generation"], name))
 
 
 class StallSampler(Sampler):

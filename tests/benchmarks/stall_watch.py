@@ -20,7 +20,6 @@ little higher, so the benchmarks take their figures without it.
 
 from __future__ import annotations
 
-import gc
 import os
 import subprocess
 import sys
@@ -30,6 +29,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+
+from bench_gui_fetch import Sampler
 
 LATE_S = 0.05
 PY_SPY = os.environ.get("STALL_WATCH_PY_SPY", "")  # a py-spy binary: dump native stacks too
@@ -93,41 +94,6 @@ def _stack(frame: FrameType | None, depth: int = 3) -> str:
         return _frame_text(inner, 1)
     text = _frame_text(frame, depth)
     return text if inner is frame else f"[{_frame_text(inner, 1)}] < {text}"
-
-
-class Sampler:
-    """A daemon thread running ``_run`` (every ``interval_s``, until ``stop``) while garbage
-    collections, which hold the GIL throughout, are noted in ``collections`` (began, ended,
-    generation, thread name)."""
-
-    def __init__(self, interval_s: float, name: str) -> None:
-        self.collections: list[tuple[float, float, int, str]] = []
-        self._collecting: dict[int, float] = {}
-        self._interval = interval_s
-        self._main = threading.main_thread().ident
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def start(self) -> None:
-        gc.callbacks.append(self._on_gc)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._on_gc in gc.callbacks:
-            gc.callbacks.remove(self._on_gc)
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        raise NotImplementedError
-
-    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        now, ident = time.perf_counter(), threading.get_ident()
-        if phase == "start":
-            self._collecting[ident] = now
-        elif (began := self._collecting.pop(ident, None)) is not None:
-            name = threading.current_thread().name
-            self.collections.append((began, now, info["generation"], name))
 
 
 @dataclass
