@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import random
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_app import APP_NAME
 from desktop_app.api.client import build_client
-from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.regions import custom_endpoint
 from desktop_app.demo.partners import standard_tree
 from desktop_app.demo.quirks import Quirk
@@ -40,7 +38,6 @@ from desktop_app.demo.showcase import seed_history
 from desktop_app.logging_setup import SecretRedactor, default_data_dir, default_log_dir
 from desktop_app.report.diff import DEFAULT_STALE_THRESHOLD
 from desktop_app.report.prepared import report_rows
-from desktop_app.report.rows import Report
 from desktop_app.report.schedule import DEFAULT_INTERVAL, RefreshSchedule
 from desktop_app.runtime.gc_policy import long_lived
 from desktop_app.runtime.memory import return_large_blocks
@@ -71,14 +68,14 @@ from desktop_app.ui.problems.stale_thresholds import StaleThresholds
 from desktop_app.ui.problems.views import ProblemViews, attach_problem_views
 from desktop_app.ui.refresh.auto_refresh import AutoRefreshController
 from desktop_app.ui.refresh.controller import RefreshController
-from desktop_app.ui.refresh.fetcher import ReportFetcher
+from desktop_app.ui.refresh.fetcher import ReportFetcher, not_signed_in
 from desktop_app.ui.refresh.partners_fetch import report_fetch
 from desktop_app.ui.refresh.restored_report import RestoredNotice, RestoredReport
 from desktop_app.ui.settings.controller import SettingsController
 from desktop_app.ui.settings.store import QSettingsStore
 from desktop_app.ui.shell.about_dialog import attach_help_menu
 from desktop_app.ui.shell.main_window import MainWindow
-from desktop_app.ui.shell.quitting import QuitGuard, Quitter
+from desktop_app.ui.shell.quitting import QuitAwareApplication, QuitGuard, Quitter
 from desktop_app.ui.table.model import ReportTableModel
 from desktop_app.ui.tray.controller import TrayController
 from desktop_app.ui.tray.wiring import attach_tray
@@ -200,7 +197,10 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     window.settings_action.triggered.connect(settings.open_dialog)
 
     # Where reports come from: the built-in demo server, or (below) the signed-in account.
-    fetcher = ReportFetcher(workers, _not_signed_in, model.preparer())
+    # Parsing several partners, merging them and preparing views: paced (runtime.pacing).
+    model.preparer().pause = pacer.pause
+    fetcher = ReportFetcher(workers, not_signed_in, model.preparer())
+    fetcher.pause = pacer.pause
     demo_server = _demo(options, pacer, window, fetcher, settings.current, closers)
     refresh = RefreshController(fetcher)
     schedule = RefreshSchedule(options.refresh_interval, random=random.random)
@@ -398,7 +398,7 @@ def application(argv: list[str]) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
-    app = QApplication([sys.argv[0] if sys.argv else "backup-status", *argv])
+    app = QuitAwareApplication([sys.argv[0] if sys.argv else "backup-status", *argv])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
@@ -478,17 +478,14 @@ def _demo(
     )
     closers.append(client.close)  # before the server stops (closers run in reverse)
     window.setWindowTitle("Demo data")  # the platform adds " — Backup Status Monitor"
-    fetch = report_fetch(client, settings)
+    fetch = report_fetch(client, settings, pause=pacer.pause)
     if options.demo_partners:  # the tree, and a second sign-in in another region
         region = start_region(options.demo_rows, pause=pacer.pause)
         closers.append(region.close)
-        fetch = report_fetch(client, settings, subpartners=True, others=region.scopes)
+        others = region.scopes
+        fetch = report_fetch(client, settings, subpartners=True, others=others, pause=pacer.pause)
     fetcher.set_staged_fetch(fetch)
     return server
-
-
-def _not_signed_in(_cancel: threading.Event) -> Report:
-    raise NotSignedInError()
 
 
 def _reveal(refresh: RefreshController, row: int, window: MainWindow) -> None:

@@ -110,11 +110,14 @@ class ReportClient:
         deadline: float = DEFAULT_DEADLINE,
         max_pages: int = MAX_PAGES,
         tag_rows: bool = False,
+        pause: Callable[[], None] | None = None,
     ) -> None:
         """``owns_session``: whether ``close()`` closes the session (default: when none given).
         ``deadline``: seconds a whole fetch may take (see the module docstring). ``tag_rows``:
         every row fetched carries ``username`` as its partner (a view of several partners);
-        otherwise ``None``, like the rows read back from history."""
+        otherwise ``None``, like the rows read back from history. ``pause``: parse reports
+        paced (``runtime.pacing.Pacer.pause``): several partners' reports parsed at once must
+        leave the GIL to a GUI thread between them."""
         if not deadline > 0:
             raise ValueError("deadline must be a positive number of seconds")
         if response_format not in MEDIA_TYPES:
@@ -139,7 +142,9 @@ class ReportClient:
         self._deadline = deadline
         self._max_pages = max_pages
         self._tag_rows = tag_rows
-        self._report_reader = report_reader(response_format, self._username if tag_rows else None)
+        self._report_reader = report_reader(
+            response_format, self._username if tag_rows else None, pause
+        )
         self._signups_reader = signups_reader(response_format)
         self._status_list_refused = False  # the server said 400 to a list of statuses
         self._lock = threading.Lock()
@@ -168,11 +173,14 @@ class ReportClient:
         user = quote(partner or self._username, safe="")
         return f"{self._endpoint.api_base}/v1/partners/{user}/signups"
 
-    def for_partner(self, username: str, *, session: requests.Session) -> ReportClient:
+    def for_partner(
+        self, username: str, *, session: requests.Session, pause: Callable[[], None] | None = None
+    ) -> ReportClient:
         """A client for partner ``username`` on this endpoint, with these tokens, format and
         limits, whose rows carry ``username`` as their partner. It sends over ``session``
         (configured as this one: the proxy and trust settings) and closes it with itself;
-        fetches through different clients may run at the same time."""
+        fetches through different clients may run at the same time. ``pause``: its parse is
+        paced (see ``__init__``)."""
         return ReportClient(
             self._endpoint,
             username,
@@ -192,6 +200,7 @@ class ReportClient:
             deadline=self._deadline,
             max_pages=self._max_pages,
             tag_rows=True,
+            pause=pause,
         )
 
     def __repr__(self) -> str:

@@ -45,6 +45,7 @@ from desktop_app.api.sign_in_trees import SignInSource, shared_customers, walk_s
 from desktop_app.report.merge import PartnerPart, PartState, merge_reports
 from desktop_app.report.partner_tree import PartnerTree
 from desktop_app.report.rows import PartnerStatus, Report
+from desktop_app.runtime.pacing import unpaced
 
 __all__ = [
     "PARTIAL_INTERVAL",
@@ -105,10 +106,12 @@ def fetch_partner_view(
     cancel: threading.Event | None = None,
     on_progress: OnProgress | None = None,
     clock: Callable[[], float] = time.monotonic,
+    pause: Callable[[], None] = unpaced,
 ) -> Report:
     """The merged report of every partner in ``scope`` (see the module docstring), fetched
     through siblings of ``client`` (``for_partner``), each with a new ``session()``, and of
-    the partners of the ``others`` sign-ins through theirs.
+    the partners of the ``others`` sign-ins through theirs. ``pause`` paces their parses and
+    the merges (``runtime.pacing``).
 
     Raises ``FetchCancelled`` once ``cancel`` is set; a partner's refusal or failure is never
     raised (it is in ``Report.partners``), nor a failed sub-partner list or sign-in.
@@ -148,7 +151,7 @@ def fetch_partner_view(
     def build() -> Report:
         nonlocal last_partial, news
         last_partial, news = clock(), False
-        return _view(tree, walk, _parts(tree, arrived, group), last_partial - started)
+        return _view(tree, walk, _parts(tree, arrived, group), last_partial - started, pause)
 
     def partial_view() -> Callable[[], Report] | None:
         """How to build what arrived so far, when rows came since the last one and it is
@@ -167,7 +170,7 @@ def fetch_partner_view(
     def client_for(name: str) -> ReportClient:
         source, bare = route[name]
         assert source.client is not None  # sign-ins without a client are not fetched
-        return source.client.for_partner(bare, session=session())
+        return source.client.for_partner(bare, session=session(), pause=pause)
 
     if walk.truncated is not None:
         log.warning("The partner tree is cut short: %s", walk.truncated)
@@ -190,7 +193,7 @@ def fetch_partner_view(
             len(shared),
             ", ".join(shared[:5]),
         )
-    return _view(tree, walk, parts, clock() - started)
+    return _view(tree, walk, parts, clock() - started, pause)
 
 
 def _signed_in_again(
@@ -229,11 +232,17 @@ def _parts(
     ]
 
 
-def _view(tree: PartnerTree, walk: PartnerWalk, parts: list[PartnerPart], seconds: float) -> Report:
+def _view(
+    tree: PartnerTree,
+    walk: PartnerWalk,
+    parts: list[PartnerPart],
+    seconds: float,
+    pause: Callable[[], None],
+) -> Report:
     """The merged report, naming every watched partner (``Report.partners``). Sub-partners
     that could not be listed make it incomplete: sets of theirs seen before are not missing.
     The caller's job owns the garbage-collector policy (one pause around it all)."""
-    merged = merge_reports(parts, fetch_seconds=seconds).report
+    merged = merge_reports(parts, fetch_seconds=seconds, pause=pause).report
     doubts = [merged.incomplete] if merged.incomplete is not None else []
     unlisted = [p.partner for p in walk.problems if p.error is not None or p.incomplete]
     if unlisted:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -69,14 +70,16 @@ def read_document(
         ) from None
 
 
-def report_reader(fmt: str, partner: str | None) -> Reader[Report]:
+def report_reader(
+    fmt: str, partner: str | None, pause: Callable[[], None] | None = None
+) -> Reader[Report]:
     """Reads a report page in ``fmt``, its rows carrying ``partner``, stamped with when it
-    arrived and what the answer was."""
+    arrived and what the answer was; ``pause``: the parse is paced (``report.parse``)."""
 
     def read(body: bytes, response: requests.Response) -> Report:
         fetched_at = datetime.now(UTC)
         parse_started = time.perf_counter()
-        report = parse_body(body, fmt, partner)
+        report = parse_body(body, fmt, partner, pause)
         log.debug("parsed %d rows in %.3f s", len(report), time.perf_counter() - parse_started)
         sample = ResponseSample(
             content_type=response.headers.get("Content-Type", ""),

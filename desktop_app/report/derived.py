@@ -23,7 +23,7 @@ Rules (each decided once, here):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,6 +32,7 @@ from desktop_app.report.escalation import EscalationRule, Streak
 from desktop_app.report.rhythm import Rhythm
 from desktop_app.report.rows import BackupStatusRow, RowKey, row_key
 from desktop_app.report.status import ConditionStatus
+from desktop_app.runtime.pacing import unpaced
 
 __all__ = [
     "DEFAULT_STALE_AFTER",
@@ -47,6 +48,8 @@ __all__ = [
     "missing_keys",
     "problem_state",
 ]
+
+PAUSE_EVERY = 512  # rows between two calls of a paced judgement's ``pause`` (well under 1 ms)
 
 DEFAULT_STALE_AFTER: timedelta = DEFAULT_STALE_THRESHOLD
 """The same default as the change notifications (``report.diff``), so one set is never stale
@@ -89,15 +92,18 @@ class StaleRule:
             return rhythm.is_overdue(now.timestamp(), _start(row))
         return is_stale(row, now, self.threshold_for(row.username))
 
-    def stale_keys(self, rows: Iterable[BackupStatusRow], now: datetime) -> set[RowKey]:
+    def stale_keys(
+        self, rows: Iterable[BackupStatusRow], now: datetime, pause: Callable[[], None] = unpaced
+    ) -> set[RowKey]:
         """Keys of the stale rows (the overdue ones included)."""
-        return self.judge(rows, now)[0]
+        return self.judge(rows, now, pause)[0]
 
     def judge(
-        self, rows: Iterable[BackupStatusRow], now: datetime
+        self, rows: Iterable[BackupStatusRow], now: datetime, pause: Callable[[], None] = unpaced
     ) -> tuple[set[RowKey], set[RowKey]]:
         """(stale keys, the overdue among them); one comparison per row (cutoffs computed
-        once), plus a dictionary lookup when rhythms are known."""
+        once), plus a dictionary lookup when rhythms are known. ``pause`` (a paced worker's
+        rest, ``runtime.pacing``) is called every ``PAUSE_EVERY`` rows."""
         default_cutoff = now - self.threshold
         cutoffs: dict[str | None, datetime] = {
             user: now - limit for user, limit in self.per_customer.items()
@@ -108,7 +114,12 @@ class StaleRule:
         stale: set[RowKey] = set()
         overdue: set[RowKey] = set()
         add = stale.add
+        count = 0
         for row in rows:
+            count += 1
+            if count >= PAUSE_EVERY:
+                count = 0
+                pause()
             key = row_key(row)
             if rhythm_of is not None:
                 rhythm = rhythm_of(key)

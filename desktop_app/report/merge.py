@@ -30,13 +30,16 @@ The rule (also in the README):
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import repeat
 
 from desktop_app.report.parse_fields import gc_paused
 from desktop_app.report.rows import BackupStatusRow, ReadProblem, Report, RowKey, row_key
+from desktop_app.runtime.pacing import unpaced
+
+PAUSE_EVERY = 256  # rows between two calls of a paced merge's ``pause`` (well under 1 ms)
 
 
 class PartState(StrEnum):
@@ -112,18 +115,24 @@ class MergedReport:
 
 
 def merge_reports(
-    parts: Sequence[PartnerPart], *, fetch_seconds: float | None = None
+    parts: Sequence[PartnerPart],
+    *,
+    fetch_seconds: float | None = None,
+    pause: Callable[[], None] = unpaced,
 ) -> MergedReport:
     """One report from ``parts`` (see the module docstring). ``fetched_at`` is the earliest of
-    the reports' (the data is at least that fresh); ``source`` theirs when they agree."""
+    the reports' (the data is at least that fresh); ``source`` theirs when they agree.
+    ``pause`` (a paced worker's rest, ``runtime.pacing``) is called every ``PAUSE_EVERY`` rows."""
     names = [p.partner for p in parts]
     if len(set(names)) != len(names):
         raise ValueError("each partner may have one part only")
     with gc_paused():  # 100k new keys would trigger full collections over every row alive
-        return _merged(parts, fetch_seconds)
+        return _merged(parts, fetch_seconds, pause)
 
 
-def _merged(parts: Sequence[PartnerPart], fetch_seconds: float | None) -> MergedReport:
+def _merged(
+    parts: Sequence[PartnerPart], fetch_seconds: float | None, pause: Callable[[], None]
+) -> MergedReport:
     reports = [(p.partner, p.report) for p in parts if p.report is not None]
     # Attribution: lower rank wins; deeper first, then the username (module docstring).
     depth = {p.partner: p.depth for p in parts}
@@ -140,7 +149,9 @@ def _merged(parts: Sequence[PartnerPart], fetch_seconds: float | None) -> Merged
     for partner, report in reports:
         start = len(rows)
         owner = owners[group[partner]]
-        positions = _keep_rows(report.rows, keys[partner], partner, rank[partner], owner, rows)
+        positions = _keep_rows(
+            report.rows, keys[partner], partner, rank[partner], owner, rows, pause
+        )
         attributed[partner] = len(rows) - start
         problems.extend(_moved_problems(report.problems, positions, partner))
     merged = Report(
@@ -163,12 +174,15 @@ def _keep_rows(
     mine: int,
     owner: Mapping[RowKey, int],
     rows: list[BackupStatusRow],
+    pause: Callable[[], None],
 ) -> list[int | None]:
     """Append the rows of ``source`` this partner is attributed (tagged with ``partner``) to
     ``rows``; return where each one went (1-based), ``None`` for a row left to another."""
     positions: list[int | None] = []
     append, place = rows.append, positions.append
-    for row, key in zip(source, keys, strict=True):
+    for i, (row, key) in enumerate(zip(source, keys, strict=True)):
+        if not i % PAUSE_EVERY:
+            pause()
         if owner[key] != mine and None not in key:  # an unreadable key matches nothing
             place(None)
             continue

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from desktop_app.report.row_index import RowIndex
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.sort_keys import ViewSpec
+from desktop_app.runtime.pacing import unpaced
 
 if TYPE_CHECKING:  # derived imports this module's neighbours: only the type is needed here
     from desktop_app.report.derived import StaleRule
@@ -29,17 +30,19 @@ def prepare_view(
     missing: Iterable[BackupStatusRow] = (),
     stale: Iterable[RowKey] = (),
     acknowledged: Mapping[RowKey, float] | None = None,
+    pause: Callable[[], None] = unpaced,
 ) -> RowIndex:
     """A loaded, sorted, filtered and warmed index: all the per-row work of showing a report.
 
     ``stale`` and ``acknowledged`` (see ``RowIndex.set_stale``/``set_acknowledged``) are taken
     in before the rows, so sorting by Status or Acknowledged happens here, off the GUI thread.
+    ``pause``: a paced worker's rest (``runtime.pacing``), called while warming the index.
     """
     index = RowIndex(spec)
     index.set_stale(stale)
     index.set_acknowledged(acknowledged or {})
     index.load(rows, now, missing)
-    index.warm()
+    index.warm(pause)
     return index
 
 
@@ -59,7 +62,9 @@ class ViewPreparer:
     newer spec when it adopts the result (rare, and no worse than preparing on the GUI thread).
     ``missing`` (the last known rows of the missing sets, also set by the GUI thread) is
     appended the same way, so a refresh that changes no missing set costs the GUI nothing; the
-    ``stale`` and ``acknowledged`` sets are taken in the same way, for the sort.
+    ``stale`` and ``acknowledged`` sets are taken in the same way, for the sort. ``pause``
+    (``runtime.pacing.Pacer.pause``) paces the per-row loops: views are prepared while the
+    partners of a view of several are still parsed, and both must leave the GIL to the GUI.
     """
 
     def __init__(self, clock: Callable[[], datetime], spec: ViewSpec | None = None) -> None:
@@ -69,15 +74,19 @@ class ViewPreparer:
         self.stale: frozenset[RowKey] = frozenset()
         self.acknowledged: Mapping[RowKey, float] = {}
         self.rule: StaleRule | None = None
+        self.pause: Callable[[], None] = unpaced
 
     def __call__(self, result: Report) -> PreparedReport:
         """With a ``rule`` the new rows' stale sets are judged here, at the view's own clock
         reading: the same judgement the derived states make from that reading (``derive``),
         so the report arrives already sorted as it will be shown.
         """
-        now = self._clock()
-        stale = self.rule.stale_keys(result.rows, now) if self.rule is not None else self.stale
-        view = prepare_view(result.rows, now, self.spec, self.missing, stale, self.acknowledged)
+        now, pause = self._clock(), self.pause
+        rule = self.rule
+        stale = rule.stale_keys(result.rows, now, pause) if rule is not None else self.stale
+        view = prepare_view(
+            result.rows, now, self.spec, self.missing, stale, self.acknowledged, pause
+        )
         return PreparedReport(result, view)
 
 

@@ -21,6 +21,11 @@ Lanes say how jobs relate:
   matters), and every job that ran delivers its result. For writes (history recording).
 * no lane: an independent job (an export, an acknowledgement).
 
+Threads are kept between jobs (``_Threads``): an idle one takes the next job, and a new daemon
+thread starts only when none is idle. ``Thread.start`` waits until the new thread has run, which
+needs a CPU and the GIL: on a loaded machine the GUI thread stood still in ``submit`` for 0.86 s
+(``bench_gui_partners --why``).
+
 ``delay`` holds a job back a moment before it starts (leaving the GIL to the GUI thread while
 it draws a new report). Jobs that build long-lived objects wrap their function in
 ``long_lived`` (the garbage-collector policy) themselves.
@@ -29,6 +34,7 @@ it draws a new report). Jobs that build long-lived objects wrap their function i
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -116,6 +122,45 @@ class _Relay(QObject):
     progressed = Signal(object, object)  # Job, value
 
 
+IDLE_SECONDS = 30.0  # how long a thread waits for another job before it ends
+IDLE_NAME = "worker (idle)"  # an idle thread's name (a running one has its job's)
+
+
+class _Threads:
+    """Daemon threads that run one job after another: ``run`` hands ``fn`` to an idle thread
+    (named ``IDLE_NAME``), or starts one when none is idle. A thread idle for ``idle_seconds``
+    ends."""
+
+    def __init__(self, idle_seconds: float = IDLE_SECONDS) -> None:
+        self._idle_seconds = idle_seconds
+        self._lock = threading.Lock()
+        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []  # one inbox per thread
+
+    def run(self, fn: Callable[[], None]) -> None:
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is not None:
+            inbox.put(fn)
+        else:
+            threading.Thread(target=self._serve, args=(fn,), name="worker", daemon=True).start()
+
+    def _serve(self, fn: Callable[[], None]) -> None:
+        inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        while True:
+            fn()
+            with self._lock:
+                self._idle.append(inbox)
+                threading.current_thread().name = IDLE_NAME
+            try:
+                fn = inbox.get(timeout=self._idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    if inbox in self._idle:  # nobody handed it a job: end
+                        self._idle.remove(inbox)
+                        return
+                fn = inbox.get()  # handed one just as the wait ended
+
+
 class Workers(QObject):
     """Runs jobs off the GUI thread (see module docstring). One per application."""
 
@@ -129,6 +174,7 @@ class Workers(QObject):
         self._running: set[Job[Any]] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._threads = _Threads()
 
     @property
     def closed(self) -> bool:
@@ -254,11 +300,11 @@ class Workers(QObject):
     def _start(self, job: Job[Any]) -> None:
         with self._lock:
             self._running.add(job)
-        thread = threading.Thread(target=self._run, args=(job,), name=job.name, daemon=True)
-        job.thread = thread
-        thread.start()
+        self._threads.run(lambda: self._run(job))
 
     def _run(self, job: Job[Any]) -> None:
+        job.thread = threading.current_thread()
+        job.thread.name = job.name
         result: object = None
         error: BaseException | None = None
         try:

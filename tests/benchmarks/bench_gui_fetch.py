@@ -126,38 +126,50 @@ def wait_until(condition: object, timeout: float) -> bool:
     return True
 
 
-class StallSampler:
-    """With ``--why``: a thread that notes the GUI thread's Python stack every 2 ms, so the
-    longest gaps can be told apart (which call of ours was running, or none: Qt's own C++ or a
-    C call holding the GIL). It competes for the GIL itself, so figures taken with it run a
-    little higher; it is off by default."""
+class Sampler:
+    """A daemon thread running ``_run`` (every ``interval_s``, until ``stop``) while garbage
+    collections, which hold the GIL throughout, are noted in ``collections`` (began, ended,
+    generation, thread name)."""
 
-    def __init__(self, interval_s: float = 0.002) -> None:
-        self.samples: list[tuple[float, str]] = []
-        self.collections: list[tuple[float, float, int, str]] = []  # began, ended, gen, thread
+    def __init__(self, interval_s: float, name: str) -> None:
+        self.collections: list[tuple[float, float, int, str]] = []
         self._collecting: dict[int, float] = {}
         self._interval = interval_s
         self._main = threading.main_thread().ident
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
         gc.callbacks.append(self._on_gc)
         self._thread.start()
 
     def stop(self) -> None:
-        gc.callbacks.remove(self._on_gc)
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
         self._stop.set()
         self._thread.join()
 
+    def _run(self) -> None:
+        raise NotImplementedError
+
     def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        """Garbage collections hold the GIL throughout: note each one, and on which thread."""
         now, ident = time.perf_counter(), threading.get_ident()
         if phase == "start":
             self._collecting[ident] = now
         elif (began := self._collecting.pop(ident, None)) is not None:
             name = threading.current_thread().name
             self.collections.append((began, now, info["generation"], name))
+
+
+class StallSampler(Sampler):
+    """With ``--why``: a thread that notes the GUI thread's Python stack every 2 ms, so the
+    longest gaps can be told apart (which call of ours was running, or none: Qt's own C++ or a
+    C call holding the GIL). It competes for the GIL itself, so figures taken with it run a
+    little higher; it is off by default."""
+
+    def __init__(self, interval_s: float = 0.002) -> None:
+        super().__init__(interval_s, "stall-sampler")
+        self.samples: list[tuple[float, str]] = []
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -333,9 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         "--why", action="store_true", help="sample the GUI thread: what ran in the longest gaps"
     )
     args = parser.parse_args(argv)
-    from PySide6.QtWidgets import QApplication
+    from desktop_app.app import application
 
-    app = QApplication.instance() or QApplication([])
+    app = application([])  # the application class users get (its quit path: no event filter)
     print(f"Probe every {PROBE_INTERVAL_MS} ms on the GUI thread; Python {sys.version.split()[0]}")
     print(
         "Gaps from the window showing (the end of build()) until the report's follow-up work"

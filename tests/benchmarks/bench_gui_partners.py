@@ -28,6 +28,8 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bench_gui_fetch import SETTLE_S, GapProbe, wait_until
 from PySide6.QtCore import QCoreApplication
+from stall_watch import StallWatch
 
 TARGET_MAX_GAP_MS = 100.0
 
@@ -45,10 +48,13 @@ class Figures:
     first_rows_s: float  # build() to the first rows on screen
     all_s: float  # build() to the whole report on screen
     first_max_ms: float
+    first_p50_ms: float
     first_p99_ms: float
     refresh_s: float
     refresh_max_ms: float
+    refresh_p50_ms: float
     refresh_p99_ms: float
+    why: list[str]
 
 
 def settle(workers: object, timeout: float) -> None:
@@ -59,7 +65,49 @@ def settle(workers: object, timeout: float) -> None:
     wait_until(lambda: False, SETTLE_S)
 
 
-def measure(partners: int, rows: int, folder: Path, timeout: float = 180.0) -> Figures:
+_marks: list[Callable[[str], None]] = []  # where the timed slots note their time
+
+
+def _time_slots(mark: Callable[[str], None]) -> None:
+    """With ``--why``: note how long the GUI thread spends showing each partial view and the
+    whole report (every slot connected to the refresh's signals), as app events."""
+    from desktop_app.ui.refresh.controller import RefreshController
+
+    if not _marks:
+        for name in ("_on_progressed", "_on_succeeded"):
+            slot = getattr(RefreshController, name)
+
+            def timed(self: object, value: object, slot: Callable[..., None] = slot) -> None:
+                began = time.perf_counter()
+                slot(self, value)
+                took = (time.perf_counter() - began) * 1000
+                _marks[-1](f"{slot.__name__} {took:.0f} ms")
+
+            setattr(RefreshController, name, timed)
+    _marks.append(mark)
+
+
+def long_gap_causes(why: list[str], at_least_ms: float = TARGET_MAX_GAP_MS) -> list[str]:
+    """The causes ``StallWatch.report`` gave the gaps of ``at_least_ms`` or more."""
+    causes, took = [], 0.0
+    for line in why:
+        if line.startswith("  gap "):
+            took = float(line.split()[1])
+        elif "cause: " in line and took >= at_least_ms:
+            causes.append(line.split("cause: ", 1)[1])
+    return causes
+
+
+def stall_stats(probe: GapProbe) -> tuple[float, float, float]:
+    """The longest gap, the median and the p99 of the probe's gaps (ms)."""
+    gaps = sorted(probe.gaps_ms())
+    p50 = gaps[len(gaps) // 2] if gaps else 0.0
+    return probe.max_gap_ms(), p50, probe.p99_gap_ms()
+
+
+def measure(
+    partners: int, rows: int, folder: Path, timeout: float = 180.0, why: bool = False
+) -> Figures:
     import desktop_app.app as app_module
     from desktop_app.app import AppOptions, build
     from desktop_app.demo.partners import flat_tree
@@ -77,9 +125,20 @@ def measure(partners: int, rows: int, folder: Path, timeout: float = 180.0) -> F
         tray=False,
     )
     probe = GapProbe()
+    probing = False
+    watch = StallWatch(lambda: probe.ticks[-1] if probing and probe.ticks else 0.0)
+    if why:
+        _time_slots(watch.mark)
+        watch.start()
     began = time.perf_counter()
     parts = build(options)  # on the GUI thread: the probe could not tick (bench_gui_fetch)
+    if why:
+        parts.refresh.display_ready.connect(lambda p: watch.mark(f"view of {p.view.report_size:,}"))
+        parts.refresh.progress_changed.connect(watch.mark)
+        parts.history.states_changed.connect(lambda _s: watch.mark("states"))
     probe.start()
+    probing = True
+    explained: list[str] = []
     try:
         model, refresh = parts.model, parts.refresh
         if not wait_until(lambda: model.total_rows() > 0, timeout):
@@ -89,30 +148,31 @@ def measure(partners: int, rows: int, folder: Path, timeout: float = 180.0) -> F
             raise RuntimeError("the whole report never came")
         whole = time.perf_counter() - began
         settle(parts.workers, timeout)
+        probing = False
         probe.stop()
-        first = (probe.max_gap_ms(), probe.p99_gap_ms())
+        first = stall_stats(probe)
+        if why:
+            explained += ["  first fetch:", *watch.report(probe.ticks[0])]
         total = model.total_rows()
 
         ready: list[object] = []
         refresh.report_ready.connect(ready.append)
         probe.start()
+        probing = True
         began = time.perf_counter()
         parts.window.refresh_action.trigger()
         if not wait_until(lambda: bool(ready), timeout):
             raise RuntimeError("the refresh did not finish")
         refreshed = time.perf_counter() - began
         settle(parts.workers, timeout)
+        probing = False
         probe.stop()
-        return Figures(
-            total,
-            first_rows,
-            whole,
-            *first,
-            refreshed,
-            probe.max_gap_ms(),
-            probe.p99_gap_ms(),
-        )
+        if why:
+            explained += ["  F5:", *watch.report(probe.ticks[0])]
+        return Figures(total, first_rows, whole, *first, refreshed, *stall_stats(probe), explained)
     finally:
+        if why:
+            watch.stop()
         parts.close()
         parts.window.deleteLater()
         QCoreApplication.processEvents()
@@ -123,22 +183,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partners", type=int, default=30)
     parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument(
+        "--why", action="store_true", help="explain the longest gaps (stall_watch.StallWatch)"
+    )
     args = parser.parse_args(argv)
-    from PySide6.QtWidgets import QApplication
+    from desktop_app.app import application
 
-    app = QApplication.instance() or QApplication([])
+    app = application([])  # the application class users get (its quit path: no event filter)
     n, rows = args.partners, args.rows
     print(f"{n} partners x {rows:,} rows against one partner of {n * rows:,}; probe every 10 ms")
     print(
-        f"{'case':>12} {'rows':>7} {'1st rows':>9} {'all':>7} {'1st max':>8} {'1st p99':>8}"
-        f" {'F5':>7} {'F5 max':>7} {'F5 p99':>7}"
+        f"{'case':>12} {'rows':>7} {'1st rows':>9} {'all':>7} {'1st max':>8} {'p50':>5}"
+        f" {'p99':>5} {'F5':>7} {'F5 max':>7} {'p50':>5} {'p99':>5}"
     )
     baseline: Figures | None = None
+    causes: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.repeat):
             for case, partners in (("one partner", -n), ("partners", n)):
                 gc.collect()
-                f = measure(partners, rows, Path(tmp))
+                f = measure(partners, rows, Path(tmp), why=args.why)
                 if partners < 0:
                     baseline = f
                 ratio = (
@@ -149,9 +213,19 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 print(
                     f"{case:>12} {f.rows:>7,} {f.first_rows_s:>8.2f}s {f.all_s:>6.2f}s"
-                    f" {f.first_max_ms:>6.0f}ms {f.first_p99_ms:>6.0f}ms {f.refresh_s:>6.2f}s"
-                    f" {f.refresh_max_ms:>5.0f}ms {f.refresh_p99_ms:>5.0f}ms{ratio}  run {run + 1}"
+                    f" {f.first_max_ms:>6.0f}ms {f.first_p50_ms:>3.0f}ms {f.first_p99_ms:>3.0f}ms"
+                    f" {f.refresh_s:>6.2f}s {f.refresh_max_ms:>5.0f}ms {f.refresh_p50_ms:>3.0f}ms"
+                    f" {f.refresh_p99_ms:>3.0f}ms{ratio}  run {run + 1}",
+                    flush=True,
                 )
+                if f.why:
+                    print(*f.why, sep="\n", flush=True)
+                    causes.update(long_gap_causes(f.why))
+    if causes:
+        print(
+            f"Causes of the gaps of {TARGET_MAX_GAP_MS:.0f} ms or more:",
+            ", ".join(f"{c}: {n}" for c, n in causes.items()),
+        )
     print(f"Target: longest GUI-thread stall < {TARGET_MAX_GAP_MS:.0f} ms")
     del app
     return 0

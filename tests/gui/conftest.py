@@ -21,9 +21,18 @@ from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus, ConditionType
 from desktop_app.storage.history import HistoryStore
 from desktop_app.ui.history.service import HistoryService
+from desktop_app.ui.shell.quitting import QuitAwareApplication
 from desktop_app.ui.workers import Workers
 from tests import tray_desktop as desktop_harness
 from tests.tray_desktop import TrayDesktop
+
+
+@pytest.fixture(scope="session")
+def qapp_cls() -> type[QuitAwareApplication]:
+    """The application class the app itself creates (``app.application``), so the tests run
+    the quit path users get (pytest-qt creates the one application of the session)."""
+    return QuitAwareApplication
+
 
 REPORT_DATE = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 _OFFSETS = (

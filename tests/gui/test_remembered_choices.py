@@ -152,3 +152,37 @@ def test_choice_helpers_round_trip_through_an_ini_file(tmp_path: Path) -> None:
     assert read_choice(again, "a/absent", allowed) == frozenset()
     assert read_bool(again, "a/flag", True) is False
     assert read_bool(again, "a/absent", True) is True
+
+
+def test_an_unchanged_choice_is_not_written_again(tmp_path: Path) -> None:
+    """Each write makes Qt rewrite the file behind an fdatasync'ed lock on the GUI thread."""
+    path = tmp_path / "same.ini"
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    write_choice(settings, "a/one", [STALE, NEEDS_ATTENTION])
+    settings.sync()
+    path.unlink()
+    write_choice(settings, "a/one", [NEEDS_ATTENTION, STALE])  # the same choice
+    settings.sync()
+    assert not path.exists()
+    write_choice(settings, "a/one", [STALE])
+    settings.sync()
+    assert read_choice(QSettings(str(path), QSettings.Format.IniFormat), "a/one", {STALE}) == {
+        STALE
+    }
+
+
+def test_a_refresh_with_the_same_choices_does_not_rewrite_the_settings(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    with running_app(qtbot, tmp_path, rows=150) as parts:
+        parts.settings.sync()
+        path = Path(parts.settings.fileName())
+        before = path.stat()
+        with (
+            qtbot.waitSignal(parts.refresh.report_ready, timeout=15_000),
+            qtbot.waitSignal(parts.history.states_changed, timeout=15_000),
+        ):
+            parts.window.refresh_action.trigger()
+        parts.settings.sync()
+        after = path.stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

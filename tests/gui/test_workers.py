@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_app.ui.workers import Job, Token, Workers
+from desktop_app.ui.workers import IDLE_NAME, Job, Token, Workers
 
 WAIT = 5.0  # seconds: an upper bound for a barrier, never a sleep
 
@@ -270,3 +270,29 @@ def test_wait_idle_delivers_answers_meanwhile(qtbot: QtBot, workers: Workers) ->
     gate.set()
     assert workers.wait_idle(WAIT)
     assert results == [1, 2]
+
+
+def test_a_job_runs_on_an_idle_thread_without_starting_one(
+    qtbot: QtBot, workers: Workers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Thread.start`` waits until the new thread has run: on a loaded machine that froze the
+    GUI thread in ``submit`` (0.86 s), so a thread left idle by a job takes the next one."""
+    ran_on: list[int] = []
+
+    def ignore(_value: object) -> None:
+        pass
+
+    first = workers.submit(lambda _t: ran_on.append(threading.get_ident()), ignore, name="first")
+    qtbot.waitUntil(lambda: first.thread is not None and first.thread.name == IDLE_NAME)
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def counted(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    second = workers.submit(lambda _t: ran_on.append(threading.get_ident()), ignore, name="second")
+    settle(qtbot, workers)
+    assert started == []
+    assert ran_on == [ran_on[0], ran_on[0]] and second.thread is first.thread

@@ -10,14 +10,12 @@ a 401 on a pasted token asks for a new one while the last report stays on screen
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, MutableMapping
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QWidget
 
-from desktop_app.api.errors import NotSignedInError
 from desktop_app.api.report_source import ReportSource
 from desktop_app.report.rows import Report
 from desktop_app.storage.account import (
@@ -39,7 +37,7 @@ from desktop_app.ui.account.connection_test import ClientFactory, SignInDraft, S
 from desktop_app.ui.account.other_sign_ins import OtherSignInsController
 from desktop_app.ui.account.sign_in_dialog import SignInDialog
 from desktop_app.ui.refresh.controller import RefreshController
-from desktop_app.ui.refresh.fetcher import FetchFailure, ReportFetcher
+from desktop_app.ui.refresh.fetcher import FetchFailure, ReportFetcher, not_signed_in
 from desktop_app.ui.refresh.partners_fetch import partner_scope, report_fetch
 from desktop_app.ui.shell.main_window import MainWindow
 from desktop_app.ui.widgets import confirm
@@ -51,10 +49,6 @@ SESSION_ONLY_TEXT = (
     "Session only: your secret is kept in memory, not in the system keyring. "
     "You will be asked for it again at the next start."
 )
-
-
-def _not_signed_in(cancel: threading.Event) -> Report:
-    raise NotSignedInError()
 
 
 class SessionOnlyBanner(QFrame):
@@ -151,7 +145,7 @@ class AccountController(QObject):
         self.others_action.triggered.connect(self.other_sign_ins.open_dialog)
         refresh.refresh_failed.connect(self._on_refresh_failed)
         refresh.report_ready.connect(self._on_report)
-        fetcher.set_fetch_function(_not_signed_in)
+        fetcher.set_fetch_function(not_signed_in)
         self._update_actions()
 
     def fill_menu(self, menu: QMenu) -> None:
@@ -255,7 +249,7 @@ class AccountController(QObject):
                 self._window.show_failure("Sign-out incomplete", str(exc))
         clear_account(self._store)
         self._fetcher.cancel()
-        self._fetcher.set_fetch_function(_not_signed_in)
+        self._fetcher.set_fetch_function(not_signed_in)
         self._close_client()
         self.account = None
         self._credentials = None
@@ -325,7 +319,10 @@ class AccountController(QObject):
 
         others = self.others
         fetch = report_fetch(
-            client, self._settings, others=lambda now: others.scopes(now.include_subpartners)
+            client,
+            self._settings,
+            others=lambda now: others.scopes(now.include_subpartners),
+            pause=self._fetcher.pause,
         )
         self._fetcher.set_staged_fetch(fetch)
         self._update_actions()

@@ -22,10 +22,16 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.api.errors import ApiError, AuthenticationError, PermissionDeniedError
+from desktop_app.api.errors import (
+    ApiError,
+    AuthenticationError,
+    NotSignedInError,
+    PermissionDeniedError,
+)
 from desktop_app.report.prepared import PreparedReport
 from desktop_app.report.rows import Report
 from desktop_app.runtime.gc_policy import building_long_lived
+from desktop_app.runtime.pacing import unpaced
 from desktop_app.ui.workers import Job, Token, Workers
 
 __all__ = [
@@ -37,6 +43,7 @@ __all__ = [
     "ReportFetcher",
     "StagedFetchFunction",
     "describe_failure",
+    "not_signed_in",
 ]
 
 log = logging.getLogger(__name__)
@@ -52,6 +59,11 @@ StagedFetchFunction = Callable[[threading.Event, Partial], Report]
 """A fetch that reports its progress (and partial reports) through its second argument."""
 
 LANE = "fetch"
+
+
+def not_signed_in(_cancel: threading.Event) -> Report:
+    """The fetch while no account is signed in: it says so."""
+    raise NotSignedInError()
 
 
 class FetchCancelledError(Exception):
@@ -118,6 +130,9 @@ class ReportFetcher(QObject):
         self._job: Job[Fetched] | None = None
         self._pending = False
         self.show_partials = True  # read by the worker: prepare partial reports for the screen
+        # The rest of paced work (runtime.pacing) for the fetch functions set here: a fetch of
+        # several partners parses them at once (partners_fetch.report_fetch).
+        self.pause: Callable[[], None] = unpaced
 
     def set_fetch_function(self, fetch: FetchFunction) -> None:
         """Swap what is fetched (e.g. after signing in to another account); supersedes a run."""

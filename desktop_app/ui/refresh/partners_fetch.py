@@ -17,6 +17,7 @@ from desktop_app.api.client import ReportClient
 from desktop_app.api.partner_view import PartnerScope, SignInScope, fetch_partner_view
 from desktop_app.api.report_source import ReportSource
 from desktop_app.report.rows import Report
+from desktop_app.runtime.pacing import unpaced
 from desktop_app.storage.network_session import build_session
 from desktop_app.storage.settings import AppSettings
 from desktop_app.ui.refresh.fetcher import Partial, StagedFetchFunction
@@ -44,9 +45,11 @@ def report_fetch(
     subpartners: bool = False,
     session: Callable[[], requests.Session] | None = None,
     others: OtherScopes = lambda current: (),
+    pause: Callable[[], None] = unpaced,
 ) -> StagedFetchFunction:
     """The fetch for ``client``'s account (and ``others``): the plain report while one
-    partner is watched."""
+    partner is watched; ``pause`` paces the partners' parses and merges
+    (``ReportFetcher.pause``)."""
 
     def fetch(cancel: threading.Event, partial: Partial) -> Report:
         current = settings()
@@ -63,6 +66,7 @@ def report_fetch(
             session=session or (lambda: build_session(current)),
             cancel=cancel,
             on_progress=lambda progress, report: partial(str(progress), report),
+            pause=pause,
         )
 
     return fetch

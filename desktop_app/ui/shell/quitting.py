@@ -8,6 +8,14 @@ quit; worse, the tray icon's own X11 window had already been closed by then, lea
 with neither window nor icon. Filtering the ``Quit`` event sends every such request straight to
 the app's own quit instead.
 
+Why the app's own ``event`` rather than an event filter where it can: a filter installed on the
+application sees every event of every object, and each one is a call into Python that first
+waits for the GIL. While workers parse, that wait multiplied over the events of one repaint
+froze the window for tenths of a second (``bench_gui_partners --why``: the GUI thread waiting in
+``Shiboken::GilState`` under ``sendThroughApplicationEventFilters``). ``QuitAwareApplication``,
+the application ``app.application`` creates, sees only the events sent to itself; the filter
+remains for an application made elsewhere (a host that embeds the window).
+
 Why a wake-up socket for signals: Python runs a signal handler only when the interpreter gets
 control, which may be never while Qt waits in C++ for events. ``signal.set_wakeup_fd`` makes the
 C-level handler write to a socket that a ``QSocketNotifier`` watches, so SIGTERM (a logout, a
@@ -30,8 +38,9 @@ import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier
+from PySide6.QtWidgets import QApplication
 
-__all__ = ["QUIT_DEADLINE", "QuitGuard", "Quitter", "arm_exit_deadline"]
+__all__ = ["QUIT_DEADLINE", "QuitAwareApplication", "QuitGuard", "Quitter", "arm_exit_deadline"]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +77,19 @@ class Quitter:
         self._app.exit(0)
 
 
+class QuitAwareApplication(QApplication):
+    """The application, handing its ``Quit`` events to ``on_quit`` (set by ``QuitGuard``)
+    instead of asking every window to close (see the module docstring)."""
+
+    on_quit: Callable[[], None] | None = None
+
+    def event(self, event: QEvent) -> bool:
+        if self.on_quit is not None and event.type() == QEvent.Type.Quit:
+            self.on_quit()
+            return True
+        return super().event(event)
+
+
 class QuitGuard(QObject):
     """Turns application quit requests and termination signals into calls of ``quit``.
 
@@ -84,7 +106,10 @@ class QuitGuard(QObject):
         self._previous_fd: int | None = None
         self._sockets: tuple[socket.socket, socket.socket] | None = None
         self._notifier: QSocketNotifier | None = None
-        app.installEventFilter(self)
+        if isinstance(app, QuitAwareApplication):
+            app.on_quit = quit
+        else:
+            app.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._app and event.type() == QEvent.Type.Quit:
@@ -93,7 +118,10 @@ class QuitGuard(QObject):
         return False
 
     def close(self) -> None:
-        self._app.removeEventFilter(self)
+        if isinstance(self._app, QuitAwareApplication):
+            self._app.on_quit = None
+        else:
+            self._app.removeEventFilter(self)
         if self._sockets is None:
             return
         for number, handler in self._previous.items():

@@ -150,6 +150,7 @@ def test_never_starts_a_second_fetch_while_one_runs(
     server.gate = threading.Event()
     with qtbot.waitSignal(fetcher.started):
         fetcher.request()  # a manual refresh, still running...
+    qtbot.waitUntil(lambda: server.calls == 2)  # (its job runs on a thread of its own)
     clock.advance(5000)  # ...when the interval passes and the machine even wakes up
     clock.sleep_machine(3600)
     for _ in range(3):

@@ -5,6 +5,7 @@ fetched, and what makes the view incomplete."""
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -125,3 +126,23 @@ def test_cancel_stops_the_view(tree_server: DemoServer, client: ReportClient) ->
     cancel.set()
     with pytest.raises(FetchCancelled):
         fetch_partner_view(client, PartnerScope.of(tree_server.username, (), True), cancel=cancel)
+
+
+def test_a_paced_view_rests_in_every_parse_and_in_the_merge(
+    tree_server: DemoServer, client: ReportClient
+) -> None:
+    """The partners' parses (on the fetch threads) and the merges (on the caller) call the
+    pause; what comes out is the same view."""
+    callers: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def pause() -> None:
+        with lock:
+            callers[threading.current_thread().name.rstrip("0123456789")] += 1
+
+    scope = PartnerScope.of(tree_server.username, (), True)
+    paced = fetch_partner_view(client, scope, pause=pause)
+    plain = fetch_partner_view(client, scope)
+    assert [(r.key, r.partner) for r in paced.rows] == [(r.key, r.partner) for r in plain.rows]
+    assert callers["partner-report-"] >= 1  # the parses, on the fetch threads
+    assert callers[threading.current_thread().name.rstrip("0123456789")] >= 1  # the merge

@@ -14,8 +14,10 @@ import pytest
 from desktop_app.report.errors import ParseError
 from desktop_app.report.parse import parse_body, parse_json, parse_xml
 from desktop_app.report.parse_fields import READ_AS_UTC, UNREADABLE_ROW
+from desktop_app.report.parse_json import PAUSE_EVERY
 from desktop_app.report.rows import LEFT_BLANK, BackupStatusRow, Link, ReadProblem
 from desktop_app.report.status import ConditionStatus, ConditionType
+from desktop_app.runtime.pacing import Pacer
 from tests.support import UNIT_FIXTURES
 from tests.unit.fixtures.generated import expected_values, sample_rows, to_json
 
@@ -441,3 +443,22 @@ def test_times_with_the_same_offset_share_one_offset_object() -> None:
     assert [row.local_start for row in report.rows] == [
         datetime.fromisoformat(row["local_start"]) for row in rows
     ]
+
+
+def test_a_paced_parse_rests_and_reads_the_same_rows() -> None:
+    """Several partners' reports parse at once beside the GUI thread: each parse must rest
+    (sleep, leaving the GIL) while ``json.loads`` runs, not only before or after it."""
+    body = to_json(sample_rows(3_000))
+    pacer = Pacer(work=0.0002, rest=0.0001)
+    calls = 0
+
+    def pause() -> None:
+        nonlocal calls
+        calls += 1
+        pacer.pause()
+
+    paced = parse_json(body, "p", pause=pause)
+    assert paced == parse_json(body, "p")
+    assert calls >= 3_000 // PAUSE_EVERY
+    assert pacer.rests > 0
+    assert parse_body(body, "json", "p", pause) == paced
