@@ -55,8 +55,10 @@ read-back, its write and the problem states run on workers, with no garbage coll
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import os
+import pstats
 import sys
 import tempfile
 import threading
@@ -65,7 +67,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -111,8 +113,11 @@ class GapProbe:
         return self.ticks[gaps.index(max(gaps))] - self.ticks[0]
 
     def p99_gap_ms(self) -> float:
+        return self.quantile_ms(0.99)
+
+    def quantile_ms(self, q: float) -> float:
         gaps = sorted(self.gaps_ms())
-        return gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))] if gaps else 0.0
+        return gaps[min(len(gaps) - 1, int(len(gaps) * q))] if gaps else 0.0
 
 
 def wait_until(condition: object, timeout: float) -> bool:
@@ -186,7 +191,157 @@ class StallSampler:
         return lines
 
 
-def _where(frame: FrameType | None, depth: int = 4) -> str:
+class Watchdog:
+    """With ``--watchdog``: a thread that notices the probe's heartbeat is late by more than
+    ``late_ms`` and then notes the GUI thread's whole Python stack and what every other thread
+    is doing (``sys._current_frames()``), every ``every_ms`` while it stays late (each note
+    says how late it was taken: a note taken much later than asked means something held the
+    GIL meanwhile); the time each answer of a background job took on the GUI thread
+    (``Workers._deliver``, the slots it ran; ``progress`` for a job's progress), when each job
+    ran on its worker, and every garbage collection over 5 ms. Printed per phase: the stalls
+    with what was seen, the answers, jobs and collections during each, the longest answers."""
+
+    def __init__(
+        self, probe: GapProbe, late_ms: float = 50.0, every_ms: float = 25.0, profile: bool = False
+    ) -> None:
+        self.stalls: list[tuple[float, list[str]]] = []
+        self.profiles: list[tuple[float, str]] = []  # answers over 20 ms: their slowest calls
+        self._profile = profile
+        self.answers: list[tuple[float, float, str]] = []  # began, ended, job name
+        self.jobs: list[tuple[float, float, str]] = []
+        self.collections: list[tuple[float, float, str]] = []  # began, ended, what
+        self._collecting: dict[int, float] = {}
+        self._every = every_ms / 1000
+        self._probe = probe
+        self._late = (late_ms + PROBE_INTERVAL_MS) / 1000
+        self._main = threading.main_thread().ident
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="watchdog", daemon=True)
+        self._undo: list[tuple[type, str, object]] = []
+
+    def start(self) -> None:
+        from desktop_app.ui.workers import Job, Workers
+
+        deliver, run, progress = Workers._deliver, Workers._run, Workers._on_progress
+        answers, jobs = self.answers, self.jobs
+
+        def timed_progress(workers: Workers, job: Job[Any], value: object) -> None:
+            began = time.perf_counter()
+            progress(workers, job, value)
+            answers.append((began, time.perf_counter(), f"{job.name} (progress)"))
+
+        profiles = self.profiles
+
+        def timed_deliver(
+            workers: Workers, job: Job[Any], result: object, error: BaseException | None
+        ) -> None:
+            profile = cProfile.Profile() if self._profile else None
+            began = time.perf_counter()
+            if profile is not None:
+                profile.enable()
+            deliver(workers, job, result, error)
+            if profile is not None:
+                profile.disable()
+            ended = time.perf_counter()
+            answers.append((began, ended, job.name))
+            if profile is not None and ended - began > 0.02:
+                profiles.append((began, _slowest(profile)))
+
+        def timed_run(workers: Workers, job: Job[Any]) -> None:
+            began = time.perf_counter()
+            run(workers, job)
+            jobs.append((began, time.perf_counter(), job.name))
+
+        self._undo = [
+            (Workers, "_deliver", deliver),
+            (Workers, "_run", run),
+            (Workers, "_on_progress", progress),
+        ]
+        setattr(Workers, "_deliver", timed_deliver)  # noqa: B010 (a method, replaced)
+        setattr(Workers, "_run", timed_run)  # noqa: B010
+        setattr(Workers, "_on_progress", timed_progress)  # noqa: B010
+        gc.callbacks.append(self._on_gc)
+        self._thread.start()
+
+    def stop(self) -> None:
+        for owner, name, original in self._undo:
+            setattr(owner, name, original)
+        gc.callbacks.remove(self._on_gc)
+        self._stop.set()
+        self._thread.join()
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        now, ident = time.perf_counter(), threading.get_ident()
+        if phase == "start":
+            self._collecting[ident] = now
+        elif (began := self._collecting.pop(ident, None)) is not None and now - began > 0.005:
+            what = f"generation {info['generation']} on {threading.current_thread().name}"
+            self.collections.append((began, now, what))
+
+    def _run(self) -> None:
+        noted = 0.0  # when the last note was taken
+        while not self._stop.wait(0.005):
+            ticks = self._probe.ticks
+            last = ticks[-1] if ticks else 0.0
+            now = time.perf_counter()
+            if not ticks or now - last < self._late or now - noted < self._every:
+                continue
+            noted = now
+            frames = sys._current_frames()
+            names = {t.ident: t.name for t in threading.enumerate()}
+            gui = _where(frames.get(self._main or 0), depth=12, ours_only=False)
+            seen = [f"{(now - last) * 1000:.0f} ms late, GUI: {gui}"]
+            for ident, frame in frames.items():
+                if ident != self._main and names.get(ident) not in ("watchdog", "stall-sampler"):
+                    where = _where(frame, depth=4, ours_only=False)
+                    seen.append(f"  {names.get(ident, ident)}: {where}")
+            self.stalls.append((last, seen))
+
+    def explain(self, probe: GapProbe, at_least_ms: float = 50.0) -> list[str]:
+        """Each gap over ``at_least_ms``: what the watchdog saw, the answers delivered on the
+        GUI thread during it, and the jobs running meanwhile; then the longest answers."""
+        lines: list[str] = []
+        begin, end = probe.ticks[0], probe.ticks[-1]
+        for i, gap in enumerate(probe.gaps_ms()):
+            if gap < at_least_ms:
+                continue
+            began, ended = probe.ticks[i], probe.ticks[i + 1]
+            lines.append(f"  gap {gap:.0f} ms at {began - begin:.2f} s:")
+            for at, seen in self.stalls:
+                if at == began:
+                    lines += [f"    {line}" for line in seen]
+            for a, b, name in self.answers:
+                if a < ended and b > began:
+                    lines.append(f"    answer of {name}: {(b - a) * 1000:.0f} ms on the GUI thread")
+                    lines += [f"      {text}" for at, text in self.profiles if at == a]
+            for a, b, what in self.collections:
+                if a < ended and b > began:
+                    lines.append(f"    garbage collection {(b - a) * 1000:.0f} ms, {what}")
+            running = sorted({name for a, b, name in self.jobs if a < ended and b > began})
+            lines.append(f"    jobs running: {', '.join(running) or 'none'}")
+        longest = sorted(
+            (x for x in self.answers if begin <= x[0] <= end), key=lambda x: x[0] - x[1]
+        )[:6]
+        lines.append(
+            "  longest answers on the GUI thread: "
+            + ", ".join(f"{n} {(b - a) * 1000:.0f} ms at {a - begin:.2f} s" for a, b, n in longest)
+        )
+        return lines
+
+
+def _slowest(profile: cProfile.Profile, count: int = 6) -> str:
+    """The project's calls that took longest in ``profile`` (cumulative; cProfile's own cost
+    inflates calls made per row)."""
+    stats = pstats.Stats(profile)
+    found: list[tuple[float, str]] = []
+    for (path, line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if "desktop_app" in path:
+            found.append((cumulative, f"{path[path.find('desktop_app') :]}:{line} {name}"))
+    found.sort(reverse=True)
+    return "; ".join(f"{where} {took * 1000:.0f} ms" for took, where in found[:count])
+
+
+def _where(frame: FrameType | None, depth: int = 4, ours_only: bool = True) -> str:
     """The innermost ``depth`` frames of the project, innermost first; none: the GUI thread
     was in Qt's own C++ (painting, layout, the event loop) or waiting for the GIL."""
     parts: list[str] = []
@@ -196,6 +351,8 @@ def _where(frame: FrameType | None, depth: int = 4) -> str:
             parts.append(
                 f"{name[name.find('desktop_app') :]}:{frame.f_lineno} {frame.f_code.co_name}"
             )
+        elif not ours_only:
+            parts.append(f"{Path(name).name}:{frame.f_lineno} {frame.f_code.co_name}")
         frame = frame.f_back
     return " < ".join(parts) or "(Qt's own work, or waiting for the GIL)"
 
@@ -206,13 +363,31 @@ class Phase:
 
     max_ms: float
     max_at_s: float
+    p50_ms: float
     p99_ms: float
     why: list[str]
 
     @classmethod
-    def of(cls, probe: GapProbe, sampler: StallSampler | None) -> Phase:
+    def of(
+        cls, probe: GapProbe, sampler: StallSampler | None, watchdog: Watchdog | None = None
+    ) -> Phase:
         why = sampler.explain(probe) if sampler is not None else []
-        return cls(probe.max_gap_ms(), probe.max_gap_at_s(), probe.p99_gap_ms(), why)
+        why += watchdog.explain(probe) if watchdog is not None else []
+        gaps = (probe.max_gap_ms(), probe.max_gap_at_s(), probe.quantile_ms(0.5))
+        return cls(*gaps, probe.p99_gap_ms(), why)
+
+
+@dataclass
+class Start:
+    """One start of the app, in seconds from ``build()``'s start: the first rows in the table
+    (at a restart: the restored report), the fetched report on screen, and the last of its
+    follow-up jobs done (settled)."""
+
+    rows: int
+    built_s: float
+    populated_s: float
+    shown_s: float
+    settled_s: float
 
 
 @dataclass
@@ -220,20 +395,32 @@ class Figures:
     rows: int  # what the demo report held (the demo data evolves, so a few may differ)
     build_s: float  # app.build() on the GUI thread, before the window shows (not probed)
     populated_s: float  # from build()'s start to a populated table
+    started: Start  # the first start's moments
     first: Phase  # from the window showing until the first report's follow-up work is done
     refresh: Phase  # F5 with a row selected, until its follow-up work is done
     refresh_s: float  # F5 until the refreshed report is shown
     restart: Phase | None  # a second start over the first's history: restored, then fetched
+    restarted: Start | None  # that second start's moments
 
 
-def settle(parts: AppParts, timeout: float, settle_s: float = SETTLE_S) -> None:
+def settle(parts: AppParts, timeout: float, settle_s: float = SETTLE_S) -> float:
     """Run the event loop (the probe keeps ticking) until a report's follow-up work is done:
     no background job runs or waits (history write, problem states, missing rows, tray), then
-    ``settle_s`` more for what their answers start, and once more until the workers are idle."""
+    ``settle_s`` more for what their answers start, and once more until the workers are idle.
+    Returns when the workers were last seen busy (``time.perf_counter``)."""
     workers = parts.workers
+    busy_at = [time.perf_counter()]
+
+    def idle() -> bool:
+        if workers.is_busy():
+            busy_at[0] = time.perf_counter()
+            return False
+        return True
+
     for _ in range(2):
-        wait_until(lambda: not workers.is_busy(), timeout)
-        wait_until(lambda: False, settle_s)
+        wait_until(idle, timeout)
+        wait_until(lambda: not idle() and False, settle_s)
+    return busy_at[0]
 
 
 def measure(
@@ -243,17 +430,21 @@ def measure(
     timeout: float = 120.0,
     why: bool = False,
     restart: bool = True,
+    watch: bool = False,
+    profile: bool = False,
 ) -> Figures:
     """Build the app for ``rows`` demo rows, time the first fetch and one refresh; then, with
     ``restart``, start it again over the history it recorded and time that first load too."""
     sampler = StallSampler() if why else None
-    if sampler is not None:
-        sampler.start()
+    probe = GapProbe()
+    watchdog = Watchdog(probe, profile=profile) if watch else None
+    for helper in (sampler, watchdog):
+        if helper is not None:
+            helper.start()
     try:
-        probe = GapProbe()
-        first, built, populated, parts = _start(rows, folder, tray, timeout, probe)
+        started, parts = _start(rows, folder, tray, timeout, probe)
         try:
-            first_phase = Phase.of(probe, sampler)
+            first_phase = Phase.of(probe, sampler, watchdog)
             model = parts.model
             parts.window.table.select_key(model.row_at(min(10, rows - 1)).key)
             ready: list[object] = []
@@ -267,26 +458,35 @@ def measure(
             refreshed = time.perf_counter() - began
             settle(parts, timeout)
             probe.stop()
-            refresh_phase = Phase.of(probe, sampler)
+            refresh_phase = Phase.of(probe, sampler, watchdog)
         finally:
             close_app(parts)
-        restart_phase = None
+        restart_phase = restarted = None
         if restart:
             gc.collect()
-            parts = _start(rows, folder, tray, timeout, probe)[3]
+            restarted, parts = _start(rows, folder, tray, timeout, probe)
             close_app(parts)
-            restart_phase = Phase.of(probe, sampler)
+            restart_phase = Phase.of(probe, sampler, watchdog)
         return Figures(
-            first, built, populated, first_phase, refresh_phase, refreshed, restart_phase
+            started.rows,
+            started.built_s,
+            started.populated_s,
+            started,
+            first_phase,
+            refresh_phase,
+            refreshed,
+            restart_phase,
+            restarted,
         )
     finally:
-        if sampler is not None:
-            sampler.stop()
+        for helper in (sampler, watchdog):
+            if helper is not None:
+                helper.stop()
 
 
 def _start(
     rows: int, folder: Path, tray: bool, timeout: float, probe: GapProbe
-) -> tuple[int, float, float, AppParts]:
+) -> tuple[Start, AppParts]:
     """Build the app and probe from the moment the window shows (the end of ``build``) until
     the first fetched report and its follow-up work are done."""
     from desktop_app.app import AppOptions, build
@@ -309,12 +509,13 @@ def _start(
         if not wait_until(lambda: bool(fetched), timeout):
             raise RuntimeError("the first fetch did not finish")
         wait_until(lambda: not parts.window.busy.isVisible(), timeout)
-        settle(parts, timeout)
+        shown = time.perf_counter() - began
+        settled = settle(parts, timeout) - began
         probe.stop()
     except BaseException:
         close_app(parts)
         raise
-    return model.total_rows(), built, populated, parts
+    return Start(model.total_rows(), built, populated, shown, max(shown, settled)), parts
 
 
 def close_app(parts: AppParts) -> None:
@@ -331,6 +532,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-restart", action="store_true", help="skip the second start")
     parser.add_argument(
         "--why", action="store_true", help="sample the GUI thread: what ran in the longest gaps"
+    )
+    parser.add_argument(
+        "--watchdog",
+        action="store_true",
+        help="note the GUI thread's stack when the heartbeat is 50 ms late; time job answers",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="--watchdog, and profile answers over 20 ms"
     )
     args = parser.parse_args(argv)
     from PySide6.QtWidgets import QApplication
@@ -351,7 +560,13 @@ def main(argv: list[str] | None = None) -> int:
         for rows in args.sizes:
             gc.collect()
             f = measure(
-                rows, Path(tmp), tray=not args.no_tray, why=args.why, restart=not args.no_restart
+                rows,
+                Path(tmp),
+                tray=not args.no_tray,
+                why=args.why,
+                restart=not args.no_restart,
+                watch=args.watchdog or args.profile,
+                profile=args.profile,
             )
             again = f" {f.restart.max_ms:>10.0f}ms {f.restart.max_at_s:>6.2f}s" if f.restart else ""
             print(
@@ -361,6 +576,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"{again}",
                 flush=True,
             )
+            if f.restart is not None and f.restarted is not None:
+                r, s = f.restart, f.restarted
+                print(
+                    f"{'':>8} restart: restored rows shown {s.populated_s:.2f}s, fetched shown"
+                    f" {s.shown_s:.2f}s, settled {s.settled_s:.2f}s (from build());"
+                    f" gaps max {r.max_ms:.0f}ms at {r.max_at_s:.2f}s, p50 {r.p50_ms:.0f}ms,"
+                    f" p99 {r.p99_ms:.0f}ms",
+                    flush=True,
+                )
             phases = [("first load", f.first), ("F5", f.refresh)]
             phases += [("restart", f.restart)] if f.restart else []
             for name, phase in phases:
