@@ -192,6 +192,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         restore=long_lived(model.preparer(), report_rows),  # the last report, shown at start
         delay=BACKGROUND_DELAY,
         retry_seconds=options.history_retry_seconds,
+        pause=pacer.pause,  # judging the problem states is never urgent
     )
     closers.append(history.close)
     detail = DetailPane(icons, now=model.now, history=history, rhythms=history)

@@ -23,7 +23,7 @@ Rules (each decided once, here):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,6 +32,7 @@ from desktop_app.report.escalation import EscalationRule, Streak
 from desktop_app.report.rhythm import Rhythm
 from desktop_app.report.rows import BackupStatusRow, RowKey, row_key
 from desktop_app.report.status import ConditionStatus
+from desktop_app.runtime.pacing import paced, unpaced
 
 __all__ = [
     "DEFAULT_STALE_AFTER",
@@ -94,10 +95,10 @@ class StaleRule:
         return self.judge(rows, now)[0]
 
     def judge(
-        self, rows: Iterable[BackupStatusRow], now: datetime
+        self, rows: Iterable[BackupStatusRow], now: datetime, pause: Callable[[], None] = unpaced
     ) -> tuple[set[RowKey], set[RowKey]]:
         """(stale keys, the overdue among them); one comparison per row (cutoffs computed
-        once), plus a dictionary lookup when rhythms are known."""
+        once), plus a dictionary lookup when rhythms are known. ``pause``: see ``derive``."""
         default_cutoff = now - self.threshold
         cutoffs: dict[str | None, datetime] = {
             user: now - limit for user, limit in self.per_customer.items()
@@ -108,7 +109,7 @@ class StaleRule:
         stale: set[RowKey] = set()
         overdue: set[RowKey] = set()
         add = stale.add
-        for row in rows:
+        for row in paced(rows, pause):
             key = row_key(row)
             if rhythm_of is not None:
                 rhythm = rhythm_of(key)
@@ -207,15 +208,18 @@ def derive(
     acknowledgements: Mapping[RowKey, Acknowledgement] | None = None,
     streaks: Mapping[RowKey, Streak] | None = None,
     escalation: EscalationRule | None = None,
+    pause: Callable[[], None] = unpaced,
 ) -> DerivedStates:
     """Every derived state for ``rows`` (the current report) and the ``missing`` keys;
-    ``streaks`` (from the history) and ``escalation`` decide the repeated failures."""
+    ``streaks`` (from the history) and ``escalation`` decide the repeated failures.
+    ``pause`` (``runtime.pacing``) is called between slices of the row loops: a paced worker
+    judging 100,000 rows leaves the GIL to the GUI thread."""
     rows = rows if isinstance(rows, list | tuple) else list(rows)
-    stale, overdue = rule.judge(rows, now)
+    stale, overdue = rule.judge(rows, now, pause)
     missing_set = frozenset(missing)
     problems: dict[RowKey, str] = dict.fromkeys(missing_set, MISSING)
     failure = FAILURE
-    for row in rows:
+    for row in paced(rows, pause):
         key = row_key(row)
         if key in missing_set:
             continue

@@ -46,6 +46,7 @@ from desktop_app.report.prepared import PreparedReport
 from desktop_app.report.problem_states import ProblemStates, judge
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.timeline import SetHistory
+from desktop_app.runtime.pacing import unpaced
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HISTORY_SOURCE, HistoryStore, RecordResult
 from desktop_app.storage.history_queries import last_successes
@@ -68,7 +69,10 @@ DERIVE_LANE = "problem-states"
 
 class HistoryService(QObject):
     """See module docstring. ``now`` is the clock reading the states are judged at (the
-    table's, so the Age column and "stale" agree); ``clock`` stamps acknowledgements."""
+    table's, so the Age column and "stale" agree); ``clock`` stamps acknowledgements.
+    ``pause`` paces the judging (``runtime.pacing.Pacer.pause``): it is never urgent, and at
+    100,000 rows it is a few hundred milliseconds of Python that would otherwise hold the GIL
+    against the GUI thread while a start's fetched report replaces the restored one."""
 
     states_changed = Signal(ProblemStates)
     rule_changed = Signal(StaleRule)
@@ -88,10 +92,12 @@ class HistoryService(QObject):
         restore: Callable[[Report], PreparedReport] | None = None,
         delay: float = 0.0,
         retry_seconds: float = RETRY_SECONDS,
+        pause: Callable[[], None] = unpaced,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._workers = workers
+        self._pause = pause
         self._now = now
         self._clock = clock
         self._rule = rule if rule is not None else StaleRule()
@@ -234,7 +240,7 @@ class HistoryService(QObject):
         if rows is None:
             return  # nothing to judge before the first report
         store, acks, rule, now = self.store, self._acks, self._rule, self._now()
-        escalation, overrides = self._escalation, self._overrides
+        escalation, overrides, pause = self._escalation, self._overrides, self._pause
 
         def judge_states(_token: Token) -> ProblemStates:
             missing = [m.key for m in store.missing_sets()] if store is not None else []
@@ -251,6 +257,7 @@ class HistoryService(QObject):
                 streaks=streaks_of(learned),
                 escalation=escalation,
                 overrides=fixed,
+                pause=pause,
             )
             voided = states.derived.voided
             if voided and acks is not None and stored is not None:
