@@ -183,7 +183,9 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     return_large_blocks()  # a replaced report's large blocks go back to the system
 
     # The table, the history behind it (judged at the table's clock reading), the window.
-    model = ReportTableModel(icon_for_status=icons.status_icon, now=utc_now, workers=workers)
+    model = ReportTableModel(
+        icon_for_status=icons.status_icon, now=utc_now, workers=workers, pause=pacer.pause
+    )
     history = HistoryService(
         workers,
         _history_store(options, pacer),

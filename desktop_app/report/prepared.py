@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from desktop_app.report.row_index import RowIndex
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.sort_keys import ViewSpec
+from desktop_app.runtime.pacing import unpaced
 
 if TYPE_CHECKING:  # derived imports this module's neighbours: only the type is needed here
     from desktop_app.report.derived import StaleRule
@@ -29,17 +30,19 @@ def prepare_view(
     missing: Iterable[BackupStatusRow] = (),
     stale: Iterable[RowKey] = (),
     acknowledged: Mapping[RowKey, float] | None = None,
+    pause: Callable[[], None] = unpaced,
 ) -> RowIndex:
     """A loaded, sorted, filtered and warmed index: all the per-row work of showing a report.
 
     ``stale`` and ``acknowledged`` (see ``RowIndex.set_stale``/``set_acknowledged``) are taken
     in before the rows, so sorting by Status or Acknowledged happens here, off the GUI thread.
+    ``pause`` paces a job that is not urgent (``RowIndex.load``/``warm``).
     """
     index = RowIndex(spec)
     index.set_stale(stale)
     index.set_acknowledged(acknowledged or {})
-    index.load(rows, now, missing)
-    index.warm()
+    index.load(rows, now, missing, pause)
+    index.warm(pause)
     return index
 
 

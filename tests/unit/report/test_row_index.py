@@ -184,3 +184,12 @@ def test_customers_leave_out_rows_whose_customer_is_unknown() -> None:
     customers = summarise_customers(rows)
     assert sum(c.backup_sets for c in customers) == 13
     assert None not in {c.username for c in customers}
+
+
+def test_a_paced_prepare_view_rests_between_its_steps_and_builds_the_same_view() -> None:
+    rows = make_rows(120)
+    spec = ViewSpec(SortField.DURATION, True, None, "pc-1", None)
+    rests: list[None] = []
+    paced_view = prepare_view(rows, NOW, spec, rows[-3:], pause=lambda: rests.append(None))
+    assert order(paced_view) == order(prepare_view(rows, NOW, spec, rows[-3:]))
+    assert len(rests) >= 5
