@@ -247,14 +247,14 @@ class HistoryService(QObject):
             stored = acks.all() if acks is not None else None
             learned = store.learned() if store is not None else {}
             fixed = overrides.all() if overrides is not None else {}
-            judged_by = replace(rule, rhythms=effective_rhythms(learned, fixed))
+            judged_by = replace(rule, rhythms=effective_rhythms(learned, fixed, pause))
             states = judge(
                 rows,
                 now,
                 judged_by,
                 missing,
                 stored,
-                streaks=streaks_of(learned),
+                streaks=streaks_of(learned, pause),
                 escalation=escalation,
                 overrides=fixed,
                 pause=pause,
