@@ -72,7 +72,9 @@ class HistoryService(QObject):
     table's, so the Age column and "stale" agree); ``clock`` stamps acknowledgements.
     ``pause`` paces the judging (``runtime.pacing.Pacer.pause``): it is never urgent, and at
     100,000 rows it is a few hundred milliseconds of Python that would otherwise hold the GIL
-    against the GUI thread while a start's fetched report replaces the restored one."""
+    against the GUI thread while a start's fetched report replaces the restored one. ``delay``
+    holds back writes (the recorder's) and the judging of a report just put on screen, so the
+    GUI thread draws it first."""
 
     states_changed = Signal(ProblemStates)
     rule_changed = Signal(StaleRule)
@@ -98,6 +100,7 @@ class HistoryService(QObject):
         super().__init__(parent)
         self._workers = workers
         self._pause = pause
+        self._delay = delay
         self._now = now
         self._clock = clock
         self._rule = rule if rule is not None else StaleRule()
@@ -184,7 +187,8 @@ class HistoryService(QObject):
         """The report now on screen (fetched, or restored from the history at start)."""
         self._rows = report.rows
         if self._acks is None or report.source == HISTORY_SOURCE:
-            self.recompute()  # not recorded (again): nothing to wait for
+            # Not recorded (again): nothing to wait for but the GUI drawing it (``delay``).
+            self.recompute(delay=self._delay)
 
     def set_rule(self, rule: StaleRule) -> None:
         """The stale thresholds (without rhythms: those come from the history)."""
@@ -234,8 +238,9 @@ class HistoryService(QObject):
             log.exception("Could not count the runs of %s", key)
             return 0
 
-    def recompute(self) -> None:
-        """Judge the states of the report on screen again, off the GUI thread."""
+    def recompute(self, delay: float = 0.0) -> None:
+        """Judge the states of the report on screen again, off the GUI thread (after ``delay``
+        seconds: a report just put on screen is being drawn)."""
         rows = self._rows
         if rows is None:
             return  # nothing to judge before the first report
@@ -271,7 +276,12 @@ class HistoryService(QObject):
             return states
 
         self._workers.submit(
-            judge_states, self._adopt, self._judging_failed, lane=DERIVE_LANE, name="attention"
+            judge_states,
+            self._adopt,
+            self._judging_failed,
+            lane=DERIVE_LANE,
+            delay=delay,
+            name="attention",
         )
 
     def acknowledge_many(

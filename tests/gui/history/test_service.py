@@ -197,3 +197,24 @@ def test_the_problem_states_are_judged_paced_on_a_worker(
     assert len(changed.args[0].derived.needs_attention) == 1000
     assert len(rested) >= 4 * (1000 // 256) and threading.main_thread() not in rested
     history.close()
+
+
+def test_a_report_just_put_on_screen_is_judged_after_the_delay(
+    qtbot: QtBot, workers: Workers, tmp_path: Path
+) -> None:
+    """A report the history will not record (restored at start, or no history yet) is judged
+    ``delay`` after it is shown: the GUI thread draws it first, with the GIL to itself."""
+    history = HistoryService(
+        workers,
+        lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW),
+        now=lambda: NOW,
+        clock=lambda: NOW,
+        delay=0.4,
+    )
+    history.show_report(Report(rows=(row("FAILURE"),), fetched_at=NOW))
+    with qtbot.assertNotEmitted(history.states_changed, wait=200):
+        pass
+    with qtbot.waitSignal(history.states_changed, timeout=WAIT) as changed:
+        pass
+    assert changed.args[0].derived.needs_attention == {KEY}
+    history.close()
