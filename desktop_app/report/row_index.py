@@ -128,8 +128,7 @@ class RowIndex:
         self._now = now
         self._statuses: list[str] = statuses_of(self._rows)
         self._all_counts: Counter[str] = Counter(self._statuses)
-        pause()
-        self._search_index = SearchIndex(self._rows)
+        self._search_index = SearchIndex(self._rows, pause)
         pause()
         self._key_maker = KeyMaker(self._rows)
         self._keys: dict[SortField, list[Any]] = {}
