@@ -139,30 +139,20 @@ class StallSampler:
 
     def __init__(self, interval_s: float = 0.002) -> None:
         self.samples: list[tuple[float, str]] = []
-        self.collections: list[tuple[float, float, int, str]] = []  # began, ended, gen, thread
-        self._collecting: dict[int, float] = {}
+        self.collections = Collections()
         self._interval = interval_s
         self._main = threading.main_thread().ident
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
 
     def start(self) -> None:
-        gc.callbacks.append(self._on_gc)
+        self.collections.start()
         self._thread.start()
 
     def stop(self) -> None:
-        gc.callbacks.remove(self._on_gc)
+        self.collections.stop()
         self._stop.set()
         self._thread.join()
-
-    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        """Garbage collections hold the GIL throughout: note each one, and on which thread."""
-        now, ident = time.perf_counter(), threading.get_ident()
-        if phase == "start":
-            self._collecting[ident] = now
-        elif (began := self._collecting.pop(ident, None)) is not None:
-            name = threading.current_thread().name
-            self.collections.append((began, now, info["generation"], name))
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -181,14 +171,39 @@ class StallSampler:
             lines.append(f"  gap {gaps[i]:.0f} ms at {began - probe.ticks[0]:.2f} s:")
             for where, n in seen.most_common(4):
                 lines.append(f"    {n:>3} x {where}")
-            for gc_began, gc_ended, generation, thread in self.collections:
-                if gc_began <= ended and gc_ended >= began and gc_ended - gc_began > 0.005:
-                    took = (gc_ended - gc_began) * 1000
-                    lines.append(
-                        f"    garbage collection, generation {generation}:"
-                        f" {took:.0f} ms on {thread}"
-                    )
+            lines += self.collections.during(began, ended)
         return lines
+
+
+class Collections:
+    """Garbage collections hold the GIL throughout: each one, and on which thread
+    (``gc.callbacks``), for ``--why`` and ``--watchdog``."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[float, float, int, str]] = []  # began, ended, generation, thread
+        self._collecting: dict[int, float] = {}
+
+    def start(self) -> None:
+        gc.callbacks.append(self._on_gc)
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        now, ident = time.perf_counter(), threading.get_ident()
+        if phase == "start":
+            self._collecting[ident] = now
+        elif (began := self._collecting.pop(ident, None)) is not None:
+            name = threading.current_thread().name
+            self.seen.append((began, now, info["generation"], name))
+
+    def during(self, began: float, ended: float, over_s: float = 0.005) -> list[str]:
+        """A line for each collection over ``over_s`` seconds that overlapped the span."""
+        return [
+            f"    garbage collection, generation {generation}: {(b - a) * 1000:.0f} ms on {thread}"
+            for a, b, generation, thread in self.seen
+            if a <= ended and b >= began and b - a > over_s
+        ]
 
 
 class Watchdog:
@@ -209,8 +224,7 @@ class Watchdog:
         self._profile = profile
         self.answers: list[tuple[float, float, str]] = []  # began, ended, job name
         self.jobs: list[tuple[float, float, str]] = []
-        self.collections: list[tuple[float, float, str]] = []  # began, ended, what
-        self._collecting: dict[int, float] = {}
+        self.collections = Collections()
         self._every = every_ms / 1000
         self._probe = probe
         self._late = (late_ms + PROBE_INTERVAL_MS) / 1000
@@ -260,23 +274,15 @@ class Watchdog:
         setattr(Workers, "_deliver", timed_deliver)  # noqa: B010 (a method, replaced)
         setattr(Workers, "_run", timed_run)  # noqa: B010
         setattr(Workers, "_on_progress", timed_progress)  # noqa: B010
-        gc.callbacks.append(self._on_gc)
+        self.collections.start()
         self._thread.start()
 
     def stop(self) -> None:
         for owner, name, original in self._undo:
             setattr(owner, name, original)
-        gc.callbacks.remove(self._on_gc)
+        self.collections.stop()
         self._stop.set()
         self._thread.join()
-
-    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        now, ident = time.perf_counter(), threading.get_ident()
-        if phase == "start":
-            self._collecting[ident] = now
-        elif (began := self._collecting.pop(ident, None)) is not None and now - began > 0.005:
-            what = f"generation {info['generation']} on {threading.current_thread().name}"
-            self.collections.append((began, now, what))
 
     def _run(self) -> None:
         noted = 0.0  # when the last note was taken
@@ -314,9 +320,7 @@ class Watchdog:
                 if a < ended and b > began:
                     lines.append(f"    answer of {name}: {(b - a) * 1000:.0f} ms on the GUI thread")
                     lines += [f"      {text}" for at, text in self.profiles if at == a]
-            for a, b, what in self.collections:
-                if a < ended and b > began:
-                    lines.append(f"    garbage collection {(b - a) * 1000:.0f} ms, {what}")
+            lines += self.collections.during(began, ended)
             running = sorted({name for a, b, name in self.jobs if a < ended and b > began})
             lines.append(f"    jobs running: {', '.join(running) or 'none'}")
         longest = sorted(
