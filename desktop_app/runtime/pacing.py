@@ -58,11 +58,13 @@ def unpaced() -> None:
 def paced(items: Iterable[_T], pause: Callable[[], None], chunk: int = PACED_CHUNK) -> Iterator[_T]:
     """``items``, with ``pause`` called before each ``chunk`` of them: a Python loop over a
     100,000-row report on a worker (judging problem states) rests with the other paced jobs.
-    With ``unpaced`` the items come straight through, at no cost."""
+    With ``unpaced`` the items come straight through, without a generator in between."""
     if pause is unpaced:
-        yield from items
-        return
-    it = iter(items)
+        return iter(items)
+    return _in_slices(iter(items), pause, chunk)
+
+
+def _in_slices(it: Iterator[_T], pause: Callable[[], None], chunk: int) -> Iterator[_T]:
     while part := list(islice(it, chunk)):
         pause()
         yield from part
