@@ -62,7 +62,9 @@ class ViewPreparer:
     newer spec when it adopts the result (rare, and no worse than preparing on the GUI thread).
     ``missing`` (the last known rows of the missing sets, also set by the GUI thread) is
     appended the same way, so a refresh that changes no missing set costs the GUI nothing; the
-    ``stale`` and ``acknowledged`` sets are taken in the same way, for the sort.
+    ``stale`` and ``acknowledged`` sets are taken in the same way, for the sort. ``pause`` too:
+    the GUI sets a paced worker's rest while a report is on screen (nobody waits for rows then:
+    at a start the restored report is), ``unpaced`` while the table is empty.
     """
 
     def __init__(self, clock: Callable[[], datetime], spec: ViewSpec | None = None) -> None:
@@ -72,6 +74,7 @@ class ViewPreparer:
         self.stale: frozenset[RowKey] = frozenset()
         self.acknowledged: Mapping[RowKey, float] = {}
         self.rule: StaleRule | None = None
+        self.pause: Callable[[], None] = unpaced
 
     def __call__(self, result: Report) -> PreparedReport:
         """With a ``rule`` the new rows' stale sets are judged here, at the view's own clock
@@ -80,7 +83,9 @@ class ViewPreparer:
         """
         now = self._clock()
         stale = self.rule.stale_keys(result.rows, now) if self.rule is not None else self.stale
-        view = prepare_view(result.rows, now, self.spec, self.missing, stale, self.acknowledged)
+        view = prepare_view(
+            result.rows, now, self.spec, self.missing, stale, self.acknowledged, self.pause
+        )
         return PreparedReport(result, view)
 
 

@@ -150,6 +150,7 @@ class ReportTableModel(MarkedSets, QAbstractTableModel):
         self.beginResetModel()
         self._view.load(rows, now if now is not None else self._clock(), self._preparer.missing)
         self.endResetModel()
+        self._pace_next_views()
         self.counts_changed.emit()
         self.view_changed.emit()
 
@@ -172,8 +173,15 @@ class ReportTableModel(MarkedSets, QAbstractTableModel):
         self.beginResetModel()
         self._view = view
         self.endResetModel()
+        self._pace_next_views()
         self.counts_changed.emit()
         self.view_changed.emit()
+
+    def _pace_next_views(self) -> None:
+        """With rows on screen the next report's view is prepared paced (at a start over a 100k
+        history the fetched report's unpaced preparation stalled the restored one's first paint
+        270 ms, bench_gui_fetch --watchdog); an empty table's next view is urgent."""
+        self._preparer.pause = self._pause if self._view.report_size else unpaced
 
     def preparer(self) -> ViewPreparer:
         """A callable for the fetch worker: ``Report`` -> ``PreparedReport`` with this model's

@@ -378,3 +378,20 @@ def test_a_rebuild_in_the_background_is_paced_on_its_worker(
         model.set_missing(missing)
     assert model.missing_rows_shown() == 4
     assert rested and threading.main_thread() not in rested
+
+
+def test_the_next_view_is_prepared_paced_only_while_a_report_is_on_screen(qapp: object) -> None:
+    """Nobody waits for rows while a report is on screen (at a start: the restored one), so the
+    fetched report's view is prepared paced then; into an empty table it comes at full speed."""
+    rests: list[None] = []
+    model = ReportTableModel(now=lambda: NOW, pause=lambda: rests.append(None))
+    prepare = model.preparer()
+    first = prepare(Report(rows=tuple(make_rows(600))))
+    assert not rests
+    model.adopt(first.view)
+    prepare(Report(rows=tuple(make_rows(600))))
+    assert len(rests) >= 5
+    model.set_rows(())  # signed out: the table is empty again
+    rests.clear()
+    prepare(Report(rows=tuple(make_rows(600))))
+    assert not rests
