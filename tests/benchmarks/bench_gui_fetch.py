@@ -59,11 +59,14 @@ state came, and the p50/p99 gaps. It named: the view rebuild with missing rows (
 the tray's pass over 100k rows on the GUI thread (30-196 ms), the unpaced judging of problem
 states and the warm-up's read of what was learned beside the fetch (80-140 ms), and the GUI's
 first paint of the restored report while all of them ran (212-234 ms); no collection over 5 ms.
-Those are paced or held back now (``runtime.pacing.paced``, ``BACKGROUND_DELAY``). Interleaved
-with the base on the same loaded 2 cores (another helper benchmarking), 100k rows, final code:
-restart max 101-236 ms in 7 runs (median 117; base 111-984, median 141), p99 23-30 ms (base
-26-31); restored rows, fetched and settled times no later. Left: the first paint of the window
-at start (0.02 s in, 95-135 ms) and gaps under CPU contention.
+At low load the fetch ended right after the restored report arrived and its unpaced view
+building stalled that first paint (276 ms). Those are paced or held back now
+(``runtime.pacing.paced``, ``ViewPreparer.pause`` while a report is on screen,
+``BACKGROUND_DELAY``). Interleaved with the base, 100k rows, final code, load 0.5-1.1: restart
+max 113-410 ms (113, 172, 410; base 417-1248: 417, 861, 1248), p99 26-31 ms (base 24-29);
+before the last change, at load 1-4.2, 11 runs: 101-480 ms (base 111-984). Restored rows,
+fetched report and settled times within the base's spread. Not yet < 100 ms reliably; left: the
+window's first paint at start (95-135 ms), the restored/fetched swaps colliding, CPU contention.
 """
 
 from __future__ import annotations
