@@ -180,7 +180,9 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     return_large_blocks()  # a replaced report's large blocks go back to the system
 
     # The table, the history behind it (judged at the table's clock reading), the window.
-    model = ReportTableModel(icon_for_status=icons.status_icon, now=utc_now, workers=workers)
+    model = ReportTableModel(
+        icon_for_status=icons.status_icon, now=utc_now, workers=workers, pause=pacer.pause
+    )
     history = HistoryService(
         workers,
         _history_store(options, pacer),
@@ -189,6 +191,7 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
         restore=long_lived(model.preparer(), report_rows),  # the last report, shown at start
         delay=BACKGROUND_DELAY,
         retry_seconds=options.history_retry_seconds,
+        pause=pacer.pause,  # judging the problem states is never urgent
     )
     closers.append(history.close)
     detail = DetailPane(icons, now=model.now, history=history, rhythms=history)
@@ -197,8 +200,8 @@ def build(options: AppOptions, argv: list[str] | None = None) -> AppParts:
     window.settings_action.triggered.connect(settings.open_dialog)
 
     # Where reports come from: the built-in demo server, or (below) the signed-in account.
-    # Parsing several partners, merging them and preparing views: paced (runtime.pacing).
-    model.preparer().pause = pacer.pause
+    # Parsing several partners and merging them: paced (runtime.pacing); the model paces the
+    # views it prepares while a report is on screen.
     fetcher = ReportFetcher(workers, not_signed_in, model.preparer())
     fetcher.pause = pacer.pause
     demo_server = _demo(options, pacer, window, fetcher, settings.current, closers)

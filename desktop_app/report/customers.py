@@ -6,12 +6,13 @@ milliseconds; the derived states (stale, missing, needs attention) come in from 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from desktop_app.report.derived import FAILURE, MISSING, STALE, DerivedStates
 from desktop_app.report.rows import BackupStatusRow, key_username
 from desktop_app.report.status import ConditionStatus, status_group, status_severity
+from desktop_app.runtime.pacing import paced, unpaced
 
 __all__ = ["CustomerCounts", "by_problems", "summarise_customers", "worst_rank"]
 
@@ -43,17 +44,19 @@ class CustomerCounts:
 
 
 def summarise_customers(
-    rows: Iterable[BackupStatusRow], derived: DerivedStates | None = None
+    rows: Iterable[BackupStatusRow],
+    derived: DerivedStates | None = None,
+    pause: Callable[[], None] = unpaced,
 ) -> list[CustomerCounts]:
     """Counts per customer (missing sets count for their customer too), by username.
 
     A row whose username could not be read belongs to no customer: it is left out here (the
-    table still shows it, marked).
+    table still shows it, marked). ``pause``: see ``report.derived.derive``.
     """
     sets: dict[str, int] = {}
     per_status: dict[tuple[str, str], int] = {}
     worst: dict[str, str] = {}
-    for row in rows:
+    for row in paced(rows, pause):
         user, status = row.username, status_group(row.condition_status)
         if user is None:
             continue

@@ -32,7 +32,7 @@ from desktop_app.report.escalation import EscalationRule, Streak
 from desktop_app.report.rhythm import Rhythm
 from desktop_app.report.rows import BackupStatusRow, RowKey, row_key
 from desktop_app.report.status import ConditionStatus
-from desktop_app.runtime.pacing import unpaced
+from desktop_app.runtime.pacing import paced, unpaced
 
 __all__ = [
     "DEFAULT_STALE_AFTER",
@@ -49,7 +49,6 @@ __all__ = [
     "problem_state",
 ]
 
-PAUSE_EVERY = 512  # rows between two calls of a paced judgement's ``pause`` (well under 1 ms)
 
 DEFAULT_STALE_AFTER: timedelta = DEFAULT_STALE_THRESHOLD
 """The same default as the change notifications (``report.diff``), so one set is never stale
@@ -102,8 +101,7 @@ class StaleRule:
         self, rows: Iterable[BackupStatusRow], now: datetime, pause: Callable[[], None] = unpaced
     ) -> tuple[set[RowKey], set[RowKey]]:
         """(stale keys, the overdue among them); one comparison per row (cutoffs computed
-        once), plus a dictionary lookup when rhythms are known. ``pause`` (a paced worker's
-        rest, ``runtime.pacing``) is called every ``PAUSE_EVERY`` rows."""
+        once), plus a dictionary lookup when rhythms are known. ``pause``: see ``derive``."""
         default_cutoff = now - self.threshold
         cutoffs: dict[str | None, datetime] = {
             user: now - limit for user, limit in self.per_customer.items()
@@ -114,12 +112,7 @@ class StaleRule:
         stale: set[RowKey] = set()
         overdue: set[RowKey] = set()
         add = stale.add
-        count = 0
-        for row in rows:
-            count += 1
-            if count >= PAUSE_EVERY:
-                count = 0
-                pause()
+        for row in paced(rows, pause):
             key = row_key(row)
             if rhythm_of is not None:
                 rhythm = rhythm_of(key)
@@ -218,15 +211,18 @@ def derive(
     acknowledgements: Mapping[RowKey, Acknowledgement] | None = None,
     streaks: Mapping[RowKey, Streak] | None = None,
     escalation: EscalationRule | None = None,
+    pause: Callable[[], None] = unpaced,
 ) -> DerivedStates:
     """Every derived state for ``rows`` (the current report) and the ``missing`` keys;
-    ``streaks`` (from the history) and ``escalation`` decide the repeated failures."""
+    ``streaks`` (from the history) and ``escalation`` decide the repeated failures.
+    ``pause`` (``runtime.pacing``) is called between slices of the row loops: a paced worker
+    judging 100,000 rows leaves the GIL to the GUI thread."""
     rows = rows if isinstance(rows, list | tuple) else list(rows)
-    stale, overdue = rule.judge(rows, now)
+    stale, overdue = rule.judge(rows, now, pause)
     missing_set = frozenset(missing)
     problems: dict[RowKey, str] = dict.fromkeys(missing_set, MISSING)
     failure = FAILURE
-    for row in rows:
+    for row in paced(rows, pause):
         key = row_key(row)
         if key in missing_set:
             continue

@@ -36,12 +36,13 @@ def prepare_view(
 
     ``stale`` and ``acknowledged`` (see ``RowIndex.set_stale``/``set_acknowledged``) are taken
     in before the rows, so sorting by Status or Acknowledged happens here, off the GUI thread.
-    ``pause``: a paced worker's rest (``runtime.pacing``), called while warming the index.
+    ``pause``: a paced worker's rest (``runtime.pacing``), called while loading and warming
+    the index.
     """
     index = RowIndex(spec)
     index.set_stale(stale)
     index.set_acknowledged(acknowledged or {})
-    index.load(rows, now, missing)
+    index.load(rows, now, missing, pause)
     index.warm(pause)
     return index
 
@@ -62,9 +63,10 @@ class ViewPreparer:
     newer spec when it adopts the result (rare, and no worse than preparing on the GUI thread).
     ``missing`` (the last known rows of the missing sets, also set by the GUI thread) is
     appended the same way, so a refresh that changes no missing set costs the GUI nothing; the
-    ``stale`` and ``acknowledged`` sets are taken in the same way, for the sort. ``pause``
-    (``runtime.pacing.Pacer.pause``) paces the per-row loops: views are prepared while the
-    partners of a view of several are still parsed, and both must leave the GIL to the GUI.
+    ``stale`` and ``acknowledged`` sets are taken in the same way, for the sort. ``pause`` too
+    (``runtime.pacing.Pacer.pause``): it paces the per-row loops, because views are prepared
+    while the partners of a view of several are still parsed and while a report is on screen
+    (at a start the restored one), and they must leave the GIL to the GUI.
     """
 
     def __init__(self, clock: Callable[[], datetime], spec: ViewSpec | None = None) -> None:

@@ -8,7 +8,7 @@ customer summary can never disagree: they all read one ``ProblemStates``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,6 +18,7 @@ from desktop_app.report.escalation import EscalationRule, Streak
 from desktop_app.report.partner_groups import customer_partners
 from desktop_app.report.rows import BackupStatusRow, RowKey, key_username
 from desktop_app.report.summary import ProblemSummary, summarise_problems
+from desktop_app.runtime.pacing import unpaced
 
 __all__ = ["ProblemStates", "judge"]
 
@@ -65,18 +66,20 @@ def judge(
     streaks: Mapping[RowKey, Streak] | None = None,
     escalation: EscalationRule | None = None,
     overrides: Mapping[RowKey, float | None] | None = None,
+    pause: Callable[[], None] = unpaced,
 ) -> ProblemStates:
-    """One pass of each over ``rows`` (tens of milliseconds at 100k rows: run it off the GUI
-    thread). ``acknowledgements`` ``None``: no history (nothing missing or acknowledged);
-    ``streaks`` (the history's) and ``escalation`` mark the repeated failures."""
+    """One pass of each over ``rows`` (a few hundred milliseconds at 100k rows: run it off the
+    GUI thread, paced by ``pause``). ``acknowledgements`` ``None``: no history (nothing missing
+    or acknowledged); ``streaks`` (the history's) and ``escalation`` mark the repeated
+    failures."""
     rows = tuple(rows)
     escalation = escalation if escalation is not None else EscalationRule()
-    derived = derive(rows, now, rule, missing, acknowledgements, streaks, escalation)
+    derived = derive(rows, now, rule, missing, acknowledgements, streaks, escalation, pause)
     return ProblemStates(
         rows,
         derived,
-        tuple(summarise_customers(rows, derived)),
-        summarise_problems(rows, derived),
+        tuple(summarise_customers(rows, derived, pause)),
+        summarise_problems(rows, derived, pause),
         rule,
         acknowledgements is not None,
         escalation,

@@ -104,6 +104,7 @@ class RowIndex:
         self._stale_source_set()
         self.latest_report_date()
         self.status_counts()
+        pause()
         if self._index:
             self.view_row_of_source(self._index[0])
 
@@ -113,11 +114,13 @@ class RowIndex:
         rows: Iterable[BackupStatusRow],
         now: datetime,
         missing: Iterable[BackupStatusRow] = (),
+        pause: Callable[[], None] = unpaced,
     ) -> None:
         """Replace the rows; keeps sort and filters, recomputes the view.
 
         ``missing``: the last known rows of the missing sets (see module docstring); any whose
-        key is in ``rows`` is dropped (the set is back).
+        key is in ``rows`` is dropped (the set is back). ``pause`` (a paced worker's rest) is
+        called between the steps, each a few to a few tens of milliseconds at 100k rows.
         """
         self._rows: tuple[BackupStatusRow, ...] = tuple(rows)
         self._report_size = len(self._rows)
@@ -125,7 +128,8 @@ class RowIndex:
         self._now = now
         self._statuses: list[str] = statuses_of(self._rows)
         self._all_counts: Counter[str] = Counter(self._statuses)
-        self._search_index = SearchIndex(self._rows)
+        self._search_index = SearchIndex(self._rows, pause)
+        pause()
         self._key_maker = KeyMaker(self._rows)
         self._keys: dict[SortField, list[Any]] = {}
         self._has_none: dict[SortField, bool] = {}
@@ -135,7 +139,9 @@ class RowIndex:
         self._latest_date: tuple[datetime | None] | None = None
         missing = tuple(missing)
         if missing:
+            self._key_index(pause)
             self._replace_missing(self.absent_from_report(missing))
+        pause()
         self._refilter()
 
     def _refilter(self) -> None:

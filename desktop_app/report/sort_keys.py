@@ -18,7 +18,7 @@ from typing import Any
 
 from desktop_app.report.rows import BackupStatusRow, RowKey, row_key
 from desktop_app.report.status import ConditionStatus, status_group, status_severity
-from desktop_app.runtime.pacing import unpaced
+from desktop_app.runtime.pacing import paced, unpaced
 
 __all__ = [
     "KeyMaker",
@@ -144,15 +144,18 @@ class KeyMaker:
         raise ValueError(f"unknown sort field: {field!r}")
 
 
-def search_haystacks(rows: Iterable[BackupStatusRow]) -> list[str]:
+def search_haystacks(
+    rows: Iterable[BackupStatusRow], pause: Callable[[], None] = unpaced
+) -> list[str]:
     """One case-folded string per row: "customer\\0computer\\0backup set", then "\\0partner"
-    when the row has one (several partners watched; unknown values: empty)."""
+    when the row has one (several partners watched; unknown values: empty). ``pause``: a paced
+    worker's rest between slices of rows."""
     sep = _FIELD_SEPARATOR
     return [
         f"{user or ''}{sep}{computer or ''}{sep}{backup_set or ''}".casefold()
         if partner is None
         else f"{user or ''}{sep}{computer or ''}{sep}{backup_set or ''}{sep}{partner}".casefold()
-        for user, computer, backup_set, partner in map(_SEARCHED, rows)
+        for user, computer, backup_set, partner in paced(map(_SEARCHED, rows), pause)
     ]
 
 
@@ -191,8 +194,10 @@ class SearchIndex:
     queries are cached, so deleting characters costs a dictionary lookup.
     """
 
-    def __init__(self, rows: Iterable[BackupStatusRow]) -> None:
-        self.haystacks: list[str] = search_haystacks(rows)
+    def __init__(
+        self, rows: Iterable[BackupStatusRow], pause: Callable[[], None] = unpaced
+    ) -> None:
+        self.haystacks: list[str] = search_haystacks(rows, pause)
         self._cache: dict[str, tuple[list[int], bytes]] = {}
 
     def replace_tail(self, keep: int, rows: Iterable[BackupStatusRow]) -> None:

@@ -17,13 +17,14 @@ right.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 
 from desktop_app.report.derived import MISSING, REPEATED, STALE, DerivedStates
 from desktop_app.report.rows import BackupStatusRow, RowKey, row_key
 from desktop_app.report.status import ConditionStatus, status_group, status_severity
+from desktop_app.runtime.pacing import paced, unpaced
 
 __all__ = ["ProblemSummary", "counted", "summarise_problems"]
 
@@ -81,13 +82,18 @@ def _menu_order(row: BackupStatusRow) -> tuple[str, str, str]:
     )
 
 
-def summarise_problems(rows: Iterable[BackupStatusRow], derived: DerivedStates) -> ProblemSummary:
-    """The summary of ``rows`` (the report ``derived`` was derived from)."""
+def summarise_problems(
+    rows: Iterable[BackupStatusRow], derived: DerivedStates, pause: Callable[[], None] = unpaced
+) -> ProblemSummary:
+    """The summary of ``rows`` (the report ``derived`` was derived from); ``pause``: see
+    ``report.derived.derive``."""
     rows = rows if isinstance(rows, list | tuple) else list(rows)
     statuses = Counter(map(status_group, map(attrgetter("condition_status"), rows)))
     attention = derived.needs_attention
     failing = [
-        row for row in rows if row.condition_status == _FAILURE and row_key(row) in attention
+        row
+        for row in paced(rows, pause)
+        if row.condition_status == _FAILURE and row_key(row) in attention
     ]
     failing.sort(key=_menu_order)
     waiting = Counter(derived.problems[key] for key in attention)

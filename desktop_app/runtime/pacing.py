@@ -14,20 +14,27 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import TypeVar
 
 __all__ = [
     "GUI_SWITCH_INTERVAL",
+    "PACED_CHUNK",
     "REST_SECONDS",
     "WORK_SECONDS",
     "Pacer",
     "favour_gui_thread",
+    "paced",
     "unpaced",
 ]
+
+_T = TypeVar("_T")
 
 WORK_SECONDS = 0.002
 REST_SECONDS = 0.001
 GUI_SWITCH_INTERVAL = 0.001
+PACED_CHUNK = 256  # items between pauses in ``paced``: a few tenths of a millisecond of work
 
 
 def favour_gui_thread(interval: float = GUI_SWITCH_INTERVAL) -> None:
@@ -46,6 +53,21 @@ def favour_gui_thread(interval: float = GUI_SWITCH_INTERVAL) -> None:
 
 def unpaced() -> None:
     """The pause of a job that runs at full speed (tests, command line, benchmarks)."""
+
+
+def paced(items: Iterable[_T], pause: Callable[[], None], chunk: int = PACED_CHUNK) -> Iterator[_T]:
+    """``items``, with ``pause`` called before each ``chunk`` of them: a Python loop over a
+    100,000-row report on a worker (judging problem states) rests with the other paced jobs.
+    With ``unpaced`` the items come straight through, without a generator in between."""
+    if pause is unpaced:
+        return iter(items)
+    return _in_slices(iter(items), pause, chunk)
+
+
+def _in_slices(it: Iterator[_T], pause: Callable[[], None], chunk: int) -> Iterator[_T]:
+    while part := list(islice(it, chunk)):
+        pause()
+        yield from part
 
 
 class Pacer:

@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey, key_parts, row_key
 from desktop_app.report.status import status_severity
-from desktop_app.runtime.pacing import unpaced
+from desktop_app.runtime.pacing import paced, unpaced
 from desktop_app.storage.database import Database
 from desktop_app.storage.history_codec import (
     Content,
@@ -416,14 +416,16 @@ class HistoryStore(HistoryReader):
     def _load_learned(self, content: dict[RowKey, tuple[int, Content]]) -> None:
         """What was learned so far; everything learned once for a history that has runs but
         nothing learned yet (recorded before version 4)."""
-        key_of = {set_id: key for key, (set_id, _) in content.items()}
+        pause = self._pause
+        key_of = {set_id: key for key, (set_id, _) in paced(content.items(), pause)}
         now = aware_ts(self._clock())
         with self.database.write() as db:
-            learned = load_learned(db)
+            learned = load_learned(db, pause)
             if not learned and db.execute("SELECT 1 FROM run LIMIT 1").fetchone():
-                learned = learn_all(db, now, self._pause)
+                learned = learn_all(db, now, pause)
                 save_learned(db, learned)
-        self._learned = {key_of[i]: item for i, item in learned.items() if i in key_of}
+        known = paced(learned.items(), pause)
+        self._learned = {key_of[i]: item for i, item in known if i in key_of}
 
     def _relearn(
         self, set_ids: set[int], assigned: list[tuple[RowKey, int, Content]], when: int

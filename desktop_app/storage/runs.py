@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from desktop_app.report.escalation import Streak, failure_streak
 from desktop_app.report.rhythm import WINDOW, Rhythm, fixed_rhythm, learn_rhythm, runs_counted
 from desktop_app.report.rows import BackupStatusRow, RowKey
+from desktop_app.runtime.pacing import paced, unpaced
 from desktop_app.storage.database import Database
 
 __all__ = [
@@ -151,13 +152,15 @@ def _values(set_id: int, item: Learned) -> tuple[object, ...]:
     )
 
 
-def load_learned(db: sqlite3.Connection) -> dict[int, Learned]:
-    """Everything learned so far, by set id."""
+def load_learned(db: sqlite3.Connection, pause: Callable[[], None] = unpaced) -> dict[int, Learned]:
+    """Everything learned so far, by set id; ``pause`` between slices of rows (the warm-up at
+    a start builds three objects per set: hundreds of milliseconds at 100k sets)."""
     found: dict[int, Learned] = {}
-    for set_id, interval, runs, last, allowed, changed, streak, since in db.execute(
+    learned = db.execute(
         "SELECT set_id, interval, runs, last_start, allowed_gap, changed, streak, streak_since"
         " FROM learned"
-    ):
+    )
+    for set_id, interval, runs, last, allowed, changed, streak, since in paced(learned, pause):
         rhythm = None if interval is None else Rhythm(interval, runs, last, allowed, bool(changed))
         found[set_id] = Learned(rhythm, Streak(streak, _as_datetime(since)))
     return found
@@ -213,11 +216,16 @@ class RhythmOverrides:
 
 
 def effective_rhythms(
-    learned: Mapping[RowKey, Learned], overrides: Mapping[RowKey, float | None]
+    learned: Mapping[RowKey, Learned],
+    overrides: Mapping[RowKey, float | None],
+    pause: Callable[[], None] = unpaced,
 ) -> dict[RowKey, Rhythm]:
     """The rhythm each set is judged by: the learned one, an admin's interval instead
-    (``fixed_rhythm``, counted from the learned last run), none where learning is off."""
-    rhythms = {key: item.rhythm for key, item in learned.items() if item.rhythm is not None}
+    (``fixed_rhythm``, counted from the learned last run), none where learning is off.
+    ``pause``: a paced worker's rest, between slices of the learned sets."""
+    rhythms = {
+        key: item.rhythm for key, item in paced(learned.items(), pause) if item.rhythm is not None
+    }
     for key, interval in overrides.items():
         if interval is None:
             rhythms.pop(key, None)
@@ -227,9 +235,11 @@ def effective_rhythms(
     return rhythms
 
 
-def streaks_of(learned: Mapping[RowKey, Learned]) -> dict[RowKey, Streak]:
+def streaks_of(
+    learned: Mapping[RowKey, Learned], pause: Callable[[], None] = unpaced
+) -> dict[RowKey, Streak]:
     """The sets failing now (at least one failed run in a row), for the escalation rule."""
-    return {key: item.streak for key, item in learned.items() if item.streak.runs}
+    return {key: item.streak for key, item in paced(learned.items(), pause) if item.streak.runs}
 
 
 def runs_in_window(database: Database, key: RowKey, now: float) -> int:

@@ -232,7 +232,7 @@ class StallWatch(Sampler):
                 lines.append(f"    {name} ({cpu_ms:.0f} ms on CPU), {n} x {where}")
             if gap.native:
                 lines.extend(_gui_and_holder(gap.native))
-            for began, ended, generation, thread in self.collections:
+            for began, ended, generation, thread in self.collections.seen:
                 if began <= gap.ended and ended >= gap.began and ended - began > 0.003:
                     lines.append(
                         f"    gc gen {generation}: {(ended - began) * 1000:.0f} ms on {thread}"

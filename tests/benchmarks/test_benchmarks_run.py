@@ -28,7 +28,7 @@ SMALL_RUNS: dict[str, list[str]] = {
     "bench_customer_features.py": ["--rows", "500", "--days", "3"],
     "bench_rhythm.py": ["--sets", "300", "--changed", "30", "--repeat", "1"],
     "bench_rhythm_gui.py": ["--sets", "300", "--rounds", "1"],
-    "bench_gui_fetch.py": ["--sizes", "300", "--no-restart"],
+    "bench_gui_fetch.py": ["--sizes", "300", "--watchdog"],  # the restart and diagnostics too
     "bench_memory.py": ["--rows", "300"],
     "bench_partners.py": ["--partners", "3", "--rows", "100", "--repeat", "1"],
     "bench_gui_partners.py": ["--partners", "3", "--rows", "100", "--repeat", "1"],

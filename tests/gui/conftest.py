@@ -206,8 +206,16 @@ def running_app(
                 lambda: history.store is not None and history.store.last_refresh() is not None,
                 timeout=15_000,
             )
+            # The states of the report on screen (not of a part that arrived before it): the
+            # judging is paced and waits for the recording, so earlier states may show first.
+            shown = built.refresh.shown_report
             qtbot.waitUntil(
-                lambda: history.states is not None and history.states.with_history,
+                lambda: (
+                    (states := history.states) is not None
+                    and states.with_history
+                    and shown is not None
+                    and states.rows is shown.rows
+                ),
                 timeout=15_000,
             )
         yield built

@@ -16,7 +16,10 @@ wanting the GIL.
 
 Right after opening, before the warm-up, the last recorded report is read back and handed to
 ``restore`` (on the worker: a view preparer), and ``restored`` brings the result to the GUI
-thread, so a restart shows the last report at once instead of an empty window.
+thread, so a restart shows the last report at once instead of an empty window. The warm-up then
+waits ``delay`` too: while the GUI thread draws the restored 100k rows it needs the GIL for
+thousands of calls, and the warm-up beside the fetch and the judging stalled it ~200 ms
+(bench_gui_fetch --watchdog, restart).
 
 A database that could not be opened because it was locked, or whose folder was not there, is
 tried again every ``retry_seconds`` (a report arriving meanwhile waits, the newest one is
@@ -199,7 +202,8 @@ class HistoryRecorder(QObject):
             suffix = f" Trying again every {self._retry_seconds:g} s." if retry else ""
             return _Opened(None, HistoryHealth(state, message + suffix))
         try:
-            self._restore_last(store, token)
+            if self._restore_last(store, token):
+                token.wait(self._delay)  # the GUI thread draws it: leave it the GIL meanwhile
             with building_long_lived() as built:
                 store.warm_up()
                 built.rows = store.known_sets
@@ -214,20 +218,22 @@ class HistoryRecorder(QObject):
         reason = describe_database_error(error)
         return _Opened(None, HistoryHealth(state, f"History is off: {reason}."))
 
-    def _restore_last(self, store: HistoryStore, token: Token) -> None:
+    def _restore_last(self, store: HistoryStore, token: Token) -> bool:
+        """Hand the last recorded report (its view prepared) to the GUI; True when one was."""
         if self._restore is None:
-            return
+            return False
         try:
             with building_long_lived() as built:
                 report = store.last_report()
                 if report is None:
-                    return
+                    return False
                 built.rows = len(report.rows)
                 shown = self._restore(report)
         except Exception:  # showing nothing at start is better than not recording
             log.exception("Could not read the last recorded report back")
-            return
+            return False
         token.progress(shown)
+        return True
 
     # --- answers on the GUI thread ------------------------------------------------------------
     def _show(self, shown: PreparedReport) -> None:

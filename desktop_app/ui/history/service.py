@@ -46,6 +46,7 @@ from desktop_app.report.prepared import PreparedReport
 from desktop_app.report.problem_states import ProblemStates, judge
 from desktop_app.report.rows import BackupStatusRow, Report, RowKey
 from desktop_app.report.timeline import SetHistory
+from desktop_app.runtime.pacing import unpaced
 from desktop_app.storage.acknowledgements import AcknowledgementStore
 from desktop_app.storage.history import HISTORY_SOURCE, HistoryStore, RecordResult
 from desktop_app.storage.history_queries import last_successes
@@ -68,7 +69,12 @@ DERIVE_LANE = "problem-states"
 
 class HistoryService(QObject):
     """See module docstring. ``now`` is the clock reading the states are judged at (the
-    table's, so the Age column and "stale" agree); ``clock`` stamps acknowledgements."""
+    table's, so the Age column and "stale" agree); ``clock`` stamps acknowledgements.
+    ``pause`` paces the judging (``runtime.pacing.Pacer.pause``): it is never urgent, and at
+    100,000 rows it is a few hundred milliseconds of Python that would otherwise hold the GIL
+    against the GUI thread while a start's fetched report replaces the restored one. ``delay``
+    holds back writes (the recorder's) and the judging of a report just put on screen, so the
+    GUI thread draws it first."""
 
     states_changed = Signal(ProblemStates)
     rule_changed = Signal(StaleRule)
@@ -88,10 +94,13 @@ class HistoryService(QObject):
         restore: Callable[[Report], PreparedReport] | None = None,
         delay: float = 0.0,
         retry_seconds: float = RETRY_SECONDS,
+        pause: Callable[[], None] = unpaced,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._workers = workers
+        self._pause = pause
+        self._delay = delay
         self._now = now
         self._clock = clock
         self._rule = rule if rule is not None else StaleRule()
@@ -178,7 +187,8 @@ class HistoryService(QObject):
         """The report now on screen (fetched, or restored from the history at start)."""
         self._rows = report.rows
         if self._acks is None or report.source == HISTORY_SOURCE:
-            self.recompute()  # not recorded (again): nothing to wait for
+            # Not recorded (again): nothing to wait for but the GUI drawing it (``delay``).
+            self.recompute(delay=self._delay)
 
     def set_rule(self, rule: StaleRule) -> None:
         """The stale thresholds (without rhythms: those come from the history)."""
@@ -228,29 +238,31 @@ class HistoryService(QObject):
             log.exception("Could not count the runs of %s", key)
             return 0
 
-    def recompute(self) -> None:
-        """Judge the states of the report on screen again, off the GUI thread."""
+    def recompute(self, delay: float = 0.0) -> None:
+        """Judge the states of the report on screen again, off the GUI thread (after ``delay``
+        seconds: a report just put on screen is being drawn)."""
         rows = self._rows
         if rows is None:
             return  # nothing to judge before the first report
         store, acks, rule, now = self.store, self._acks, self._rule, self._now()
-        escalation, overrides = self._escalation, self._overrides
+        escalation, overrides, pause = self._escalation, self._overrides, self._pause
 
         def judge_states(_token: Token) -> ProblemStates:
             missing = [m.key for m in store.missing_sets()] if store is not None else []
             stored = acks.all() if acks is not None else None
             learned = store.learned() if store is not None else {}
             fixed = overrides.all() if overrides is not None else {}
-            judged_by = replace(rule, rhythms=effective_rhythms(learned, fixed))
+            judged_by = replace(rule, rhythms=effective_rhythms(learned, fixed, pause))
             states = judge(
                 rows,
                 now,
                 judged_by,
                 missing,
                 stored,
-                streaks=streaks_of(learned),
+                streaks=streaks_of(learned, pause),
                 escalation=escalation,
                 overrides=fixed,
+                pause=pause,
             )
             voided = states.derived.voided
             if voided and acks is not None and stored is not None:
@@ -264,7 +276,12 @@ class HistoryService(QObject):
             return states
 
         self._workers.submit(
-            judge_states, self._adopt, self._judging_failed, lane=DERIVE_LANE, name="attention"
+            judge_states,
+            self._adopt,
+            self._judging_failed,
+            lane=DERIVE_LANE,
+            delay=delay,
+            name="attention",
         )
 
     def acknowledge_many(

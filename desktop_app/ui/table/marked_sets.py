@@ -18,6 +18,7 @@ from desktop_app.report.row_index import RowIndex
 from desktop_app.report.rows import RowKey
 from desktop_app.report.sort_keys import SortField
 from desktop_app.runtime.gc_policy import building_long_lived
+from desktop_app.runtime.pacing import unpaced
 from desktop_app.storage.history import MissingSet
 from desktop_app.ui.workers import Token, Workers
 
@@ -36,8 +37,14 @@ class MarkedSets:
     _view: RowIndex
     _preparer: ViewPreparer
 
-    def _init_marked_sets(self, workers: Workers | None, in_background_from: int) -> None:
+    def _init_marked_sets(
+        self,
+        workers: Workers | None,
+        in_background_from: int,
+        pause: Callable[[], None] = unpaced,
+    ) -> None:
         self._workers = workers
+        self._pause = pause
         self._missing_in_background_from = in_background_from
         self._missing: dict[RowKey, MissingSet] = {}
         self._stale: frozenset[RowKey] = frozenset()
@@ -77,15 +84,19 @@ class MarkedSets:
 
     def _rebuild_in_background(self) -> None:
         """The same report with the current missing, stale and acknowledged sets, sorted and
-        warmed on a worker (a re-sort of 100k rows would stall the GUI 60-130 ms)."""
+        warmed on a worker (a re-sort of 100k rows would stall the GUI 60-130 ms), paced: the
+        table already shows the report, and unpaced the rebuild held the GIL against the GUI
+        thread at a start (bench_gui_fetch --watchdog: 250 ms stalls)."""
         assert self._workers is not None
-        base, preparer = self._view, self._preparer
+        base, preparer, pause = self._view, self._preparer, self._pause
         report_rows = base.rows[: base.report_size]
         missing, stale, acknowledged = preparer.missing, preparer.stale, preparer.acknowledged
 
         def rebuild(_token: Token) -> RowIndex:
             with building_long_lived() as built:  # like a fetched report's view
-                view = prepare_view(report_rows, base.now, base.spec, missing, stale, acknowledged)
+                view = prepare_view(
+                    report_rows, base.now, base.spec, missing, stale, acknowledged, pause
+                )
                 built.rows = len(report_rows)
             return view
 

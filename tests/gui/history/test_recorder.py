@@ -4,6 +4,7 @@ tmp folder."""
 from __future__ import annotations
 
 import gc
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.app import AppOptions, build
 from desktop_app.demo.data import generate_rows
+from desktop_app.report.prepared import PreparedReport, prepare_view
 from desktop_app.report.rows import BackupStatusRow, Report
+from desktop_app.report.sort_keys import ViewSpec
 from desktop_app.runtime.gc_policy import FREEZE_FROM_ROWS
 from desktop_app.storage.history import DEMO_HISTORY_FILE_NAME, HistoryStore, RecordResult
 from desktop_app.ui.history.health import HistoryState
@@ -158,3 +161,40 @@ def test_retention_from_settings_reaches_the_store_before_and_after_it_opens(
         assert store.retention == timedelta(days=365)
     finally:
         recorder.close()
+
+
+def test_the_warm_up_waits_while_the_restored_report_is_drawn(
+    qtbot: QtBot, tmp_path: Path, workers: Workers
+) -> None:
+    """At a start the last report is handed to the GUI first; the cache warm-up (seconds of
+    Python at 100k sets) only begins ``delay`` later, so the GUI thread draws it undisturbed."""
+    path = tmp_path / "h.sqlite3"
+    first = HistoryStore(path, clock=lambda: NOW)
+    first.record(report(1, NOW))
+    first.close()
+    warmed: list[float] = []
+
+    class Store(HistoryStore):
+        def warm_up(self) -> None:
+            warmed.append(time.monotonic())
+            super().warm_up()
+
+    recorder = HistoryRecorder(
+        workers,
+        lambda: Store(path, clock=lambda: NOW),
+        delay=0.3,
+        restore=lambda last: prepared(last),
+    )
+    restored: list[float] = []
+    recorder.restored.connect(lambda _shown: restored.append(time.monotonic()))
+    try:
+        with qtbot.waitSignal(recorder.opened, timeout=5000):
+            recorder.start()
+        assert restored and warmed
+        assert warmed[0] - restored[0] >= 0.25  # less than delay: the restored signal queues
+    finally:
+        recorder.close()
+
+
+def prepared(last: Report) -> PreparedReport:
+    return PreparedReport(last, prepare_view(last.rows, NOW, ViewSpec()))

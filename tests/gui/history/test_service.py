@@ -7,6 +7,7 @@ Real SQLite history in ``tmp_path``; the service opens it, records and judges on
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -175,3 +176,45 @@ def test_a_history_query_that_fails_costs_the_history_lines_only(
     store.set_history = broken  # type: ignore[method-assign]
     assert history.set_history(KEY) is None
     assert "Could not read the history" in caplog.text
+
+
+def test_the_problem_states_are_judged_paced_on_a_worker(
+    qtbot: QtBot, workers: Workers, tmp_path: Path
+) -> None:
+    """Judging a report's states rests with the other paced jobs (``pause``), off the GUI
+    thread, so a start over a large history does not hold the GIL against the window."""
+    rested: list[threading.Thread] = []
+    history = HistoryService(
+        workers,
+        lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW),
+        now=lambda: NOW,
+        clock=lambda: NOW,
+        pause=lambda: rested.append(threading.current_thread()),
+    )
+    rows = tuple(row("FAILURE")._replace(computer_id=str(i)) for i in range(1000))
+    with qtbot.waitSignal(history.states_changed, timeout=WAIT) as changed:
+        history.show_report(Report(rows=rows, fetched_at=NOW))  # before the history opens
+    assert len(changed.args[0].derived.needs_attention) == 1000
+    assert len(rested) >= 4 * (1000 // 256) and threading.main_thread() not in rested
+    history.close()
+
+
+def test_a_report_just_put_on_screen_is_judged_after_the_delay(
+    qtbot: QtBot, workers: Workers, tmp_path: Path
+) -> None:
+    """A report the history will not record (restored at start, or no history yet) is judged
+    ``delay`` after it is shown: the GUI thread draws it first, with the GIL to itself."""
+    history = HistoryService(
+        workers,
+        lambda: HistoryStore(tmp_path / "h.sqlite3", clock=lambda: NOW),
+        now=lambda: NOW,
+        clock=lambda: NOW,
+        delay=0.4,
+    )
+    history.show_report(Report(rows=(row("FAILURE"),), fetched_at=NOW))
+    with qtbot.assertNotEmitted(history.states_changed, wait=200):
+        pass
+    with qtbot.waitSignal(history.states_changed, timeout=WAIT) as changed:
+        pass
+    assert changed.args[0].derived.needs_attention == {KEY}
+    history.close()

@@ -9,6 +9,7 @@ status counts do not count it; selection, copy, the detail pane, Ctrl+K and the 
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -355,3 +356,42 @@ def test_an_overdue_set_reads_overdue_in_the_table_the_copy_and_the_export(loade
     snapshot = model.export_snapshot(shown)
     cells = list(flagged_export_cells(snapshot, [Column.STATUS], dict, with_acknowledged=False))
     assert [(line[0], line[-1]) for line in cells] == [("Stale", "Stale"), ("Overdue", "Overdue")]
+
+
+def test_a_rebuild_in_the_background_is_paced_on_its_worker(
+    qtbot: QtBot, tmp_path: Path, workers: Workers
+) -> None:
+    """The re-sort with missing rows is never urgent (the report is on screen already): it
+    rests with the other paced jobs, on its worker thread, and the result is the same."""
+    rows = make_rows(600)
+    missing = history_missing(tmp_path, rows, 4)
+    rested: list[threading.Thread] = []
+    model = ReportTableModel(
+        now=lambda: NOW,
+        workers=workers,
+        missing_in_background_from=10,
+        pause=lambda: rested.append(threading.current_thread()),
+    )
+    model.set_rows(rows[4:])
+    model.filter_by_keys({m.key for m in missing})
+    with qtbot.waitSignal(model.view_changed, timeout=TIMEOUT):
+        model.set_missing(missing)
+    assert model.missing_rows_shown() == 4
+    assert rested and threading.main_thread() not in rested
+
+
+def test_the_next_view_is_prepared_paced_only_while_a_report_is_on_screen(qapp: object) -> None:
+    """Nobody waits for rows while a report is on screen (at a start: the restored one), so the
+    fetched report's view is prepared paced then; into an empty table it comes at full speed."""
+    rests: list[None] = []
+    model = ReportTableModel(now=lambda: NOW, pause=lambda: rests.append(None))
+    prepare = model.preparer()
+    first = prepare(Report(rows=tuple(make_rows(600))))
+    assert not rests
+    model.adopt(first.view)
+    prepare(Report(rows=tuple(make_rows(600))))
+    assert len(rests) >= 5
+    model.set_rows(())  # signed out: the table is empty again
+    rests.clear()
+    prepare(Report(rows=tuple(make_rows(600))))
+    assert not rests

@@ -17,6 +17,7 @@ from desktop_app.report.derived import (
     problem_state,
 )
 from desktop_app.report.escalation import EscalationRule, Streak
+from desktop_app.report.problem_states import judge
 from desktop_app.report.rhythm import Rhythm
 from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus
@@ -204,3 +205,22 @@ def test_repeated_failures_follow_the_escalation_rule() -> None:
     acks = {thrice.key: ack(thrice.key, S.FAILURE)}
     muted = derive(rows, NOW, StaleRule(), (), acks, streaks, EscalationRule(3, 0))
     assert thrice.key in muted.repeated and thrice.key not in muted.needs_attention
+
+
+def test_judging_with_a_pause_rests_in_every_row_loop_and_judges_the_same() -> None:
+    """A paced worker's ``pause`` is called through the stale rule, the derivation and both
+    summaries (each a loop over all rows); what is judged does not change."""
+    rows = [
+        row(
+            f"customer-{i % 37}",
+            i,
+            status=(S.FAILURE, S.COMPLETED)[i % 2],
+            end=NOW - timedelta(days=i % 5),
+        )
+        for i in range(1000)
+    ]
+    rests: list[None] = []
+    paced_states = judge(rows, NOW, StaleRule(), [], {}, pause=lambda: rests.append(None))
+    assert paced_states == judge(rows, NOW, StaleRule(), [], {})
+    assert len(rests) == 4 * 4  # four loops, each in 256-row slices
+    assert paced_states.derived.stale and paced_states.derived.needs_attention

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from desktop_app.report.derived import PAUSE_EVERY, StaleRule
+from desktop_app.report.derived import StaleRule
 from desktop_app.report.parse import parse_json
 from desktop_app.report.prepared import ViewPreparer
+from desktop_app.runtime.pacing import PACED_CHUNK
 from tests.unit.fixtures.generated import sample_rows, to_json
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -19,7 +20,7 @@ def test_the_stale_judgement_rests_every_few_hundred_rows() -> None:
     calls: list[None] = []
     rule = StaleRule(timedelta(hours=24))
     assert rule.stale_keys(rows, NOW, lambda: calls.append(None)) == rule.stale_keys(rows, NOW)
-    assert len(calls) == len(rows) // PAUSE_EVERY
+    assert len(calls) == -(-len(rows) // PACED_CHUNK)  # before each chunk
 
 
 def test_a_paced_preparer_rests_and_prepares_the_same_view() -> None:
@@ -34,4 +35,4 @@ def test_a_paced_preparer_rests_and_prepares_the_same_view() -> None:
     assert list(view.index) == list(expected.index)
     assert view.rows == expected.rows
     assert view.stale_keys == expected.stale_keys
-    assert len(calls) > len(report.rows) // PAUSE_EVERY  # the judgement and the warm-up
+    assert len(calls) > len(report.rows) // PACED_CHUNK  # the judgement and the warm-up

@@ -148,7 +148,7 @@ def test_key_lookup_is_built_in_chunks_with_pauses() -> None:
     index.load(rows, NOW)
     calls: list[int] = []
     index.warm(lambda: calls.append(1))
-    assert len(calls) == 3
+    assert len(calls) == 3 + 1  # three chunks, and a rest before the view's inverse
     assert [index.source_of_key(row.key) for row in rows[:-1]] == [
         len(rows) - 1 if i == 3 else i for i in range(len(rows) - 1)
     ]
@@ -184,3 +184,12 @@ def test_customers_leave_out_rows_whose_customer_is_unknown() -> None:
     customers = summarise_customers(rows)
     assert sum(c.backup_sets for c in customers) == 13
     assert None not in {c.username for c in customers}
+
+
+def test_a_paced_prepare_view_rests_between_its_steps_and_builds_the_same_view() -> None:
+    rows = make_rows(120)
+    spec = ViewSpec(SortField.DURATION, True, None, "pc-1", None)
+    rests: list[None] = []
+    paced_view = prepare_view(rows, NOW, spec, rows[-3:], pause=lambda: rests.append(None))
+    assert order(paced_view) == order(prepare_view(rows, NOW, spec, rows[-3:]))
+    assert len(rests) >= 5

@@ -16,7 +16,13 @@ from desktop_app.report.prepared import PreparedReport, report_rows
 from desktop_app.report.row_index import RowIndex
 from desktop_app.report.rows import Report
 from desktop_app.runtime.gc_policy import FREEZE_FROM_ROWS, building_long_lived, long_lived
-from desktop_app.runtime.pacing import GUI_SWITCH_INTERVAL, Pacer, favour_gui_thread
+from desktop_app.runtime.pacing import (
+    GUI_SWITCH_INTERVAL,
+    Pacer,
+    favour_gui_thread,
+    paced,
+    unpaced,
+)
 
 
 class FakeTime:
@@ -67,6 +73,29 @@ def test_threads_sharing_a_pacer_rest_at_the_same_moments() -> None:
         pacer.pause()
         wakes.append(time.now)
     assert wakes == [pytest.approx(0.003)] * 3  # all resume together, at the next work part
+
+
+def test_paced_rests_before_each_chunk_and_keeps_every_item_in_order() -> None:
+    seen: list[object] = []
+    items = [f"row {i}" for i in range(1000)]
+    for item in paced(items, lambda: seen.append("rest"), chunk=256):
+        seen.append(item)
+    assert [s for s in seen if s != "rest"] == items
+    assert [i for i, s in enumerate(seen) if s == "rest"] == [0, 257, 514, 771]
+
+
+def test_paced_with_a_real_pacer_rests_a_long_loop_and_unpaced_never_does() -> None:
+    times = FakeTime()
+    pacer = Pacer(clock=times.clock, sleep=times.sleep)
+
+    def work() -> Iterator[int]:
+        for n in range(4 * 256):
+            times.now += 0.002 / 256  # each chunk is one work period long
+            yield n
+
+    assert list(paced(work(), pacer.pause)) == list(range(4 * 256))
+    assert pacer.rests >= 3 and times.slept
+    assert list(paced(iter(range(5)), unpaced)) == [0, 1, 2, 3, 4]
 
 
 def test_pacer_rejects_an_empty_work_or_rest() -> None:

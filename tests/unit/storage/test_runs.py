@@ -13,7 +13,12 @@ from desktop_app.report.rows import BackupStatusRow
 from desktop_app.report.status import ConditionStatus
 from desktop_app.storage.database import Database
 from desktop_app.storage.history import HistoryStore
-from desktop_app.storage.runs import RhythmOverrides
+from desktop_app.storage.runs import (
+    RhythmOverrides,
+    effective_rhythms,
+    load_learned,
+    streaks_of,
+)
 from tests.support import UNIT_FIXTURES
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -102,6 +107,35 @@ def test_what_was_learned_survives_a_restart(tmp_path: Path) -> None:
         assert again.learned() == {KEY: before}
     finally:
         again.close()
+
+
+def test_a_paced_warm_up_rests_while_it_reads_what_was_learned(tmp_path: Path) -> None:
+    """At a start the warm-up builds each set's rhythm and streak (100k sets: hundreds of
+    milliseconds of Python); it rests with the other paced jobs while it does, and the
+    rhythms and streaks the judging derives from them are paced too."""
+    path = tmp_path / "history.sqlite3"
+    first = HistoryStore(path, clock=Clock())
+    for i in range(600):
+        first.record([row(T0 - timedelta(hours=2), S.FAILURE, cid=f"{i:04}")], T0)
+    first.close()
+    rests: list[None] = []
+    again = HistoryStore(path, clock=Clock(), pause=lambda: rests.append(None))
+    try:
+        again.warm_up()
+        during_warm_up = len(rests)
+        learned = again.learned()
+        assert len(learned) == 600
+        with again.database.read() as db:
+            before = len(rests)
+            assert len(load_learned(db, lambda: rests.append(None))) == 600
+            assert len(rests) - before == 3  # 600 rows read, 256 at a time
+        streaks = streaks_of(learned, lambda: rests.append(None))
+        rhythms = effective_rhythms(learned, {}, lambda: rests.append(None))
+    finally:
+        again.close()
+    assert during_warm_up >= 3 * (600 // 256)  # the rows read, and two look-ups by key
+    assert len(rests) - during_warm_up == 3 * 3  # three passes over 600 sets, 256 at a time
+    assert len(streaks) == 600 and rhythms == effective_rhythms(learned, {})
 
 
 def test_rows_without_a_start_leave_no_run(store: HistoryStore, tmp_path: Path) -> None:
