@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,18 +17,12 @@ from desktop_app.api.auth import StaticTokenProvider
 from desktop_app.api.client import ReportClient
 from desktop_app.api.regions import custom_endpoint
 from desktop_app.api.sign_in_trees import SignInSource, walk_sign_ins
+from tests.unit.api.test_partner_reports import server
+
+__all__ = ["server"]  # the threaded loopback server fixture, shared
 
 SIGNUPS = re.compile(r"^/v1/partners/([^/]+)/signups$")
 WAIT = 5.0
-
-
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
 
 
 def client_of(server: HTTPServer, username: str) -> ReportClient:
