@@ -105,6 +105,20 @@ def stall_stats(probe: GapProbe) -> tuple[float, float, float]:
     return probe.max_gap_ms(), p50, probe.p99_gap_ms()
 
 
+class _NoRegion:
+    """``--demo --partners`` adds an EMEA sign-in; the benchmark's case is one tree only."""
+
+    def scopes(self, _settings: object = None) -> list[object]:
+        return []
+
+    def close(self) -> None:
+        return None
+
+
+def _no_second_region(rows: int, *, pause: object = None) -> _NoRegion:
+    return _NoRegion()
+
+
 def measure(
     partners: int, rows: int, folder: Path, timeout: float = 180.0, why: bool = False
 ) -> Figures:
@@ -115,8 +129,9 @@ def measure(
     several = partners > 1
     fresh = folder / f"run-{time.monotonic_ns()}"  # its own history: nothing restored at start
     fresh.mkdir()
-    if several:  # --partners serves this tree instead of the standard one
+    if several:  # --partners serves this tree instead of the standard one, in one region
         app_module.standard_tree = lambda _rows: flat_tree(partners, rows)  # type: ignore[assignment]
+        app_module.start_region = _no_second_region  # type: ignore[assignment]
     options = AppOptions(
         demo=True,
         demo_rows=rows if several else rows * abs(partners),
