@@ -174,16 +174,13 @@ def fetch_partner_view(
 
     if walk.truncated is not None:
         log.warning("The partner tree is cut short: %s", walk.truncated)
-    results = fetch_partner_reports(
+    fetch_partner_reports(  # every result is handed to ``on_result`` before it returns
         [name for name in tree.usernames if name not in arrived],
         client_for,
         cancel=cancel,
         on_result=on_result,
         on_progress=progressed,
         on_wait=waited,
-    )
-    arrived.update(
-        (r.partner, _signed_in_again(r, route[r.partner][0], sources[0])) for r in results
     )
     parts = _parts(tree, arrived, group)
     if others and (shared := shared_customers(parts)):
@@ -205,8 +202,6 @@ def _signed_in_again(
     if source is main or not isinstance(error, AuthenticationError) or error.status != 401:
         return result
     where = " Account > Other sign-ins… > Sign in again… takes a new secret or token."
-    if error.message.endswith(where):
-        return result
     again = AuthenticationError(error.message + where, status=error.status)
     return dataclasses.replace(result, error=again)
 

@@ -37,9 +37,7 @@ from itertools import repeat
 
 from desktop_app.report.parse_fields import gc_paused
 from desktop_app.report.rows import BackupStatusRow, ReadProblem, Report, RowKey, row_key
-from desktop_app.runtime.pacing import unpaced
-
-PAUSE_EVERY = 256  # rows between two calls of a paced merge's ``pause`` (well under 1 ms)
+from desktop_app.runtime.pacing import paced, unpaced
 
 
 class PartState(StrEnum):
@@ -122,7 +120,7 @@ def merge_reports(
 ) -> MergedReport:
     """One report from ``parts`` (see the module docstring). ``fetched_at`` is the earliest of
     the reports' (the data is at least that fresh); ``source`` theirs when they agree.
-    ``pause`` (a paced worker's rest, ``runtime.pacing``) is called every ``PAUSE_EVERY`` rows."""
+    ``pause`` (a paced worker's rest) is called between slices of rows (``runtime.pacing``)."""
     names = [p.partner for p in parts]
     if len(set(names)) != len(names):
         raise ValueError("each partner may have one part only")
@@ -180,9 +178,7 @@ def _keep_rows(
     ``rows``; return where each one went (1-based), ``None`` for a row left to another."""
     positions: list[int | None] = []
     append, place = rows.append, positions.append
-    for i, (row, key) in enumerate(zip(source, keys, strict=True)):
-        if not i % PAUSE_EVERY:
-            pause()
+    for row, key in paced(zip(source, keys, strict=True), pause):
         if owner[key] != mine and None not in key:  # an unreadable key matches nothing
             place(None)
             continue

@@ -86,11 +86,12 @@ def load_other_sign_ins(store: Mapping[str, object]) -> tuple[OtherSignIn, ...]:
         if account is None or not isinstance(entry, dict):
             log.warning("A saved other sign-in cannot be used; it is left out")
             continue
-        sign_in = OtherSignIn(account, str(entry.get("label") or ""))
+        label = str(entry.get("label") or "")
         try:
-            sign_in = OtherSignIn(account, sign_in.label, parse_partners(entry.get("partners", [])))
+            sign_in = OtherSignIn(account, label, parse_partners(entry.get("partners", [])))
         except ValueError as exc:  # its own partner still shows
             log.warning("The other partners of a saved sign-in cannot be used (%s)", exc)
+            sign_in = OtherSignIn(account, label)
         found.setdefault(account.keyring_account, sign_in)
     return tuple(found.values())
 
